@@ -1,0 +1,70 @@
+"""journey: the backend migrant resource centres run for Skills Mobility Partnerships."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def _configure_logging(app: Flask) -> None:
+    root = logging.getLogger("journey")
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+
+def create_app(config_override: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, then each extension and domain, in order."""
+    from journey.config import load_settings
+
+    settings = load_settings()
+    if config_override:
+        settings.update(config_override)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.config.update(settings)
+    _configure_logging(app)
+
+    from journey import models  # noqa: F401  (every table registered before the engine is used)
+    from journey.core import errors, i18n, requests
+    from journey.core.api import api, docs_assets
+    from journey.core.db import db
+    from journey.core.ids import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
+    db.init_app(app)
+    i18n.init_app(app)
+    requests.init_app(app)
+
+    from flask_wtf.csrf import CSRFProtect
+
+    CSRFProtect(app)
+
+    api.init_app(app)
+    errors.init_app(app)  # after the Api, so our handlers are the ones registered
+    app.register_blueprint(docs_assets)
+
+    from journey.accounts.routes import blp as accounts_blp
+    from journey.auditlog.routes import blp as audit_blp
+    from journey.consent.routes import blp as consent_blp
+    from journey.health import bp as health_bp
+    from journey.organisations.routes import blp as organisations_blp
+    from journey.participants.routes import blp as participants_blp
+    from journey.programmes.routes import blp as programmes_blp
+    from journey.web.routes import bp as web_bp
+
+    for blp in (accounts_blp, organisations_blp, programmes_blp, participants_blp, consent_blp,
+                audit_blp):
+        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+    app.register_blueprint(health_bp)
+    app.register_blueprint(web_bp)
+
+    from journey.cli import register_commands
+
+    register_commands(app)
+    return app

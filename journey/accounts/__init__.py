@@ -1,0 +1,1 @@
+"""Accounts: users, API tokens and login."""

@@ -1,0 +1,59 @@
+"""Account schemas."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from journey.core.policy import Role
+from journey.core.schemas import Language, not_blank
+
+
+class TokenRequestSchema(ma.Schema):
+    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=1, max=1024))
+    name = ma.fields.String(load_default="api", validate=validate.Length(min=1, max=100))
+    expires_in_days = ma.fields.Integer(validate=validate.Range(min=1, max=365))
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    expires_at = ma.fields.DateTime()
+    revoked_at = ma.fields.DateTime(allow_none=True)
+    last_used_at = ma.fields.DateTime(allow_none=True)
+
+
+class IssuedTokenSchema(TokenSchema):
+    token = ma.fields.String(metadata={"description": "Shown once; only its hash is stored."})
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    full_name = ma.fields.String()
+    email = ma.fields.String(allow_none=True)
+    role = ma.fields.String()
+    office_id = ma.fields.Integer(allow_none=True)
+    employer_id = ma.fields.Integer(allow_none=True)
+    provider_id = ma.fields.Integer(allow_none=True)
+    language = ma.fields.String()
+    is_active = ma.fields.Boolean()
+
+
+class UserCreateSchema(ma.Schema):
+    username = ma.fields.String(required=True, validate=[
+        validate.Length(min=3, max=80),
+        validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="Letters, digits and . _ @ - only."),
+    ])
+    full_name = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank])
+    email = ma.fields.Email(allow_none=True)
+    role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=12, max=1024))
+    office_id = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**62))
+    employer_id = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**62))
+    provider_id = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**62))
+    language = Language(load_default="en")

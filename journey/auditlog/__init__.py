@@ -1,0 +1,1 @@
+"""Reading the audit trail (supervisors: their office; admins: everything)."""

@@ -1,0 +1,143 @@
+"""The `journey` command for operators: database, users, demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from journey.config import ROOT
+
+
+def alembic_config(url: str | None = None):
+    """Alembic's config pointing at our migrations, for the current app's database."""
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = url or current_app.config["DATABASE_URL"]
+    return cfg
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+@click.group("db")
+def db_group():
+    """Database schema migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str):
+    """Apply migrations up to REVISION (default: head)."""
+    from alembic import command
+
+    _ensure_sqlite_dir(current_app.config["DATABASE_URL"])
+    command.upgrade(alembic_config(), revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str):
+    """Revert migrations down to REVISION (e.g. base)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(), revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check():
+    """Fail if the models and the migrations have drifted apart."""
+    from alembic import command
+
+    command.check(alembic_config())
+    click.echo("models and migrations agree")
+
+
+@click.group("users")
+def users_group():
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "supervisor", "caseworker", "employer", "partner"]))
+@click.option("--office", "office_code", help="Office code (supervisors and caseworkers).")
+@click.option("--employer-id", type=int)
+@click.option("--provider-id", type=int)
+@click.option("--email")
+@click.option("--language", default="en")
+@click.password_option(help="At least 12 characters; prompted for when not given.")
+@with_appcontext
+def users_create(username, full_name, role, office_code, employer_id, provider_id, email,
+                 language, password):
+    """Create a user."""
+    from sqlmodel import select
+
+    from journey.accounts.schemas import UserCreateSchema
+    from journey.accounts.services import create_user
+    from journey.core.db import db
+    from journey.core.errors import ProblemError
+    from journey.organisations.models import Office
+
+    with db.job_session() as sess:
+        office_id = None
+        if office_code:
+            office_id = sess.scalar(select(Office.id).where(Office.code == office_code.upper()))
+            if office_id is None:
+                raise click.BadParameter(f"no office with code {office_code}", param_hint="--office")
+        raw = {"username": username, "full_name": full_name, "role": role, "password": password,
+               "office_id": office_id, "employer_id": employer_id, "provider_id": provider_id,
+               "email": email, "language": language}
+        errors = UserCreateSchema().validate(raw)
+        if errors:
+            raise click.UsageError("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        try:
+            user = create_user(sess, None, UserCreateSchema().load(raw))
+        except ProblemError as err:
+            details = "; ".join(e["message"] for e in err.errors) or err.detail
+            raise click.UsageError(details) from err
+        click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+
+
+@click.group("demo")
+def demo_group():
+    """Demo data for trying journey out."""
+
+
+@demo_group.command("load")
+@with_appcontext
+def demo_load():
+    """Load demo offices, a programme, one user per role and participants (idempotent)."""
+    from journey.demo.load import load_demo
+
+    load_demo(echo=click.echo)
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_group, users_group, demo_group):
+        app.cli.add_command(group)
+
+
+def _create_app():
+    from journey import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
+             add_version_option=False)
+def main():
+    """Operate a journey deployment."""

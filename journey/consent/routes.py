@@ -1,0 +1,62 @@
+"""Consent endpoints, nested under a participant."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from journey.consent import services
+from journey.consent.models import Purpose
+from journey.consent.schemas import (
+    ConsentCreateSchema,
+    ConsentRecordSchema,
+    ConsentStateSchema,
+    ConsentWithdrawSchema,
+)
+from journey.core import audit
+from journey.core.auth import current_user, requires
+from journey.core.db import db
+from journey.core.errors import NotFound
+from journey.participants.services import load_participant
+
+blp = Blueprint("consent", __name__, url_prefix="/participants",
+                description="Consent per purpose, with its full history.")
+
+
+@blp.get("/<id:participant_id>/consents")
+@requires("consent:read")
+@blp.response(200, ConsentStateSchema)
+def list_consents(participant_id: int):
+    """Standing consent per purpose and the full history."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "consent:read")
+    records = services.history(sess, p.id)
+    audit.record(sess, "consent:consent:read", actor_id=user.id, object_type="participant",
+                 object_id=p.id, office_id=p.office_id)
+    return {"current": services.current(records), "history": records}
+
+
+@blp.post("/<id:participant_id>/consents")
+@requires("consent:record")
+@blp.arguments(ConsentCreateSchema)
+@blp.response(201, ConsentRecordSchema)
+def grant_consent(data, participant_id: int):
+    """Record consent for one purpose, and how it was given."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "consent:record")
+    return services.grant(sess, user, p, **data)
+
+
+@blp.post("/<id:participant_id>/consents/<purpose>/withdraw")
+@requires("consent:record")
+@blp.arguments(ConsentWithdrawSchema)
+@blp.response(200, ConsentRecordSchema)
+def withdraw_consent(data, participant_id: int, purpose: str):
+    """Withdraw consent for one purpose; the history keeps the grant and the withdrawal."""
+    if purpose not in {p.value for p in Purpose}:
+        raise NotFound("No such consent purpose.")
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "consent:record")
+    return services.withdraw(sess, user, p, purpose=purpose, **data)

@@ -1,0 +1,94 @@
+"""Consent: grant, withdraw, and check at the moment of use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from journey.consent.models import ConsentRecord, Purpose
+from journey.core import audit
+from journey.core.auth import User
+from journey.core.db import utcnow
+from journey.core.errors import Conflict
+from journey.core.policy import require
+
+if TYPE_CHECKING:
+    from journey.participants.models import Participant
+
+
+def active_record(sess: Session, participant_id: int, purpose: str) -> ConsentRecord | None:
+    return sess.scalars(
+        select(ConsentRecord).where(
+            ConsentRecord.participant_id == participant_id,
+            ConsentRecord.purpose == purpose,
+            ConsentRecord.withdrawn_at.is_(None),
+        ).order_by(ConsentRecord.id.desc()).limit(1)
+    ).first()
+
+
+def has_consent(sess: Session, participant_id: int, purpose: Purpose | str) -> bool:
+    """Whether the participant's consent for this purpose stands right now."""
+    return active_record(sess, participant_id, Purpose(purpose).value) is not None
+
+
+def consented_ids(sess: Session, participant_ids: list[int], purpose: Purpose | str) -> set[int]:
+    """Of these participants, those whose consent for the purpose stands (one query)."""
+    if not participant_ids:
+        return set()
+    rows = sess.scalars(
+        select(ConsentRecord.participant_id).where(
+            ConsentRecord.participant_id.in_(participant_ids),
+            ConsentRecord.purpose == Purpose(purpose).value,
+            ConsentRecord.withdrawn_at.is_(None),
+        )
+    )
+    return set(rows)
+
+
+def grant(sess: Session, actor: User, participant: Participant, *, purpose: str, method: str,
+          note: str | None = None) -> ConsentRecord:
+    """Record consent for a purpose; refused if it already stands."""
+    require(actor, "consent:record")
+    if active_record(sess, participant.id, purpose) is not None:
+        raise Conflict("Consent for this purpose is already recorded.", code="consent-already-given")
+    rec = ConsentRecord(participant_id=participant.id, purpose=purpose, method=method, note=note,
+                        recorded_by=actor.id, recorded_at=utcnow())
+    sess.add(rec)
+    sess.flush()
+    audit.record(sess, "consent:consent:grant", actor_id=actor.id, object_type="consent",
+                 object_id=rec.id, office_id=participant.office_id,
+                 participant_id=participant.id, purpose=purpose, method=method)
+    return rec
+
+
+def withdraw(sess: Session, actor: User, participant: Participant, *, purpose: str, method: str,
+             note: str | None = None) -> ConsentRecord:
+    """Withdraw a standing consent; the record stays, marked with who withdrew it and how."""
+    require(actor, "consent:record")
+    rec = active_record(sess, participant.id, purpose)
+    if rec is None:
+        raise Conflict("There is no standing consent for this purpose.", code="no-active-consent")
+    rec.withdrawn_at = utcnow()
+    rec.withdrawn_by = actor.id
+    rec.withdrawal_method = method
+    rec.withdrawal_note = note
+    sess.flush()
+    audit.record(sess, "consent:consent:withdraw", actor_id=actor.id, object_type="consent",
+                 object_id=rec.id, office_id=participant.office_id,
+                 participant_id=participant.id, purpose=purpose, method=method)
+    return rec
+
+
+def history(sess: Session, participant_id: int) -> list[ConsentRecord]:
+    return list(sess.scalars(
+        select(ConsentRecord).where(ConsentRecord.participant_id == participant_id)
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    ))
+
+
+def current(records: list[ConsentRecord]) -> dict[str, bool]:
+    """Purpose → whether consent stands, from a participant's full history."""
+    standing = {rec.purpose for rec in records if rec.withdrawn_at is None}
+    return {p.value: p.value in standing for p in Purpose}

@@ -1,0 +1,1 @@
+"""The migration continuum: stages a participant moves through."""

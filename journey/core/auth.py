@@ -1,0 +1,246 @@
+"""Users, API tokens, password hashing, login throttling and the current user of a request."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, g, request, session
+from sqlalchemy.orm import Session
+from sqlmodel import Field, SQLModel, select
+
+from journey.core.db import UTCDateTime, enum_check, utcnow
+from journey.core.errors import TooManyRequests, Unauthorized
+from journey.core.policy import OFFICE_ROLES, Role
+
+logger = logging.getLogger(__name__)
+
+# argon2id with the library's RFC 9106 "low memory" defaults.
+_hasher = PasswordHasher()
+# A hash of a random password, verified against when the user does not exist, so that timing
+# does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+TOKEN_PREFIX = "jrn_"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        enum_check("role", Role),
+        # Office staff belong to an office; employer users to an employer; partners to a provider.
+        sa.CheckConstraint(
+            "(role NOT IN ('supervisor', 'caseworker') OR office_id IS NOT NULL)"
+            " AND (role != 'employer' OR employer_id IS NOT NULL)"
+            " AND (role != 'partner' OR provider_id IS NOT NULL)",
+            name="role_affiliation",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    full_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    role: str = Field(max_length=20)
+    office_id: int | None = Field(default=None, foreign_key="offices.id", index=True)
+    employer_id: int | None = Field(default=None, foreign_key="employers.id")
+    provider_id: int | None = Field(default=None, foreign_key="service_providers.id")
+    language: str = Field(default="en", max_length=16)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(max_length=100)
+    # Only a SHA-256 of the secret is stored: tokens are 256-bit random, so a slow hash adds nothing.
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins, kept briefly to throttle guessing across every process sharing the database."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (sa.Index("ix_login_attempts_key_at", "key", "attempted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # A keyed hash of the username or client address, never the value itself.
+    key: str = Field(max_length=64)
+    attempted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check a password in constant-ish time whether or not the user exists."""
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(ok and user and user.is_active)
+
+
+def validate_affiliation(role: str, office_id, employer_id, provider_id) -> list[dict[str, str]]:
+    """Field errors when a role lacks (or wrongly has) the affiliation it needs."""
+    errors = []
+    r = Role(role)
+    if r in OFFICE_ROLES and office_id is None:
+        errors.append({"field": "office_id", "code": "required",
+                       "message": "Supervisors and caseworkers belong to an office."})
+    if r == Role.EMPLOYER and employer_id is None:
+        errors.append({"field": "employer_id", "code": "required",
+                       "message": "Employer users belong to an employer."})
+    if r == Role.PARTNER and provider_id is None:
+        errors.append({"field": "provider_id", "code": "required",
+                       "message": "Partner users belong to a service provider."})
+    return errors
+
+
+# --- login throttling -------------------------------------------------------------------------
+
+def _throttle_key(kind: str, value: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_login_allowed(sess: Session, username: str) -> list[str]:
+    """Raise 429 when this username or client address has failed too often; return the keys."""
+    cfg = current_app.config
+    window = timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
+    since = utcnow() - window
+    keys = [
+        _throttle_key("user", username.strip().casefold()),
+        _throttle_key("addr", request.remote_addr or "?"),
+    ]
+    limits = [cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_MAX_FAILURES"] * 4]
+    for key, limit in zip(keys, limits, strict=True):
+        count = sess.scalar(
+            select(sa.func.count()).select_from(LoginAttempt)
+            .where(LoginAttempt.key == key, LoginAttempt.attempted_at >= since)
+        )
+        if count >= limit:
+            raise TooManyRequests("Too many failed logins; try again later.",
+                                  headers={"Retry-After": str(cfg["LOGIN_WINDOW_SECONDS"])})
+    return keys
+
+
+def record_login_failure(keys: list[str]) -> None:
+    """Store a failure in its own transaction, so the caller's rollback does not erase it."""
+    from journey.core.db import db
+
+    with db.job_session() as s:
+        now = utcnow()
+        for key in keys:
+            s.add(LoginAttempt(key=key, attempted_at=now))
+        # Old rows are useless; trimming here keeps the table small without a separate job.
+        cutoff = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"] * 2)
+        s.execute(sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff))
+
+
+def authenticate(sess: Session, username: str, password: str) -> User:
+    """Return the user for valid credentials, or raise 401/429."""
+    keys = check_login_allowed(sess, username)
+    user = sess.scalar(select(User).where(sa.func.lower(User.username) == username.strip().lower()))
+    if not verify_password(user, password):
+        record_login_failure(keys)
+        raise Unauthorized("Unknown username or wrong password.", code="invalid-credentials")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(sess: Session, user: User, name: str, days: int) -> tuple[ApiToken, str]:
+    """Create a token; the plain secret is returned once and never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(user_id=user.id, name=name, token_hash=_token_digest(secret),
+                     created_at=now, expires_at=now + timedelta(days=days))
+    sess.add(token)
+    sess.flush()
+    return token, secret
+
+
+def user_for_token(sess: Session, secret: str) -> User | None:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = sess.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    user = sess.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    # Throttled so a busy client does not turn every read into a write.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+    g.api_token_id = token.id
+    return user
+
+
+# --- the current user --------------------------------------------------------------------------
+
+def load_current_user(sess: Session) -> User | None:
+    """The user behind this request: a Bearer token for the API, the session cookie for pages."""
+    if "user" in g:
+        return g.user
+    user = None
+    if request.path.startswith("/api/"):
+        header = request.headers.get("Authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() == "bearer" and secret:
+            user = user_for_token(sess, secret.strip())
+    else:
+        uid = session.get("uid")
+        if isinstance(uid, int):
+            candidate = sess.get(User, uid)
+            if candidate is not None and candidate.is_active:
+                user = candidate
+    g.user = user
+    return user
+
+
+def current_user(sess: Session) -> User:
+    """The authenticated user, or 401."""
+    user = load_current_user(sess)
+    if user is None:
+        raise Unauthorized(headers={"WWW-Authenticate": 'Bearer realm="journey"'})
+    return user
+
+
+def requires(permission: str):
+    """Decorator: authenticate and check the role before the body is even parsed."""
+    import functools
+
+    from journey.core.db import db
+    from journey.core.policy import require
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            require(current_user(db.session), permission)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

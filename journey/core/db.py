@@ -1,0 +1,151 @@
+"""Engine, per-request session, naming convention and column types shared by every model."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlmodel import SQLModel
+
+# Set before any model module is imported so every constraint gets a stable name (Indico).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    """The current time as a timezone-aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp that is always stored and returned as timezone-aware UTC.
+
+    SQLite has no time zones, so values come back naive; they were written as UTC, so we
+    re-attach UTC on the way out. Naive datetimes are refused on the way in: they hide bugs.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused; use journey.core.db.utcnow()")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def enum_check(column: str, values: type[enum.StrEnum] | list[str], name: str | None = None):
+    """A named CHECK constraint keeping a string column within an enum's values."""
+    allowed = [v.value for v in values] if isinstance(values, type) else list(values)
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in allowed)
+    return sa.CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # pysqlite's own transaction handling breaks SAVEPOINT; we issue BEGIN ourselves
+    # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _sqlite_begin(conn):
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine with the settings each backend needs."""
+    # Bound parameters carry names and phone numbers; keep them out of error messages and logs.
+    kwargs.setdefault("hide_parameters", True)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+class DatabaseState:
+    """One app's engine and session factory (tests create many apps, so this is per app)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class Database:
+    """Hands out one session per request (or per job) from the current app's engine."""
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["journey_db"] = DatabaseState(make_engine(app.config["DATABASE_URL"]))
+        app.teardown_appcontext(self._teardown)
+
+    @property
+    def state(self) -> DatabaseState:
+        return current_app.extensions["journey_db"]
+
+    @property
+    def engine(self) -> Engine:
+        return self.state.engine
+
+    @property
+    def session(self) -> Session:
+        """The session of the current app context, created on first use."""
+        sess = g.get("_journey_session")
+        if sess is None:
+            sess = self.state.session_factory()
+            g._journey_session = sess
+        return sess
+
+    @staticmethod
+    def _teardown(_exc) -> None:
+        sess = g.pop("_journey_session", None)
+        if sess is not None:
+            sess.rollback()
+            sess.close()
+
+    @contextmanager
+    def job_session(self) -> Iterator[Session]:
+        """A session for work outside a request: commits once on success, rolls back on error."""
+        sess = self.state.session_factory()
+        try:
+            yield sess
+            sess.commit()
+        except BaseException:
+            sess.rollback()
+            raise
+        finally:
+            sess.close()
+
+
+db = Database()

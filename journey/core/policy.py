@@ -1,0 +1,78 @@
+"""Authorisation, decided in one place: which role may do what, and over which records.
+
+A permission names what is done (``participants:read``). A role grants a set of permissions. Scope
+says which records a user may touch at all: admins everything; supervisors and caseworkers their
+office; employer users their employer; partner users their service provider. Records outside a
+user's scope are reported as missing (404), not forbidden, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from journey.core.errors import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from journey.core.auth import User
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    CASEWORKER = "caseworker"
+    EMPLOYER = "employer"
+    PARTNER = "partner"
+
+
+STAFF = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CASEWORKER})
+OFFICE_ROLES = frozenset({Role.SUPERVISOR, Role.CASEWORKER})
+
+# The whole matrix, as data. Tests walk it endpoint by endpoint.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "participants:read": STAFF,
+    "participants:create": STAFF,
+    "participants:update": STAFF,
+    "participants:read_sensitive": frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CASEWORKER}),
+    "consent:read": STAFF,
+    "consent:record": STAFF,
+    "audit:read": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "users:manage": frozenset({Role.ADMIN}),
+    "offices:read": STAFF,
+    "offices:manage": frozenset({Role.ADMIN}),
+    "programmes:read": frozenset(Role),
+    "programmes:manage": frozenset({Role.ADMIN}),
+    "organisations:read": frozenset(Role),
+    "organisations:manage": frozenset({Role.ADMIN}),
+}
+
+
+def allowed(user: User, permission: str) -> bool:
+    """Whether the user's role grants the permission at all."""
+    roles = PERMISSIONS.get(permission)
+    if roles is None:
+        raise KeyError(f"unknown permission {permission!r}")
+    return user.is_active and Role(user.role) in roles
+
+
+def require(user: User, permission: str) -> None:
+    """Raise 403 unless the user's role grants the permission."""
+    if not allowed(user, permission):
+        raise Forbidden("Your role does not allow this.")
+
+
+def office_scope(user: User) -> int | None:
+    """The single office a user is confined to, or None when they see every office."""
+    if Role(user.role) == Role.ADMIN:
+        return None
+    if Role(user.role) in OFFICE_ROLES:
+        return user.office_id
+    # Employer and partner users have no office; callers must not reach office data for them.
+    return -1
+
+
+def ensure_in_office(user: User, office_id: int | None) -> None:
+    """404 when a record's office is outside the user's scope."""
+    scope = office_scope(user)
+    if scope is not None and office_id != scope:
+        raise NotFound()

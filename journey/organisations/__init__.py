@@ -1,0 +1,1 @@
+"""Offices (migrant resource centres), employers and service providers."""

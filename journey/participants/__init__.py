@@ -1,0 +1,1 @@
+"""The participants registry: the core record of every migrant in a programme."""

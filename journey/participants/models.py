@@ -1,0 +1,85 @@
+"""The participant record."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from journey.continuum.stages import Stage
+from journey.core.db import UTCDateTime, enum_check
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    ANOTHER = "another"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
+class Disability(enum.StrEnum):
+    """Whether the participant reports a disability (Washington Group short set in the details)."""
+
+    NO = "no"
+    YES = "yes"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+    UNKNOWN = "unknown"
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class Participant(SQLModel, table=True):
+    __tablename__ = "participants"
+    __table_args__ = (
+        enum_check("sex", Sex),
+        enum_check("stage", Stage),
+        enum_check("disability", Disability),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("sex = 'another' OR sex_self_described IS NULL", name="self_described_sex"),
+        sa.Index("ix_participants_office_stage", "office_id", "stage"),
+        sa.Index("ix_participants_name_key_dob", "name_key", "date_of_birth"),
+        sa.Index("ix_participants_office_family_name", "office_id", "family_name", "id"),
+        sa.Index("ix_participants_office_created", "office_id", "created_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, unique=True)
+    office_id: int = Field(foreign_key="offices.id")
+    programme_id: int | None = Field(default=None, foreign_key="programmes.id", index=True)
+    stage: str = Field(default=Stage.INTAKE.value, max_length=20)
+
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    # Case-, accent- and order-insensitive form of the names, for duplicate detection.
+    name_key: str = Field(max_length=200)
+    # Lower-cased names, phone and reference joined, for free-text search.
+    search_text: str = Field(max_length=500)
+    date_of_birth: date
+    sex: str = Field(max_length=20)
+    sex_self_described: str | None = Field(default=None, max_length=100)
+    gender_identity: str | None = Field(default=None, max_length=100)  # sensitive
+
+    nationality: str = Field(max_length=2)
+    origin_country: str = Field(max_length=2, index=True)
+    destination_country: str | None = Field(default=None, max_length=2, index=True)
+
+    phone: str | None = Field(default=None, max_length=16, index=True)  # E.164
+    email: str | None = Field(default=None, max_length=254)
+    language: str = Field(max_length=16)
+    timezone: str = Field(max_length=64)
+    channels: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
+
+    disability: str = Field(default=Disability.UNKNOWN.value, max_length=20)
+    disability_details: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, sa_type=sa.Text)
+
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Optimistic concurrency: every write bumps it, and a stale write is refused.
+    version: int = Field(default=1)

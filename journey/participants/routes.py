@@ -1,0 +1,83 @@
+"""Participant endpoints: thin; load through a schema, call one service, dump through a schema."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+from journey.core.auth import current_user, requires
+from journey.core.db import db
+from journey.core.errors import PreconditionFailed
+from journey.core.schemas import page_schema
+from journey.participants import services
+from journey.participants.schemas import (
+    ParticipantCreateSchema,
+    ParticipantQuerySchema,
+    ParticipantSchema,
+    ParticipantSummarySchema,
+    ParticipantUpdateSchema,
+)
+
+blp = Blueprint("participants", __name__, url_prefix="/participants",
+                description="The participants registry.")
+ParticipantPageSchema = page_schema(ParticipantSummarySchema, "ParticipantPage")
+
+
+def _etag(p) -> dict[str, str]:
+    return {"ETag": f'"{p.version}"'}
+
+
+def _if_match() -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 18:
+        raise PreconditionFailed("If-Match must be the ETag you read, e.g. \"3\".")
+    return int(value)
+
+
+@blp.get("/")
+@requires("participants:read")
+@blp.arguments(ParticipantQuerySchema, location="query")
+@blp.response(200, ParticipantPageSchema)
+def list_participants(args):
+    """List participants you may see, filtered, sorted and paged (total included)."""
+    sess = db.session
+    page = services.search_participants(sess, current_user(sess), args)
+    return page, {"X-Total-Count": str(page["total"])}
+
+
+@blp.post("/")
+@requires("participants:create")
+@blp.arguments(ParticipantCreateSchema)
+@blp.response(201, ParticipantSchema)
+@blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
+def create_participant(data):
+    """Register a participant (409 with the existing reference on a likely duplicate)."""
+    sess = db.session
+    p = services.create_participant(sess, current_user(sess), data)
+    return p, _etag(p)
+
+
+@blp.get("/<id:participant_id>")
+@requires("participants:read")
+@blp.response(200, ParticipantSchema)
+def get_participant(participant_id: int):
+    """One participant's full record (the read is audited)."""
+    sess = db.session
+    p = services.read_participant(sess, current_user(sess), participant_id)
+    return p, _etag(p)
+
+
+@blp.patch("/<id:participant_id>")
+@requires("participants:update")
+@blp.arguments(ParticipantUpdateSchema)
+@blp.response(200, ParticipantSchema)
+@blp.alt_response(412, description="The version you sent is stale.")
+def update_participant(data, participant_id: int):
+    """Change some fields, at the version you read (If-Match or the version field)."""
+    sess = db.session
+    p = services.update_participant(sess, current_user(sess), participant_id, data,
+                                    if_match=_if_match())
+    return p, _etag(p)

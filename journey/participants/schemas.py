@@ -1,0 +1,145 @@
+"""Participant schemas: what the API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from journey.consent.models import Method, Purpose
+from journey.continuum.stages import Stage
+from journey.core.schemas import Country, Language, PageArgsSchema, Phone, TimeZone, not_blank
+from journey.participants.models import Channel, Disability, Sex
+
+_sex = validate.OneOf([s.value for s in Sex])
+_disability = validate.OneOf([d.value for d in Disability])
+_channel = validate.OneOf([c.value for c in Channel])
+
+
+def _past_date(value: date) -> None:
+    if value > date.today():
+        raise ma.ValidationError("Date of birth cannot be in the future.")
+    if value.year < 1900:
+        raise ma.ValidationError("Date of birth is before 1900.")
+
+
+class InitialConsentSchema(ma.Schema):
+    purpose = ma.fields.String(required=True, validate=validate.OneOf([p.value for p in Purpose]))
+    method = ma.fields.String(required=True, validate=validate.OneOf([m.value for m in Method]))
+    note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+class _ParticipantFields(ma.Schema):
+    given_name = ma.fields.String(validate=[validate.Length(max=100), not_blank])
+    family_name = ma.fields.String(validate=[validate.Length(max=100), not_blank])
+    date_of_birth = ma.fields.Date(validate=_past_date)
+    sex = ma.fields.String(validate=_sex)
+    sex_self_described = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
+    gender_identity = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
+    nationality = Country()
+    origin_country = Country()
+    destination_country = Country(allow_none=True)
+    phone = Phone(allow_none=True)
+    email = ma.fields.Email(validate=validate.Length(max=254), allow_none=True)
+    language = Language()
+    timezone = TimeZone()
+    channels = ma.fields.List(ma.fields.String(validate=_channel), validate=validate.Length(max=2))
+    disability = ma.fields.String(validate=_disability)
+    disability_details = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+    notes = ma.fields.String(validate=validate.Length(max=10_000), allow_none=True)
+    office_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62))
+    programme_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62), allow_none=True)
+
+    @ma.validates_schema
+    def _cross_field(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if data.get("sex_self_described") and data.get("sex", Sex.ANOTHER) != Sex.ANOTHER:
+            errors["sex_self_described"] = ["Only for sex 'another'."]
+        channels = data.get("channels") or []
+        if len(set(channels)) != len(channels):
+            errors["channels"] = ["List each channel once."]
+        if errors:
+            raise ma.ValidationError(errors)
+
+
+class ParticipantCreateSchema(_ParticipantFields):
+    class Meta:
+        fields_required = ("given_name", "family_name", "date_of_birth", "sex", "nationality",
+                           "origin_country")
+
+    confirm_not_duplicate = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Set after a 409 when the caller has checked it is another person."},
+    )
+    consents = ma.fields.List(ma.fields.Nested(InitialConsentSchema), load_default=list,
+                              validate=validate.Length(max=len(Purpose)))
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        if field_name in self.Meta.fields_required:
+            field_obj.required = True
+
+
+class ParticipantUpdateSchema(_ParticipantFields):
+    confirm_not_duplicate = ma.fields.Boolean(load_default=False)
+    version = ma.fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "The version you read; or send it as If-Match."},
+    )
+
+
+class ParticipantSummarySchema(ma.Schema):
+    id = ma.fields.Integer()
+    reference = ma.fields.String()
+    given_name = ma.fields.String()
+    family_name = ma.fields.String()
+    date_of_birth = ma.fields.Date()
+    sex = ma.fields.String()
+    stage = ma.fields.String()
+    stage_title = ma.fields.Function(lambda p: Stage(p.stage).title)
+    office_id = ma.fields.Integer()
+    programme_id = ma.fields.Integer(allow_none=True)
+    origin_country = ma.fields.String()
+    destination_country = ma.fields.String(allow_none=True)
+    language = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    version = ma.fields.Integer()
+
+
+class ParticipantSchema(ParticipantSummarySchema):
+    """The full record; gender identity appears only here (sensitive) and reads are audited."""
+
+    sex_self_described = ma.fields.String(allow_none=True)
+    gender_identity = ma.fields.String(allow_none=True)
+    nationality = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
+    email = ma.fields.String(allow_none=True)
+    timezone = ma.fields.String()
+    channels = ma.fields.List(ma.fields.String())
+    disability = ma.fields.String()
+    disability_details = ma.fields.String(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+    updated_at = ma.fields.DateTime()
+
+
+class ParticipantQuerySchema(PageArgsSchema):
+    SORTABLE = ("id", "reference", "family_name", "given_name", "date_of_birth", "created_at",
+                "updated_at", "stage")
+    DEFAULT_SORT = "-created_at"
+
+    office_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62))
+    programme_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62))
+    stage = ma.fields.List(ma.fields.String(validate=validate.OneOf([s.value for s in Stage])))
+    sex = ma.fields.List(ma.fields.String(validate=_sex))
+    nationality = Country()
+    origin_country = Country()
+    destination_country = Country()
+    language = Language()
+    q = ma.fields.String(validate=validate.Length(min=1, max=100),
+                         metadata={"description": "Search in names, phone and reference."})
+
+
+class DuplicateSchema(ma.Schema):
+    reference = ma.fields.String()
+    matched_on = ma.fields.String()

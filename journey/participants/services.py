@@ -1,0 +1,300 @@
+"""Participant services: register, read, update and search. They never commit."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import unicodedata
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from journey.consent import services as consent_services
+from journey.core import audit
+from journey.core.auth import User
+from journey.core.db import utcnow
+from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
+from journey.core.pagination import paginate
+from journey.core.policy import Role, ensure_in_office, office_scope, require
+from journey.core.schemas import like_pattern
+from journey.organisations.models import Office
+from journey.participants.models import Participant
+from journey.programmes.models import Programme
+
+logger = logging.getLogger(__name__)
+
+# Crockford's base32: no I, L, O or U, so a reference read aloud or over SMS is unambiguous.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_EDITABLE = (
+    "given_name", "family_name", "date_of_birth", "sex", "sex_self_described", "gender_identity",
+    "nationality", "origin_country", "destination_country", "phone", "email", "language",
+    "timezone", "channels", "disability", "disability_details", "notes", "programme_id",
+)
+
+
+def new_reference() -> str:
+    """A reference like 4K7Q-M2XD: seven random symbols and a check symbol."""
+    body = "".join(secrets.choice(_ALPHABET) for _ in range(7))
+    check = _ALPHABET[sum((i + 1) * _ALPHABET.index(c) for i, c in enumerate(body)) % 32]
+    code = body + check
+    return f"{code[:4]}-{code[4:]}"
+
+
+def name_key(given: str, family: str) -> str:
+    """Names folded for matching: no accents, no case, order ignored ("Thapa Ram" = "ram thapa")."""
+    text = unicodedata.normalize("NFKD", f"{given} {family}")
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    tokens = "".join(c if c.isalnum() else " " for c in text).split()
+    return " ".join(sorted(tokens))
+
+
+def _search_text(p: Participant) -> str:
+    parts = [p.given_name, p.family_name, p.reference, (p.phone or "").lstrip("+")]
+    return " ".join(x.casefold() for x in parts if x)[:500]
+
+
+def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
+                   exclude_id: int | None = None) -> tuple[Participant, str] | None:
+    """An existing participant with the same phone, or the same names and date of birth."""
+    checks = []
+    if phone:
+        checks.append(("phone", Participant.phone == phone))
+    checks.append(("name_and_date_of_birth",
+                   sa.and_(Participant.name_key == key, Participant.date_of_birth == date_of_birth)))
+    for matched_on, cond in checks:
+        stmt = select(Participant).where(cond)
+        if exclude_id is not None:
+            stmt = stmt.where(Participant.id != exclude_id)
+        found = sess.scalars(stmt.limit(1)).first()
+        if found is not None:
+            return found, matched_on
+    return None
+
+
+def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> None:
+    errors = []
+    office_id = data.get("office_id")
+    if office_id is not None:
+        scope = office_scope(actor)
+        if scope is not None and office_id != scope:
+            errors.append({"field": "office_id", "code": "not-allowed",
+                           "message": "You can only register participants in your own office."})
+        elif sess.get(Office, office_id) is None:
+            errors.append({"field": "office_id", "code": "not-found", "message": "No such office."})
+    if data.get("programme_id") is not None and sess.get(Programme, data["programme_id"]) is None:
+        errors.append({"field": "programme_id", "code": "not-found", "message": "No such programme."})
+    if errors:
+        raise InvalidInput(errors=errors)
+
+
+def _check_channels(p: Participant) -> None:
+    errors = []
+    if "sms" in p.channels and not p.phone:
+        errors.append({"field": "channels", "code": "needs-phone",
+                       "message": "SMS needs a phone number."})
+    if "email" in p.channels and not p.email:
+        errors.append({"field": "channels", "code": "needs-email",
+                       "message": "Email needs an email address."})
+    if p.sex != "another" and p.sex_self_described:
+        errors.append({"field": "sex_self_described", "code": "not-allowed",
+                       "message": "Only for sex 'another'."})
+    if errors:
+        raise InvalidInput(errors=errors)
+
+
+def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Participant:
+    """Register a participant, refusing a likely duplicate unless the caller confirmed it."""
+    require(actor, "participants:create")
+    data = dict(data)
+    confirmed = data.pop("confirm_not_duplicate", False)
+    consents = data.pop("consents", [])
+    if data.get("office_id") is None:
+        if Role(actor.role) == Role.ADMIN:
+            raise InvalidInput(errors=[{"field": "office_id", "code": "required",
+                                        "message": "Choose the office the participant belongs to."}])
+        data["office_id"] = actor.office_id
+    _check_refs(sess, actor, data)
+    programme = sess.get(Programme, data["programme_id"]) if data.get("programme_id") else None
+
+    key = name_key(data["given_name"], data["family_name"])
+    duplicate = find_duplicate(sess, phone=data.get("phone"), key=key,
+                               date_of_birth=data["date_of_birth"])
+    if duplicate and not confirmed:
+        existing, matched_on = duplicate
+        raise Conflict(
+            "A participant with the same " + matched_on.replace("_", " ") + " is registered.",
+            code="possible-duplicate",
+            extra={"existing_reference": existing.reference, "matched_on": matched_on},
+        )
+
+    cfg = current_app.config
+    now = utcnow()
+    p = Participant(
+        reference=new_reference(),
+        office_id=data["office_id"],
+        programme_id=data.get("programme_id"),
+        given_name=data["given_name"].strip(),
+        family_name=data["family_name"].strip(),
+        name_key=key,
+        search_text="",
+        date_of_birth=data["date_of_birth"],
+        sex=data["sex"],
+        sex_self_described=data.get("sex_self_described"),
+        gender_identity=data.get("gender_identity"),
+        nationality=data["nationality"],
+        origin_country=data["origin_country"],
+        destination_country=data.get("destination_country")
+        or (programme.destination_country if programme else None),
+        phone=data.get("phone"),
+        email=data.get("email"),
+        language=data.get("language")
+        or (programme.default_language if programme else cfg["DEFAULT_LANGUAGE"]),
+        timezone=data.get("timezone") or cfg["DEFAULT_TIMEZONE"],
+        channels=data.get("channels") or (["sms"] if data.get("phone") else []),
+        disability=data.get("disability", "unknown"),
+        disability_details=data.get("disability_details"),
+        notes=data.get("notes"),
+        created_by=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    _check_channels(p)
+    p.search_text = _search_text(p)
+    sess.add(p)
+    sess.flush()
+    details: dict[str, Any] = {}
+    if duplicate:
+        details = {"duplicate_confirmed": True, "duplicate_of": duplicate[0].id}
+    audit.record(sess, "participants:participant:create", actor_id=actor.id,
+                 object_type="participant", object_id=p.id, office_id=p.office_id, **details)
+    for c in consents:
+        consent_services.grant(sess, actor, p, purpose=c["purpose"], method=c["method"],
+                               note=c.get("note"))
+    logger.info("participant created id=%s office=%s", p.id, p.office_id)
+    return p
+
+
+def load_participant(sess: Session, actor: User, participant_id: int,
+                     permission: str = "participants:read") -> Participant:
+    """The participant if the actor may see it: 403 for the wrong role, 404 outside their scope."""
+    require(actor, permission)
+    p = sess.get(Participant, participant_id)
+    if p is None:
+        raise NotFound("No such participant.")
+    ensure_in_office(actor, p.office_id)
+    return p
+
+
+def read_participant(sess: Session, actor: User, participant_id: int) -> Participant:
+    """Load a participant for display, auditing the read."""
+    p = load_participant(sess, actor, participant_id)
+    audit.record(sess, "participants:participant:read", actor_id=actor.id,
+                 object_type="participant", object_id=p.id, office_id=p.office_id)
+    return p
+
+
+def update_participant(sess: Session, actor: User, participant_id: int, data: dict[str, Any],
+                       *, if_match: int | None) -> Participant:
+    """Apply a partial update at the version the caller read; a stale version is refused."""
+    p = load_participant(sess, actor, participant_id, "participants:update")
+    data = dict(data)
+    body_version = data.pop("version", None)
+    if data.get("office_id") is not None and data["office_id"] != p.office_id:
+        raise InvalidInput(errors=[{"field": "office_id", "code": "not-allowed",
+                                    "message": "Moving a participant to another office is a transfer."}])
+    data.pop("office_id", None)
+    if if_match is None and body_version is None:
+        raise ProblemError("Send If-Match with the version you read (or a version field).",
+                           status=428, code="precondition-required")
+    expected = if_match if if_match is not None else body_version
+    if expected != p.version:
+        exc = PreconditionFailed if if_match is not None else Conflict
+        raise exc("Someone changed this participant since you read it; reload and try again.",
+                  code="stale-version", extra={"current_version": p.version})
+    _check_refs(sess, actor, {"programme_id": data.get("programme_id")})
+
+    changed = []
+    for field in _EDITABLE:
+        if field in data and getattr(p, field) != data[field]:
+            value = data[field]
+            if isinstance(value, str) and field in ("given_name", "family_name"):
+                value = value.strip()
+            setattr(p, field, value)
+            changed.append(field)
+    if not changed:
+        return p
+    if "sex" in changed and p.sex != "another" and "sex_self_described" not in data:
+        p.sex_self_described = None
+    _check_channels(p)
+    if {"given_name", "family_name", "date_of_birth", "phone"} & set(changed):
+        p.name_key = name_key(p.given_name, p.family_name)
+        dup = find_duplicate(sess, phone=p.phone, key=p.name_key, date_of_birth=p.date_of_birth,
+                             exclude_id=p.id)
+        if dup and not data.get("confirm_not_duplicate"):
+            raise Conflict("The change makes this record match another participant.",
+                           code="possible-duplicate",
+                           extra={"existing_reference": dup[0].reference, "matched_on": dup[1]})
+    p.search_text = _search_text(p)
+    p.updated_at = utcnow()
+    # Compare-and-set in SQL as well, so two processes racing on the same version cannot both win.
+    result = sess.execute(
+        sa.update(Participant).where(Participant.id == p.id, Participant.version == expected)
+        .values(version=expected + 1).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("Someone changed this participant at the same time; reload and try again.",
+                       code="stale-version")
+    p.version = expected + 1
+    sess.flush()
+    audit.record(sess, "participants:participant:update", actor_id=actor.id,
+                 object_type="participant", object_id=p.id, office_id=p.office_id,
+                 fields=sorted(changed), version=p.version)
+    return p
+
+
+_SORT_COLUMNS = {
+    "id": Participant.id,
+    "reference": Participant.reference,
+    "family_name": Participant.family_name,
+    "given_name": Participant.given_name,
+    "date_of_birth": Participant.date_of_birth,
+    "created_at": Participant.created_at,
+    "updated_at": Participant.updated_at,
+    "stage": Participant.stage,
+}
+
+
+def search_participants(sess: Session, actor: User, args: dict[str, Any],
+                        *, audited: bool = True) -> dict[str, Any]:
+    """One page of the participants the actor may see, filtered and sorted."""
+    require(actor, "participants:read")
+    stmt = select(Participant)
+    scope = office_scope(actor)
+    if scope is not None:
+        stmt = stmt.where(Participant.office_id == scope)
+    if args.get("office_id") is not None:
+        stmt = stmt.where(Participant.office_id == args["office_id"])
+    for field in ("programme_id", "nationality", "origin_country", "destination_country",
+                  "language"):
+        if args.get(field) is not None:
+            stmt = stmt.where(getattr(Participant, field) == args[field])
+    for field in ("stage", "sex"):
+        if args.get(field):
+            stmt = stmt.where(getattr(Participant, field).in_(args[field]))
+    q = (args.get("q") or "").strip().casefold()
+    if q:
+        compact = q.replace(" ", "").replace("-", "")
+        if compact.lstrip("+").isdigit():  # a phone number, typed with spaces or dashes
+            q = compact.lstrip("+")
+        stmt = stmt.where(Participant.search_text.like(like_pattern(q), escape="\\"))
+    page = paginate(sess, stmt, columns=_SORT_COLUMNS, id_column=Participant.id,
+                    sort=args.get("sort") or [("created_at", True)],
+                    page=args.get("page", 1), per_page=args.get("per_page", 25))
+    if audited:
+        audit.record(sess, "participants:participant:list", actor_id=actor.id,
+                     object_type="participant", office_id=scope if scope and scope > 0 else None,
+                     ids=[p.id for p in page["items"]], total=page["total"])
+    return page

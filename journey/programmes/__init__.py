@@ -1,0 +1,1 @@
+"""Programmes: one Skills Mobility Partnership corridor each."""

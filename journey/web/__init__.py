@@ -1,0 +1,1 @@
+"""Server-rendered pages for staff: session login with CSRF-protected forms."""
