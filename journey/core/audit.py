@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 ACTION_RE = re.compile(r"^[a-z][a-z_]*:[a-z][a-z_]*:[a-z][a-z_]*$")
 # Details may carry ids, counts, codes and field names; never free text from a person.
-_ALLOWED_DETAIL_TYPES = (int, float, bool, type(None))
+_ALLOWED_DETAIL_TYPES = (int, float, bool, str, type(None))
 
 
 class AuditEvent(SQLModel, table=True):
@@ -45,7 +45,7 @@ def _check_details(details: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, list):
             bad = [v for v in value if not isinstance(v, int | str) or isinstance(v, bool)]
         else:
-            bad = [] if isinstance(value, _ALLOWED_DETAIL_TYPES | str) else [value]
+            bad = [] if isinstance(value, _ALLOWED_DETAIL_TYPES) else [value]
         if bad:
             raise TypeError(f"audit detail {key!r} must hold ids, codes or numbers")
     return details

@@ -26,7 +26,7 @@ _hasher = PasswordHasher()
 # A hash of a random password, verified against when the user does not exist, so that timing
 # does not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-TOKEN_PREFIX = "jrn_"
+TOKEN_PREFIX = "jrn_"  # noqa: S105  (a public prefix, not a secret)
 
 
 class User(SQLModel, table=True):

@@ -173,7 +173,7 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     for c in consents:
         consent_services.grant(sess, actor, p, purpose=c["purpose"], method=c["method"],
                                note=c.get("note"))
-    logger.info("participant created id=%s office=%s", p.id, p.office_id)
+    logger.debug("participant created id=%s office=%s", p.id, p.office_id)
     return p
 
 

@@ -1,0 +1,61 @@
+# The few commands a newcomer needs. `make run` and `make test` set everything up themselves.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JOURNEY_ENV ?= development
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: help setup run test test-postgres lint bench clean lock messages
+
+help:
+	@echo "make run            set up, migrate, load demo data, serve on http://127.0.0.1:5000"
+	@echo "make test           set up and run the whole test suite (SQLite)"
+	@echo "make test-postgres  the suite against PostgreSQL at PG_TEST_URL"
+	@echo "make lint           ruff"
+	@echo "make bench          every benchmark in bench/"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "journey needs Python 3.11 or newer (found $(PYTHON))"; exit 1; }
+	@if ! $(PYTHON) -m venv $(VENV) 2>/dev/null; then \
+		rm -rf $(VENV); \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing Debian's venv module for $(PYTHON)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				"python3-venv" "$$(basename $$(readlink -f $(PYTHON)))-venv" >/dev/null \
+				|| DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+			$(PYTHON) -m venv $(VENV); \
+		else \
+			echo "python's venv module is missing: sudo apt-get install python3-venv"; exit 1; \
+		fi; \
+	fi
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/journey db upgrade
+	$(BIN)/journey demo load
+	$(BIN)/journey run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: setup
+	JOURNEY_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	@set -e; for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+lock: setup
+	$(BIN)/python -m pip freeze --exclude-editable | grep -iv '^journey' > constraints.txt
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,151 @@
+"""Idempotent demo data: two offices, a Nepal → Portugal hospitality programme, a user per role
+and about fifty participants across stages, languages and sexes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from journey.accounts.services import create_user
+from journey.consent import services as consent_services
+from journey.continuum.stages import Stage
+from journey.core.auth import User
+from journey.core.db import db, utcnow
+from journey.organisations.models import Employer, Office, ServiceProvider
+from journey.participants.models import Participant
+from journey.participants.services import create_participant
+from journey.programmes.models import Programme
+
+# Printed for the newcomer; a real deployment creates its users with `journey users create`.
+DEMO_PASSWORD = "journey-demo-2026"  # noqa: S105  (documented demo credential)
+DEMO_USERS = [
+    ("admin", "Asha Admin", "admin", None),
+    ("supervisor", "Sita Supervisor", "supervisor", "KTM"),
+    ("caseworker", "Kiran Caseworker", "caseworker", "KTM"),
+    ("caseworker.lisbon", "Joana Caseworker", "caseworker", "LIS"),
+    ("employer", "Eduardo Employer", "employer", None),
+    ("partner", "Priya Partner", "partner", None),
+]
+
+_GIVEN = {
+    "female": ["Sunita", "Anjali", "Pooja", "Sarita", "Gita", "Kamala", "Laxmi", "Rina", "Maya",
+               "Nirmala", "Srijana", "Bimala"],
+    "male": ["Ram", "Bikash", "Suresh", "Prakash", "Hari", "Rajesh", "Dipak", "Anil", "Sagar",
+             "Nabin", "Rohan", "Kumar"],
+}
+_FAMILY = ["Thapa", "Gurung", "Tamang", "Shrestha", "Rai", "Magar", "Sherpa", "Karki", "Adhikari",
+           "Poudel", "Limbu", "Bhandari", "Khadka", "Basnet"]
+# Spread over the journey; the continuum issue moves people through transitions instead.
+_STAGES = [Stage.INTAKE] * 8 + [Stage.PRESELECTION] * 6 + [Stage.TRAINING] * 7 + [
+    Stage.MATCHED] * 5 + [Stage.PRE_DEPARTURE] * 5 + [Stage.ARRIVAL] * 3 + [Stage.STAY] * 7 + [
+    Stage.RETURN] * 2 + [Stage.REINTEGRATION] * 3 + [Stage.WITHDRAWN, Stage.TRAVEL_BLOCKED,
+                                                     Stage.LOCAL_TRACK, Stage.ONWARD]
+_LANGS = ["ne"] * 5 + ["en"] * 2 + ["hi", "bn"]
+
+
+def _get_or_create(sess: Session, model, where: dict, **values):
+    stmt = select(model)
+    for k, v in where.items():
+        stmt = stmt.where(getattr(model, k) == v)
+    obj = sess.scalars(stmt).first()
+    if obj is None:
+        obj = model(**where, **values, created_at=utcnow())
+        sess.add(obj)
+        sess.flush()
+    return obj
+
+
+def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
+    """Load the demo data; running it again changes nothing."""
+    rng = random.Random(2026)
+    with db.job_session() as sess:
+        ktm = _get_or_create(sess, Office, {"code": "KTM"}, name="Kathmandu Migrant Resource Centre",
+                             country="NP", timezone="Asia/Kathmandu")
+        lis = _get_or_create(sess, Office, {"code": "LIS"}, name="Lisbon Migrant Support Office",
+                             country="PT", timezone="Europe/Lisbon")
+        employer = _get_or_create(sess, Employer, {"name": "Hotel Atlântico Lisboa"}, country="PT",
+                                  sector="Hospitality")
+        provider = _get_or_create(sess, ServiceProvider, {"name": "Lisbon Job Centre (IEFP)"},
+                                  country="PT", kind="job_centre")
+        programme = _get_or_create(
+            sess, Programme, {"code": "NP-PT-HOSP"},
+            name="Nepal → Portugal hospitality skills partnership", origin_country="NP",
+            destination_country="PT", sector="Hospitality",
+            occupations=["5120", "5131", "5151", "9112"], default_language="ne")
+        offices = {"KTM": ktm.id, "LIS": lis.id}
+
+        users: dict[str, User] = {}
+        for username, full_name, role, office in DEMO_USERS:
+            user = sess.scalars(select(User).where(User.username == username)).first()
+            if user is None:
+                user = create_user(sess, None, {
+                    "username": username, "full_name": full_name, "role": role,
+                    "password": DEMO_PASSWORD, "office_id": offices.get(office),
+                    "employer_id": employer.id if role == "employer" else None,
+                    "provider_id": provider.id if role == "partner" else None,
+                    "language": "en",
+                })
+            users[username] = user
+
+        existing = sess.scalar(select(Participant.id).where(Participant.programme_id == programme.id)
+                               .limit(1))
+        created = 0
+        if existing is None:
+            created = _participants(sess, rng, users, programme, offices)
+    echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    echo(f"Log in at http://127.0.0.1:5000/login with any of these (password: {DEMO_PASSWORD}):")
+    for username, _name, role, office in DEMO_USERS:
+        echo(f"  {username:<18} {role:<11} {office or ''}")
+    return {"participants_created": created}
+
+
+def _participants(sess: Session, rng: random.Random, users: dict[str, User], programme: Programme,
+                  offices: dict[str, int]) -> int:
+    caseworker = users["caseworker"]
+    lisbon = users["caseworker.lisbon"]
+    today = date.today()
+    count = 0
+    for i, stage in enumerate(_STAGES):
+        sex = "female" if i % 2 == 0 else "male"
+        if i % 17 == 5:
+            sex = "another"
+        elif i % 19 == 7:
+            sex = "prefer_not_to_say"
+        names = _GIVEN["female" if sex in ("female", "another") else "male"]
+        given = names[i % len(names)]
+        family = _FAMILY[(i * 5) % len(_FAMILY)]
+        abroad = stage in (Stage.ARRIVAL, Stage.STAY, Stage.ONWARD)
+        actor = lisbon if abroad else caseworker
+        lang = _LANGS[i % len(_LANGS)]
+        data = {
+            "given_name": given,
+            "family_name": family,
+            "date_of_birth": today - timedelta(days=365 * rng.randint(20, 45) + rng.randint(0, 364)),
+            "sex": sex,
+            "sex_self_described": "non-binary" if sex == "another" else None,
+            "nationality": "NP",
+            "origin_country": "NP",
+            "destination_country": "PT",
+            "phone": f"+97798{41000000 + i * 7919:08d}",
+            "email": f"participant{i + 1}@example.org" if i % 3 == 0 else None,
+            "language": lang,
+            "timezone": "Europe/Lisbon" if abroad else "Asia/Kathmandu",
+            "channels": ["sms", "email"] if i % 3 == 0 else ["sms"],
+            "disability": "yes" if i % 13 == 4 else "no",
+            "programme_id": programme.id,
+            "office_id": offices["LIS" if abroad else "KTM"],
+            "confirm_not_duplicate": True,
+        }
+        p = create_participant(sess, actor, data)
+        p.stage = stage.value
+        for purpose, method in (("case_management", "signed"), ("updates", "signed"),
+                                ("monitoring", "verbal")):
+            consent_services.grant(sess, actor, p, purpose=purpose, method=method)
+        if i % 4 == 0:
+            consent_services.grant(sess, actor, p, purpose="share_employers", method="signed")
+        count += 1
+    return count

@@ -1,0 +1,127 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL when JOURNEY_TEST_DATABASE_URL is set),
+the app, a client, and a per-test transaction rolled back at the end."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import Factory
+
+PG_URL = os.environ.get("JOURNEY_TEST_DATABASE_URL", "")
+
+
+def _create_pg_database(base_url: str) -> tuple[str, sa.Engine]:
+    """A fresh database per test run, so runs never see each other's rows."""
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    name = f"journey_t_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(base_url).set(database=name)
+    return url.render_as_string(hide_password=False), admin
+
+
+def _drop_pg_database(admin: sa.Engine, url: str) -> None:
+    name = sa.engine.make_url(url).database
+    with admin.connect() as conn:
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"),
+            {"name": name},
+        )
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def fresh_database_url(tmp_path_factory):
+    """A factory for empty databases of the backend under test."""
+    made: list[tuple[str, sa.Engine | None]] = []
+
+    def make() -> str:
+        if PG_URL:
+            url, admin = _create_pg_database(PG_URL)
+            made.append((url, admin))
+            return url
+        path = tmp_path_factory.mktemp("db") / "journey.sqlite3"
+        return f"sqlite:///{path}"
+
+    yield make
+    for url, admin in made:
+        _drop_pg_database(admin, url)
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database_url) -> str:
+    """The test database, built by the real migrations (not create_all)."""
+    from alembic import command
+
+    from journey.cli import alembic_config
+
+    url = fresh_database_url()
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, instance_dir):
+    os.environ["JOURNEY_ENV"] = "testing"
+    os.environ["JOURNEY_INSTANCE_PATH"] = str(instance_dir)
+    from journey import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "LOG_TRACEBACKS": False})
+    yield app
+    app.extensions["journey_db"].engine.dispose()
+
+
+@pytest.fixture
+def connection(app) -> Iterator[sa.Connection]:
+    """One connection in one transaction per test; everything the test did is rolled back."""
+    state = app.extensions["journey_db"]
+    conn = state.engine.connect()
+    trans = conn.begin()
+    original = state.session_factory
+    # Requests commit to a savepoint inside the test's transaction.
+    state.session_factory = sessionmaker(bind=conn, expire_on_commit=False,
+                                         join_transaction_mode="create_savepoint")
+    try:
+        yield conn
+    finally:
+        state.session_factory = original
+        if trans.is_active:
+            trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def db_session(connection) -> Iterator[Session]:
+    sess = Session(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    yield sess
+    sess.close()
+
+
+@pytest.fixture
+def client(app, connection):
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(app, db_session) -> Factory:
+    with app.app_context():
+        yield Factory(db_session)

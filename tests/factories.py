@@ -1,0 +1,82 @@
+"""Test data factories: offices, users with tokens, participants."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from journey.accounts.services import create_user
+from journey.core.auth import User, issue_token
+from journey.core.db import utcnow
+from journey.organisations.models import Employer, Office, ServiceProvider
+from journey.participants.models import Participant
+from journey.participants.services import create_participant
+from journey.programmes.models import Programme
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+
+class Factory:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _add(self, obj):
+        self.session.add(obj)
+        self.session.flush()
+        return obj
+
+    def office(self, **kw: Any) -> Office:
+        n = next(_seq)
+        return self._add(Office(**{"code": f"OF{n}", "name": f"Office {n}", "country": "NP",
+                                   "timezone": "Asia/Kathmandu", "created_at": utcnow(), **kw}))
+
+    def employer(self, **kw: Any) -> Employer:
+        n = next(_seq)
+        return self._add(Employer(**{"name": f"Employer {n}", "country": "PT",
+                                     "created_at": utcnow(), **kw}))
+
+    def provider(self, **kw: Any) -> ServiceProvider:
+        n = next(_seq)
+        return self._add(ServiceProvider(**{"name": f"Provider {n}", "country": "PT",
+                                            "kind": "job_centre", "created_at": utcnow(), **kw}))
+
+    def programme(self, **kw: Any) -> Programme:
+        n = next(_seq)
+        return self._add(Programme(**{"code": f"PG-{n}", "name": f"Programme {n}",
+                                      "origin_country": "NP", "destination_country": "PT",
+                                      "sector": "Hospitality", "occupations": ["5120"],
+                                      "default_language": "ne", "created_at": utcnow(), **kw}))
+
+    def user(self, role: str = "caseworker", office: Office | None = None, **kw: Any) -> User:
+        n = next(_seq)
+        data = {"username": f"{role}{n}", "full_name": f"{role.title()} {n}", "role": role,
+                "password": PASSWORD, "language": "en"}
+        if role in ("caseworker", "supervisor"):
+            data["office_id"] = (office or self.office()).id
+        if role == "employer":
+            data["employer_id"] = self.employer().id
+        if role == "partner":
+            data["provider_id"] = self.provider().id
+        data.update(kw)
+        return create_user(self.session, None, data)
+
+    def token(self, user: User) -> str:
+        _token, secret = issue_token(self.session, user, "test", 1)
+        return secret
+
+    def headers(self, user: User) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user)}"}
+
+    def participant(self, actor: User, **kw: Any) -> Participant:
+        n = next(_seq)
+        data = {"given_name": f"Given{n}", "family_name": f"Family{n}",
+                "date_of_birth": date(1990, 1, 1 + n % 28), "sex": "female",
+                "nationality": "NP", "origin_country": "NP", "destination_country": "PT",
+                "phone": f"+97798{41000000 + n:08d}", "language": "ne",
+                "timezone": "Asia/Kathmandu", "channels": ["sms"]}
+        data.update(kw)
+        return create_participant(self.session, actor, data)
