@@ -123,5 +123,4 @@ def client(app, connection):
 
 @pytest.fixture
 def factory(app, db_session) -> Factory:
-    with app.app_context():
-        yield Factory(db_session)
+    return Factory(app, db_session)

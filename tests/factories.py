@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date
 from typing import Any
 
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from journey.accounts.services import create_user
@@ -20,8 +22,24 @@ _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"
 
 
+def _in_app_context(method):
+    """Run a factory method inside an app context that is popped afterwards.
+
+    A context left pushed during a test would be reused by the test client's requests (Flask
+    reuses an active app context), sharing `g` between requests and hiding bugs.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.app.app_context():
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Factory:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, app: Flask, session: Session) -> None:
+        self.app = app
         self.session = session
 
     def _add(self, obj):
@@ -29,21 +47,25 @@ class Factory:
         self.session.flush()
         return obj
 
+    @_in_app_context
     def office(self, **kw: Any) -> Office:
         n = next(_seq)
         return self._add(Office(**{"code": f"OF{n}", "name": f"Office {n}", "country": "NP",
                                    "timezone": "Asia/Kathmandu", "created_at": utcnow(), **kw}))
 
+    @_in_app_context
     def employer(self, **kw: Any) -> Employer:
         n = next(_seq)
         return self._add(Employer(**{"name": f"Employer {n}", "country": "PT",
                                      "created_at": utcnow(), **kw}))
 
+    @_in_app_context
     def provider(self, **kw: Any) -> ServiceProvider:
         n = next(_seq)
         return self._add(ServiceProvider(**{"name": f"Provider {n}", "country": "PT",
                                             "kind": "job_centre", "created_at": utcnow(), **kw}))
 
+    @_in_app_context
     def programme(self, **kw: Any) -> Programme:
         n = next(_seq)
         return self._add(Programme(**{"code": f"PG-{n}", "name": f"Programme {n}",
@@ -51,6 +73,7 @@ class Factory:
                                       "sector": "Hospitality", "occupations": ["5120"],
                                       "default_language": "ne", "created_at": utcnow(), **kw}))
 
+    @_in_app_context
     def user(self, role: str = "caseworker", office: Office | None = None, **kw: Any) -> User:
         n = next(_seq)
         data = {"username": f"{role}{n}", "full_name": f"{role.title()} {n}", "role": role,
@@ -64,6 +87,7 @@ class Factory:
         data.update(kw)
         return create_user(self.session, None, data)
 
+    @_in_app_context
     def token(self, user: User) -> str:
         _token, secret = issue_token(self.session, user, "test", 1)
         return secret
@@ -71,6 +95,7 @@ class Factory:
     def headers(self, user: User) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(user)}"}
 
+    @_in_app_context
     def participant(self, actor: User, **kw: Any) -> Participant:
         n = next(_seq)
         data = {"given_name": f"Given{n}", "family_name": f"Family{n}",

@@ -1,0 +1,41 @@
+"""Settings from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from journey.config import ConfigError, load_settings
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings({"JOURNEY_ENV": "production", "JOURNEY_INSTANCE_PATH": str(tmp_path)})
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path):
+    env = {"JOURNEY_INSTANCE_PATH": str(tmp_path)}
+    first = load_settings(env)["SECRET_KEY"]
+    assert len(first) == 64
+    assert load_settings(env)["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_defaults_and_overrides(tmp_path):
+    s = load_settings({"JOURNEY_INSTANCE_PATH": str(tmp_path)})
+    assert s["DATABASE_URL"] == f"sqlite:///{tmp_path / 'journey.sqlite3'}"
+    assert s["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    s = load_settings({"JOURNEY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
+                       "JOURNEY_PUBLIC_BASE_URL": "https://mrc.example.org/",
+                       "JOURNEY_DEFAULT_LANGUAGE": "ne", "JOURNEY_DEFAULT_TIMEZONE": "Asia/Kathmandu"})
+    assert s["PUBLIC_BASE_URL"] == "https://mrc.example.org"
+    assert (s["DEFAULT_LANGUAGE"], s["DEFAULT_TIMEZONE"]) == ("ne", "Asia/Kathmandu")
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"JOURNEY_DEFAULT_TIMEZONE": "Mars/Olympus"}, "IANA"),
+    ({"JOURNEY_DEFAULT_LANGUAGE": "xx"}, "supported"),
+    ({"JOURNEY_ENV": "staging"}, "JOURNEY_ENV"),
+])
+def test_bad_settings_are_refused(tmp_path, env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings({"JOURNEY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", **env})
