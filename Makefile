@@ -54,6 +54,10 @@ lint: setup
 bench: setup
 	@set -e; for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+		--sort-output -o locales/messages.pot .
+
 lock: setup
 	$(BIN)/python -m pip freeze --exclude-editable | grep -iv '^journey' > constraints.txt
 
