@@ -40,6 +40,7 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/journey db upgrade
 	$(BIN)/journey demo load
+	@echo "Serving journey on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	$(BIN)/journey run --host 127.0.0.1 --port 5000
 
 test: setup

@@ -17,6 +17,9 @@ def _configure_logging(app: Flask) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # The development server's access log prints query strings, which carry search terms (names,
+    # phone numbers); journey.request logs one line per request without them.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def create_app(config_override: dict[str, Any] | None = None) -> Flask:

@@ -31,7 +31,7 @@ def create_token(data):
     user = authenticate(sess, data["username"], data["password"])
     days = data.get("expires_in_days") or current_app.config["TOKEN_DEFAULT_DAYS"]
     token, secret = services.create_token(sess, user, data["name"], days)
-    return {**TokenSchema().dump(token), "token": secret}
+    return {**token.model_dump(), "token": secret}
 
 
 @blp.get("/auth/tokens")
