@@ -55,6 +55,8 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     from journey.accounts.routes import blp as accounts_blp
     from journey.auditlog.routes import blp as audit_blp
     from journey.consent.routes import blp as consent_blp
+    from journey.continuum.routes import blp as continuum_blp
+    from journey.costs.routes import blp as costs_blp
     from journey.health import bp as health_bp
     from journey.organisations.routes import blp as organisations_blp
     from journey.participants.routes import blp as participants_blp
@@ -62,7 +64,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     from journey.web.routes import bp as web_bp
 
     for blp in (accounts_blp, organisations_blp, programmes_blp, participants_blp, consent_blp,
-                audit_blp):
+                continuum_blp, costs_blp, audit_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)

@@ -1,13 +1,16 @@
 """Imports every model module, so metadata (and Alembic) sees every table."""
 
 from journey.consent.models import ConsentRecord
+from journey.continuum.models import ChecklistItem, JourneyEvent, Permit
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, LoginAttempt, User
+from journey.costs.models import Cost
 from journey.organisations.models import Employer, Office, ServiceProvider
 from journey.participants.models import Participant
-from journey.programmes.models import Programme
+from journey.programmes.models import Programme, ProgrammeEmployer
 
 __all__ = [
-    "ApiToken", "AuditEvent", "ConsentRecord", "Employer", "LoginAttempt", "Office",
-    "Participant", "Programme", "ServiceProvider", "User",
+    "ApiToken", "AuditEvent", "ChecklistItem", "ConsentRecord", "Cost", "Employer",
+    "JourneyEvent", "LoginAttempt", "Office", "Participant", "Permit", "Programme",
+    "ProgrammeEmployer", "ServiceProvider", "User",
 ]

@@ -85,7 +85,8 @@ def app(database_url, instance_dir):
     os.environ["JOURNEY_INSTANCE_PATH"] = str(instance_dir)
     from journey import create_app
 
-    app = create_app({"DATABASE_URL": database_url, "LOG_TRACEBACKS": False})
+    app = create_app({"DATABASE_URL": database_url, "LOG_TRACEBACKS": False,
+                      "PASSWORD_HASH_PROFILE": "cheapest"})
     yield app
     app.extensions["journey_db"].engine.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from journey.core.auth import User, verify_password
+from journey.demo.load import _STAGES
 from journey.participants.models import Participant
 
 
@@ -40,7 +41,7 @@ def test_demo_load_is_idempotent(app, connection, db_session):
     assert "journey-demo-2026" in first.output and "caseworker" in first.output
     count = db_session.scalar(sa.select(sa.func.count()).select_from(Participant))
     users = db_session.scalar(sa.select(sa.func.count()).select_from(User))
-    assert count == 50
+    assert count == len(_STAGES)
     stages = set(db_session.scalars(sa.select(Participant.stage).distinct()))
     sexes = set(db_session.scalars(sa.select(Participant.sex).distinct()))
     langs = set(db_session.scalars(sa.select(Participant.language).distinct()))

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, request, session
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 # argon2id with the library's RFC 9106 "low memory" defaults.
 _hasher = PasswordHasher()
+_cheap_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 # A hash of a random password, verified against when the user does not exist, so that timing
 # does not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -82,8 +83,16 @@ class LoginAttempt(SQLModel, table=True):
     attempted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+def _password_hasher() -> PasswordHasher:
+    # Tests ask for the cheapest parameters (PASSWORD_HASH_PROFILE=cheapest); the hash records
+    # its own parameters, so verification works whichever profile made it.
+    if current_app and current_app.config.get("PASSWORD_HASH_PROFILE") == "cheapest":
+        return _cheap_hasher
+    return _hasher
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _password_hasher().hash(password)
 
 
 def verify_password(user: User | None, password: str) -> bool:
@@ -159,7 +168,7 @@ def authenticate(sess: Session, username: str, password: str) -> User:
     if not verify_password(user, password):
         record_login_failure(keys)
         raise Unauthorized("Unknown username or wrong password.", code="invalid-credentials")
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _password_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

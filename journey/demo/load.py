@@ -12,6 +12,8 @@ from sqlmodel import select
 
 from journey.accounts.services import create_user
 from journey.consent import services as consent_services
+from journey.continuum import services as continuum
+from journey.continuum.models import ChecklistItem, ItemStatus
 from journey.continuum.stages import Stage
 from journey.core.auth import User
 from journey.core.db import db, utcnow
@@ -39,11 +41,11 @@ _GIVEN = {
 }
 _FAMILY = ["Thapa", "Gurung", "Tamang", "Shrestha", "Rai", "Magar", "Sherpa", "Karki", "Adhikari",
            "Poudel", "Limbu", "Bhandari", "Khadka", "Basnet"]
-# Spread over the journey; the continuum issue moves people through transitions instead.
+# Where each demo participant ends up; they get there through real transitions.
 _STAGES = [Stage.INTAKE] * 8 + [Stage.PRESELECTION] * 6 + [Stage.TRAINING] * 7 + [
     Stage.MATCHED] * 5 + [Stage.PRE_DEPARTURE] * 5 + [Stage.ARRIVAL] * 3 + [Stage.STAY] * 7 + [
     Stage.RETURN] * 2 + [Stage.REINTEGRATION] * 3 + [Stage.WITHDRAWN, Stage.TRAVEL_BLOCKED,
-                                                     Stage.LOCAL_TRACK, Stage.ONWARD]
+                                                     Stage.LOCAL_TRACK, Stage.ONWARD, Stage.CLOSED]
 _LANGS = ["ne"] * 5 + ["en"] * 2 + ["hi", "bn"]
 
 
@@ -95,7 +97,7 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
                                .limit(1))
         created = 0
         if existing is None:
-            created = _participants(sess, rng, users, programme, offices)
+            created = _participants(sess, rng, users, programme, offices, employer.id)
     echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
     echo(f"Log in at http://127.0.0.1:5000/login with any of these (password: {DEMO_PASSWORD}):")
     for username, _name, role, office in DEMO_USERS:
@@ -104,7 +106,8 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
 
 
 def _participants(sess: Session, rng: random.Random, users: dict[str, User], programme: Programme,
-                  offices: dict[str, int]) -> int:
+                  offices: dict[str, int], employer_id: int) -> int:
+    programme_employer = employer_id
     caseworker = users["caseworker"]
     lisbon = users["caseworker.lisbon"]
     today = date.today()
@@ -141,11 +144,59 @@ def _participants(sess: Session, rng: random.Random, users: dict[str, User], pro
             "confirm_not_duplicate": True,
         }
         p = create_participant(sess, actor, data)
-        p.stage = stage.value
         for purpose, method in (("case_management", "signed"), ("updates", "signed"),
                                 ("monitoring", "verbal")):
             consent_services.grant(sess, actor, p, purpose=purpose, method=method)
         if i % 4 == 0:
             consent_services.grant(sess, actor, p, purpose="share_employers", method="signed")
+        _walk(sess, actor, p, stage, employer_id=programme_employer, today=today)
         count += 1
     return count
+
+
+_PATHS: dict[Stage, list[str]] = {Stage.INTAKE: []}
+_PATHS[Stage.PRESELECTION] = ["preselect"]
+_PATHS[Stage.TRAINING] = _PATHS[Stage.PRESELECTION] + ["start_training"]
+_PATHS[Stage.MATCHED] = _PATHS[Stage.TRAINING] + ["match"]
+_PATHS[Stage.PRE_DEPARTURE] = _PATHS[Stage.MATCHED] + ["prepare_departure"]
+_PATHS[Stage.ARRIVAL] = _PATHS[Stage.PRE_DEPARTURE] + ["depart"]
+_PATHS[Stage.STAY] = _PATHS[Stage.ARRIVAL] + ["settle"]
+_PATHS[Stage.ONWARD] = _PATHS[Stage.STAY] + ["move_onward"]
+_PATHS[Stage.RETURN] = _PATHS[Stage.STAY] + ["prepare_return"]
+_PATHS[Stage.REINTEGRATION] = _PATHS[Stage.RETURN] + ["return_home"]
+_PATHS[Stage.CLOSED] = _PATHS[Stage.REINTEGRATION] + ["close"]
+_PATHS[Stage.WITHDRAWN] = _PATHS[Stage.TRAINING] + ["withdraw"]
+_PATHS[Stage.TRAVEL_BLOCKED] = _PATHS[Stage.PRE_DEPARTURE] + ["block_travel"]
+_PATHS[Stage.LOCAL_TRACK] = _PATHS[Stage.PRESELECTION] + ["join_local_track"]
+
+_REASONS = {
+    "withdraw": "Decided to stay with family after a wedding; may re-apply next year.",
+    "block_travel": "Visa appointment cancelled twice; embassy backlog.",
+    "move_onward": "Offered a supervisor post by the group's hotel in Madrid.",
+}
+
+
+def _walk(sess: Session, actor: User, p: Participant, target: Stage, *, employer_id: int,
+          today: date) -> None:
+    """Move a demo participant to their stage the way a caseworker would: items done, permit
+    granted, then each transition through the one service that changes stages."""
+    for event in _PATHS[target]:
+        for item in sess.scalars(select(ChecklistItem).where(
+                ChecklistItem.participant_id == p.id, ChecklistItem.stage == p.stage,
+                ChecklistItem.required.is_(True))):
+            if item.status != ItemStatus.DONE:
+                continuum.update_item(sess, actor, p, item,
+                                      {"status": "done", "evidence_note": "Checked at the centre."},
+                                      expected_version=None)
+        if event == "depart":
+            continuum.record_permit(sess, actor, p, {
+                "type": "work_visa", "issuing_country": "PT", "status": "issued",
+                "applied_on": today - timedelta(days=60), "decided_on": today - timedelta(days=30),
+                "issued_on": today - timedelta(days=25),
+                "expires_on": today + timedelta(days=365 - 25 * (p.id % 13)),
+                "employer_tied": p.id % 2 == 0, "employer_id": employer_id})
+        data = {"reason": _REASONS.get(event), "employer_id": employer_id,
+                "arrival_date": today - timedelta(days=20), "return_date": today - timedelta(days=3),
+                "destination_country": "ES" if event == "move_onward" else None}
+        continuum.apply_transition(sess, actor, p, event, data, expected_version=None,
+                                   today=today)

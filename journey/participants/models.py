@@ -40,6 +40,7 @@ class Participant(SQLModel, table=True):
         enum_check("stage", Stage),
         enum_check("disability", Disability),
         sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("cycle >= 1", name="cycle_positive"),
         sa.CheckConstraint("sex = 'another' OR sex_self_described IS NULL", name="self_described_sex"),
         sa.Index("ix_participants_office_stage", "office_id", "stage"),
         sa.Index("ix_participants_name_key_dob", "name_key", "date_of_birth"),
@@ -51,7 +52,15 @@ class Participant(SQLModel, table=True):
     reference: str = Field(max_length=16, unique=True)
     office_id: int = Field(foreign_key="offices.id")
     programme_id: int | None = Field(default=None, foreign_key="programmes.id", index=True)
+    # Written only by journey.continuum.services.apply_transition.
     stage: str = Field(default=Stage.INTAKE.value, max_length=20)
+    previous_stage: str | None = Field(default=None, max_length=20)
+    stage_entered_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Circular migration: a rehire starts a new cycle with fresh checklists.
+    cycle: int = Field(default=1)
+    employer_id: int | None = Field(default=None, foreign_key="employers.id", index=True)
+    arrival_date: date | None = None
+    return_date: date | None = None
 
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)

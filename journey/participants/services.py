@@ -160,6 +160,7 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
         created_by=actor.id,
         created_at=now,
         updated_at=now,
+        stage_entered_at=now,
     )
     _check_channels(p)
     p.search_text = _search_text(p)
@@ -173,6 +174,9 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     for c in consents:
         consent_services.grant(sess, actor, p, purpose=c["purpose"], method=c["method"],
                                note=c.get("note"))
+    from journey.continuum.services import start_journey
+
+    start_journey(sess, actor, p)
     logger.debug("participant created id=%s office=%s", p.id, p.office_id)
     return p
 
@@ -267,9 +271,8 @@ _SORT_COLUMNS = {
 }
 
 
-def search_participants(sess: Session, actor: User, args: dict[str, Any],
-                        *, audited: bool = True) -> dict[str, Any]:
-    """One page of the participants the actor may see, filtered and sorted."""
+def filtered_query(actor: User, args: dict[str, Any]) -> sa.Select:
+    """Participants the actor may see, narrowed by the list filters (no paging)."""
     require(actor, "participants:read")
     stmt = select(Participant)
     scope = office_scope(actor)
@@ -290,6 +293,14 @@ def search_participants(sess: Session, actor: User, args: dict[str, Any],
         if compact.lstrip("+").isdigit():  # a phone number, typed with spaces or dashes
             q = compact.lstrip("+")
         stmt = stmt.where(Participant.search_text.like(like_pattern(q), escape="\\"))
+    return stmt
+
+
+def search_participants(sess: Session, actor: User, args: dict[str, Any],
+                        *, audited: bool = True) -> dict[str, Any]:
+    """One page of the participants the actor may see, filtered and sorted."""
+    stmt = filtered_query(actor, args)
+    scope = office_scope(actor)
     page = paginate(sess, stmt, columns=_SORT_COLUMNS, id_column=Participant.id,
                     sort=args.get("sort") or [("created_at", True)],
                     page=args.get("page", 1), per_page=args.get("per_page", 25))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -25,4 +26,18 @@ class Programme(SQLModel, table=True):
     # ISCO-08 unit group codes the programme trains and places for.
     occupations: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
     default_language: str = Field(default="en", max_length=16)
+    # Other languages the programme works in (BCP 47), besides the default.
+    languages: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
+    training_provider_id: int | None = Field(default=None, foreign_key="service_providers.id")
+    # How this programme adapts the default checklists (journey.continuum.checklists).
+    checklist_config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ProgrammeEmployer(SQLModel, table=True):
+    """An employer taking part in a programme."""
+
+    __tablename__ = "programme_employers"
+
+    programme_id: int = Field(foreign_key="programmes.id", primary_key=True)
+    employer_id: int = Field(foreign_key="employers.id", primary_key=True)

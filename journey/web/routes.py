@@ -1,87 +1,236 @@
-"""Pages: login, logout, the caseload list and a participant's record."""
+"""Pages: login, logout, the caseload list and a participant's record.
+
+Every page answers a browser in HTML, errors included: the API's problem+json handlers are
+overridden here, per blueprint.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError, CSRFProtect
+import functools
+from typing import Any
+from urllib.parse import urlsplit
 
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from journey.config import RTL_LANGUAGES
+from journey.consent import services as consent_services
+from journey.continuum.stages import Stage
+from journey.core import audit
 from journey.core.auth import authenticate, load_current_user
 from journey.core.db import db
-from journey.core.errors import ProblemError
+from journey.core.errors import ProblemError, flatten_messages
+from journey.core.i18n import _l
 from journey.core.policy import allowed
 from journey.participants import services as participants
 from journey.participants.schemas import ParticipantQuerySchema
+from journey.web import display
 
 bp = Blueprint("web", __name__)
-_csrf = CSRFProtect()
+
+for _name, _func in display.FILTERS.items():
+    bp.add_app_template_filter(_func, _name)
+
+# Shown instead of marshmallow's wording, which lists every allowed value.
+_FIELD_HELP = {
+    "page": _l("The page number must be a whole number from 1 upwards."),
+    "stage": _l("Choose a stage from the list."),
+    "q": _l("Search for at most 100 characters."),
+}
+_SECURITY_HEADERS = {
+    # The pages use no scripts at all; nothing may frame them or post their forms elsewhere.
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    # Pages carry personal data: no copies in shared browser caches or after logout.
+    "Cache-Control": "no-store",
+}
+
+
+@bp.app_context_processor
+def _page_globals() -> dict[str, Any]:
+    lang = str(get_locale() or "en")
+    return {"html_lang": lang.replace("_", "-"),
+            "html_dir": "rtl" if lang.split("_")[0] in RTL_LANGUAGES else "ltr"}
 
 
 @bp.before_request
-def _check_csrf():
+def _check_csrf() -> None:
     if request.method == "POST":
-        _csrf.protect()
+        current_app.extensions["csrf"].protect()
+
+
+@bp.after_request
+def _headers(response):
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _error_page(status: int, title: str, detail: str | None = None, *,
+                help_lines: list[str] | None = None, headers: dict[str, str] | None = None):
+    body = render_template("error.html", status=status, title=title, detail=detail,
+                           help_lines=help_lines or [])
+    return body, status, headers or {}
 
 
 @bp.errorhandler(CSRFError)
-def _csrf_failed(err):
-    return render_template("error.html", status=400,
-                           title="The form expired; go back and try again."), 400
+def _csrf_failed(err: CSRFError):
+    if request.endpoint == "web.login_post":
+        # Usually a login page left open until the session ran out: offer a fresh form at once.
+        return render_template("login.html", error=_("The form expired; please log in again."),
+                               username=request.form.get("username", "")[:80]), 400
+    return _error_page(400, _("The form expired"), _("Go back, reload the page and try again."))
 
 
-def _login_required():
-    user = load_current_user(db.session)
-    if user is None:
-        return None, redirect(url_for("web.login", next=request.path))
-    return user, None
+@bp.errorhandler(ValidationError)
+def _invalid(err: ValidationError):
+    help_lines = []
+    for item in flatten_messages(err.messages):
+        field = item["field"].split(".", 1)[0]
+        line = str(_FIELD_HELP.get(field, item["message"]))
+        if line not in help_lines:
+            help_lines.append(line)
+    return _error_page(422, _("We could not understand that search"), help_lines=help_lines)
+
+
+@bp.errorhandler(ProblemError)
+def _problem(err: ProblemError):
+    titles = {403: _("Your role cannot open this page"), 404: _("Page not found")}
+    detail = err.detail if err.status not in titles else None
+    return _error_page(err.status, titles.get(err.status, str(err.title)), detail, headers=err.headers)
+
+
+@bp.errorhandler(HTTPException)
+def _http(err: HTTPException):
+    return _error_page(err.code or 500, err.name)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """A local path to return to after login, or None: never another site."""
+    if not target or len(target) > 2000:
+        return None
+    # Browsers treat "\" like "/" and drop tabs and newlines, so "/\evil" and "/\t/evil" are
+    # other sites in disguise.
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def login_required(view):
+    """Send an anonymous visitor to the login page, remembering where they were going."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if load_current_user(db.session) is None:
+            here = request.full_path if request.query_string else request.path
+            return redirect(url_for("web.login", next=here))
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @bp.get("/login")
 def login():
-    return render_template("login.html", error=None)
+    if load_current_user(db.session) is not None:
+        return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
+    return render_template("login.html", error=None, username="")
 
 
 @bp.post("/login")
 def login_post():
-    username = request.form.get("username", "")[:80]
+    username = request.form.get("username", "").strip()[:80]
     password = request.form.get("password", "")[:1024]
+    if not username or not password:
+        return render_template("login.html", error=_("Enter your username and password."),
+                               username=username), 400
     try:
         user = authenticate(db.session, username, password)
     except ProblemError as err:
-        return render_template("login.html", error=err.detail, username=username), err.status
+        message = (_("Unknown username or wrong password.") if err.status == 401
+                   else _("Too many failed logins; wait a while and try again."))
+        return render_template("login.html", error=message, username=username), err.status, err.headers
+    # A new session on login, so a session planted before it (fixation) is worthless.
     session.clear()
     session["uid"] = user.id
-    target = request.args.get("next", "")
-    # Only local paths, so the login page cannot be used to bounce people elsewhere.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("web.home")
-    return redirect(target)
+    return redirect(_safe_next(request.args.get("next")) or url_for("web.home"), 303)
+
+
+@bp.get("/logout")
+def logout_confirm():
+    # Logging out is a POST (a link or an image elsewhere must not log people out); this page
+    # only offers the button, for someone who typed the address.
+    if load_current_user(db.session) is None:
+        return redirect(url_for("web.login"))
+    return render_template("logout.html")
 
 
 @bp.post("/logout")
 def logout():
     session.clear()
-    return redirect(url_for("web.login"))
+    flash(_("You have logged out."))
+    return redirect(url_for("web.login"), 303)
+
+
+def _list_args() -> dict[str, Any]:
+    """The list's query string: empty fields (an unused search box) mean no filter."""
+    raw: dict[str, Any] = {}
+    for name in ("q", "page"):
+        value = request.args.get(name, "").strip()
+        if value:
+            raw[name] = value
+    stages = [s for s in request.args.getlist("stage") if s]
+    if stages:
+        raw["stage"] = stages
+    return ParticipantQuerySchema().load(raw)
 
 
 @bp.get("/")
+@login_required
 def home():
-    user, redirect_to = _login_required()
-    if redirect_to:
-        return redirect_to
+    user = g.user
     if not allowed(user, "participants:read"):
-        return render_template("home.html", user=user, page=None, q="")
-    args = ParticipantQuerySchema().load(
-        {k: v for k, v in request.args.items() if k in {"q", "page", "stage"}}
-        | ({"stage": request.args.getlist("stage")} if request.args.get("stage") else {})
-    )
+        return render_template("welcome.html")
+    args = _list_args()
     page = participants.search_participants(db.session, user, args)
-    return render_template("home.html", user=user, page=page, q=request.args.get("q", ""))
+    query = {"q": args.get("q"), "stage": args.get("stage")}
+    return render_template(
+        "home.html", page=page, q=args.get("q", ""), stages=args.get("stage") or [],
+        all_stages=list(Stage), query={k: v for k, v in query.items() if v},
+        window=display.page_window(page["page"], page["pages"]),
+        first=(page["page"] - 1) * page["per_page"] + 1,
+    )
 
 
 @bp.get("/participants/<id:participant_id>")
+@login_required
 def participant(participant_id: int):
-    user, redirect_to = _login_required()
-    if redirect_to:
-        return redirect_to
-    p = participants.read_participant(db.session, user, participant_id)
-    return render_template("participant.html", user=user, p=p)
+    user = g.user
+    sess = db.session
+    p = participants.read_participant(sess, user, participant_id)
+    consent = None
+    if allowed(user, "consent:read"):
+        records = consent_services.history(sess, p.id)
+        audit.record(sess, "consent:consent:read", actor_id=user.id, object_type="participant",
+                     object_id=p.id, office_id=p.office_id)
+        consent = {"current": consent_services.current(records), "history": records}
+    return render_template("participant.html", p=p, consent=consent,
+                           sensitive=allowed(user, "participants:read_sensitive"))

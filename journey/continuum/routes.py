@@ -1,0 +1,171 @@
+"""Journey endpoints: transitions (one and bulk), checklists, permits, the timeline."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+from sqlmodel import select
+
+from journey.continuum import services
+from journey.continuum.models import ChecklistItem, Permit
+from journey.continuum.schemas import (
+    BulkResponseSchema,
+    BulkTransitionSchema,
+    ChecklistItemSchema,
+    ChecklistItemUpdateSchema,
+    PermitSchema,
+    PermitUpdateSchema,
+    StageInfoSchema,
+    TimelineSchema,
+    TransitionRequestSchema,
+)
+from journey.continuum.stages import TRANSITIONS, Stage
+from journey.core import audit
+from journey.core.auth import current_user, requires
+from journey.core.db import db
+from journey.core.errors import NotFound, PreconditionFailed, ProblemError
+from journey.participants.schemas import ParticipantSchema
+from journey.participants.services import load_participant
+
+blp = Blueprint("continuum", __name__, url_prefix="",
+                description="The migration continuum: stages, checklists, permits, timeline.")
+
+
+def _if_match(body_version: int | None) -> int:
+    raw = request.headers.get("If-Match")
+    if raw is not None:
+        value = raw.strip().removeprefix("W/").strip('"')
+        if not value.isdigit() or len(value) > 18:
+            raise PreconditionFailed('If-Match must be the ETag you read, e.g. "3".')
+        return int(value)
+    if body_version is None:
+        raise ProblemError("Send If-Match with the version you read (or a version field).",
+                           status=428, code="precondition-required")
+    return body_version
+
+
+@blp.get("/stages")
+@requires("participants:read")
+@blp.response(200, StageInfoSchema(many=True))
+def list_stages():
+    """Every stage, its translated title, and the events that leave it."""
+    return [{"stage": s.value, "title": s.title,
+             "events": [{"event": t.event, "title": str(t.title), "guards": list(t.guards),
+                         "required": list(t.required)} for t in TRANSITIONS if s in t.sources]}
+            for s in Stage]
+
+
+@blp.post("/participants/<id:participant_id>/transitions")
+@requires("continuum:transition")
+@blp.arguments(TransitionRequestSchema)
+@blp.response(200, ParticipantSchema)
+@blp.alt_response(409, description="Not possible from this stage, or guards unmet (listed).")
+def transition(data, participant_id: int):
+    """Move a participant by one event; 409 lists every unmet guard."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "continuum:transition")
+    expected = _if_match(data.pop("version", None))
+    event = data.pop("event")
+    override = data.pop("override_reason", None)
+    p = services.apply_transition(sess, user, p, event, data, expected_version=expected,
+                                  override_reason=override)
+    return p, {"ETag": f'"{p.version}"'}
+
+
+@blp.post("/participants/transitions")
+@requires("continuum:transition")
+@blp.arguments(BulkTransitionSchema)
+@blp.response(200, BulkResponseSchema)
+def bulk_transition(data):
+    """Move a cohort (ids or a filter); each participant succeeds or fails on their own."""
+    sess = db.session
+    user = current_user(sess)
+    event = data.pop("event")
+    ids = data.pop("participant_ids", None)
+    filters = data.pop("filter", None)
+    override = data.pop("override_reason", None)
+    return services.bulk_transition(sess, user, event, participant_ids=ids, filters=filters,
+                                    data=data, override_reason=override)
+
+
+@blp.get("/participants/<id:participant_id>/checklist")
+@requires("participants:read")
+@blp.response(200, ChecklistItemSchema(many=True))
+def checklist(participant_id: int):
+    """The participant's checklist items for the current cycle, stage by stage."""
+    sess = db.session
+    p = load_participant(sess, current_user(sess), participant_id)
+    return sess.scalars(select(ChecklistItem).where(
+        ChecklistItem.participant_id == p.id, ChecklistItem.cycle == p.cycle,
+    ).order_by(ChecklistItem.id)).all()
+
+
+@blp.patch("/participants/<id:participant_id>/checklist/<id:item_id>")
+@requires("continuum:checklist")
+@blp.arguments(ChecklistItemUpdateSchema)
+@blp.response(200, ChecklistItemSchema)
+def update_checklist_item(data, participant_id: int, item_id: int):
+    """Mark an item in progress, done, not applicable or blocked; set its due date or evidence."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "continuum:checklist")
+    item = sess.get(ChecklistItem, item_id)
+    if item is None or item.participant_id != p.id:
+        raise NotFound("No such checklist item.")
+    expected = _if_match(data.pop("version", None))
+    return services.update_item(sess, user, p, item, data, expected_version=expected)
+
+
+@blp.get("/participants/<id:participant_id>/permits")
+@requires("permits:read")
+@blp.response(200, PermitSchema(many=True))
+def list_permits(participant_id: int):
+    """Visas and permits (numbers included: the read is audited)."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "permits:read")
+    audit.record(sess, "continuum:permit:read", actor_id=user.id, object_type="participant",
+                 object_id=p.id, office_id=p.office_id)
+    return sess.scalars(select(Permit).where(Permit.participant_id == p.id).order_by(Permit.id)).all()
+
+
+@blp.post("/participants/<id:participant_id>/permits")
+@requires("permits:manage")
+@blp.arguments(PermitSchema)
+@blp.response(201, PermitSchema)
+def create_permit(data, participant_id: int):
+    """Record a visa or permit."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "permits:manage")
+    return services.record_permit(sess, user, p, data)
+
+
+@blp.patch("/participants/<id:participant_id>/permits/<id:permit_id>")
+@requires("permits:manage")
+@blp.arguments(PermitUpdateSchema)
+@blp.response(200, PermitSchema)
+def update_permit(data, participant_id: int, permit_id: int):
+    """Update a permit: its status, dates, renewal."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "permits:manage")
+    permit = sess.get(Permit, permit_id)
+    if permit is None or permit.participant_id != p.id:
+        raise NotFound("No such permit.")
+    expected = _if_match(data.pop("version", None))
+    return services.update_permit(sess, user, p, permit, data, expected_version=expected)
+
+
+@blp.get("/participants/<id:participant_id>/timeline")
+@requires("participants:read")
+@blp.response(200, TimelineSchema)
+def timeline(participant_id: int):
+    """Everything that happened, in order, with actor and reason; time spent in each stage."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id)
+    audit.record(sess, "continuum:timeline:read", actor_id=user.id, object_type="participant",
+                 object_id=p.id, office_id=p.office_id)
+    return services.timeline(sess, p)
