@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JOURNEY_ENV ?= development
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: help setup run test test-postgres lint bench clean lock messages
+.PHONY: help setup run test test-postgres lint bench clean lock messages catalogs
 
 help:
 	@echo "make run            set up, migrate, load demo data, serve on http://127.0.0.1:5000"
@@ -37,16 +37,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-run: setup
+run: setup catalogs
 	$(BIN)/journey db upgrade
 	$(BIN)/journey demo load
 	@echo "Serving journey on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	$(BIN)/journey run --host 127.0.0.1 --port 5000
 
-test: setup
+test: setup catalogs
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test-postgres: setup
+test-postgres: setup catalogs
 	JOURNEY_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: setup
@@ -54,6 +54,9 @@ lint: setup
 
 bench: setup
 	@set -e; for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+catalogs: setup
+	@$(BIN)/pybabel --quiet compile -d locales
 
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \

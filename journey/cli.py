@@ -126,8 +126,28 @@ def demo_load():
     load_demo(echo=click.echo)
 
 
+@click.group("continuum")
+def continuum_group():
+    """The migration continuum."""
+
+
+@continuum_group.command("scan")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Pretend it is this day.")
+@with_appcontext
+def continuum_scan(today):
+    """Record checklist due/overdue and permit-expiring events (idempotent; the scheduler runs it)."""
+    from journey.continuum.services import record_due_events
+    from journey.core.db import db, utcnow
+
+    day = today.date() if today else utcnow().date()
+    offsets = tuple(current_app.config["PERMIT_REMINDER_DAYS"])
+    with db.job_session() as sess:
+        counts = record_due_events(sess, day, offsets)
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 def register_commands(app: Flask) -> None:
-    for group in (db_group, users_group, demo_group):
+    for group in (db_group, users_group, demo_group, continuum_group):
         app.cli.add_command(group)
 
 

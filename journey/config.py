@@ -72,6 +72,8 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": default_tz,
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),
         "MAX_CONTENT_LENGTH": int(env.get("JOURNEY_MAX_BODY_BYTES", 1024 * 1024)),
+        "PERMIT_REMINDER_DAYS": [int(x) for x in env.get("JOURNEY_PERMIT_REMINDER_DAYS",
+                                                          "90,30,7").split(",")],
         "TOKEN_DEFAULT_DAYS": int(env.get("JOURNEY_TOKEN_DAYS", 30)),
         "LOGIN_MAX_FAILURES": int(env.get("JOURNEY_LOGIN_MAX_FAILURES", 5)),
         "LOGIN_WINDOW_SECONDS": int(env.get("JOURNEY_LOGIN_WINDOW_SECONDS", 900)),

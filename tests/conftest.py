@@ -79,8 +79,23 @@ def database_url(fresh_database_url) -> str:
     return url
 
 
+def _compile_catalogs() -> None:
+    """Compile the shipped .po catalogs, as `make catalogs` does, for direct pytest runs."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parent.parent.glob("locales/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as f:
+                catalog = read_po(f)
+            with mo.open("wb") as f:
+                write_mo(f, catalog)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, instance_dir):
+    _compile_catalogs()
     os.environ["JOURNEY_ENV"] = "testing"
     os.environ["JOURNEY_INSTANCE_PATH"] = str(instance_dir)
     from journey import create_app
