@@ -78,6 +78,13 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
             name="Nepal → Portugal hospitality skills partnership", origin_country="NP",
             destination_country="PT", sector="Hospitality",
             occupations=["5120", "5131", "5151", "9112"], default_language="ne")
+        trainer = _get_or_create(sess, ServiceProvider,
+                                 {"name": "Nepal Academy of Tourism and Hotel Management"},
+                                 country="NP", kind="training")
+        if not programme.employers:
+            programme.employers = [employer]
+            programme.training_provider_id = trainer.id
+            programme.languages = ["en", "pt"]
         offices = {"KTM": ktm.id, "LIS": lis.id}
 
         users: dict[str, User] = {}

@@ -1,14 +1,26 @@
-"""A programme runs one corridor (origin → destination) in one sector."""
+"""A programme runs one corridor (origin → destination) in one sector.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: SQLModel resolves Relationship types at runtime.
+"""
+
 
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 from journey.core.db import UTCDateTime
+from journey.organisations.models import Employer
+
+
+class ProgrammeEmployer(SQLModel, table=True):
+    """An employer taking part in a programme."""
+
+    __tablename__ = "programme_employers"
+
+    programme_id: int = Field(foreign_key="programmes.id", primary_key=True)
+    employer_id: int = Field(foreign_key="employers.id", primary_key=True)
 
 
 class Programme(SQLModel, table=True):
@@ -33,11 +45,6 @@ class Programme(SQLModel, table=True):
     checklist_config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
+    employers: list[Employer] = Relationship(
+        link_model=ProgrammeEmployer, sa_relationship_kwargs={"lazy": "selectin"})
 
-class ProgrammeEmployer(SQLModel, table=True):
-    """An employer taking part in a programme."""
-
-    __tablename__ = "programme_employers"
-
-    programme_id: int = Field(foreign_key="programmes.id", primary_key=True)
-    employer_id: int = Field(foreign_key="employers.id", primary_key=True)

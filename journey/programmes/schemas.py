@@ -5,7 +5,33 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from journey.continuum.checklists import validate_config
+from journey.continuum.stages import Stage
 from journey.core.schemas import Country, Language, not_blank
+
+
+class AddedItemSchema(ma.Schema):
+    stage = ma.fields.String(required=True, validate=validate.OneOf([s.value for s in Stage]))
+    key = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$"))
+    title = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank])
+    required = ma.fields.Boolean(load_default=True)
+    due_days = ma.fields.Integer(validate=validate.Range(min=0, max=3650), allow_none=True)
+
+
+class ChecklistConfigSchema(ma.Schema):
+    """How a programme adapts the default checklists."""
+
+    disabled = ma.fields.List(ma.fields.String(), load_default=list)
+    renamed = ma.fields.Dict(keys=ma.fields.String(),
+                             values=ma.fields.String(validate=validate.Length(min=1, max=200)),
+                             load_default=dict)
+    added = ma.fields.List(ma.fields.Nested(AddedItemSchema), load_default=list)
+
+    @ma.validates_schema
+    def _known_items(self, data, **_kwargs):
+        errors = validate_config(data)
+        if errors:
+            raise ma.ValidationError([e["message"] for e in errors])
 
 
 class ProgrammeSchema(ma.Schema):
@@ -19,9 +45,37 @@ class ProgrammeSchema(ma.Schema):
         ma.fields.String(validate=validate.Regexp(r"^\d{1,4}$", error="An ISCO-08 code.")),
         load_default=list, metadata={"description": "ISCO-08 unit group codes."})
     default_language = Language(load_default="en")
+    languages = ma.fields.List(Language(), load_default=list,
+                               metadata={"description": "Other languages the programme works in."})
+    employer_ids = ma.fields.Method(
+        "_dump_employer_ids", deserialize="_load_employer_ids",
+        metadata={"description": "Partner employers.", "type": "array",
+                  "items": {"type": "integer"}})
+    training_provider_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62),
+                                             allow_none=True)
+    checklist_config = ma.fields.Nested(lambda: ChecklistConfigSchema(), load_default=dict)
+
+    @staticmethod
+    def _dump_employer_ids(programme) -> list[int]:
+        return sorted(e.id for e in programme.employers)
+
+    @staticmethod
+    def _load_employer_ids(value) -> list[int]:
+        ids = ma.fields.List(ma.fields.Integer(
+            strict=True, validate=validate.Range(min=1, max=2**62))).deserialize(value)
+        return ids
 
     @ma.validates_schema
     def _distinct(self, data, **_kwargs):
         if data.get("origin_country") and data.get("origin_country") == data.get(
                 "destination_country"):
             raise ma.ValidationError({"destination_country": ["Must differ from the origin."]})
+
+
+class ProgrammeUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=[validate.Length(max=200), not_blank])
+    languages = ma.fields.List(Language())
+    employer_ids = ma.fields.List(ma.fields.Integer(validate=validate.Range(min=1, max=2**62)))
+    training_provider_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62),
+                                             allow_none=True)
+    checklist_config = ma.fields.Nested(ChecklistConfigSchema)
