@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -28,9 +29,21 @@ def active_record(sess: Session, participant_id: int, purpose: str) -> ConsentRe
     ).first()
 
 
+# Built once: checks run on every transition and every message, and statement construction
+# costs more than the query itself.
+_STANDING = (
+    select(ConsentRecord.id).where(
+        ConsentRecord.participant_id == sa.bindparam("pid"),
+        ConsentRecord.purpose == sa.bindparam("purpose"),
+        ConsentRecord.withdrawn_at.is_(None),
+    ).limit(1)
+)
+
+
 def has_consent(sess: Session, participant_id: int, purpose: Purpose | str) -> bool:
     """Whether the participant's consent for this purpose stands right now."""
-    return active_record(sess, participant_id, Purpose(purpose).value) is not None
+    return sess.scalar(_STANDING, {"pid": participant_id, "purpose": Purpose(purpose).value}) \
+        is not None
 
 
 def consented_ids(sess: Session, participant_ids: list[int], purpose: Purpose | str) -> set[int]:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from journey.continuum import guards as guard_rules
@@ -40,22 +41,34 @@ logger = logging.getLogger(__name__)
 
 # Called with (session, participant, event) for every journey event written; the notifications
 # package registers here to queue messages in the same transaction.
-EVENT_HANDLERS: list[Callable[[Session, Participant, JourneyEvent], None]] = []
+EVENT_HANDLERS: list[Callable[[Session, Participant, dict[str, Any]], None]] = []
 
 
 class TransitionRefused(ProblemError):
     status, code, title = 409, "transition-refused", "The transition is not allowed"
 
 
+# Statements on the transition path are built once; constructing them costs more than running them.
+_INSERT_EVENT = sa.insert(JourneyEvent)
+_INSERT_ITEMS = sa.insert(ChecklistItem)
+_ITEM_KEYS = select(ChecklistItem.key).where(ChecklistItem.participant_id == sa.bindparam("pid"),
+                                             ChecklistItem.cycle == sa.bindparam("cycle"))
+_PROGRAMME_CONFIG = select(Programme.checklist_config).where(Programme.id == sa.bindparam("id"))
+_PARTICIPANTS = Participant.__table__
+_MOVE = _PARTICIPANTS.update().where(_PARTICIPANTS.c.id == sa.bindparam("b_id"),
+                                     _PARTICIPANTS.c.version == sa.bindparam("b_version"))
+
+
 def record_event(sess: Session, participant: Participant, kind: EventKind, *,
                  actor_id: int | None = None, reason: str | None = None,
                  dedupe_key: str | None = None, at: datetime | None = None,
-                 **data: Any) -> JourneyEvent:
+                 **data: Any) -> dict[str, Any]:
     """Write a journey event (timeline entry) and hand it to the registered handlers."""
-    event = JourneyEvent(participant_id=participant.id, kind=kind.value, occurred_at=at or utcnow(),
-                         actor_id=actor_id, stage=participant.stage, reason=reason,
-                         dedupe_key=dedupe_key, data=data)
-    sess.add(event)
+    event = {"participant_id": participant.id, "kind": kind.value, "occurred_at": at or utcnow(),
+             "actor_id": actor_id, "stage": participant.stage, "reason": reason,
+             "dedupe_key": dedupe_key, "data": data}
+    # A plain INSERT: events are append-only and building a model instance costs more than it.
+    sess.execute(_INSERT_EVENT, [event])
     for handler in EVENT_HANDLERS:
         handler(sess, participant, event)
     return event
@@ -64,30 +77,37 @@ def record_event(sess: Session, participant: Participant, kind: EventKind, *,
 def _programme_config(sess: Session, participant: Participant) -> dict[str, Any]:
     if participant.programme_id is None:
         return {}
-    programme = sess.get(Programme, participant.programme_id)
-    return programme.checklist_config if programme else {}
+    # Only the column: loading the Programme would also load its employers.
+    config = sess.scalar(_PROGRAMME_CONFIG, {"id": participant.programme_id})
+    return config or {}
 
 
-def open_checklist(sess: Session, participant: Participant, stage: Stage, today: date) -> list[ChecklistItem]:
-    """Create the stage's checklist items for the participant's current cycle, once."""
-    existing = set(sess.scalars(select(ChecklistItem.key).where(
-        ChecklistItem.participant_id == participant.id, ChecklistItem.cycle == participant.cycle)))
+def open_checklist(sess: Session, participant: Participant, stage: Stage, today: date, *,
+                   new_participant: bool = False, config: dict[str, Any] | None = None) -> int:
+    """Create the stage's checklist items for the participant's current cycle, once each."""
+    existing = set() if new_participant else set(sess.scalars(
+        _ITEM_KEYS, {"pid": participant.id, "cycle": participant.cycle}))
     now = utcnow()
-    items = []
-    for d in definitions_for(stage, _programme_config(sess, participant)):
-        if d.key in existing:
-            continue
-        items.append(ChecklistItem(
-            participant_id=participant.id, stage=stage.value, cycle=participant.cycle, key=d.key,
-            title=str(d.title), required=d.required, updated_at=now,
-            due_date=today + timedelta(days=d.due_days) if d.due_days is not None else None))
-    sess.add_all(items)
-    return items
+    rows = [
+        {"participant_id": participant.id, "stage": stage.value, "cycle": participant.cycle,
+         "key": d.key, "title": str(d.title), "required": d.required, "status": "pending",
+         "due_date": today + timedelta(days=d.due_days) if d.due_days is not None else None,
+         "updated_at": now, "version": 1}
+        for d in definitions_for(stage, config if config is not None
+                                 else _programme_config(sess, participant))
+        if d.key not in existing
+    ]
+    if rows:
+        # One executemany, no ORM objects: nothing in this unit of work reads them back.
+        sess.execute(_INSERT_ITEMS, rows)
+    return len(rows)
 
 
-def start_journey(sess: Session, actor: User, participant: Participant) -> None:
+def start_journey(sess: Session, actor: User, participant: Participant,
+                  programme: Programme | None = None) -> None:
     """A new participant enters the initial stage: checklist and timeline start here."""
-    open_checklist(sess, participant, Stage(participant.stage), participant.created_at.date())
+    open_checklist(sess, participant, Stage(participant.stage), participant.created_at.date(),
+                   new_participant=True, config=programme.checklist_config if programme else {})
     record_event(sess, participant, EventKind.STAGE_ENTERED, actor_id=actor.id,
                  at=participant.created_at, to_stage=participant.stage)
 
@@ -164,15 +184,14 @@ def apply_transition(sess: Session, actor: User, participant: Participant, event
     for name in ("employer_id", "arrival_date", "return_date", "destination_country"):
         if data.get(name) is not None:
             values[name] = data[name]
-    result = sess.execute(sa.update(Participant)
-                          .where(Participant.id == participant.id, Participant.version == version)
-                          .values(**values).execution_options(synchronize_session=False))
+    sess.flush()  # pending ORM changes go first; the UPDATE below bypasses the unit of work
+    result = sess.connection().execute(_MOVE, {**values, "b_id": participant.id, "b_version": version})
     if result.rowcount != 1:
         raise Conflict(_("Someone changed this participant at the same time; reload and try again."),
                        code="stale-version")
     for name, value in values.items():
-        setattr(participant, name, value)
-    sess.flush()
+        # Already written by the UPDATE above; record the values without a second UPDATE.
+        set_committed_value(participant, name, value)
 
     # 3. Audit (ids and codes only: reasons are free text and stay in the journey events).
     audit.record(sess, "continuum:participant:transition", actor_id=actor.id,
@@ -354,16 +373,19 @@ def record_due_events(sess: Session, today: date, permit_offsets: tuple[int, ...
 def timeline(sess: Session, participant: Participant, now: datetime | None = None) -> dict[str, Any]:
     """Everything that happened to a participant, in order, and the time spent in each stage."""
     now = now or utcnow()
-    events = sess.scalars(select(JourneyEvent).where(JourneyEvent.participant_id == participant.id)
-                          .order_by(JourneyEvent.occurred_at, JourneyEvent.id)).all()
+    # Plain rows, not ORM objects: a long timeline is read often and never changed here.
+    table = JourneyEvent.__table__
+    events = sess.execute(sa.select(table).where(table.c.participant_id == participant.id)
+                          .order_by(table.c.occurred_at, table.c.id)).mappings().all()
     spent: dict[str, float] = {}
     current_stage, entered = None, None
     for e in events:
-        if e.kind != EventKind.STAGE_ENTERED.value or e.data.get("repeat"):
+        if e["kind"] != EventKind.STAGE_ENTERED.value or e["data"].get("repeat"):
             continue
         if current_stage is not None:
-            spent[current_stage] = spent.get(current_stage, 0) + (e.occurred_at - entered).total_seconds()
-        current_stage, entered = e.data.get("to_stage"), e.occurred_at
+            spent[current_stage] = spent.get(current_stage, 0) + (
+                e["occurred_at"] - entered).total_seconds()
+        current_stage, entered = e["data"].get("to_stage"), e["occurred_at"]
     if current_stage is not None:
         spent[current_stage] = spent.get(current_stage, 0) + (now - entered).total_seconds()
     return {

@@ -45,6 +45,6 @@ class Programme(SQLModel, table=True):
     checklist_config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
-    employers: list[Employer] = Relationship(
-        link_model=ProgrammeEmployer, sa_relationship_kwargs={"lazy": "selectin"})
+    # Loaded on demand: most code needs a programme's settings, not its partners.
+    employers: list[Employer] = Relationship(link_model=ProgrammeEmployer)
 

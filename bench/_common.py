@@ -1,0 +1,281 @@
+"""Shared helpers for the benchmarks in bench/: fresh migrated databases, an app, timing, printing.
+
+Every benchmark is a plain script (``python bench/<name>.py`` from the repository root). Import this
+module first: it puts the repository root on sys.path so ``journey`` imports without installing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import cProfile
+import io
+import math
+import os
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+# --- databases and the app --------------------------------------------------------------------
+
+class Workspace:
+    """A temporary directory holding the benchmark's databases and the app's instance folder.
+
+    Each call to ``fresh_database`` gives a new SQLite file built by the real Alembic migrations
+    (``command.upgrade(alembic_config(url), "head")``), exactly as the test suite does.
+    """
+
+    def __init__(self, prefix: str = "journey-bench-") -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix=prefix)
+        self.path = Path(self._tmp.name)
+        self.instance = self.path / "instance"
+        self.instance.mkdir()
+        self._engines: list[sa.Engine] = []
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for engine in self._engines:
+            engine.dispose()
+        self._tmp.cleanup()
+
+    def fresh_database(self, name: str) -> str:
+        """A new, migrated SQLite database; returns its URL."""
+        from alembic import command
+
+        from journey.cli import alembic_config
+
+        url = f"sqlite:///{self.path / (name + '.sqlite3')}"
+        command.upgrade(alembic_config(url), "head")
+        return url
+
+    def engine(self, url: str) -> sa.Engine:
+        """An engine configured like the app's (same pragmas: WAL, synchronous=NORMAL, BEGIN)."""
+        from journey.core.db import make_engine
+
+        engine = make_engine(url)
+        self._engines.append(engine)
+        return engine
+
+    def app(self, url: str, **config: Any):
+        """The real app (testing settings) on the given database."""
+        os.environ["JOURNEY_ENV"] = "testing"
+        os.environ["JOURNEY_INSTANCE_PATH"] = str(self.instance)
+        from journey import create_app
+
+        app = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False, "LOG_LEVEL": "WARNING",
+                          **config})
+        self._engines.append(app.extensions["journey_db"].engine)
+        return app
+
+
+def table(name: str) -> sa.Table:
+    """A table of the app's metadata, for Core statements."""
+    import journey.models  # noqa: F401  (registers every table)
+    from journey.core.db import metadata
+
+    return metadata.tables[name]
+
+
+_NO_LOGIN = "!"  # not an argon2 hash: no password verifies against it
+
+
+@dataclass
+class Seed:
+    office_ids: list[int]
+    programme_id: int
+    admin_id: int
+    caseworker_ids: dict[int, int]  # office id -> caseworker user id
+
+
+def seed_reference_data(engine: sa.Engine, offices: int = 4) -> Seed:
+    """Offices, one programme, an admin and one caseworker per office, inserted with Core.
+
+    Users get an unusable password hash: the benchmarks call services directly and never log in.
+    """
+    from journey.core.db import utcnow
+
+    now = utcnow()
+    t_off, t_prog, t_user = table("offices"), table("programmes"), table("users")
+    with engine.begin() as conn:
+        office_ids = []
+        for i in range(offices):
+            res = conn.execute(t_off.insert().values(
+                code=f"BO{i + 1}", name=f"Bench office {i + 1}", country="NP",
+                timezone="Asia/Kathmandu", created_at=now))
+            office_ids.append(res.inserted_primary_key[0])
+        programme_id = conn.execute(t_prog.insert().values(
+            code="PG-BENCH", name="Bench programme", origin_country="NP",
+            destination_country="PT", sector="Hospitality", occupations=["5120"],
+            default_language="ne", languages=[], checklist_config={}, created_at=now,
+        )).inserted_primary_key[0]
+
+        def user(username: str, role: str, office_id: int | None) -> int:
+            return conn.execute(t_user.insert().values(
+                username=username, full_name=username.title(), role=role, office_id=office_id,
+                language="en", password_hash=_NO_LOGIN, is_active=True, created_at=now,
+            )).inserted_primary_key[0]
+
+        admin_id = user("benchadmin", "admin", None)
+        caseworkers = {oid: user(f"benchcw{oid}", "caseworker", oid) for oid in office_ids}
+    return Seed(office_ids, programme_id, admin_id, caseworkers)
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (0-100), nearest-rank on the sorted values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
+    return ordered[k]
+
+
+@dataclass
+class Timings:
+    """Per-call wall times, in seconds."""
+
+    samples: list[float] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def measure(self) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.samples.append(time.perf_counter() - start)
+
+    @property
+    def total(self) -> float:
+        return sum(self.samples)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples) * 1000 if self.samples else math.nan
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.samples, 95) * 1000
+
+    @property
+    def per_second(self) -> float:
+        return len(self.samples) / self.total if self.total else math.nan
+
+
+def interleave(*sides: Iterator[float]) -> list[Timings]:
+    """Step the sides in turn (A B, B A, A B...), one unit of work each, collecting their times.
+
+    Interleaving makes a comparison fair on a busy machine: whatever else runs slows both sides
+    alike, instead of whichever happened to run second.
+    """
+    timings = [Timings() for _ in sides]
+    order = list(range(len(sides)))
+    try:
+        while True:
+            for k in order:
+                timings[k].samples.append(next(sides[k]))
+            order.reverse()
+    except StopIteration:
+        pass
+    finally:
+        for side in sides:
+            close = getattr(side, "close", None)
+            if close is not None:
+                close()
+    return timings
+
+
+def drain(side: Iterator[float]) -> Timings:
+    """Run one side to the end alone."""
+    return Timings(list(side))
+
+
+@contextlib.contextmanager
+def stopwatch() -> Iterator[Callable[[], float]]:
+    """``with stopwatch() as elapsed: ...; elapsed()`` gives seconds since the block started
+    (frozen when it ends)."""
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())
+
+
+class StatementCounter:
+    """Counts SQL statements an engine executes, by kind and table ("SELECT participants").
+
+    An executemany counts once. The listener is cheap, and benchmarks attach it to every engine
+    they compare, so it costs each side the same.
+    """
+
+    _TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE)
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.counts: dict[str, int] = {}
+        event.listen(engine, "before_cursor_execute", self._on_execute)
+
+    def _on_execute(self, _conn, _cursor, statement: str, *_args: Any) -> None:
+        kind = statement.lstrip().split(None, 1)[0].upper()
+        found = self._TABLE.search(statement)
+        key = f"{kind} {found.group(1)}" if found and kind in self.KINDS else kind
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    KINDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
+
+    def reset(self) -> dict[str, int]:
+        counts, self.counts = self.counts, {}
+        return counts
+
+    @staticmethod
+    def per(counts: dict[str, int], n: int, skip: tuple[str, ...] = ("BEGIN", "PRAGMA")) -> str:
+        """Counts divided by n, e.g. "2.00 SELECT participants, 1.00 INSERT audit_events"."""
+        return ", ".join(f"{v / n:.2f} {k}" for k, v in sorted(counts.items())
+                         if k.split()[0] not in skip and v / n >= 0.005)
+
+
+def profile(fn: Callable[[], Any], *, top: int = 25, sort: str = "cumulative") -> str:
+    """Run fn under cProfile; the top functions as text."""
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        fn()
+    finally:
+        prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).strip_dirs().sort_stats(sort).print_stats(top)
+    return out.getvalue()
+
+
+# --- printing ----------------------------------------------------------------------------------
+
+def heading(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+def line(label: str, text: str) -> None:
+    print(f"  {label:<34} {text}", flush=True)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def note(text: str) -> None:
+    print(f"  ({text})", flush=True)

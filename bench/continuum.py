@@ -1,0 +1,213 @@
+"""Continuum benchmark: transitions through the service, and rendering a long timeline.
+
+    python bench/continuum.py              # 100,000 participants, 5,000 transitions
+    python bench/continuum.py --moves 1000 # a quicker run
+
+* Transitions: 100,000 participants are bulk-loaded with Core (each with consent to case
+  management and an intake checklist). Then --moves of them are pre-selected through
+  ``apply_transition`` (which reads the guards and the checklist, compare-and-sets the version,
+  audits, writes two journey events and opens the next stage's checklist), committing every 500,
+  against a BASELINE doing the same SQL writes with plain Core (the UPDATE, the audit INSERT, two
+  event INSERTs, the checklist INSERT) on an identical database. Target: the service reaches at
+  least one third of the baseline's throughput.
+* Timeline: one participant with 200 journey events; the median time of
+  ``GET /api/v1/participants/<id>/timeline`` through the Flask test client (token auth, the audit
+  row, the service, JSON) and of the service plus schema dump alone. Target: under 20 ms median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sqlalchemy as sa  # noqa: E402
+from _common import (  # noqa: E402
+    Timings,
+    Workspace,
+    heading,
+    line,
+    note,
+    seed_reference_data,
+    stopwatch,
+    table,
+    verdict,
+)
+
+POPULATION = 100_000
+BATCH = 500
+TIMELINE_EVENTS = 200
+TODAY = date(2026, 11, 23)
+
+
+def load_population(engine: sa.Engine, seed, n: int) -> None:
+    """n participants at intake, with consent and the intake checklist, via Core executemany."""
+    from journey.core.db import utcnow
+
+    now = utcnow()
+    t_p, t_c, t_i = table("participants"), table("consent_records"), table("checklist_items")
+    offices = seed.office_ids
+    with engine.begin() as conn:
+        for start in range(0, n, 10_000):
+            rows = []
+            for i in range(start, min(n, start + 10_000)):
+                rows.append(dict(
+                    reference=f"B{i:08d}", office_id=offices[i % len(offices)],
+                    programme_id=seed.programme_id, stage="intake", stage_entered_at=now, cycle=1,
+                    given_name=f"Given{i}", family_name=f"Family{i % 997}",
+                    name_key=f"family{i % 997} given{i}", search_text=f"given{i} family{i % 997}",
+                    date_of_birth=date(1980 + i % 25, 1 + i % 12, 1 + i % 28), sex="female",
+                    nationality="NP", origin_country="NP", destination_country="PT",
+                    phone=f"+97798{i:08d}", language="ne", timezone="Asia/Kathmandu",
+                    channels=["sms"], disability="no", created_at=now, updated_at=now, version=1))
+            conn.execute(t_p.insert(), rows)
+        ids = [r for (r,) in conn.execute(sa.select(t_p.c.id).order_by(t_p.c.id))]
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start:start + 10_000]
+            conn.execute(t_c.insert(), [dict(participant_id=pid, purpose="case_management",
+                                             method="signed", recorded_at=now) for pid in chunk])
+            conn.execute(t_i.insert(), [dict(participant_id=pid, stage="intake", cycle=1, key=key,
+                                             title=key, required=True, status="done",
+                                             completed_at=now, updated_at=now, version=1)
+                                        for pid in chunk for key in ("aspirations",
+                                                                     "consent_explained")])
+
+
+def service_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
+    from journey.continuum.services import apply_transition
+    from journey.core.auth import User
+    from journey.core.db import db
+    from journey.participants.models import Participant
+
+    app = ws.app(url)
+    batches = Timings()
+    with app.test_request_context():
+        sess = db.session
+        actors = {oid: sess.get(User, uid) for oid, uid in seed.caseworker_ids.items()}
+        ids = sess.scalars(sa.select(Participant.id).order_by(Participant.id).limit(moves)).all()
+        for start in range(0, len(ids), BATCH):
+            with batches.measure():
+                people = sess.scalars(sa.select(Participant).where(
+                    Participant.id.in_(ids[start:start + BATCH]))).all()
+                for p in people:
+                    apply_transition(sess, actors[p.office_id], p, "preselect", {},
+                                     expected_version=p.version, today=TODAY)
+                sess.commit()
+    return batches
+
+
+def baseline_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
+    from journey.core.db import utcnow
+
+    engine = ws.engine(url)
+    t_p, t_a, t_e, t_i = (table("participants"), table("audit_events"), table("journey_events"),
+                          table("checklist_items"))
+    batches = Timings()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t_p.c.id, t_p.c.office_id, t_p.c.version)
+                            .order_by(t_p.c.id).limit(moves)).all()
+        conn.commit()
+        for start in range(0, len(rows), BATCH):
+            with batches.measure(), conn.begin():
+                for pid, office_id, version in rows[start:start + BATCH]:
+                    now = utcnow()
+                    conn.execute(t_p.update().where(t_p.c.id == pid, t_p.c.version == version)
+                                 .values(stage="preselection", previous_stage="intake",
+                                         stage_entered_at=now, updated_at=now, version=version + 1))
+                    conn.execute(t_a.insert().values(
+                        occurred_at=now, actor_id=seed.caseworker_ids[office_id],
+                        action="continuum:participant:transition", object_type="participant",
+                        object_id=pid, office_id=office_id,
+                        details={"event": "preselect", "from_stage": "intake",
+                                 "to_stage": "preselection", "overridden": []}))
+                    for kind in ("stage_left", "stage_entered"):
+                        conn.execute(t_e.insert().values(
+                            participant_id=pid, kind=kind, occurred_at=now,
+                            actor_id=seed.caseworker_ids[office_id], stage="preselection",
+                            data={"event": "preselect", "from_stage": "intake",
+                                  "to_stage": "preselection"}))
+                    conn.execute(t_i.insert(), [dict(
+                        participant_id=pid, stage="preselection", cycle=1, key=key, title=key,
+                        required=True, status="pending", due_date=TODAY + timedelta(days=14),
+                        updated_at=now, version=1)
+                        for key in ("screening_interview", "documents_checked")])
+    return batches
+
+
+def timeline_bench(ws: Workspace, url: str, seed, repeats: int) -> tuple[Timings, Timings]:
+    from journey.continuum.schemas import TimelineSchema
+    from journey.continuum.services import timeline
+    from journey.core.auth import User, issue_token
+    from journey.core.db import db, utcnow
+    from journey.participants.models import Participant
+
+    app = ws.app(url)
+    engine = ws.engine(url)
+    t_e = table("journey_events")
+    kinds = ["stage_entered", "checklist_updated", "permit_recorded", "stage_left"]
+    with engine.begin() as conn:
+        pid = conn.execute(sa.select(table("participants").c.id).limit(1)).scalar_one()
+        start = utcnow() - timedelta(days=400)
+        conn.execute(t_e.insert(), [dict(
+            participant_id=pid, kind=kinds[i % 4], occurred_at=start + timedelta(days=i * 2),
+            actor_id=seed.admin_id, stage="stay", reason="Routine follow-up" if i % 3 else None,
+            data={"to_stage": ["intake", "training", "stay"][i % 3], "item_id": i})
+            for i in range(TIMELINE_EVENTS)])
+    with app.app_context():
+        sess = db.session
+        _token, secret = issue_token(sess, sess.get(User, seed.admin_id), "bench", 1)
+        sess.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    http, service = Timings(), Timings()
+    for _ in range(repeats):
+        with http.measure():
+            resp = client.get(f"/api/v1/participants/{pid}/timeline", headers=headers)
+        assert resp.status_code == 200 and len(resp.get_json()["events"]) >= TIMELINE_EVENTS
+        with app.app_context():
+            p = db.session.get(Participant, pid)
+            with service.measure():
+                TimelineSchema().dump(timeline(db.session, p))
+    return http, service
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--population", type=int, default=POPULATION)
+    parser.add_argument("--moves", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=50)
+    args = parser.parse_args()
+
+    with Workspace() as ws:
+        heading(f"continuum: {args.population:,} participants, {args.moves:,} transitions")
+        urls = {}
+        with stopwatch() as elapsed:
+            for side in ("service", "baseline"):
+                urls[side] = ws.fresh_database(side)
+                seed = seed_reference_data(ws.engine(urls[side]))
+                load_population(ws.engine(urls[side]), seed, args.population)
+        note(f"two databases loaded in {elapsed():.1f}s (not measured)")
+
+        base = baseline_moves(ws, urls["baseline"], seed, args.moves)
+        svc = service_moves(ws, urls["service"], seed, args.moves)
+        base_rate = args.moves / base.total
+        svc_rate = args.moves / svc.total
+        share = svc_rate / base_rate
+        line("baseline (Core, same writes)", f"{base_rate:,.0f} transitions/s")
+        line("service (apply_transition)", f"{svc_rate:,.0f} transitions/s")
+        line("service / baseline", f"{share:.2f} of the baseline  "
+             f"[target >= 0.33: {verdict(share >= 1 / 3)}]")
+
+        heading(f"timeline: one participant with {TIMELINE_EVENTS} events, {args.repeats} reads")
+        http, service = timeline_bench(ws, urls["service"], seed, args.repeats)
+        line("GET .../timeline (test client)", f"median {http.median_ms:.2f} ms, "
+             f"p95 {http.p95_ms:.2f} ms  [target < 20 ms: {verdict(http.median_ms < 20)}]")
+        line("service + dump alone", f"median {service.median_ms:.2f} ms, p95 {service.p95_ms:.2f} ms")
+        line("ratio http / service", f"{http.median_ms / service.median_ms:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
