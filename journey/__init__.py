@@ -35,7 +35,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
 
     from journey import models  # noqa: F401  (every table registered before the engine is used)
     from journey.core import errors, i18n, requests
-    from journey.core.api import api, docs_assets
+    from journey.core.api import Api, docs_assets
     from journey.core.db import db
     from journey.core.ids import IdConverter
 
@@ -48,7 +48,8 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
 
     CSRFProtect(app)
 
-    api.init_app(app)
+    # One Api per app: flask-smorest keeps the OpenAPI document on it.
+    api = Api(app)
     errors.init_app(app)  # after the Api, so our handlers are the ones registered
     app.register_blueprint(docs_assets)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 from sqlmodel import select
 
 from journey.accounts import services
@@ -14,6 +13,7 @@ from journey.accounts.schemas import (
     UserCreateSchema,
     UserSchema,
 )
+from journey.core.api import Blueprint
 from journey.core.auth import ApiToken, User, authenticate, current_user, requires
 from journey.core.db import db
 

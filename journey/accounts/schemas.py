@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from journey.core.ids import ID_RANGE
 from journey.core.policy import Role
 from journey.core.schemas import Language, not_blank
 
@@ -53,7 +54,7 @@ class UserCreateSchema(ma.Schema):
     role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     password = ma.fields.String(required=True, load_only=True,
                                 validate=validate.Length(min=12, max=1024))
-    office_id = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**62))
-    employer_id = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**62))
-    provider_id = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**62))
+    office_id = ma.fields.Integer(allow_none=True, validate=ID_RANGE)
+    employer_id = ma.fields.Integer(allow_none=True, validate=ID_RANGE)
+    provider_id = ma.fields.Integer(allow_none=True, validate=ID_RANGE)
     language = Language(load_default="en")

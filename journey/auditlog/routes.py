@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from marshmallow import validate
 from sqlmodel import select
 
+from journey.core.api import Blueprint
 from journey.core.audit import AuditEvent
 from journey.core.auth import current_user, requires
 from journey.core.db import db
+from journey.core.ids import ID_RANGE
 from journey.core.pagination import paginate
 from journey.core.policy import office_scope
 from journey.core.schemas import AwareDateTime, PageArgsSchema, page_schema
@@ -36,9 +37,9 @@ class AuditQuerySchema(PageArgsSchema):
 
     action = ma.fields.String(validate=validate.Length(max=80),
                               metadata={"description": "Exact tag, or a prefix ending in ':'."})
-    actor_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62))
+    actor_id = ma.fields.Integer(validate=ID_RANGE)
     object_type = ma.fields.String(validate=validate.Length(max=40))
-    object_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62))
+    object_id = ma.fields.Integer(validate=ID_RANGE)
     request_id = ma.fields.String(validate=validate.Length(max=64))
     since = AwareDateTime()
     until = AwareDateTime()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from journey.consent import services
 from journey.consent.models import Purpose
 from journey.consent.schemas import (
@@ -13,6 +11,7 @@ from journey.consent.schemas import (
     ConsentWithdrawSchema,
 )
 from journey.core import audit
+from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound

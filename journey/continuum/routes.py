@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 from sqlmodel import select
 
 from journey.continuum import services
@@ -21,6 +20,7 @@ from journey.continuum.schemas import (
 )
 from journey.continuum.stages import TRANSITIONS, Stage
 from journey.core import audit
+from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound, PreconditionFailed, ProblemError

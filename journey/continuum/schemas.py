@@ -7,9 +7,10 @@ from marshmallow import validate
 
 from journey.continuum.models import ItemStatus, PermitStatus, PermitType
 from journey.continuum.stages import TRANSITIONS_BY_EVENT
+from journey.core.ids import ID_RANGE
 from journey.core.schemas import Country
 
-_id = validate.Range(min=1, max=2**62)
+_id = ID_RANGE
 
 
 class TransitionDataSchema(ma.Schema):

@@ -163,6 +163,8 @@ def record_login_failure(keys: list[str]) -> None:
 
 def authenticate(sess: Session, username: str, password: str) -> User:
     """Return the user for valid credentials, or raise 401/429."""
+    if "\x00" in username or "\x00" in password:  # no such user; PostgreSQL refuses NUL in text
+        raise Unauthorized("Unknown username or wrong password.", code="invalid-credentials")
     keys = check_login_allowed(sess, username)
     user = sess.scalar(select(User).where(sa.func.lower(User.username) == username.strip().lower()))
     if not verify_password(user, password):

@@ -1,18 +1,27 @@
-"""URL converter for database ids: anything but a plausible id is a 404 from routing itself."""
+"""Database ids: the URL converter and the validation range, both within the id columns' range.
+
+Id columns are 32-bit INTEGER on PostgreSQL; anything outside 1..MAX_ID cannot exist, so it is
+a 404 in a path and a field error in a body or query, never an overflow (a 500).
+"""
 
 from __future__ import annotations
 
-from werkzeug.routing import BaseConverter
+from marshmallow import validate
+from werkzeug.routing import BaseConverter, ValidationError
+
+MAX_ID = 2**31 - 1
+ID_RANGE = validate.Range(min=1, max=MAX_ID)
 
 
 class IdConverter(BaseConverter):
-    # At most 18 digits fits a signed 64-bit integer on every backend, so a huge id cannot
-    # overflow the driver and turn into a 500.
-    regex = r"[1-9][0-9]{0,17}"
+    regex = r"[1-9][0-9]{0,9}"
     part_isolating = True
 
     def to_python(self, value: str) -> int:
-        return int(value)
+        number = int(value)
+        if number > MAX_ID:
+            raise ValidationError()  # the route does not match: 404
+        return number
 
     def to_url(self, value) -> str:
         return str(int(value))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from journey.core.errors import Forbidden, NotFound
+from journey.core.errors import Forbidden
 
 if TYPE_CHECKING:
     from journey.core.auth import User
@@ -78,8 +78,7 @@ def office_scope(user: User) -> int | None:
     return -1
 
 
-def ensure_in_office(user: User, office_id: int | None) -> None:
-    """404 when a record's office is outside the user's scope."""
+def in_scope(user: User, office_id: int | None) -> bool:
+    """Whether a record of this office is within the user's scope."""
     scope = office_scope(user)
-    if scope is not None and office_id != scope:
-        raise NotFound()
+    return scope is None or office_id == scope

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from marshmallow import validate
 from sqlmodel import select
 
 from journey.core import audit
+from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db, utcnow
 from journey.costs.models import RECRUITMENT_COSTS, Cost, CostCategory, Payer

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from sqlmodel import select
 
 from journey.core import audit
+from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db, utcnow
 from journey.core.errors import Conflict

@@ -6,10 +6,13 @@ from datetime import date
 from typing import Any
 
 import marshmallow as ma
+from flask import g
 from marshmallow import validate
 
 from journey.consent.models import Method, Purpose
 from journey.continuum.stages import Stage
+from journey.core.ids import ID_RANGE
+from journey.core.policy import allowed
 from journey.core.schemas import Country, Language, PageArgsSchema, Phone, TimeZone, not_blank
 from journey.participants.models import Channel, Disability, Sex
 
@@ -49,8 +52,8 @@ class _ParticipantFields(ma.Schema):
     disability = ma.fields.String(validate=_disability)
     disability_details = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
     notes = ma.fields.String(validate=validate.Length(max=10_000), allow_none=True)
-    office_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62))
-    programme_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62), allow_none=True)
+    office_id = ma.fields.Integer(validate=ID_RANGE)
+    programme_id = ma.fields.Integer(validate=ID_RANGE, allow_none=True)
 
     @ma.validates_schema
     def _cross_field(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -110,8 +113,17 @@ class ParticipantSummarySchema(ma.Schema):
 class ParticipantSchema(ParticipantSummarySchema):
     """The full record; gender identity appears only here (sensitive) and reads are audited."""
 
+    @staticmethod
+    def _gender_identity(p) -> str | None:
+        user = g.get("user")
+        if user is None or not allowed(user, "participants:read_sensitive"):
+            return ma.missing  # left out of the response altogether
+        return p.gender_identity
+
     sex_self_described = ma.fields.String(allow_none=True)
-    gender_identity = ma.fields.String(allow_none=True)
+    gender_identity = ma.fields.Method(
+        "_gender_identity", allow_none=True,
+        metadata={"type": "string", "description": "Only for roles that may read sensitive fields."})
     nationality = ma.fields.String()
     phone = ma.fields.String(allow_none=True)
     email = ma.fields.String(allow_none=True)
@@ -128,8 +140,8 @@ class ParticipantQuerySchema(PageArgsSchema):
                 "updated_at", "stage")
     DEFAULT_SORT = "-created_at"
 
-    office_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62))
-    programme_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62))
+    office_id = ma.fields.Integer(validate=ID_RANGE)
+    programme_id = ma.fields.Integer(validate=ID_RANGE)
     stage = ma.fields.List(ma.fields.String(validate=validate.OneOf([s.value for s in Stage])))
     sex = ma.fields.List(ma.fields.String(validate=_sex))
     nationality = Country()

@@ -18,7 +18,7 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
 from journey.core.pagination import paginate
-from journey.core.policy import Role, ensure_in_office, office_scope, require
+from journey.core.policy import Role, in_scope, office_scope, require
 from journey.core.schemas import like_pattern
 from journey.organisations.models import Office
 from journey.participants.models import Participant
@@ -56,25 +56,30 @@ def _search_text(p: Participant) -> str:
     return " ".join(x.casefold() for x in parts if x)[:500]
 
 
+_DUPLICATE_COLUMNS = (Participant.id, Participant.reference, Participant.phone)
+
+
 def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
-                   exclude_id: int | None = None) -> tuple[Participant, str] | None:
-    """An existing participant with the same phone, or the same names and date of birth."""
-    checks = []
-    if phone:
-        checks.append(("phone", Participant.phone == phone))
-    checks.append(("name_and_date_of_birth",
-                   sa.and_(Participant.name_key == key, Participant.date_of_birth == date_of_birth)))
-    for matched_on, cond in checks:
-        stmt = select(Participant).where(cond)
-        if exclude_id is not None:
-            stmt = stmt.where(Participant.id != exclude_id)
-        found = sess.scalars(stmt.limit(1)).first()
-        if found is not None:
-            return found, matched_on
-    return None
+                   exclude_id: int | None = None) -> tuple[int, str, str] | None:
+    """An existing participant with the same phone, or the same names and date of birth.
+
+    Returns (id, reference, matched_on), a phone match winning over a name match.
+    """
+    same_person = sa.and_(Participant.name_key == key, Participant.date_of_birth == date_of_birth)
+    cond = sa.or_(Participant.phone == phone, same_person) if phone else same_person
+    stmt = select(*_DUPLICATE_COLUMNS).where(cond)
+    if exclude_id is not None:
+        stmt = stmt.where(Participant.id != exclude_id)
+    rows = sess.execute(stmt.limit(2)).all()
+    if not rows:
+        return None
+    by_phone = [r for r in rows if phone and r.phone == phone]
+    row = (by_phone or rows)[0]
+    return row.id, row.reference, "phone" if by_phone else "name_and_date_of_birth"
 
 
-def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> None:
+def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> Programme | None:
+    """Field errors for an office or programme that does not exist; returns the programme."""
     errors = []
     office_id = data.get("office_id")
     if office_id is not None:
@@ -82,12 +87,17 @@ def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> None:
         if scope is not None and office_id != scope:
             errors.append({"field": "office_id", "code": "not-allowed",
                            "message": "You can only register participants in your own office."})
-        elif sess.get(Office, office_id) is None:
+        elif scope is None and sess.get(Office, office_id) is None:
             errors.append({"field": "office_id", "code": "not-found", "message": "No such office."})
-    if data.get("programme_id") is not None and sess.get(Programme, data["programme_id"]) is None:
-        errors.append({"field": "programme_id", "code": "not-found", "message": "No such programme."})
+    programme = None
+    if data.get("programme_id") is not None:
+        programme = sess.get(Programme, data["programme_id"])
+        if programme is None:
+            errors.append({"field": "programme_id", "code": "not-found",
+                           "message": "No such programme."})
     if errors:
         raise InvalidInput(errors=errors)
+    return programme
 
 
 def _check_channels(p: Participant) -> None:
@@ -116,18 +126,17 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
             raise InvalidInput(errors=[{"field": "office_id", "code": "required",
                                         "message": "Choose the office the participant belongs to."}])
         data["office_id"] = actor.office_id
-    _check_refs(sess, actor, data)
-    programme = sess.get(Programme, data["programme_id"]) if data.get("programme_id") else None
+    programme = _check_refs(sess, actor, data)
 
     key = name_key(data["given_name"], data["family_name"])
     duplicate = find_duplicate(sess, phone=data.get("phone"), key=key,
                                date_of_birth=data["date_of_birth"])
     if duplicate and not confirmed:
-        existing, matched_on = duplicate
+        _id, reference, matched_on = duplicate
         raise Conflict(
             "A participant with the same " + matched_on.replace("_", " ") + " is registered.",
             code="possible-duplicate",
-            extra={"existing_reference": existing.reference, "matched_on": matched_on},
+            extra={"existing_reference": reference, "matched_on": matched_on},
         )
 
     cfg = current_app.config
@@ -168,7 +177,7 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     sess.flush()
     details: dict[str, Any] = {}
     if duplicate:
-        details = {"duplicate_confirmed": True, "duplicate_of": duplicate[0].id}
+        details = {"duplicate_confirmed": True, "duplicate_of": duplicate[0]}
     audit.record(sess, "participants:participant:create", actor_id=actor.id,
                  object_type="participant", object_id=p.id, office_id=p.office_id, **details)
     for c in consents:
@@ -176,7 +185,7 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
                                note=c.get("note"))
     from journey.continuum.services import start_journey
 
-    start_journey(sess, actor, p)
+    start_journey(sess, actor, p, programme)
     logger.debug("participant created id=%s office=%s", p.id, p.office_id)
     return p
 
@@ -186,9 +195,9 @@ def load_participant(sess: Session, actor: User, participant_id: int,
     """The participant if the actor may see it: 403 for the wrong role, 404 outside their scope."""
     require(actor, permission)
     p = sess.get(Participant, participant_id)
-    if p is None:
+    # Outside the actor's office reads exactly like a missing id, so ids cannot be probed.
+    if p is None or not in_scope(actor, p.office_id):
         raise NotFound("No such participant.")
-    ensure_in_office(actor, p.office_id)
     return p
 
 
@@ -240,7 +249,7 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
         if dup and not data.get("confirm_not_duplicate"):
             raise Conflict("The change makes this record match another participant.",
                            code="possible-duplicate",
-                           extra={"existing_reference": dup[0].reference, "matched_on": dup[1]})
+                           extra={"existing_reference": dup[1], "matched_on": dup[2]})
     p.search_text = _search_text(p)
     p.updated_at = utcnow()
     # Compare-and-set in SQL as well, so two processes racing on the same version cannot both win.
@@ -288,6 +297,9 @@ def filtered_query(actor: User, args: dict[str, Any]) -> sa.Select:
         if args.get(field):
             stmt = stmt.where(getattr(Participant, field).in_(args[field]))
     q = (args.get("q") or "").strip().casefold()
+    if "\x00" in q:
+        raise InvalidInput(errors=[{"field": "q", "code": "invalid",
+                                    "message": "Invalid character: text must not contain NUL."}])
     if q:
         compact = q.replace(" ", "").replace("-", "")
         if compact.lstrip("+").isdigit():  # a phone number, typed with spaces or dashes

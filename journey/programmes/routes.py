@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from journey.core import audit
+from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db, utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
@@ -23,7 +24,8 @@ blp = Blueprint("programmes", __name__, url_prefix="/programmes",
 @blp.response(200, ProgrammeSchema(many=True))
 def list_programmes():
     """Every programme."""
-    return db.session.scalars(select(Programme).order_by(Programme.code)).all()
+    return db.session.scalars(select(Programme).options(selectinload(Programme.employers))
+                              .order_by(Programme.code)).all()
 
 
 @blp.get("/<id:programme_id>")

@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from journey.continuum.checklists import validate_config
 from journey.continuum.stages import Stage
+from journey.core.ids import ID_RANGE
 from journey.core.schemas import Country, Language, not_blank
 
 
@@ -51,7 +52,7 @@ class ProgrammeSchema(ma.Schema):
         "_dump_employer_ids", deserialize="_load_employer_ids",
         metadata={"description": "Partner employers.", "type": "array",
                   "items": {"type": "integer"}})
-    training_provider_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62),
+    training_provider_id = ma.fields.Integer(validate=ID_RANGE,
                                              allow_none=True)
     checklist_config = ma.fields.Nested(lambda: ChecklistConfigSchema(), load_default=dict)
 
@@ -62,7 +63,7 @@ class ProgrammeSchema(ma.Schema):
     @staticmethod
     def _load_employer_ids(value) -> list[int]:
         ids = ma.fields.List(ma.fields.Integer(
-            strict=True, validate=validate.Range(min=1, max=2**62))).deserialize(value)
+            strict=True, validate=ID_RANGE)).deserialize(value)
         return ids
 
     @ma.validates_schema
@@ -75,7 +76,7 @@ class ProgrammeSchema(ma.Schema):
 class ProgrammeUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=[validate.Length(max=200), not_blank])
     languages = ma.fields.List(Language())
-    employer_ids = ma.fields.List(ma.fields.Integer(validate=validate.Range(min=1, max=2**62)))
-    training_provider_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**62),
+    employer_ids = ma.fields.List(ma.fields.Integer(validate=ID_RANGE))
+    training_provider_id = ma.fields.Integer(validate=ID_RANGE,
                                              allow_none=True)
     checklist_config = ma.fields.Nested(ChecklistConfigSchema)

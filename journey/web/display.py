@@ -109,7 +109,9 @@ def page_window(page: int, pages: int, radius: int = 2) -> list[int | None]:
     shown = sorted(n for n in wanted if 1 <= n <= pages)
     out: list[int | None] = []
     for n in shown:
-        if out and n - out[-1] > 1:
+        if out and n - out[-1] == 2:
+            out.append(n - 1)  # a gap of one page: the number takes no more room than "…"
+        elif out and n - out[-1] > 2:
             out.append(None)
         out.append(n)
     return out

@@ -1,0 +1,652 @@
+"""Who may call what: every API endpoint against every role, as one table.
+
+Read MATRIX as the authorisation policy seen from outside. Each row is one endpoint and the exact
+status each caller gets: the endpoint's own success status when allowed, 401 without a token, 403
+when the role lacks the permission, and 404 when a caseworker or supervisor reaches a participant
+of another office (records outside a user's scope are reported missing, so ids cannot be probed).
+
+Three checks keep the table honest: every endpoint the app routes under /api/v1 has a row; every
+row agrees with journey.core.policy.PERMISSIONS; every permission there is exercised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from journey import create_app
+from journey.accounts.services import create_user
+from journey.cli import alembic_config
+from journey.continuum.models import ChecklistItem
+from journey.continuum.services import record_permit
+from journey.core.audit import AuditEvent
+from journey.core.auth import ApiToken, User, issue_token
+from journey.core.db import db, metadata, utcnow
+from journey.core.policy import OFFICE_ROLES, PERMISSIONS, Role
+from journey.participants.models import Participant
+from tests.factories import PASSWORD
+
+ANON = "anonymous"
+ROLES = ("admin", "supervisor", "caseworker", "employer", "partner", ANON)
+PUBLIC = "(public)"  # no token needed
+SIGNED_IN = "(signed-in)"  # any valid token, whatever the role
+
+
+# One row per endpoint, paths relative to /api/v1. {own}: a participant of the caller's office
+# (employer and partner users have no office; for them it is just some participant). {other}: a
+# participant of another office. {own_item}, {own_permit}: a checklist item and a permit of
+# {own}; {other_item}, {other_permit}: the same for {other}. {programme}: an existing programme.
+# {token}: a spare token of the caller.
+MATRIX_TABLE = """
+#      path                                            permission            adm sup cw  emp prt anon
+GET    /participants/                                  participants:read     200 200 200 403 403 401
+POST   /participants/                                  participants:create   201 201 201 403 403 401
+GET    /participants/{own}                             participants:read     200 200 200 403 403 401
+GET    /participants/{other}                           participants:read     200 404 404 403 403 401
+PATCH  /participants/{own}                             participants:update   200 200 200 403 403 401
+PATCH  /participants/{other}                           participants:update   200 404 404 403 403 401
+GET    /participants/{own}/consents                    consent:read          200 200 200 403 403 401
+GET    /participants/{other}/consents                  consent:read          200 404 404 403 403 401
+POST   /participants/{own}/consents                    consent:record        201 201 201 403 403 401
+POST   /participants/{other}/consents                  consent:record        201 404 404 403 403 401
+POST   /participants/{own}/consents/updates/withdraw   consent:record        200 200 200 403 403 401
+POST   /participants/{other}/consents/updates/withdraw consent:record        200 404 404 403 403 401
+GET    /stages                                         participants:read     200 200 200 403 403 401
+POST   /participants/transitions                       continuum:transition  200 200 200 403 403 401
+POST   /participants/{own}/transitions                 continuum:transition  200 200 200 403 403 401
+POST   /participants/{other}/transitions               continuum:transition  200 404 404 403 403 401
+GET    /participants/{own}/checklist                   participants:read     200 200 200 403 403 401
+GET    /participants/{other}/checklist                 participants:read     200 404 404 403 403 401
+PATCH  /participants/{own}/checklist/{own_item}        continuum:checklist   200 200 200 403 403 401
+PATCH  /participants/{other}/checklist/{other_item}    continuum:checklist   200 404 404 403 403 401
+GET    /participants/{own}/permits                     permits:read          200 200 200 403 403 401
+GET    /participants/{other}/permits                   permits:read          200 404 404 403 403 401
+POST   /participants/{own}/permits                     permits:manage        201 201 201 403 403 401
+POST   /participants/{other}/permits                   permits:manage        201 404 404 403 403 401
+PATCH  /participants/{own}/permits/{own_permit}        permits:manage        200 200 200 403 403 401
+PATCH  /participants/{other}/permits/{other_permit}    permits:manage        200 404 404 403 403 401
+GET    /participants/{own}/timeline                    participants:read     200 200 200 403 403 401
+GET    /participants/{other}/timeline                  participants:read     200 404 404 403 403 401
+GET    /participants/{own}/costs                       costs:read            200 200 200 403 403 401
+GET    /participants/{other}/costs                     costs:read            200 404 404 403 403 401
+POST   /participants/{own}/costs                       costs:record          201 201 201 403 403 401
+POST   /participants/{other}/costs                     costs:record          201 404 404 403 403 401
+GET    /audit-events/                                  audit:read            200 200 403 403 403 401
+GET    /users                                          users:manage          200 403 403 403 403 401
+POST   /users                                          users:manage          201 403 403 403 403 401
+GET    /offices                                        offices:read          200 200 200 403 403 401
+POST   /offices                                        offices:manage        201 403 403 403 403 401
+GET    /employers                                      organisations:read    200 200 200 200 200 401
+POST   /employers                                      organisations:manage  201 403 403 403 403 401
+GET    /service-providers                              organisations:read    200 200 200 200 200 401
+POST   /service-providers                              organisations:manage  201 403 403 403 403 401
+GET    /programmes/                                    programmes:read       200 200 200 200 200 401
+GET    /programmes/{programme}                         programmes:read       200 200 200 200 200 401
+POST   /programmes/                                    programmes:manage     201 403 403 403 403 401
+PATCH  /programmes/{programme}                         programmes:manage     200 403 403 403 403 401
+POST   /auth/tokens                                    (public)              201 201 201 201 201 201
+GET    /auth/tokens                                    (signed-in)           200 200 200 200 200 401
+DELETE /auth/tokens/{token}                            (signed-in)           204 204 204 204 204 401
+GET    /auth/me                                        (signed-in)           200 200 200 200 200 401
+GET    /openapi.json                                   (public)              200 200 200 200 200 200
+GET    /docs                                           (public)              200 200 200 200 200 200
+GET    /docs/assets/swagger-ui.css                     (public)              200 200 200 200 200 200
+"""
+
+# What each write sends: valid, so that the status depends on who asks and nothing else. Keys use
+# {id}, {item}, {permit} for either office's participant, item and permit. Strings like "{own}"
+# are filled in from the World.
+BODIES = {
+    ("POST", "/participants/"): {
+        "given_name": "Matrix", "family_name": "Person", "date_of_birth": "1991-05-06", "sex": "male",
+        "nationality": "NP", "origin_country": "NP", "phone": "+9779812300000",
+        "office_id": "{office_a}"},
+    ("PATCH", "/participants/{id}"): {"notes": "Checked by the matrix", "version": 1},
+    ("POST", "/participants/{id}/consents"): {"purpose": "monitoring", "method": "signed"},
+    ("POST", "/participants/{id}/consents/updates/withdraw"): {"method": "verbal"},
+    ("POST", "/participants/transitions"): {"event": "preselect", "participant_ids": ["{own}"]},
+    ("POST", "/participants/{id}/transitions"): {"event": "preselect", "version": 1},
+    ("PATCH", "/participants/{id}/checklist/{item}"): {"status": "done", "version": 1},
+    ("POST", "/participants/{id}/permits"): {"type": "work_visa", "issuing_country": "PT"},
+    ("PATCH", "/participants/{id}/permits/{permit}"): {"status": "applied",
+                                                       "applied_on": "2026-01-05", "version": 1},
+    ("POST", "/participants/{id}/costs"): {"category": "passport", "amount": "50.00",
+                                           "currency": "NPR", "paid_by": "programme"},
+    ("POST", "/users"): {"username": "matrix.user", "full_name": "Matrix User", "role": "caseworker",
+                         "password": "a long enough password", "office_id": "{office_a}"},
+    ("POST", "/offices"): {"code": "MX-1", "name": "Matrix office", "country": "NP",
+                           "timezone": "Asia/Kathmandu"},
+    ("POST", "/employers"): {"name": "Matrix Employer", "country": "PT"},
+    ("POST", "/service-providers"): {"name": "Matrix Provider", "country": "PT", "kind": "health"},
+    ("POST", "/programmes/"): {"code": "MX-PROG", "name": "Matrix programme",
+                               "origin_country": "NP", "destination_country": "PT",
+                               "sector": "Care"},
+    ("PATCH", "/programmes/{programme}"): {"name": "Renamed by the matrix"},
+    ("POST", "/auth/tokens"): {"username": "{username}", "password": PASSWORD, "name": "matrix"},
+}
+
+
+def _generic(path: str) -> str:
+    """/participants/{other}/permits/{other_permit} -> /participants/{id}/permits/{permit}"""
+    return re.sub(r"\{(?:own|other)_(\w+)\}", r"{\1}", re.sub(r"\{(?:own|other)\}", "{id}", path))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    permission: str
+    statuses: dict[str, int]
+
+    @property
+    def success(self) -> int:
+        (ok,) = {s for s in self.statuses.values() if s < 300}
+        return ok
+
+    @property
+    def body(self) -> dict[str, Any] | None:
+        return BODIES.get((self.method, _generic(self.path)))
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _parse(table: str) -> list[Endpoint]:
+    rows = []
+    for line in table.strip().splitlines():
+        if line.startswith("#"):
+            continue
+        method, path, permission, *statuses = line.split()
+        rows.append(Endpoint(method, path, permission,
+                             dict(zip(ROLES, map(int, statuses), strict=True))))
+    return rows
+
+
+MATRIX = _parse(MATRIX_TABLE)
+
+# Permissions that decide which fields a response carries rather than whether an endpoint answers,
+# each with the test that exercises it.
+FIELD_PERMISSIONS = {
+    "participants:read_sensitive": "test_sensitive_fields_follow_read_sensitive",
+    "continuum:override": "test_overriding_unmet_guards_follows_continuum_override",
+}
+
+
+@dataclass
+class World:
+    """Two offices, a user of every role (staff in office A) with a token and a spare token; for
+    rows that need them, a participant in each office (consent standing for case management and
+    updates, a checklist, a permit) and a programme."""
+
+    office_a: int
+    office_b: int
+    usernames: dict[str, str]  # the anonymous caller logs in as the admin
+    headers: dict[str, dict[str, str]]
+    tokens: dict[str, int]  # each caller's spare token (the admin's, for the anonymous caller)
+    own: int = 0
+    other: int = 0
+    own_item: int = 0
+    other_item: int = 0
+    own_permit: int = 0
+    other_permit: int = 0
+    other_reference: str = "-"
+    programme: int = 0
+
+    def _values(self, role: str) -> dict[str, Any]:
+        return {**vars(self), "token": self.tokens[role], "username": self.usernames[role]}
+
+    def url(self, endpoint: Endpoint, role: str, **override: int) -> str:
+        return "/api/v1" + endpoint.path.format(**{**self._values(role), **override})
+
+    def body(self, endpoint: Endpoint, role: str) -> dict[str, Any] | None:
+        values = self._values(role)
+
+        def fill(value):
+            if isinstance(value, list):
+                return [fill(v) for v in value]
+            if isinstance(value, str) and value.startswith("{"):
+                return values[value.strip("{}")]
+            return value
+
+        return None if endpoint.body is None else {k: fill(v) for k, v in endpoint.body.items()}
+
+
+def _world(factory, db_session, endpoint: Endpoint) -> World:
+    """Build what the row needs, once for all six callers."""
+    office_a, office_b = factory.office(), factory.office()
+    users = {role: factory.user(role, office=office_a) for role in ROLES if role != ANON}
+    users[ANON] = users["admin"]
+    world = World(
+        office_a=office_a.id, office_b=office_b.id,
+        usernames={role: u.username for role, u in users.items()},
+        headers={role: factory.headers(u) for role, u in users.items() if role != ANON} | {ANON: {}},
+        tokens={role: issue_token(db_session, u, "spare", 1)[0].id for role, u in users.items()},
+    )
+    if endpoint.path.startswith("/participants/"):
+        admin = users["admin"]
+        consents = [{"purpose": "case_management", "method": "signed"},
+                    {"purpose": "updates", "method": "verbal"}]
+        for side, office in (("own", office_a), ("other", office_b)):
+            p = factory.participant(admin, office_id=office.id, consents=consents)
+            setattr(world, side, p.id)
+            if side == "other":
+                world.other_reference = p.reference
+            if "_item}" in endpoint.path:
+                setattr(world, f"{side}_item", db_session.scalars(
+                    sa.select(ChecklistItem.id).where(ChecklistItem.participant_id == p.id)).first())
+            if "_permit}" in endpoint.path:
+                with factory.app.app_context():
+                    permit = record_permit(db_session, admin, p,
+                                           {"type": "work_visa", "issuing_country": "PT"})
+                setattr(world, f"{side}_permit", permit.id)
+    if "{programme}" in endpoint.path:
+        world.programme = factory.programme().id
+    return world
+
+
+def _call(client, world: World, endpoint: Endpoint, role: str, **override: int):
+    resp = client.open(world.url(endpoint, role, **override), method=endpoint.method,
+                       headers=world.headers[role], json=world.body(endpoint, role))
+    resp.get_data()
+    resp.close()  # static files are streamed; close them so no file is left open
+    return resp
+
+
+def _snapshot(db_session) -> dict[str, Any]:
+    """Per table: the row count, and the columns an update or a revocation moves."""
+    probes = {}
+    for table in metadata.sorted_tables:
+        aggregates = {"rows": sa.func.count()}
+        for name, agg in (("version", sa.func.sum), ("updated_at", sa.func.max),
+                          ("revoked_at", sa.func.count), ("withdrawn_at", sa.func.count),
+                          ("completed_at", sa.func.count)):
+            if name in table.c:
+                aggregates[name] = agg(table.c[name])
+        for what, expr in aggregates.items():
+            probes[f"{table.name} {what}"] = sa.select(expr).select_from(table).scalar_subquery()
+    # One round trip: a scalar subquery per probe.
+    row = db_session.execute(sa.select(*probes.values())).one()
+    return dict(zip(probes, row, strict=True))
+
+
+_PROBLEM_CODES = {401: "unauthorized", 403: "forbidden", 404: "not-found"}
+
+
+def _refusal_faults(resp, world: World, before, after) -> list[str]:
+    """What is wrong with a refusal, beyond its status."""
+    faults = []
+    if resp.mimetype != "application/problem+json":
+        faults.append(f"content type {resp.mimetype}")
+    elif resp.get_json()["code"] != _PROBLEM_CODES.get(resp.status_code):
+        faults.append(f"problem code {resp.get_json()['code']}")
+    if after != before:  # a refusal changes nothing, not even the audit trail of a read
+        faults.append("the database changed")
+    if resp.status_code == 401 and not resp.headers.get("WWW-Authenticate", "").startswith("Bearer"):
+        faults.append("no WWW-Authenticate: Bearer")
+    if resp.status_code == 404 and world.other_reference in resp.get_data(as_text=True):
+        faults.append("the 404 names the participant")
+    return faults
+
+
+@pytest.mark.parametrize("endpoint", MATRIX, ids=str)
+def test_matrix(client, factory, db_session, connection, endpoint: Endpoint):
+    """One row: each caller in turn, each call undone (a savepoint) before the next."""
+    world = _world(factory, db_session, endpoint)
+    statuses, faults = {}, {}
+    for role in ROLES:
+        savepoint = connection.begin_nested()
+        try:
+            before = _snapshot(db_session)
+            resp = _call(client, world, endpoint, role)
+            statuses[role] = resp.status_code
+            if resp.status_code >= 400:
+                faults[role] = _refusal_faults(resp, world, before, _snapshot(db_session))
+        finally:
+            savepoint.rollback()
+    assert statuses == endpoint.statuses
+    assert {role: f for role, f in faults.items() if f} == {}
+
+
+# --- the table itself ------------------------------------------------------------------------
+
+def _route(app, endpoint: Endpoint) -> tuple[str, str]:
+    """The Flask endpoint a row reaches, found by routing a sample URL (every id 1)."""
+    sample = "/api/v1" + re.sub(r"\{\w+\}", "1", endpoint.path)
+    name, _args = app.url_map.bind("localhost").match(sample, method=endpoint.method)
+    return name, endpoint.method
+
+
+def _routed(app, where=lambda rule: True) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/api/") and where(rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_api_endpoint_has_a_row(app):
+    """A new endpoint without a row fails here, so the matrix cannot silently fall behind."""
+    assert {_route(app, e) for e in MATRIX} == _routed(app)
+
+
+def test_every_participant_endpoint_has_an_other_office_row(app):
+    own = {_route(app, e) for e in MATRIX if "{own}" in e.path}
+    other = {_route(app, e) for e in MATRIX if "{other}" in e.path}
+    assert own == other == _routed(app, lambda rule: "participant_id" in rule.arguments)
+
+
+def test_every_write_row_sends_a_body_and_every_body_is_used():
+    assert all(e.body is not None for e in MATRIX if e.method in ("POST", "PUT", "PATCH"))
+    assert BODIES.keys() <= {(e.method, _generic(e.path)) for e in MATRIX}
+
+
+def _policy_status(endpoint: Endpoint, role: str) -> int:
+    """What PERMISSIONS says the status should be."""
+    if endpoint.permission == PUBLIC:
+        return endpoint.success
+    if role == ANON:
+        return 401
+    if endpoint.permission == SIGNED_IN:
+        return endpoint.success
+    r = Role(role)
+    if r not in PERMISSIONS[endpoint.permission]:
+        return 403
+    if "{other}" in endpoint.path and r in OFFICE_ROLES:
+        return 404
+    return endpoint.success
+
+
+@pytest.mark.parametrize("endpoint", MATRIX, ids=str)
+def test_row_agrees_with_policy(endpoint: Endpoint):
+    assert endpoint.permission in PERMISSIONS or endpoint.permission in (PUBLIC, SIGNED_IN)
+    assert endpoint.statuses == {role: _policy_status(endpoint, role) for role in ROLES}
+
+
+def test_every_permission_is_exercised():
+    gating = {e.permission for e in MATRIX} - {PUBLIC, SIGNED_IN}
+    assert gating | FIELD_PERMISSIONS.keys() == PERMISSIONS.keys()
+    assert not gating & FIELD_PERMISSIONS.keys()
+    for test_name in FIELD_PERMISSIONS.values():
+        assert callable(globals().get(test_name)), test_name
+
+
+@pytest.mark.parametrize("endpoint", [e for e in MATRIX if "{other}" in e.path], ids=str)
+def test_out_of_scope_participant_looks_exactly_like_a_missing_one(client, factory, db_session,
+                                                                   endpoint):
+    world = _world(factory, db_session, endpoint)
+
+    def problem(**override):
+        resp = _call(client, world, endpoint, "caseworker", **override)
+        assert resp.status_code == 404
+        return {k: v for k, v in resp.get_json().items() if k != "request_id"}
+
+    assert problem() == problem(other=world.other + 10_000)
+
+
+# --- field-level permission ------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", sorted(PERMISSIONS["participants:read_sensitive"]))
+def test_staff_with_read_sensitive_see_gender_identity(client, factory, role):
+    office = factory.office()
+    user = factory.user(role, office=office)
+    admin = factory.user("admin")
+    p = factory.participant(admin, office_id=office.id, gender_identity="non-binary")
+    body = client.get(f"/api/v1/participants/{p.id}", headers=factory.headers(user)).get_json()
+    assert body["gender_identity"] == "non-binary"
+
+
+def test_sensitive_fields_follow_read_sensitive(client, factory, monkeypatch):
+    monkeypatch.setitem(PERMISSIONS, "participants:read_sensitive",
+                        frozenset({Role.ADMIN, Role.SUPERVISOR}))
+    cw = factory.user("caseworker")
+    p = factory.participant(cw, gender_identity="non-binary")
+    resp = client.get(f"/api/v1/participants/{p.id}", headers=factory.headers(cw))
+    assert resp.status_code == 200
+    assert resp.get_json().get("gender_identity") is None
+
+
+@pytest.mark.parametrize("role", sorted(PERMISSIONS["continuum:transition"]))
+def test_overriding_unmet_guards_follows_continuum_override(client, factory, db_session, role):
+    office = factory.office()
+    user = factory.user(role, office=office)
+    admin = factory.user("admin")
+    p = factory.participant(admin, office_id=office.id)  # no consent: "preselect" is guarded
+    body = {"event": "preselect", "version": 1, "override_reason": "Consent given on paper"}
+    resp = client.post(f"/api/v1/participants/{p.id}/transitions", json=body,
+                       headers=factory.headers(user))
+    if Role(role) in PERMISSIONS["continuum:override"]:
+        assert resp.status_code == 200
+        assert resp.get_json()["stage"] == "preselection"
+    else:
+        assert resp.status_code == 403
+        assert resp.get_json()["code"] == "override-forbidden"
+        db_session.refresh(p)
+        assert p.stage == "intake"
+    # Without an override nobody passes the guard.
+    q = factory.participant(admin, office_id=office.id)
+    resp = client.post(f"/api/v1/participants/{q.id}/transitions",
+                       json={"event": "preselect", "version": 1}, headers=factory.headers(user))
+    assert resp.status_code == 409
+
+
+# --- office scope beyond single records --------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["supervisor", "caseworker"])
+def test_list_filtered_on_another_office_stays_in_scope(client, factory, role):
+    home, away = factory.office(), factory.office()
+    admin = factory.user("admin")
+    mine = factory.participant(admin, office_id=home.id)
+    factory.participant(admin, office_id=away.id)
+    h = factory.headers(factory.user(role, office=home))
+
+    unfiltered = client.get("/api/v1/participants/", headers=h).get_json()
+    assert [p["id"] for p in unfiltered["items"]] == [mine.id]
+    widened = client.get(f"/api/v1/participants/?office_id={away.id}", headers=h)
+    assert widened.status_code == 200
+    assert widened.get_json()["total"] == 0
+    everyone = client.get("/api/v1/participants/", headers=factory.headers(admin)).get_json()
+    assert everyone["total"] == 2
+
+
+@pytest.mark.parametrize("role", ["supervisor", "caseworker"])
+def test_bulk_transition_cannot_reach_another_office(client, factory, db_session, role):
+    endpoint = next(e for e in MATRIX if e.path == "/participants/transitions")
+    world = _world(factory, db_session, endpoint)
+    body = {"event": "preselect", "participant_ids": [world.other, world.own]}
+    resp = client.post(world.url(endpoint, role), json=body, headers=world.headers[role])
+    assert resp.status_code == 200
+    results = {r["participant_id"]: r["result"] for r in resp.get_json()["results"]}
+    # Reported exactly like an id that does not exist.
+    assert results == {world.other: "not_found", world.own: "done"}
+    assert db_session.get(Participant, world.other).stage == "intake"
+
+
+def _count_events(db_session, *where) -> int:
+    return db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(*where))
+
+
+def test_supervisor_audit_trail_is_their_office_only_and_admin_sees_all(client, factory,
+                                                                        db_session):
+    home, away = factory.office(), factory.office()
+    admin = factory.user("admin")
+    sup = factory.user("supervisor", office=home)
+    p_home = factory.participant(admin, office_id=home.id)
+    p_away = factory.participant(admin, office_id=away.id)
+    ah, sh = factory.headers(admin), factory.headers(sup)
+    for p in (p_home, p_away):  # reads are audited, in the participant's office
+        assert client.get(f"/api/v1/participants/{p.id}", headers=ah).status_code == 200
+    assert client.post("/api/v1/auth/tokens", json={"username": admin.username,
+                                                    "password": PASSWORD}).status_code == 201
+
+    mine = client.get("/api/v1/audit-events/?per_page=100", headers=sh).get_json()
+    assert {e["office_id"] for e in mine["items"]} == {home.id}
+    assert mine["total"] == _count_events(db_session, AuditEvent.office_id == home.id)
+    seen = {(e["action"], e["object_id"]) for e in mine["items"]}
+    assert {("participants:participant:create", p_home.id),
+            ("participants:participant:read", p_home.id)} <= seen
+    assert not any(e["object_id"] == p_away.id for e in mine["items"]
+                   if e["object_type"] == "participant")
+    # Filters narrow; they never widen the scope.
+    probe = client.get(f"/api/v1/audit-events/?object_type=participant&object_id={p_away.id}",
+                       headers=sh).get_json()
+    assert probe["total"] == 0
+
+    everything = client.get("/api/v1/audit-events/?per_page=100", headers=ah).get_json()
+    assert everything["total"] == _count_events(db_session) == len(everything["items"])
+    assert {home.id, away.id, None} <= {e["office_id"] for e in everything["items"]}
+    assert ("participants:participant:read", p_away.id) in {
+        (e["action"], e["object_id"]) for e in everything["items"]}
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def _me(client, secret: str):
+    return client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_expired_token_is_refused(client, factory, db_session):
+    user = factory.user("caseworker")
+    token, secret = issue_token(db_session, user, "short", 1)
+    assert _me(client, secret).status_code == 200
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    db_session.flush()
+    resp = _me(client, secret)
+    assert resp.status_code == 401
+    assert resp.mimetype == "application/problem+json"
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_revoked_token_is_refused_at_once(client, factory, db_session):
+    user = factory.user("caseworker")
+    issued = client.post("/api/v1/auth/tokens",
+                         json={"username": user.username, "password": PASSWORD}).get_json()
+    secret = issued["token"]
+    assert _me(client, secret).get_json()["id"] == user.id
+    other = factory.headers(user)
+
+    resp = client.delete(f"/api/v1/auth/tokens/{issued['id']}",
+                         headers={"Authorization": f"Bearer {secret}"})
+    assert resp.status_code == 204
+    assert _me(client, secret).status_code == 401
+    listed = {t["id"]: t for t in client.get("/api/v1/auth/tokens", headers=other).get_json()}
+    assert listed[issued["id"]]["revoked_at"] is not None
+    assert db_session.get(ApiToken, issued["id"]).revoked_at is not None
+
+
+@pytest.mark.parametrize("header", [
+    "Bearer jrn_not-a-real-token",
+    "Bearer not-even-the-prefix",
+    "Bearer ",
+    "Basic Y2FzZXdvcmtlcjpwYXNzd29yZA==",
+    "jrn_missing-the-scheme",
+])
+def test_malformed_or_unknown_credentials_are_401(client, header):
+    resp = client.get("/api/v1/auth/me", headers={"Authorization": header})
+    assert resp.status_code == 401
+    assert resp.get_json()["code"] == "unauthorized"
+
+
+def test_token_secret_is_returned_once_and_never_listed(client, factory, db_session):
+    user = factory.user("caseworker")
+    resp = client.post("/api/v1/auth/tokens",
+                       json={"username": user.username, "password": PASSWORD, "name": "laptop"})
+    assert resp.status_code == 201
+    issued = resp.get_json()
+    secret = issued["token"]
+    assert secret.startswith("jrn_") and len(secret) > 40
+    assert "password" not in issued
+    assert _me(client, secret).status_code == 200
+
+    # Only the SHA-256 of the secret is stored.
+    row = db_session.get(ApiToken, issued["id"])
+    assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+
+    listing = client.get("/api/v1/auth/tokens", headers={"Authorization": f"Bearer {secret}"})
+    assert listing.status_code == 200
+    assert secret not in listing.get_data(as_text=True)
+    assert row.token_hash not in listing.get_data(as_text=True)
+    (listed,) = [t for t in listing.get_json() if t["id"] == issued["id"]]
+    assert set(listed) == {"id", "name", "created_at", "expires_at", "revoked_at", "last_used_at"}
+    assert listed["name"] == "laptop"
+    # A second login gives a new secret; the first is not shown again anywhere.
+    again = client.post("/api/v1/auth/tokens",
+                        json={"username": user.username, "password": PASSWORD}).get_json()
+    assert again["token"] != secret
+
+
+def test_tokens_list_shows_only_your_own(client, factory):
+    a, b = factory.user("caseworker"), factory.user("caseworker")
+    ha = factory.headers(a)
+    factory.token(b)
+    ids_a = {t["id"] for t in client.get("/api/v1/auth/tokens", headers=ha).get_json()}
+    ids_b = {t["id"] for t in client.get("/api/v1/auth/tokens",
+                                         headers=factory.headers(b)).get_json()}
+    assert ids_a and ids_b and not ids_a & ids_b
+
+
+def test_revoking_someone_elses_token_is_404_except_for_admins(client, factory, db_session):
+    owner, stranger, admin = (factory.user("caseworker"), factory.user("supervisor"),
+                              factory.user("admin"))
+    token, secret = issue_token(db_session, owner, "owner", 1)
+    resp = client.delete(f"/api/v1/auth/tokens/{token.id}", headers=factory.headers(stranger))
+    assert resp.status_code == 404
+    assert _me(client, secret).status_code == 200
+    resp = client.delete(f"/api/v1/auth/tokens/{token.id}", headers=factory.headers(admin))
+    assert resp.status_code == 204
+    assert _me(client, secret).status_code == 401
+
+
+# --- login throttling --------------------------------------------------------------------------
+
+@pytest.fixture
+def committing_app(app, fresh_database_url, monkeypatch):
+    """An app on its own migrated database, whose requests commit for real.
+
+    A failed login is written in its own transaction so that the request's rollback keeps it. The
+    shared fixtures run every session of a test on one connection, in savepoints, where the
+    request's rollback to its savepoint would erase the failure too; a real database does not.
+    """
+    url = fresh_database_url()
+    command.upgrade(alembic_config(url), "head")
+    other = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False,
+                        "PASSWORD_HASH_PROFILE": "cheapest"})
+    yield other
+    other.extensions["journey_db"].engine.dispose()
+
+
+def test_sixth_login_after_five_failures_is_429_even_with_the_right_password(committing_app):
+    app = committing_app
+    with app.app_context(), db.job_session() as s:
+        for username in ("throttled", "nearly", "bystander"):
+            create_user(s, None, {"username": username, "full_name": "Some Admin", "role": "admin",
+                                  "password": PASSWORD})
+    client = app.test_client()
+
+    def login(username, password):
+        return client.post("/api/v1/auth/tokens", json={"username": username, "password": password})
+
+    for _ in range(5):
+        assert login("throttled", "wrong password").status_code == 401
+    refused = login("throttled", PASSWORD)
+    assert refused.status_code == 429
+    assert refused.mimetype == "application/problem+json"
+    assert refused.get_json()["code"] == "too-many-requests"
+    assert refused.headers["Retry-After"] == str(app.config["LOGIN_WINDOW_SECONDS"])
+    assert "token" not in refused.get_json()
+    # However the username is typed, it is the same account and the same counter.
+    assert login("THROTTLED ", PASSWORD).status_code == 429
+
+    # Four failures are under the limit, and the limit is per username: these still log in.
+    for _ in range(4):
+        assert login("nearly", "wrong password").status_code == 401
+    assert login("nearly", PASSWORD).status_code == 201
+    assert login("bystander", PASSWORD).status_code == 201
+
+    with app.app_context(), db.job_session() as s:
+        owners = s.scalars(sa.select(User.username).join(ApiToken, ApiToken.user_id == User.id))
+        assert sorted(owners) == ["bystander", "nearly"]
