@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JOURNEY_ENV ?= development
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: help setup run test test-postgres lint bench clean lock messages catalogs
+.PHONY: help setup run test test-postgres lint bench clean lock messages catalogs browser
 
 help:
 	@echo "make run            set up, migrate, load demo data, serve on http://127.0.0.1:5000"
@@ -61,6 +61,10 @@ catalogs: setup
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
 		--sort-output -o locales/messages.pot .
+
+browser:  ## Debian's Chromium, for tests/web/test_browser.py (as root)
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lock: setup
 	$(BIN)/python -m pip freeze --exclude-editable | grep -iv '^journey' > constraints.txt

@@ -12,9 +12,9 @@ from journey.core.audit import AuditEvent
 def test_audit_rows_cannot_be_changed_or_deleted(app, factory, db_session):
     cw = factory.user("caseworker")
     with app.app_context():
-        event = audit.record(db_session, "tests:thing:poke", actor_id=cw.id, object_type="thing",
-                             object_id=1)
-    db_session.flush()
+        audit.record(db_session, "tests:thing:poke", actor_id=cw.id, object_type="thing",
+                     object_id=1)
+    event = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "tests:thing:poke")).one()
     for stmt in (sa.update(AuditEvent).where(AuditEvent.id == event.id).values(action="x:y:z"),
                  sa.delete(AuditEvent).where(AuditEvent.id == event.id)):
         nested = db_session.begin_nested()
