@@ -49,8 +49,8 @@ class TransitionRefused(ProblemError):
 
 
 # Statements on the transition path are built once; constructing them costs more than running them.
-_INSERT_EVENT = sa.insert(JourneyEvent)
-_INSERT_ITEMS = sa.insert(ChecklistItem)
+_INSERT_EVENT = JourneyEvent.__table__.insert()
+_INSERT_ITEMS = ChecklistItem.__table__.insert()
 _ITEM_KEYS = select(ChecklistItem.key).where(ChecklistItem.participant_id == sa.bindparam("pid"),
                                              ChecklistItem.cycle == sa.bindparam("cycle"))
 _PROGRAMME_CONFIG = select(Programme.checklist_config).where(Programme.id == sa.bindparam("id"))
@@ -68,7 +68,7 @@ def record_event(sess: Session, participant: Participant, kind: EventKind, *,
              "actor_id": actor_id, "stage": participant.stage, "reason": reason,
              "dedupe_key": dedupe_key, "data": data}
     # A plain INSERT: events are append-only and building a model instance costs more than it.
-    sess.execute(_INSERT_EVENT, [event])
+    sess.connection().execute(_INSERT_EVENT, [event])
     for handler in EVENT_HANDLERS:
         handler(sess, participant, event)
     return event
@@ -99,15 +99,15 @@ def open_checklist(sess: Session, participant: Participant, stage: Stage, today:
     ]
     if rows:
         # One executemany, no ORM objects: nothing in this unit of work reads them back.
-        sess.execute(_INSERT_ITEMS, rows)
+        sess.connection().execute(_INSERT_ITEMS, rows)
     return len(rows)
 
 
 def start_journey(sess: Session, actor: User, participant: Participant,
-                  programme: Programme | None = None) -> None:
+                  checklist_config: dict[str, Any] | None = None) -> None:
     """A new participant enters the initial stage: checklist and timeline start here."""
     open_checklist(sess, participant, Stage(participant.stage), participant.created_at.date(),
-                   new_participant=True, config=programme.checklist_config if programme else {})
+                   new_participant=True, config=checklist_config or {})
     record_event(sess, participant, EventKind.STAGE_ENTERED, actor_id=actor.id,
                  at=participant.created_at, to_stage=participant.stage)
 

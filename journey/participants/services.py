@@ -56,7 +56,19 @@ def _search_text(p: Participant) -> str:
     return " ".join(x.casefold() for x in parts if x)[:500]
 
 
-_DUPLICATE_COLUMNS = (Participant.id, Participant.reference, Participant.phone)
+_SAME_PERSON = sa.and_(Participant.name_key == sa.bindparam("key"),
+                       Participant.date_of_birth == sa.bindparam("dob"))
+# Built once: SQLAlchemy spends longer building a statement than SQLite spends running this one.
+_DUPLICATES = {
+    with_phone: select(Participant.id, Participant.reference, Participant.phone)
+    .where(sa.or_(Participant.phone == sa.bindparam("phone"), _SAME_PERSON) if with_phone
+           else _SAME_PERSON)
+    .where(Participant.id != sa.bindparam("exclude"))
+    .limit(2)
+    for with_phone in (True, False)
+}
+_PROGRAMME_DEFAULTS = select(Programme.destination_country, Programme.default_language,
+                             Programme.checklist_config).where(Programme.id == sa.bindparam("id"))
 
 
 def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
@@ -65,12 +77,8 @@ def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
 
     Returns (id, reference, matched_on), a phone match winning over a name match.
     """
-    same_person = sa.and_(Participant.name_key == key, Participant.date_of_birth == date_of_birth)
-    cond = sa.or_(Participant.phone == phone, same_person) if phone else same_person
-    stmt = select(*_DUPLICATE_COLUMNS).where(cond)
-    if exclude_id is not None:
-        stmt = stmt.where(Participant.id != exclude_id)
-    rows = sess.execute(stmt.limit(2)).all()
+    rows = sess.execute(_DUPLICATES[bool(phone)], {
+        "phone": phone, "key": key, "dob": date_of_birth, "exclude": exclude_id or 0}).all()
     if not rows:
         return None
     by_phone = [r for r in rows if phone and r.phone == phone]
@@ -78,8 +86,9 @@ def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
     return row.id, row.reference, "phone" if by_phone else "name_and_date_of_birth"
 
 
-def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> Programme | None:
-    """Field errors for an office or programme that does not exist; returns the programme."""
+def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> sa.Row | None:
+    """Field errors for an office or programme that does not exist; returns the programme's
+    defaults (destination, language, checklist configuration)."""
     errors = []
     office_id = data.get("office_id")
     if office_id is not None:
@@ -91,7 +100,7 @@ def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> Programme |
             errors.append({"field": "office_id", "code": "not-found", "message": "No such office."})
     programme = None
     if data.get("programme_id") is not None:
-        programme = sess.get(Programme, data["programme_id"])
+        programme = sess.execute(_PROGRAMME_DEFAULTS, {"id": data["programme_id"]}).first()
         if programme is None:
             errors.append({"field": "programme_id", "code": "not-found",
                            "message": "No such programme."})
@@ -185,7 +194,7 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
                                note=c.get("note"))
     from journey.continuum.services import start_journey
 
-    start_journey(sess, actor, p, programme)
+    start_journey(sess, actor, p, programme.checklist_config if programme else None)
     logger.debug("participant created id=%s office=%s", p.id, p.office_id)
     return p
 
