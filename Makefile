@@ -40,8 +40,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup catalogs
 	$(BIN)/journey db upgrade
 	$(BIN)/journey demo load
-	@echo "Serving journey on http://127.0.0.1:5000 (Ctrl-C stops it)"
-	$(BIN)/journey run --host 127.0.0.1 --port 5000
+	@echo "Serving journey on http://127.0.0.1:5000 (Ctrl-C stops it)."
+	@echo "Messages go to instance/outbox-sms.log and instance/mail/ unless Twilio and SMTP are set."
+	@$(BIN)/journey worker & w=$$!; $(BIN)/journey scheduler & s=$$!; \
+		trap 'kill $$w $$s 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/journey run --host 127.0.0.1 --port 5000
 
 test: setup catalogs
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

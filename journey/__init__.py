@@ -59,15 +59,20 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     from journey.continuum.routes import blp as continuum_blp
     from journey.costs.routes import blp as costs_blp
     from journey.health import bp as health_bp
+    from journey.messaging.routes import blp as messages_blp
     from journey.organisations.routes import blp as organisations_blp
     from journey.participants.routes import blp as participants_blp
     from journey.programmes.routes import blp as programmes_blp
     from journey.web.routes import bp as web_bp
 
     for blp in (accounts_blp, organisations_blp, programmes_blp, participants_blp, consent_blp,
-                continuum_blp, costs_blp, audit_blp):
+                continuum_blp, costs_blp, messages_blp, audit_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     app.register_blueprint(health_bp)
+
+    from journey.messaging import bridge
+
+    bridge.init_app(app)
     app.register_blueprint(web_bp)
 
     from journey.cli import register_commands

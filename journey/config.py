@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +35,17 @@ def _dev_secret_key(instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def _prices(spec: str) -> dict[str, Decimal]:
+    prices = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        country, _, price = part.partition("=")
+        try:
+            prices[country.strip().upper()] = Decimal(price.strip())
+        except InvalidOperation as exc:
+            raise ConfigError(f"JOURNEY_SMS_PRICES: {part!r} is not COUNTRY=PRICE") from exc
+    return prices
 
 
 def load_settings(env: dict[str, str] | None = None) -> dict:
@@ -82,6 +94,29 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env.get("JOURNEY_SECURE_COOKIES"), environment == "production"),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked explicitly for page forms; the API uses tokens
+        # Messages. Without Twilio or SMTP settings, SMS and email go to files under instance/.
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN"),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID"),
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER"),
+        "TWILIO_API_BASE": env.get("TWILIO_API_BASE"),  # tests point the SDK at a fake
+        "SMTP_HOST": env.get("SMTP_HOST"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", 587)),
+        "SMTP_SECURITY": env.get("SMTP_SECURITY", "starttls"),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME"),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD"),
+        "MAIL_FROM": env.get("JOURNEY_MAIL_FROM", "journey@localhost"),
+        "CENTRE_NAME": env.get("JOURNEY_CENTRE_NAME", "the Migrant Resource Centre"),
+        "HELPLINE": env.get("JOURNEY_HELPLINE", "+977 1 4000000"),
+        "QUIET_HOURS": env.get("JOURNEY_QUIET_HOURS", "21:00-08:00"),
+        "SMS_RATE_PER_SECOND": float(env.get("JOURNEY_SMS_RATE", 10)),
+        "EMAIL_RATE_PER_SECOND": float(env.get("JOURNEY_EMAIL_RATE", 5)),
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("JOURNEY_OUTBOX_MAX_ATTEMPTS", 5)),
+        "OUTBOX_BACKOFF_SECONDS": int(env.get("JOURNEY_OUTBOX_BACKOFF_SECONDS", 30)),
+        "OUTBOX_LEASE_SECONDS": int(env.get("JOURNEY_OUTBOX_LEASE_SECONDS", 300)),
+        # Price of one SMS segment per destination country, e.g. "NP=0.11,PT=0.045".
+        "SMS_PRICES": _prices(env.get("JOURNEY_SMS_PRICES", "NP=0.1100,PT=0.0450,IN=0.0083")),
+        "SMS_DEFAULT_PRICE": Decimal(env.get("JOURNEY_SMS_DEFAULT_PRICE", "0.0800")),
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
         "API_TITLE": "journey",
         "API_VERSION": "v1",

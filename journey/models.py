@@ -8,9 +8,11 @@ from journey.costs.models import Cost
 from journey.organisations.models import Employer, Office, ServiceProvider
 from journey.participants.models import Participant
 from journey.programmes.models import Programme, ProgrammeEmployer
+from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
 
 __all__ = [
     "ApiToken", "AuditEvent", "ChecklistItem", "ConsentRecord", "Cost", "Employer",
     "JourneyEvent", "LoginAttempt", "Office", "Participant", "Permit", "Programme",
-    "ProgrammeEmployer", "ServiceProvider", "User",
+    "ProgrammeEmployer", "ServiceProvider", "User", "Campaign", "InboundMessage", "OutboxMessage",
+    "SmsOptOut",
 ]

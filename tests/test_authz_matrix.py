@@ -78,6 +78,11 @@ GET    /participants/{own}/costs                       costs:read            200
 GET    /participants/{other}/costs                     costs:read            200 404 404 403 403 401
 POST   /participants/{own}/costs                       costs:record          201 201 201 403 403 401
 POST   /participants/{other}/costs                     costs:record          201 404 404 403 403 401
+GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
+GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
+GET    /messages/stats                                 messages:read         200 200 200 403 403 401
+POST   /campaigns/preview                              campaigns:send        200 200 200 403 403 401
+POST   /campaigns                                      campaigns:send        201 201 201 403 403 401
 GET    /audit-events/                                  audit:read            200 200 403 403 403 401
 GET    /users                                          users:manage          200 403 403 403 403 401
 POST   /users                                          users:manage          201 403 403 403 403 401
@@ -119,6 +124,11 @@ BODIES = {
                                                        "applied_on": "2026-01-05", "version": 1},
     ("POST", "/participants/{id}/costs"): {"category": "passport", "amount": "50.00",
                                            "currency": "NPR", "paid_by": "programme"},
+    ("POST", "/campaigns/preview"): {"name": "Matrix", "template": "appointment_reminder",
+                                     "params": {"what": "Orientation", "place": "MRC",
+                                                "date": "1 Dec"}},
+    ("POST", "/campaigns"): {"name": "Matrix", "template": "appointment_reminder",
+                             "params": {"what": "Orientation", "place": "MRC", "date": "1 Dec"}},
     ("POST", "/users"): {"username": "matrix.user", "full_name": "Matrix User", "role": "caseworker",
                          "password": "a long enough password", "office_id": "{office_a}"},
     ("POST", "/offices"): {"code": "MX-1", "name": "Matrix office", "country": "NP",

@@ -114,6 +114,9 @@ class EventKind(enum.StrEnum):
     PERMIT_RECORDED = "permit_recorded"
     PERMIT_UPDATED = "permit_updated"
     PERMIT_EXPIRING = "permit_expiring"
+    MESSAGE_RECEIVED = "message_received"
+    SMS_OPTED_OUT = "sms_opted_out"
+    SMS_OPTED_IN = "sms_opted_in"
 
 
 class JourneyEvent(SQLModel, table=True):

@@ -36,6 +36,7 @@ from journey.core.policy import allowed, require
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
+from notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ _ITEM_KEYS = select(ChecklistItem.key).where(ChecklistItem.participant_id == sa.
                                              ChecklistItem.cycle == sa.bindparam("cycle"))
 _PROGRAMME_CONFIG = select(Programme.checklist_config).where(Programme.id == sa.bindparam("id"))
 _PARTICIPANTS = Participant.__table__
+_OUTBOX = OutboxMessage.__table__
 _MOVE = _PARTICIPANTS.update().where(_PARTICIPANTS.c.id == sa.bindparam("b_id"),
                                      _PARTICIPANTS.c.version == sa.bindparam("b_version"))
 
@@ -388,6 +390,17 @@ def timeline(sess: Session, participant: Participant, now: datetime | None = Non
         current_stage, entered = e["data"].get("to_stage"), e["occurred_at"]
     if current_stage is not None:
         spent[current_stage] = spent.get(current_stage, 0) + (now - entered).total_seconds()
+    # Messages and their delivery status sit on the same timeline.
+    out = sess.execute(sa.select(_OUTBOX.c.id, _OUTBOX.c.created_at, _OUTBOX.c.channel,
+                                 _OUTBOX.c.template, _OUTBOX.c.language, _OUTBOX.c.status,
+                                 _OUTBOX.c.skip_reason)
+                       .where(_OUTBOX.c.participant_id == participant.id)).all()
+    if out:
+        messages = [{"id": m.id, "kind": "message", "occurred_at": m.created_at, "actor_id": None,
+                     "stage": None, "reason": None,
+                     "data": {"channel": m.channel, "template": m.template, "language": m.language,
+                              "status": m.status, "skip_reason": m.skip_reason}} for m in out]
+        events = sorted([*events, *messages], key=lambda e: (e["occurred_at"], e["kind"] == "message"))
     return {
         "participant_id": participant.id,
         "stage": participant.stage,

@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "continuum:checklist": STAFF,
     "permits:read": STAFF,
     "permits:manage": STAFF,
+    "messages:read": STAFF,
+    "campaigns:send": STAFF,
     "costs:read": STAFF,
     "costs:record": STAFF,
     "users:manage": frozenset({Role.ADMIN}),

@@ -102,15 +102,21 @@ def test_timeline_orders_everything_with_actor_reason_and_time_in_stage(client, 
     _move(client, h, p, "preselect", version=1)
     _move(client, h, p, "withdraw", version=2, reason="Found work at home")
     body = client.get(f"/api/v1/participants/{p.id}/timeline", headers=h).get_json()
-    kinds = [e["kind"] for e in body["events"]]
+    journey = [e for e in body["events"] if e["kind"] != "message"]
+    kinds = [e["kind"] for e in journey]
     assert kinds[0] == "stage_entered"  # registration
     assert kinds[-2:] == ["stage_left", "stage_entered"]
-    last = body["events"][-1]
+    last = journey[-1]
     assert last["data"]["to_stage"] == "withdrawn" and last["reason"] == "Found work at home"
     assert last["actor_id"] == cw.id
     assert [s["stage"] for s in body["time_in_stage"]] == ["intake", "preselection", "withdrawn"]
     assert all(s["days"] >= 0 for s in body["time_in_stage"])
     assert "permit_recorded" in kinds and "checklist_updated" not in kinds
+    # Each stage entered queued a message in the participant's language, shown with its status.
+    messages = [e["data"] for e in body["events"] if e["kind"] == "message"]
+    assert [m["template"] for m in messages] == [
+        "stage_entered.intake", "stage_entered.preselection", "stage_entered.withdrawn"]
+    assert {(m["channel"], m["language"], m["status"]) for m in messages} == {("sms", "ne", "queued")}
 
 
 def test_checklist_updates_are_versioned_audited_and_on_the_timeline(client, factory, journey_kit,

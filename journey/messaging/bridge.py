@@ -1,0 +1,146 @@
+"""Journey events → named notifications, and the hooks notifications calls back."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from journey.consent.services import has_consent
+from journey.continuum import services as continuum
+from journey.continuum.models import EventKind
+from journey.continuum.stages import Stage
+from journey.organisations.models import Office
+from journey.participants.models import Participant
+from journey.programmes.models import Programme
+from notifications.hooks import Recipient, hooks
+from notifications.outbox import enqueue
+
+logger = logging.getLogger(__name__)
+
+_PROGRAMME_LANGUAGE = select(Programme.default_language).where(Programme.id == sa.bindparam("id"))
+_OFFICE_NAME = select(Office.name).where(Office.id == sa.bindparam("id"))
+
+
+def recipient_for(sess: Session, p: Participant) -> Recipient:
+    """A participant as notifications sees them."""
+    fallback = (sess.scalar(_PROGRAMME_LANGUAGE, {"id": p.programme_id})
+                if p.programme_id else None)
+    centre = sess.scalar(_OFFICE_NAME, {"id": p.office_id}) or current_app.config["CENTRE_NAME"]
+    return Recipient(participant_id=p.id, phone=p.phone, email=p.email, language=p.language,
+                     fallback_language=fallback, timezone=p.timezone, channels=tuple(p.channels),
+                     params={"name": p.given_name, "reference": p.reference, "centre": centre,
+                             "phone": current_app.config["HELPLINE"]})
+
+
+def _on_event(sess: Session, p: Participant, event: dict[str, Any]) -> None:
+    """Queue the notification a journey event calls for, in the same transaction."""
+    kind, data = event["kind"], event["data"]
+    if not p.channels:
+        return
+    key = None
+    if kind == EventKind.STAGE_ENTERED.value and not data.get("repeat"):
+        stage = data["to_stage"]
+        key = f"stage:{p.id}:{p.cycle}:{stage}:{event['occurred_at'].isoformat()}"
+        r = recipient_for(sess, p)
+        enqueue(sess, r, f"stage_entered.{stage}", urgent=bool(data.get("urgent")) or None,
+                dedupe_key=key)
+        if stage == Stage.ARRIVAL.value:
+            enqueue(sess, r, "welcome_package", {
+                "country": p.destination_country or "",
+                "url": current_app.config["PUBLIC_BASE_URL"] + "/welcome"}, dedupe_key=key + ":welcome")
+        elif stage == Stage.RETURN.value:
+            enqueue(sess, r, "pre_return_info",
+                    {"url": current_app.config["PUBLIC_BASE_URL"] + "/return"},
+                    dedupe_key=key + ":return")
+    elif kind == EventKind.CHECKLIST_ITEM_DUE.value:
+        from datetime import date
+
+        from journey.continuum.models import ChecklistItem
+
+        item = sess.get(ChecklistItem, data["item_id"])
+        enqueue(sess, recipient_for(sess, p), "checklist_item_due",
+                {"item": item.title if item else data.get("key", ""),
+                 "date": date.fromisoformat(data["due_date"])},
+                dedupe_key=event["dedupe_key"])
+    elif kind == EventKind.PERMIT_EXPIRING.value:
+        from datetime import date
+
+        enqueue(sess, recipient_for(sess, p), "permit_expiring",
+                {"date": date.fromisoformat(data["expires_on"])}, dedupe_key=event["dedupe_key"])
+
+
+def _consent(sess: Session, participant_id: int) -> bool:
+    return has_consent(sess, participant_id, "updates")
+
+
+def _resolve_phone(sess: Session, phone: str) -> Recipient | None:
+    p = sess.scalars(select(Participant).where(Participant.phone == phone)
+                     .order_by(Participant.id.desc()).limit(1)).first()
+    return recipient_for(sess, p) if p else None
+
+
+def _on_inbound(sess: Session, participant_id: int, inbound_id: int) -> None:
+    p = sess.get(Participant, participant_id)
+    if p is not None:
+        continuum.record_event(sess, p, EventKind.MESSAGE_RECEIVED, inbound_id=inbound_id,
+                               needs_attention=True)
+
+
+def _on_opt_change(sess: Session, participant_id: int | None, opted_out: bool) -> None:
+    p = sess.get(Participant, participant_id) if participant_id else None
+    if p is not None:
+        continuum.record_event(sess, p, EventKind.SMS_OPTED_OUT if opted_out
+                               else EventKind.SMS_OPTED_IN)
+
+
+def scan_job(app: Flask) -> dict[str, int]:
+    """Reminders: checklist items due or overdue, permits expiring (each once)."""
+    from journey.core.db import db, utcnow
+
+    with app.app_context(), db.job_session() as sess:
+        return continuum.record_due_events(sess, utcnow().date(),
+                                           tuple(app.config["PERMIT_REMINDER_DAYS"]))
+
+
+def build_senders(app: Flask):
+    """Twilio and SMTP when configured; otherwise files a newcomer can read."""
+    from notifications.email import FileEmailSender, SmtpEmailSender
+    from notifications.sms import ConsoleSmsSender, TwilioSmsSender
+
+    cfg = app.config
+    instance = Path(cfg["INSTANCE_PATH"])
+    if cfg.get("TWILIO_ACCOUNT_SID"):
+        sms = TwilioSmsSender(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
+                              messaging_service_sid=cfg.get("TWILIO_MESSAGING_SERVICE_SID"),
+                              from_number=cfg.get("TWILIO_FROM_NUMBER"),
+                              status_callback_base=cfg["PUBLIC_BASE_URL"],
+                              api_base=cfg.get("TWILIO_API_BASE"))
+    else:
+        sms = ConsoleSmsSender(instance / "outbox-sms.log")
+    if cfg.get("SMTP_HOST"):
+        email = SmtpEmailSender(cfg["SMTP_HOST"], cfg["SMTP_PORT"], security=cfg["SMTP_SECURITY"],
+                                username=cfg.get("SMTP_USERNAME"), password=cfg.get("SMTP_PASSWORD"),
+                                sender=cfg["MAIL_FROM"])
+    else:
+        email = FileEmailSender(instance / "mail")
+    return sms, email
+
+
+def init_app(app: Flask) -> None:
+    if _on_event not in continuum.EVENT_HANDLERS:
+        continuum.EVENT_HANDLERS.append(_on_event)
+    hooks.consent = _consent
+    hooks.resolve_phone = _resolve_phone
+    hooks.on_inbound = _on_inbound
+    hooks.on_opt_change = _on_opt_change
+    if not any(name == "continuum_scan" for name, _f, _s in hooks.jobs):
+        hooks.jobs.append(("continuum_scan", scan_job, 3600))
+    from notifications.webhooks import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,44 @@
+"""What notifications needs to know from the domains, handed in at start-up.
+
+``notifications`` never imports a domain package; the app registers these callables instead
+(see ``journey.messaging``). The defaults refuse: without a consent checker nothing is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A participant as notifications sees them: ids, addresses, language and time zone."""
+
+    participant_id: int | None
+    phone: str | None
+    email: str | None
+    language: str
+    fallback_language: str | None
+    timezone: str
+    channels: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict)  # name, centre, reference, …
+
+
+@dataclass
+class Hooks:
+    # Whether the participant's consent to SMS/email updates stands right now.
+    consent: Callable[[Session, int], bool] = lambda _s, _pid: False
+    # Who owns a phone number (for inbound SMS), or None.
+    resolve_phone: Callable[[Session, str], Recipient | None] = lambda _s, _phone: None
+    # An inbound text that is not a keyword: put it on the timeline, flag the caseworker.
+    on_inbound: Callable[[Session, int, int], None] = lambda _s, _pid, _inbound_id: None
+    # A number opted out (STOP or provider error 21610) or back in (START).
+    on_opt_change: Callable[[Session, int | None, bool], None] = lambda _s, _pid, _out: None
+    # Scheduler jobs the domains add: (name, function(app), interval seconds).
+    jobs: list[tuple[str, Callable[[Any], Any], int]] = field(default_factory=list)
+
+
+hooks = Hooks()

@@ -1,0 +1,131 @@
+"""The outbox, inbound messages, SMS opt-outs and campaigns.
+
+Message states: queued → sending → sent → delivered, or deferred (quiet hours, retry back-off),
+failed, undelivered, and skipped with a reason. A provider's callbacks never move a message
+backwards (they arrive out of order).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from journey.core.db import UTCDateTime, enum_check
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class Status(enum.StrEnum):
+    QUEUED = "queued"
+    DEFERRED = "deferred"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    SKIPPED = "skipped"
+
+
+# How far along a message is; a callback that would lower the rank is ignored.
+STATUS_RANK = {
+    Status.QUEUED: 0, Status.DEFERRED: 0, Status.SENDING: 1, Status.SENT: 2,
+    Status.DELIVERED: 3, Status.UNDELIVERED: 3, Status.FAILED: 3, Status.SKIPPED: 3,
+}
+DUE_STATUSES = (Status.QUEUED.value, Status.DEFERRED.value)
+
+
+class SkipReason(enum.StrEnum):
+    NO_CONSENT = "no_consent"
+    OPTED_OUT = "opted_out"
+    NO_PHONE = "no_phone"
+    NO_EMAIL = "no_email"
+    INVALID_NUMBER = "invalid_number"
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        enum_check("channel", Channel),
+        enum_check("status", Status),
+        enum_check("skip_reason", SkipReason),
+        sa.CheckConstraint("(status = 'skipped') = (skip_reason IS NOT NULL)", name="skip_has_reason"),
+        sa.Index("ix_outbox_messages_due", "status", "not_before", "id"),
+        sa.Index("ix_outbox_messages_participant", "participant_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int | None = Field(default=None, foreign_key="participants.id")
+    channel: str = Field(max_length=10)
+    template: str = Field(max_length=60)
+    language: str = Field(max_length=16)
+    # The address at the time of queuing (personal data: never logged).
+    recipient: str | None = Field(default=None, max_length=254)
+    timezone: str = Field(max_length=64)
+    subject: str | None = Field(default=None, max_length=300)
+    body: str = Field(sa_type=sa.Text)
+    html: str | None = Field(default=None, sa_type=sa.Text)
+    urgent: bool = Field(default=False)
+    status: str = Field(default=Status.QUEUED.value, max_length=20)
+    skip_reason: str | None = Field(default=None, max_length=20)
+    not_before: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    attempts: int = Field(default=0)
+    last_error_code: str | None = Field(default=None, max_length=40)
+    provider_id: str | None = Field(default=None, max_length=64, unique=True)
+    segments: int | None = None
+    encoding: str | None = Field(default=None, max_length=10)
+    cost: Decimal | None = Field(default=None, sa_type=sa.Numeric(10, 4))
+    # One message per cause: a journey event, a reminder offset, a campaign recipient.
+    dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InboundMessage(SQLModel, table=True):
+    """An SMS a person sent us. Texts from unknown numbers wait here for triage."""
+
+    __tablename__ = "inbound_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: str | None = Field(default=None, max_length=64, unique=True)
+    sender: str = Field(max_length=32)
+    body: str = Field(sa_type=sa.Text)
+    participant_id: int | None = Field(default=None, foreign_key="participants.id", index=True)
+    keyword: str | None = Field(default=None, max_length=30)  # what the router made of it
+    needs_attention: bool = Field(default=False, index=True)
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class SmsOptOut(SQLModel, table=True):
+    """Numbers that sent STOP (or that the provider reports as opted out)."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone: str = Field(primary_key=True, max_length=16)
+    source: str = Field(max_length=30)  # "keyword", "provider-21610"
+    opted_out_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    template: str = Field(max_length=60)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    recipients: int = Field(default=0)
+    skipped: int = Field(default=0)

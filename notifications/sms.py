@@ -1,0 +1,209 @@
+"""SMS senders: Twilio through its official SDK, and a console backend for development.
+
+Both implement ``notifications.channels.SmsSender``. Logs carry our message id, Twilio's SID and
+error codes only: never the phone number or the body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from notifications import segments
+from notifications.channels import SendResult, SmsMessage
+
+logger = logging.getLogger(__name__)
+
+STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+
+# Twilio error codes (https://www.twilio.com/docs/api/errors) that say something about the recipient.
+OPTED_OUT = 21610  # the recipient replied STOP; sending again before START is refused
+INVALID_NUMBER = 21211  # "To" is not a valid phone number
+NOT_MOBILE = 21614  # "To" is not a mobile number (a landline cannot receive SMS)
+
+# Twilio's error messages quote the "To" number ("The 'To' number +1... is not valid"); the result is
+# stored and may be logged by the caller, so anything that looks like a phone number is masked.
+_NUMBER_LIKE = re.compile(r"\+?\d[\d ().-]{4,}\d")
+
+
+def _scrub(text: str | None) -> str | None:
+    return _NUMBER_LIKE.sub("<number>", text) if text else text
+
+
+class _RebasedHttpClient(TwilioHttpClient):
+    """Twilio's own HTTP client, with every request's scheme and host replaced by ``api_base``.
+
+    Only the address changes, so the SDK's auth, headers and form encoding are what a test's fake
+    Twilio receives. Environment proxies are ignored: ``api_base`` is a direct address (a loopback
+    fake), and a proxy setting must not route it elsewhere.
+    """
+
+    def __init__(self, api_base: str, timeout: float | None) -> None:
+        super().__init__(timeout=timeout)
+        base = urlsplit(api_base)
+        if base.scheme not in ("http", "https") or not base.netloc:
+            raise ValueError("api_base must be an absolute http(s) URL")
+        self._base = base
+        if self.session is not None:
+            self.session.trust_env = False
+
+    def rebase(self, url: str) -> str:
+        """``url`` with the scheme and host of ``api_base`` (and its path, if any, as a prefix)."""
+        parts = urlsplit(url)
+        path = self._base.path.rstrip("/") + parts.path
+        return urlunsplit((self._base.scheme, self._base.netloc, path, parts.query, parts.fragment))
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        return super().request(method, self.rebase(url), *args, **kwargs)
+
+
+class TwilioSmsSender:
+    """Sends SMS with the Twilio REST API, asking for status callbacks that carry our message id."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        messaging_service_sid: str | None = None,
+        from_number: str | None = None,
+        status_callback_base: str,
+        api_base: str | None = None,
+        timeout: float = 10,
+    ) -> None:
+        if not (messaging_service_sid or from_number):
+            raise ValueError("TwilioSmsSender needs a messaging_service_sid or a from_number")
+        self.messaging_service_sid = messaging_service_sid
+        self.from_number = from_number
+        self.status_callback_base = status_callback_base.rstrip("/")
+        http_client = (
+            _RebasedHttpClient(api_base, timeout) if api_base else TwilioHttpClient(timeout=timeout)
+        )
+        self.client = Client(account_sid, auth_token, http_client=http_client)
+
+    def status_callback_url(self, message_id: int) -> str:
+        """The public URL Twilio posts this message's status changes to (and signs)."""
+        return f"{self.status_callback_base}{STATUS_CALLBACK_PATH}?mid={message_id}"
+
+    def send(self, message: SmsMessage) -> SendResult:
+        """Hands one message to Twilio; a refusal or an unreachable API comes back as a result."""
+        # Only the sender fields configured are passed: unset ones must not reach the form at all.
+        sender: dict[str, str] = {}
+        if self.messaging_service_sid:
+            sender["messaging_service_sid"] = self.messaging_service_sid
+        if self.from_number:
+            sender["from_"] = self.from_number
+        try:
+            created = self.client.messages.create(
+                to=message.to,
+                body=message.body,
+                status_callback=self.status_callback_url(message.message_id),
+                **sender,
+            )
+        except (TwilioRestException, TwilioServiceException) as exc:
+            return self._refused(message, exc)
+        except requests.ConnectTimeout:
+            # Never connected, so nothing was sent: safe to try again.
+            logger.warning("sms to twilio could not connect message id=%s", message.message_id)
+            return SendResult(ok=False, error_code="connection-error",
+                              error_message="Twilio API unreachable (ConnectTimeout)", retryable=True)
+        except requests.Timeout:
+            # Twilio may have accepted it before the answer timed out. Retrying could send it
+            # twice, so the outcome is left for a person to check (the outbox promises once).
+            logger.warning("sms to twilio timed out message id=%s", message.message_id)
+            return SendResult(ok=False, error_code="timeout", error_message="Twilio API timed out",
+                              retryable=False)
+        except requests.RequestException as exc:
+            logger.warning("sms to twilio not connected message id=%s error=%s",
+                           message.message_id, type(exc).__name__)
+            return SendResult(ok=False, error_code="connection-error",
+                              error_message=f"Twilio API unreachable ({type(exc).__name__})", retryable=True)
+        logger.info("sms accepted by twilio message id=%s sid=%s status=%s",
+                    message.message_id, created.sid, created.status)
+        return SendResult(ok=True, provider_id=created.sid, status=str(created.status or "queued"))
+
+    def close(self) -> None:
+        """Closes the pooled HTTP connections."""
+        session = getattr(self.client.http_client, "session", None)
+        if session is not None:
+            session.close()
+
+    def _refused(self, message: SmsMessage, exc: TwilioRestException | TwilioServiceException) -> SendResult:
+        status = exc.status
+        code = exc.code if exc.code is not None else status
+        text = exc.msg if isinstance(exc, TwilioRestException) else (exc.detail or exc.title)
+        opted_out = code == OPTED_OUT
+        invalid = code in (INVALID_NUMBER, NOT_MOBILE)
+        retryable = not (opted_out or invalid) and (status == 429 or status >= 500)
+        logger.warning("sms refused by twilio message id=%s http=%s code=%s retryable=%s",
+                       message.message_id, status, code, retryable)
+        return SendResult(
+            ok=False,
+            error_code=str(code),
+            error_message=_scrub(text),
+            retryable=retryable,
+            opted_out=opted_out,
+            invalid_number=invalid,
+        )
+
+
+class ConsoleSmsSender:
+    """Development backend: appends each message as one JSON line to a file instead of sending it.
+
+    The file holds the number and body in clear (it is the developer's own machine, and reading the
+    text is the point); the log line does not.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else Path("instance") / "outbox-sms.log"
+        self._lock = threading.Lock()
+        self._sent = 0
+
+    def send(self, message: SmsMessage) -> SendResult:
+        """Writes the message to the file and reports it sent."""
+        info = segments.count(message.body)
+        with self._lock:
+            self._sent += 1
+            provider_id = f"console-{self._sent}"
+            line = {
+                "provider_id": provider_id,
+                "message_id": message.message_id,
+                "to": message.to,
+                "body": message.body,
+                "encoding": info.encoding,
+                "segments": info.segments,
+                "at": datetime.now(UTC).isoformat(),
+            }
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        logger.info("sms to participant message id=%s segments=%d encoding=%s written to %s",
+                    message.message_id, info.segments, info.encoding, self.path)
+        return SendResult(ok=True, provider_id=provider_id, status="sent")
+
+
+def validate_twilio_signature(
+    auth_token: str, url: str, params: Mapping[str, Any], signature: str | None
+) -> bool:
+    """True when ``signature`` (the X-Twilio-Signature header) signs ``url`` and the POSTed ``params``.
+
+    ``url`` must be the exact public URL Twilio called, query string included (``?mid=...``): behind a
+    proxy that is the configured public base, not what the app sees.
+    """
+    if not signature or not auth_token:
+        return False
+    return RequestValidator(auth_token).validate(url, params, signature)

@@ -1,0 +1,164 @@
+"""Named notifications: their texts live in the Babel catalogs under locales/.
+
+Each notification has an SMS text (short: at most 2 segments in Latin scripts, 3 in others, a
+test holds every language to it), an email subject, and an email body made of the SMS text and
+a footer. Texts are rendered in the recipient's language, never the request's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from journey.config import RTL_LANGUAGES, SUPPORTED_LANGUAGES
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    sms: Any
+    subject: Any
+    urgent: bool = False  # sent at night too
+
+
+_STAGE_SMS = {
+    "intake": _l("%(name)s, you are registered with %(centre)s. Your reference is %(reference)s. "
+                 "Reply HELP for help."),
+    "preselection": _l("%(name)s, you have been pre-selected. %(centre)s will call you about the "
+                       "next steps."),
+    "training": _l("%(name)s, your training starts now. Ask %(centre)s if you need support."),
+    "matched": _l("Good news, %(name)s: an employer has selected you. %(centre)s will explain the "
+                  "next steps."),
+    "pre_departure": _l("%(name)s, your departure is being prepared. Please attend the "
+                        "pre-departure orientation."),
+    "arrival": _l("Welcome, %(name)s! We are glad you arrived safely. Contact %(centre)s for any "
+                  "help."),
+    "stay": _l("%(name)s, your stay has begun. %(centre)s can help with housing, health and "
+               "banking."),
+    "onward": _l("%(name)s, your move to another country is recorded. Keep your documents with "
+                 "you."),
+    "return": _l("%(name)s, your return is being prepared. %(centre)s will share information "
+                 "before you travel."),
+    "reintegration": _l("Welcome home, %(name)s. %(centre)s can help you find work and services."),
+    "closed": _l("%(name)s, your file with %(centre)s is closed. Thank you, and good luck."),
+    "withdrawn": _l("%(name)s, your withdrawal is recorded. You can change your mind at any time: "
+                    "contact %(centre)s."),
+    "travel_blocked": _l("%(name)s, we know you could not travel. %(centre)s will contact you "
+                         "about your options."),
+    "local_track": _l("%(name)s, %(centre)s will help you find work in your home country."),
+}
+
+TEMPLATES: dict[str, Template] = {
+    f"stage_entered.{stage}": Template(f"stage_entered.{stage}", sms,
+                                       _l("An update on your journey"))
+    for stage, sms in _STAGE_SMS.items()
+}
+TEMPLATES.update({t.name: t for t in (
+    Template("checklist_item_due",
+             _l("Reminder: \"%(item)s\" is due on %(date)s. Contact %(centre)s if you need help."),
+             _l("A reminder about your next step")),
+    Template("permit_expiring",
+             _l("%(name)s, your permit expires on %(date)s. Contact %(centre)s now to renew it."),
+             _l("Your permit expires soon")),
+    Template("appointment_reminder",
+             _l("Reminder: %(what)s on %(date)s at %(place)s. Reply HELP if you cannot come."),
+             _l("A reminder about your appointment")),
+    Template("welcome_package",
+             _l("Welcome to %(country)s! Your welcome package: %(url)s. In an emergency call "
+                "%(phone)s."),
+             _l("Your welcome package")),
+    Template("pre_return_info",
+             _l("%(name)s, before you return: check your final pay, close accounts and keep your "
+                "certificates. Details: %(url)s"),
+             _l("Information before you return")),
+    Template("referral_update",
+             _l("%(name)s, there is news about your referral to %(service)s. %(centre)s will "
+                "contact you."),
+             _l("News about your referral")),
+    Template("onboarding_confirmation",
+             _l("%(name)s, please confirm that you have started work with %(employer)s. Reply YES "
+                "or NO."),
+             _l("Please confirm you have started work")),
+    Template("grievance_acknowledged",
+             _l("We received your complaint %(reference)s. It is confidential. We will reply by "
+                "%(date)s."),
+             _l("We received your complaint"), urgent=True),
+    Template("grievance_updated",
+             _l("There is an update on your complaint %(reference)s. %(centre)s will contact you."),
+             _l("An update on your complaint")),
+    Template("grievance_resolved",
+             _l("Your complaint %(reference)s is resolved. Reply if you are not satisfied."),
+             _l("Your complaint is resolved")),
+)})
+
+# Replies to inbound SMS.
+HELP_REPLY = _l("%(centre)s: reply STOP to stop messages, START to receive them again. For help "
+                "call %(phone)s.")
+STOP_REPLY = _l("You will not receive more messages. Reply START to receive them again.")
+START_REPLY = _l("You will receive messages again. Reply STOP to stop.")
+UNKNOWN_REPLY = _l("Thank you for your message. We could not find your number; a caseworker will "
+                   "contact you.")
+RECEIVED_REPLY = _l("Thank you, your message was received. A caseworker will reply.")
+EMAIL_FOOTER = _l("You receive these messages because you agreed to updates from %(centre)s.")
+
+
+def locale_chain(language: str | None, fallback: str | None) -> str:
+    """The participant's language, else the programme's, else English."""
+    for lang in (language, fallback, "en"):
+        if lang in SUPPORTED_LANGUAGES:
+            return lang
+    return "en"
+
+
+def format_params(params: dict[str, Any], language: str) -> dict[str, Any]:
+    """Dates, numbers and money in the recipient's locale; everything else as text."""
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            out[key] = format_date(value, format="medium", locale=language)
+        elif isinstance(value, dict) and {"amount", "currency"} <= set(value):
+            out[key] = format_currency(Decimal(str(value["amount"])), value["currency"],
+                                       locale=language)
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            out[key] = format_decimal(value, locale=language)
+        else:
+            out[key] = "" if value is None else str(value)
+    return out
+
+
+@dataclass(frozen=True)
+class Rendered:
+    language: str
+    sms: str
+    subject: str
+    text: str
+    html: str
+    rtl: bool
+
+
+def render(name: str, language: str, params: dict[str, Any]) -> Rendered:
+    """A notification's texts in one language (falling back to English per message)."""
+    template = TEMPLATES[name]
+    values = format_params(params, language)
+    with force_locale(language):
+        sms = str(template.sms) % values
+        subject = str(template.subject) % values
+        footer = str(EMAIL_FOOTER) % values
+    rtl = language in RTL_LANGUAGES
+    html = f"<p>{escape(sms)}</p>\n<p><small>{escape(footer)}</small></p>"
+    return Rendered(language, sms, subject, f"{sms}\n\n{footer}", html, rtl)
+
+
+def render_reply(message: Any, language: str, params: dict[str, Any]) -> str:
+    with force_locale(language):
+        return str(message) % format_params(params, language)

@@ -1,0 +1,1 @@
+"""Fakes of outside services: real processes on loopback that tests talk to instead of the internet."""
