@@ -48,16 +48,16 @@ def has_consent(sess: Session, participant_id: int, purpose: Purpose | str) -> b
 
 def consented_ids(sess: Session, participant_ids: list[int], purpose: Purpose | str) -> set[int]:
     """Of these participants, those whose consent for the purpose stands (one query)."""
-    if not participant_ids:
-        return set()
-    rows = sess.scalars(
-        select(ConsentRecord.participant_id).where(
-            ConsentRecord.participant_id.in_(participant_ids),
-            ConsentRecord.purpose == Purpose(purpose).value,
-            ConsentRecord.withdrawn_at.is_(None),
-        )
-    )
-    return set(rows)
+    found: set[int] = set()
+    for start in range(0, len(participant_ids), 5000):  # SQLite caps bound parameters
+        found.update(sess.scalars(
+            select(ConsentRecord.participant_id).where(
+                ConsentRecord.participant_id.in_(participant_ids[start:start + 5000]),
+                ConsentRecord.purpose == Purpose(purpose).value,
+                ConsentRecord.withdrawn_at.is_(None),
+            )
+        ))
+    return found
 
 
 def grant(sess: Session, actor: User, participant: Participant, *, purpose: str, method: str,

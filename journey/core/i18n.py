@@ -29,6 +29,10 @@ def _select_locale() -> str | None:
     user = g.get("user")
     if user is not None and user.language in SUPPORTED_LANGUAGES:
         return user.language
+    # Links in messages carry the recipient's language (?lang=ne).
+    asked = normalise_language(request.args.get("lang")) if request else None
+    if asked:
+        return asked
     return request.accept_languages.best_match(SUPPORTED_LANGUAGES) if request else None
 
 

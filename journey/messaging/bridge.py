@@ -27,11 +27,18 @@ _PROGRAMME_LANGUAGE = select(Programme.default_language).where(Programme.id == s
 _OFFICE_NAME = select(Office.name).where(Office.id == sa.bindparam("id"))
 
 
-def recipient_for(sess: Session, p: Participant) -> Recipient:
-    """A participant as notifications sees them."""
-    fallback = (sess.scalar(_PROGRAMME_LANGUAGE, {"id": p.programme_id})
-                if p.programme_id else None)
-    centre = sess.scalar(_OFFICE_NAME, {"id": p.office_id}) or current_app.config["CENTRE_NAME"]
+def recipient_for(sess: Session, p: Participant, cache: dict | None = None) -> Recipient:
+    """A participant as notifications sees them (pass a dict as cache when doing many)."""
+    cache = {} if cache is None else cache
+    key = ("programme", p.programme_id)
+    if key not in cache:
+        cache[key] = (sess.scalar(_PROGRAMME_LANGUAGE, {"id": p.programme_id})
+                      if p.programme_id else None)
+    fallback = cache[key]
+    key = ("office", p.office_id)
+    if key not in cache:
+        cache[key] = sess.scalar(_OFFICE_NAME, {"id": p.office_id})
+    centre = cache[key] or current_app.config["CENTRE_NAME"]
     return Recipient(participant_id=p.id, phone=p.phone, email=p.email, language=p.language,
                      fallback_language=fallback, timezone=p.timezone, channels=tuple(p.channels),
                      params={"name": p.given_name, "reference": p.reference, "centre": centre,
@@ -53,10 +60,11 @@ def _on_event(sess: Session, p: Participant, event: dict[str, Any]) -> None:
         if stage == Stage.ARRIVAL.value:
             enqueue(sess, r, "welcome_package", {
                 "country": p.destination_country or "",
-                "url": current_app.config["PUBLIC_BASE_URL"] + "/welcome"}, dedupe_key=key + ":welcome")
+                "url": f"{current_app.config['PUBLIC_BASE_URL']}/welcome?lang={p.language}"},
+                dedupe_key=key + ":welcome")
         elif stage == Stage.RETURN.value:
             enqueue(sess, r, "pre_return_info",
-                    {"url": current_app.config["PUBLIC_BASE_URL"] + "/return"},
+                    {"url": f"{current_app.config['PUBLIC_BASE_URL']}/return?lang={p.language}"},
                     dedupe_key=key + ":return")
     elif kind == EventKind.CHECKLIST_ITEM_DUE.value:
         from datetime import date

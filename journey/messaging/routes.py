@@ -91,9 +91,12 @@ def _plan(sess, user, data: dict[str, Any], campaign_id: int | None = None):
     people = _audience(sess, user, data["filter"])
     consenting = consented_ids(sess, [p.id for p in people], "updates")
     phones = [p.phone for p in people if p.phone]
-    opted_out = set(sess.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones)))) \
-        if phones else set()
+    opted_out: set[str] = set()
+    for start in range(0, len(phones), 5000):  # SQLite caps bound parameters
+        opted_out.update(sess.scalars(select(SmsOptOut.phone)
+                                      .where(SmsOptOut.phone.in_(phones[start:start + 5000]))))
     now = utcnow()
+    cache: dict = {}
     rows, skipped = [], defaultdict(int)
     for p in people:
         if p.id not in consenting:
@@ -102,7 +105,7 @@ def _plan(sess, user, data: dict[str, Any], campaign_id: int | None = None):
         if not p.channels:
             skipped["no_channel"] += 1
             continue
-        for row in build_rows(recipient_for(sess, p), data["template"], data["params"],
+        for row in build_rows(recipient_for(sess, p, cache), data["template"], data["params"],
                               dedupe_key=f"campaign:{campaign_id}:{p.id}" if campaign_id else None,
                               campaign_id=campaign_id, now=now):
             if row["status"] == Status.SKIPPED:

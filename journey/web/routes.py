@@ -234,3 +234,29 @@ def participant(participant_id: int):
         consent = {"current": consent_services.current(records), "history": records}
     return render_template("participant.html", p=p, consent=consent,
                            sensitive=allowed(user, "participants:read_sensitive"))
+
+
+def _info_page(stage):
+    """A public page a message links to: what to expect in a stage, in the reader's language."""
+    from journey.continuum.checklists import definitions_for
+
+    return render_template(
+        "info.html", title=stage.title,
+        items=[str(d.title) for d in definitions_for(stage, None)],
+        centre=current_app.config["CENTRE_NAME"], helpline=current_app.config["HELPLINE"])
+
+
+@bp.get("/welcome")
+def welcome_package():
+    """The welcome package the arrival SMS links to (no login: the migrant opens it)."""
+    from journey.continuum.stages import Stage
+
+    return _info_page(Stage.ARRIVAL)
+
+
+@bp.get("/return")
+def return_information():
+    """What to do before returning, linked from the pre-return SMS."""
+    from journey.continuum.stages import Stage
+
+    return _info_page(Stage.RETURN)

@@ -396,3 +396,21 @@ def test_pages_follow_the_users_language_direction(client, factory, office_cw):
 ])
 def test_pager_offers_first_last_and_neighbours(page, pages, expected):
     assert page_window(page, pages) == expected
+
+
+def test_info_pages_linked_from_messages_are_public_and_in_the_readers_language(app, client):
+    from flask_babel import force_locale
+    from markupsafe import escape
+
+    from journey.continuum.checklists import definitions_for
+    from journey.continuum.stages import Stage
+
+    for path, stage in (("/welcome", Stage.ARRIVAL), ("/return", Stage.RETURN)):
+        resp = client.get(f"{path}?lang=fr")
+        assert resp.status_code == 200
+        html = resp.get_data(as_text=True)
+        with app.test_request_context(), force_locale("fr"):
+            title = str(stage.title)
+            items = [str(d.title) for d in definitions_for(stage, None)]
+        assert str(escape(title)) in html and all(str(escape(i)) in html for i in items)
+        assert title != stage.value
