@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from sqlmodel import select
 
 from journey.continuum import services
@@ -23,25 +22,13 @@ from journey.core import audit
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
-from journey.core.errors import NotFound, PreconditionFailed, ProblemError
+from journey.core.errors import NotFound
+from journey.core.versions import expected_version
 from journey.participants.schemas import ParticipantSchema
 from journey.participants.services import load_participant
 
 blp = Blueprint("continuum", __name__, url_prefix="",
                 description="The migration continuum: stages, checklists, permits, timeline.")
-
-
-def _if_match(body_version: int | None) -> int:
-    raw = request.headers.get("If-Match")
-    if raw is not None:
-        value = raw.strip().removeprefix("W/").strip('"')
-        if not value.isdigit() or len(value) > 18:
-            raise PreconditionFailed('If-Match must be the ETag you read, e.g. "3".')
-        return int(value)
-    if body_version is None:
-        raise ProblemError("Send If-Match with the version you read (or a version field).",
-                           status=428, code="precondition-required")
-    return body_version
 
 
 @blp.get("/stages")
@@ -65,7 +52,7 @@ def transition(data, participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "continuum:transition")
-    expected = _if_match(data.pop("version", None))
+    expected = expected_version(data.pop("version", None))
     event = data.pop("event")
     override = data.pop("override_reason", None)
     p = services.apply_transition(sess, user, p, event, data, expected_version=expected,
@@ -113,7 +100,7 @@ def update_checklist_item(data, participant_id: int, item_id: int):
     item = sess.get(ChecklistItem, item_id)
     if item is None or item.participant_id != p.id:
         raise NotFound("No such checklist item.")
-    expected = _if_match(data.pop("version", None))
+    expected = expected_version(data.pop("version", None))
     return services.update_item(sess, user, p, item, data, expected_version=expected)
 
 
@@ -154,7 +141,7 @@ def update_permit(data, participant_id: int, permit_id: int):
     permit = sess.get(Permit, permit_id)
     if permit is None or permit.participant_id != p.id:
         raise NotFound("No such permit.")
-    expected = _if_match(data.pop("version", None))
+    expected = expected_version(data.pop("version", None))
     return services.update_permit(sess, user, p, permit, data, expected_version=expected)
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
-from journey.core.errors import PreconditionFailed
 from journey.core.schemas import page_schema
+from journey.core.versions import if_match
 from journey.participants import services
 from journey.participants.schemas import (
     ParticipantCreateSchema,
@@ -25,16 +23,6 @@ ParticipantPageSchema = page_schema(ParticipantSummarySchema, "ParticipantPage")
 
 def _etag(p) -> dict[str, str]:
     return {"ETag": f'"{p.version}"'}
-
-
-def _if_match() -> int | None:
-    raw = request.headers.get("If-Match")
-    if raw is None:
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 18:
-        raise PreconditionFailed("If-Match must be the ETag you read, e.g. \"3\".")
-    return int(value)
 
 
 @blp.get("/")
@@ -79,5 +67,5 @@ def update_participant(data, participant_id: int):
     """Change some fields, at the version you read (If-Match or the version field)."""
     sess = db.session
     p = services.update_participant(sess, current_user(sess), participant_id, data,
-                                    if_match=_if_match())
+                                    if_match=if_match())
     return p, _etag(p)
