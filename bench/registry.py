@@ -8,8 +8,9 @@ What it measures (each side on its own fresh, migrated SQLite database):
 * Inserts: N participants through ``create_participant`` (caseworker actors, in an app context,
   commit every --batch) against a BASELINE in plain SQLAlchemy Core doing the same SQL per
   participant: the two duplicate-check SELECTs (phone; name_key + date_of_birth), the participant
-  INSERT, the audit_events INSERT, the intake checklist_items and the first journey_events row
-  (the journey starts at registration), with the same commits. Whatever else the service does
+  INSERT, the audit_events INSERT, the intake checklist_items, the first journey_events row
+  (the journey starts at registration) and the welcome SMS in outbox_messages, with the same
+  commits. Whatever else the service does
   (reference lookups, the continuum's checklist and timeline rows) counts against it; the SQL
   each side ran per participant is printed so the difference is visible.
 * List and search on those N: ``search_participants(..., audited=True)`` then a commit, as a
@@ -210,8 +211,8 @@ def insert_service(app, seed: Seed, people: list[Person], batch: int) -> Iterato
 
 def insert_core(engine: sa.Engine, seed: Seed, people: list[Person], batch: int) -> Iterator[float]:
     """The same SQL per participant in plain Core: 2 duplicate SELECTs, the participant and audit
-    INSERTs, the intake checklist (one executemany) and the first journey event, a commit every
-    `batch`; yields each batch's seconds."""
+    INSERTs, the intake checklist (one executemany), the first journey event and the queued
+    welcome SMS, a commit every `batch`; yields each batch's seconds."""
     from journey.core.db import utcnow
     from journey.participants.services import name_key, new_reference
 
@@ -221,6 +222,7 @@ def insert_core(engine: sa.Engine, seed: Seed, people: list[Person], batch: int)
                                  t.c.date_of_birth == sa.bindparam("dob")).limit(1)
     ins_participant, ins_audit = t.insert(), audit.insert()
     ins_items, ins_event = table("checklist_items").insert(), table("journey_events").insert()
+    ins_outbox = table("outbox_messages").insert()
     with engine.connect() as conn:
         for start in range(0, len(people), batch):
             with stopwatch() as elapsed, conn.begin():
@@ -269,6 +271,18 @@ def insert_core(engine: sa.Engine, seed: Seed, people: list[Person], batch: int)
                         "participant_id": pid, "kind": "stage_entered", "occurred_at": now,
                         "actor_id": actor_id, "stage": "intake", "reason": None,
                         "dedupe_key": None, "data": {"to_stage": "intake"}})
+                    # ... and the welcome SMS is queued in the same transaction.
+                    conn.execute(ins_outbox, {
+                        "participant_id": pid, "channel": "sms",
+                        "template": "stage_entered.intake", "language": data["language"],
+                        "recipient": data["phone"], "timezone": data["timezone"],
+                        "subject": None, "html": None, "urgent": False, "status": "queued",
+                        "skip_reason": None, "not_before": now, "attempts": 0,
+                        "dedupe_key": None,
+                        "campaign_id": None, "created_at": now, "updated_at": now,
+                        "body": f"{given}, you are registered with Bench office. Your reference "
+                                f"is {reference}. Reply HELP for help.",
+                        "segments": 1, "encoding": "GSM-7", "cost": 0.11})
             yield elapsed()
 
 

@@ -28,8 +28,12 @@ _OFFICE_NAME = select(Office.name).where(Office.id == sa.bindparam("id"))
 
 
 def recipient_for(sess: Session, p: Participant, cache: dict | None = None) -> Recipient:
-    """A participant as notifications sees them (pass a dict as cache when doing many)."""
-    cache = {} if cache is None else cache
+    """A participant as notifications sees them.
+
+    Office names and programme languages are cached for the session's life (one request or
+    job): a campaign or a bulk move looks them up thousands of times.
+    """
+    cache = sess.info.setdefault("recipient_cache", {}) if cache is None else cache
     key = ("programme", p.programme_id)
     if key not in cache:
         cache[key] = (sess.scalar(_PROGRAMME_LANGUAGE, {"id": p.programme_id})
@@ -50,22 +54,19 @@ def _on_event(sess: Session, p: Participant, event: dict[str, Any]) -> None:
     kind, data = event["kind"], event["data"]
     if not p.channels:
         return
-    key = None
     if kind == EventKind.STAGE_ENTERED.value and not data.get("repeat"):
+        # Written once, with the event, in its transaction: no dedupe key needed (scheduled
+        # reminders, which a job may find twice, carry one).
         stage = data["to_stage"]
-        key = f"stage:{p.id}:{p.cycle}:{stage}:{event['occurred_at'].isoformat()}"
         r = recipient_for(sess, p)
-        enqueue(sess, r, f"stage_entered.{stage}", urgent=bool(data.get("urgent")) or None,
-                dedupe_key=key)
+        enqueue(sess, r, f"stage_entered.{stage}", urgent=bool(data.get("urgent")) or None)
         if stage == Stage.ARRIVAL.value:
             enqueue(sess, r, "welcome_package", {
                 "country": p.destination_country or "",
-                "url": f"{current_app.config['PUBLIC_BASE_URL']}/welcome?lang={p.language}"},
-                dedupe_key=key + ":welcome")
+                "url": f"{current_app.config['PUBLIC_BASE_URL']}/welcome?lang={p.language}"})
         elif stage == Stage.RETURN.value:
             enqueue(sess, r, "pre_return_info",
-                    {"url": f"{current_app.config['PUBLIC_BASE_URL']}/return?lang={p.language}"},
-                    dedupe_key=key + ":return")
+                    {"url": f"{current_app.config['PUBLIC_BASE_URL']}/return?lang={p.language}"})
     elif kind == EventKind.CHECKLIST_ITEM_DUE.value:
         from datetime import date
 
