@@ -11,12 +11,13 @@ __all__ = ["create_app"]
 
 
 def _configure_logging(app: Flask) -> None:
-    root = logging.getLogger("journey")
-    if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    for name in ("journey", "notifications"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+            logger.addHandler(handler)
+        logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     # The development server's access log prints query strings, which carry search terms (names,
     # phone numbers); journey.request logs one line per request without them.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -3,6 +3,7 @@ and about fifty participants across stages, languages and sexes."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -104,7 +105,15 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
                                .limit(1))
         created = 0
         if existing is None:
-            created = _participants(sess, rng, users, programme, offices, employer.id)
+            # Fifty people walked through their journeys: one log line per transition would
+            # bury the credentials printed below.
+            continuum_log = logging.getLogger("journey.continuum")
+            level = continuum_log.level
+            continuum_log.setLevel(logging.WARNING)
+            try:
+                created = _participants(sess, rng, users, programme, offices, employer.id)
+            finally:
+                continuum_log.setLevel(level)
     echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
     echo(f"Log in at http://127.0.0.1:5000/login with any of these (password: {DEMO_PASSWORD}):")
     for username, _name, role, office in DEMO_USERS:
