@@ -83,12 +83,18 @@ def enqueue(sess: Session, recipient: Recipient, template: str, params: dict[str
     return write_rows(sess, rows)
 
 
+CHUNK = 5000  # below SQLite's limit on bound parameters per statement
+
+
 def write_rows(sess: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert outbox rows, leaving out any whose dedupe key is already queued."""
+    conn = sess.connection()
     keys = [r["dedupe_key"] for r in rows if r["dedupe_key"]]
-    if keys:
-        taken = set(sess.connection().scalars(
-            sa.select(_TABLE.c.dedupe_key).where(_TABLE.c.dedupe_key.in_(keys))))
-        rows = [r for r in rows if r["dedupe_key"] not in taken]
-    if rows:
-        sess.connection().execute(_INSERT, rows)
+    taken: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        taken.update(conn.scalars(sa.select(_TABLE.c.dedupe_key)
+                                  .where(_TABLE.c.dedupe_key.in_(keys[start:start + CHUNK]))))
+    rows = [r for r in rows if r["dedupe_key"] not in taken]
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(_INSERT, rows[start:start + CHUNK])
     return len(rows)

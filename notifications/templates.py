@@ -7,6 +7,7 @@ a footer. Texts are rendered in the recipient's language, never the request's.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -146,14 +147,22 @@ class Rendered:
     rtl: bool
 
 
+@functools.lru_cache(maxsize=1024)
+def _texts(name: str, language: str) -> tuple[str, str, str]:
+    """The translated patterns of a notification, looked up once per language.
+
+    Switching locale costs far more than formatting; a campaign renders thousands of messages
+    in a handful of languages.
+    """
+    template = TEMPLATES[name]
+    with force_locale(language):
+        return str(template.sms), str(template.subject), str(EMAIL_FOOTER)
+
+
 def render(name: str, language: str, params: dict[str, Any]) -> Rendered:
     """A notification's texts in one language (falling back to English per message)."""
-    template = TEMPLATES[name]
     values = format_params(params, language)
-    with force_locale(language):
-        sms = str(template.sms) % values
-        subject = str(template.subject) % values
-        footer = str(EMAIL_FOOTER) % values
+    sms, subject, footer = (text % values for text in _texts(name, language))
     rtl = language in RTL_LANGUAGES
     html = f"<p>{escape(sms)}</p>\n<p><small>{escape(footer)}</small></p>"
     return Rendered(language, sms, subject, f"{sms}\n\n{footer}", html, rtl)
