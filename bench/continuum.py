@@ -6,9 +6,10 @@
 * Transitions: 100,000 participants are bulk-loaded with Core (each with consent to case
   management and an intake checklist). Then --moves of them are pre-selected through
   ``apply_transition`` (which reads the guards and the checklist, compare-and-sets the version,
-  audits, writes two journey events and opens the next stage's checklist), committing every 500,
-  against a BASELINE doing the same SQL writes with plain Core (the UPDATE, the audit INSERT, two
-  event INSERTs, the checklist INSERT) on an identical database. Target: the service reaches at
+  audits, writes two journey events, opens the next stage's checklist and queues the stage's SMS
+  in the participant's language), committing every 500, against a BASELINE doing the same SQL
+  writes with plain Core (the UPDATE, the audit INSERT, two event INSERTs, the checklist INSERT,
+  the outbox INSERT) on an identical database. Target: the service reaches at
   least one third of the baseline's throughput.
 * Timeline: one participant with 200 journey events; the median time of
   ``GET /api/v1/participants/<id>/timeline`` through the Flask test client (token auth, the audit
@@ -103,8 +104,9 @@ def baseline_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
     from journey.core.db import utcnow
 
     engine = ws.engine(url)
-    t_p, t_a, t_e, t_i = (table("participants"), table("audit_events"), table("journey_events"),
-                          table("checklist_items"))
+    t_p, t_a, t_e, t_i, t_o = (table("participants"), table("audit_events"),
+                               table("journey_events"), table("checklist_items"),
+                               table("outbox_messages"))
     batches = Timings()
     with engine.connect() as conn:
         rows = conn.execute(sa.select(t_p.c.id, t_p.c.office_id, t_p.c.version)
@@ -134,6 +136,13 @@ def baseline_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
                         required=True, status="pending", due_date=TODAY + timedelta(days=14),
                         updated_at=now, version=1)
                         for key in ("screening_interview", "documents_checked")])
+                    conn.execute(t_o.insert().values(
+                        participant_id=pid, channel="sms", template="stage_entered.preselection",
+                        language="ne", recipient=f"+97798{pid:08d}", timezone="Asia/Kathmandu",
+                        body="Sunita, you have been pre-selected. Kathmandu MRC will call you "
+                             "about the next steps.", urgent=False, status="queued",
+                        not_before=now, attempts=0, segments=1, encoding="GSM-7", cost=0.11,
+                        created_at=now, updated_at=now))
     return batches
 
 
