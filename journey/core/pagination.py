@@ -18,7 +18,8 @@ def paginate(sess: Session, stmt: sa.Select, *, columns: dict[str, Any], id_colu
         col = columns[name]
         order.append(col.desc() if desc else col.asc())
     if not any(name == "id" for name, _ in sort):
-        order.append(id_column.asc())
+        # Same direction as the last key, so an index on (…, key, id) serves the whole ORDER BY.
+        order.append(id_column.desc() if sort[-1][1] else id_column.asc())
     rows = sess.scalars(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
     return {
         "items": rows,
