@@ -118,14 +118,13 @@ class Dispatcher:
         with self.app.app_context(), db.job_session() as sess:
             sess.connection().execute(_T.update().where(_T.c.id == mid).values(**values))
 
-    def _precheck(self, msg: OutboxMessage, now: datetime) -> dict[str, Any] | None:
+    def _precheck(self, sess, msg: OutboxMessage, now: datetime) -> dict[str, Any] | None:
         """Send-time checks: consent, opt-out, quiet hours. Returns the row's new values, or None
         to send now."""
-        with self.app.app_context(), db.job_session() as sess:
-            if msg.participant_id is not None and not hooks.consent(sess, msg.participant_id):
-                return {"status": Status.SKIPPED.value, "skip_reason": SkipReason.NO_CONSENT.value}
-            if msg.channel == Channel.SMS and sess.get(SmsOptOut, msg.recipient) is not None:
-                return {"status": Status.SKIPPED.value, "skip_reason": SkipReason.OPTED_OUT.value}
+        if msg.participant_id is not None and not hooks.consent(sess, msg.participant_id):
+            return {"status": Status.SKIPPED.value, "skip_reason": SkipReason.NO_CONSENT.value}
+        if msg.channel == Channel.SMS and sess.get(SmsOptOut, msg.recipient) is not None:
+            return {"status": Status.SKIPPED.value, "skip_reason": SkipReason.OPTED_OUT.value}
         if msg.channel == Channel.SMS and not msg.urgent:
             later = next_send_time(now, msg.timezone, self.quiet)
             if later is not None:
@@ -136,14 +135,18 @@ class Dispatcher:
 
     def deliver(self, mid: int, now: datetime | None = None) -> str:
         now = now or utcnow()
+        # One short transaction reads the message, runs the send-time checks and, when the
+        # message is not to go now, records why; the provider is called outside it.
         with self.app.app_context(), db.job_session() as sess:
             msg = sess.get(OutboxMessage, mid)
+            if msg.status != Status.SENDING or msg.claimed_by != self.worker_id:
+                return msg.status
+            change = self._precheck(sess, msg, now)
+            if change is not None:
+                sess.connection().execute(_T.update().where(_T.c.id == mid)
+                                          .values(**change, updated_at=utcnow()))
             sess.expunge(msg)
-        if msg.status != Status.SENDING or msg.claimed_by != self.worker_id:
-            return msg.status
-        change = self._precheck(msg, now)
         if change is not None:
-            self._update(mid, **change)
             logger.info("outbox: message %s %s %s", mid, change["status"],
                         change.get("skip_reason") or "")
             return change["status"]

@@ -1,4 +1,7 @@
-"""Twilio webhooks: delivery status callbacks and inbound SMS, both signature-checked."""
+"""Twilio webhooks: delivery status callbacks and inbound SMS, both signature-checked.
+
+Like every request, each commits once at its end (journey.core.requests).
+"""
 
 from __future__ import annotations
 
@@ -79,7 +82,6 @@ def status_callback():
     msg.updated_at = utcnow()
     if error == "21610":
         record_opt_out(sess, msg.recipient, "provider-21610", msg.participant_id)
-    sess.commit()
     logger.info("twilio status message=%s status=%s error=%s", msg.id, msg.status, error)
     return Response(status=204)
 
@@ -124,6 +126,5 @@ def inbound():
     else:
         hooks.on_inbound(sess, pid, record.id)
         reply = render_reply(RECEIVED_REPLY, language, params)
-    sess.commit()
     logger.info("twilio inbound id=%s participant=%s keyword=%s", record.id, pid, record.keyword)
     return _twiml(reply)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlmodel import select
 
 from journey.consent.services import has_consent
 from journey.continuum import services as continuum
-from journey.continuum.models import EventKind
+from journey.continuum.models import ChecklistItem, EventKind
 from journey.continuum.stages import Stage
 from journey.organisations.models import Office
 from journey.participants.models import Participant
@@ -68,18 +69,12 @@ def _on_event(sess: Session, p: Participant, event: dict[str, Any]) -> None:
             enqueue(sess, r, "pre_return_info",
                     {"url": f"{current_app.config['PUBLIC_BASE_URL']}/return?lang={p.language}"})
     elif kind == EventKind.CHECKLIST_ITEM_DUE.value:
-        from datetime import date
-
-        from journey.continuum.models import ChecklistItem
-
         item = sess.get(ChecklistItem, data["item_id"])
         enqueue(sess, recipient_for(sess, p), "checklist_item_due",
                 {"item": item.title if item else data.get("key", ""),
                  "date": date.fromisoformat(data["due_date"])},
                 dedupe_key=event["dedupe_key"])
     elif kind == EventKind.PERMIT_EXPIRING.value:
-        from datetime import date
-
         enqueue(sess, recipient_for(sess, p), "permit_expiring",
                 {"date": date.fromisoformat(data["expires_on"])}, dedupe_key=event["dedupe_key"])
 
