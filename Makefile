@@ -70,7 +70,7 @@ browser:  ## Debian's Chromium, for tests/web/test_browser.py (as root)
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lock: setup
-	$(BIN)/python -m pip freeze --exclude-editable | grep -iv '^journey' > constraints.txt
+	{ echo '# Exact versions of every dependency, tested together. Regenerate with `make lock`.'; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^journey' | sed -E 's/^([A-Za-z0-9_.-]+) @ file:.*\/[^/]*-([0-9][^-]*)-py.*$$/\1==\2/'; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info

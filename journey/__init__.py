@@ -59,22 +59,35 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     from journey.consent.routes import blp as consent_blp
     from journey.continuum.routes import blp as continuum_blp
     from journey.costs.routes import blp as costs_blp
+    from journey.credentials.pages import bp as credential_pages_bp
+    from journey.credentials.routes import blp as credentials_blp
     from journey.health import bp as health_bp
     from journey.messaging.routes import blp as messages_blp
     from journey.organisations.routes import blp as organisations_blp
     from journey.participants.routes import blp as participants_blp
+    from journey.passports.pages import bp as passport_pages_bp
+    from journey.passports.routes import blp as passports_blp
     from journey.programmes.routes import blp as programmes_blp
+    from journey.skillcards.pages import bp as skillcard_pages_bp
+    from journey.skillcards.routes import blp as skillcards_blp
+    from journey.taxonomy.routes import blp as taxonomy_blp
     from journey.web.routes import bp as web_bp
 
     for blp in (accounts_blp, organisations_blp, programmes_blp, participants_blp, consent_blp,
-                continuum_blp, costs_blp, messages_blp, audit_blp):
+                continuum_blp, costs_blp, messages_blp, audit_blp, taxonomy_blp, passports_blp,
+                credentials_blp, skillcards_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     app.register_blueprint(health_bp)
 
     from journey.messaging import bridge
 
     bridge.init_app(app)
+    from journey.skillcards import hooks as skillcard_hooks
+
+    skillcard_hooks.init_app(app)
     app.register_blueprint(web_bp)
+    for bp in (passport_pages_bp, credential_pages_bp, skillcard_pages_bp):
+        app.register_blueprint(bp)
 
     from journey.cli import register_commands
 

@@ -53,6 +53,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "programmes:manage": frozenset({Role.ADMIN}),
     "organisations:read": frozenset(Role),
     "organisations:manage": frozenset({Role.ADMIN}),
+    # Occupation codes are reference data: everyone signed in may search them.
+    "taxonomy:read": frozenset(Role),
+    "passports:read": STAFF,
+    "passports:write": STAFF,
+    "passports:verify": STAFF,
+    "credentials:read": STAFF,
+    "credentials:issue": STAFF,
+    "credentials:revoke": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "skillcards:read": STAFF,
+    "skillcards:manage": STAFF,
+    "skillcards:revoke": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "shares:read": STAFF,
+    "shares:manage": STAFF,
 }
 
 

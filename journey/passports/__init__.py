@@ -1,0 +1,1 @@
+"""Skills passports: occupations, skills, qualifications, languages and more, each verified."""

@@ -1,0 +1,1 @@
+"""SWADES-style return skill forms and the skill cards they issue."""
