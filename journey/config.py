@@ -78,6 +78,13 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": secret_key,
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{instance / 'journey.sqlite3'}"),
         "PUBLIC_BASE_URL": env.get("JOURNEY_PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Credentials are signed with this Ed25519 key (PKCS#8 PEM). Outside production a key is
+        # generated here on first use; production refuses to issue without one.
+        "CREDENTIAL_KEY_FILE": env.get("JOURNEY_CREDENTIAL_KEY_FILE",
+                                       str(instance / "credential-signing-key.pem")),
+        "CREDENTIAL_VALID_DAYS": int(env.get("JOURNEY_CREDENTIAL_VALID_DAYS", 3 * 365)),
+        "SHARE_LINK_MAX_DAYS": int(env.get("JOURNEY_SHARE_LINK_MAX_DAYS", 90)),
+        "SKILL_FORM_LINK_DAYS": int(env.get("JOURNEY_SKILL_FORM_LINK_DAYS", 14)),
         "DEFAULT_LANGUAGE": default_lang,
         "DEFAULT_TIMEZONE": default_tz,
         "BABEL_DEFAULT_LOCALE": default_lang,

@@ -51,6 +51,11 @@ VERIFICATION_TITLES = {
 }
 
 
+# What a participant may agree to show on public verification pages, beyond a credential's or
+# card's status, issuer and dates: their name, and entries of these kinds. Nothing by default.
+DISCLOSABLE: tuple[str, ...] = ("name", *(k.value for k in EntryKind))
+
+
 class RevisionChange(enum.StrEnum):
     CREATED = "created"
     UPDATED = "updated"
