@@ -1,7 +1,120 @@
-"""Public pages for passports: what an employer sees through a share link."""
+"""Passport pages: what an employer sees through a share link (public, bilingual), and the staff
+view of a passport with each entry's history.
+
+Every page answers in HTML, errors included, with the same security headers as the staff pages;
+the shared page also sends no Referer, because its address carries the token.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, g, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from journey.config import RTL_LANGUAGES
+from journey.core import audit
+from journey.core.db import db
+from journey.core.errors import ProblemError
+from journey.core.i18n import _l
+from journey.participants.services import load_participant
+from journey.passports import services
+from journey.passports.models import VERIFICATION_TITLES, EntryKind
+from journey.web.routes import login_required
 
 bp = Blueprint("passport_pages", __name__)
+
+FORMALITY_TITLES = {"formal": _l("Formal"), "non_formal": _l("Non-formal"),
+                    "informal": _l("Informal")}
+LANGUAGE_SKILL_TITLES = {"listening": _l("Listening"), "reading": _l("Reading"),
+                         "speaking": _l("Speaking"), "writing": _l("Writing")}
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    # The shared page's address is its secret: it must not leak to sites it links to.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@bp.after_request
+def _headers(response):
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers[name] = value
+    return response
+
+
+def _error_page(status: int, title: str, detail: str | None = None, headers=None):
+    return render_template("error.html", status=status, title=title, detail=detail,
+                           help_lines=[]), status, headers or {}
+
+
+@bp.errorhandler(ProblemError)
+def _problem(err: ProblemError):
+    titles = {403: _("Your role cannot open this page"), 404: _("Page not found"),
+              410: _("This link is no longer valid")}
+    detail = err.detail if err.status not in titles else None
+    return _error_page(err.status, titles.get(err.status, str(err.title)), detail, err.headers)
+
+
+@bp.errorhandler(HTTPException)
+def _http(err: HTTPException):
+    return _error_page(err.code or 500, err.name)
+
+
+def _groups(entries) -> list[tuple[str, list[dict]]]:
+    """Entries as dicts (titles in the current locale), grouped by kind in EntryKind order."""
+    by_kind: dict[str, list[dict]] = {}
+    for entry in entries:
+        by_kind.setdefault(entry.kind, []).append(services.entry_to_dict(entry))
+    return [(k.value, by_kind[k.value]) for k in EntryKind if k.value in by_kind]
+
+
+def _labels() -> dict:
+    return {"kinds": services.KIND_TITLES, "formality": FORMALITY_TITLES,
+            "language_skills": LANGUAGE_SKILL_TITLES, "verification": VERIFICATION_TITLES}
+
+
+@bp.get("/shared/<token>")
+def shared(token: str):
+    """A passport shared with an employer: no login; in the participant's language and English."""
+    sess = db.session
+    link, p = services.open_share_link(sess, token)
+    entries = services.current_entries(sess, p.id, link.kinds or None)
+    sections = []
+    for lang in dict.fromkeys([p.language, "en"]):
+        with force_locale(lang):
+            body = render_template("passports/_shared_section.html", p=p, link=link,
+                                   groups=_groups(entries), labels=_labels())
+        sections.append({"lang": lang, "dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
+                         "html": Markup(body)})  # noqa: S704  (rendered by autoescaping Jinja)
+    return render_template("passports/shared.html", p=p, sections=sections)
+
+
+@bp.get("/participants/<id:participant_id>/passport")
+@login_required
+def staff_passport(participant_id: int):
+    """A participant's passport for staff: entries, verification levels, links to history."""
+    sess = db.session
+    user = g.user
+    p = load_participant(sess, user, participant_id, "passports:read")
+    entries = services.current_entries(sess, p.id)
+    audit.record(sess, "passports:passport:read", actor_id=user.id, object_type="participant",
+                 object_id=p.id, office_id=p.office_id, entries=[e.id for e in entries],
+                 via="page")
+    return render_template("passports/staff.html", p=p, groups=_groups(entries), labels=_labels())
+
+
+@bp.get("/participants/<id:participant_id>/passport/entries/<id:entry_id>/history")
+@login_required
+def staff_entry_history(participant_id: int, entry_id: int):
+    """Every version of one entry, oldest first."""
+    sess = db.session
+    user = g.user
+    p = load_participant(sess, user, participant_id, "passports:read")
+    entry = services.load_entry(sess, p, entry_id)
+    revisions = services.history(sess, user, p, entry)
+    return render_template("passports/history.html", p=p, entry=services.entry_to_dict(entry),
+                           revisions=revisions, labels=_labels())

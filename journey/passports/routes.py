@@ -2,7 +2,205 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from journey.core.api import Blueprint
+from journey.core.auth import current_user, requires
+from journey.core.db import db
+from journey.core.versions import expected_version, if_match
+from journey.participants.services import load_participant
+from journey.passports import services
+from journey.passports.models import ShareLink
+from journey.passports.schemas import (
+    EntryCreateSchema,
+    EntryRetireSchema,
+    EntrySchema,
+    EntryUpdateSchema,
+    EntryVerifySchema,
+    PassportQuerySchema,
+    PassportSchema,
+    PassportUpdateSchema,
+    RevisionSchema,
+    ShareLinkCreatedSchema,
+    ShareLinkCreateSchema,
+    ShareLinkRevokeSchema,
+    ShareLinkSchema,
+)
 
 blp = Blueprint("passports", __name__, url_prefix="/participants",
                 description="Skills passports: entries, their verification and history, sharing.")
+
+_ENTRY = "/<id:participant_id>/passport/entries/<id:entry_id>"
+
+
+def _required_version(data: dict[str, Any]) -> tuple[int, bool]:
+    """The version the client read: If-Match, else the body's field; 428 without either."""
+    header = if_match()
+    body = data.pop("version", None)
+    return expected_version(body), header is not None
+
+
+def _optional_version(data: dict[str, Any]) -> tuple[int | None, bool]:
+    header = if_match()
+    body = data.pop("version", None)
+    return (header, True) if header is not None else (body, False)
+
+
+def _entry_out(entry) -> tuple[dict[str, Any], dict[str, str]]:
+    return services.entry_to_dict(entry), {"ETag": f'"{entry.version}"'}
+
+
+def _link_out(link: ShareLink, **extra: Any) -> dict[str, Any]:
+    return {**link.model_dump(), "status": services.share_status(link), **extra}
+
+
+@blp.get("/<id:participant_id>/passport")
+@requires("passports:read")
+@blp.arguments(PassportQuerySchema, location="query")
+@blp.response(200, PassportSchema)
+def get_passport(args, participant_id: int):
+    """Disclosure settings and the current entries, by kind (optionally only some kinds)."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "passports:read")
+    view = services.read_passport(sess, user, p, args.get("kind"))
+    return view, {"ETag": f'"{view["version"]}"'}
+
+
+@blp.patch("/<id:participant_id>/passport")
+@requires("passports:write")
+@blp.arguments(PassportUpdateSchema)
+@blp.response(200, PassportSchema)
+@blp.alt_response(412, description="The version you sent is stale.")
+def update_passport(data, participant_id: int):
+    """Set what public verification pages may show: "name" and entry kinds (nothing by default)."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "passports:write")
+    version, from_header = _required_version(data)
+    passport = services.update_disclosure(sess, user, p, data["disclosure"], version,
+                                          from_header=from_header)
+    view = {"participant_id": p.id, "disclosure": passport.disclosure, "version": passport.version,
+            "updated_at": passport.updated_at}
+    return view, {"ETag": f'"{passport.version}"'}
+
+
+@blp.post("/<id:participant_id>/passport/entries")
+@requires("passports:write")
+@blp.arguments(EntryCreateSchema)
+@blp.response(201, EntrySchema)
+def create_entry(data, participant_id: int):
+    """Add an entry: "kind" plus that kind's fields; it starts self-declared."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "passports:write")
+    kind = data.pop("kind")
+    return _entry_out(services.add_entry(sess, user, p, kind, data))
+
+
+@blp.get(_ENTRY)
+@requires("passports:read")
+@blp.response(200, EntrySchema)
+def get_entry(participant_id: int, entry_id: int):
+    """One entry, retired or not, with its ETag."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "passports:read")
+    return _entry_out(services.read_entry(sess, user, p, entry_id))
+
+
+@blp.patch(_ENTRY)
+@requires("passports:write")
+@blp.arguments(EntryUpdateSchema)
+@blp.response(200, EntrySchema)
+@blp.alt_response(412, description="The version you sent is stale.")
+def update_entry(data, participant_id: int, entry_id: int):
+    """Change some fields at the version you read; a verified entry drops to self-declared."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "passports:write")
+    entry = services.load_entry(sess, p, entry_id)
+    version, from_header = _required_version(data)
+    reason = data.pop("reason", None)
+    return _entry_out(services.update_entry(sess, user, p, entry, data, expected_version=version,
+                                            from_header=from_header, reason=reason))
+
+
+@blp.post(f"{_ENTRY}/verify")
+@requires("passports:verify")
+@blp.arguments(EntryVerifySchema)
+@blp.response(200, EntrySchema)
+def verify_entry(data, participant_id: int, entry_id: int):
+    """Record a verification level, with the evidence (required above self-declared)."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "passports:verify")
+    entry = services.load_entry(sess, p, entry_id)
+    version, from_header = _optional_version(data)
+    return _entry_out(services.verify_entry(sess, user, p, entry, level=data["level"],
+                                            evidence=data.get("evidence"),
+                                            expected_version=version, from_header=from_header))
+
+
+@blp.post(f"{_ENTRY}/retire")
+@requires("passports:write")
+@blp.arguments(EntryRetireSchema)
+@blp.response(200, EntrySchema)
+def retire_entry(data, participant_id: int, entry_id: int):
+    """Take an entry out of the passport, with a reason; it is never deleted."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "passports:write")
+    entry = services.load_entry(sess, p, entry_id)
+    version, from_header = _optional_version(data)
+    return _entry_out(services.retire_entry(sess, user, p, entry, reason=data["reason"],
+                                            expected_version=version, from_header=from_header))
+
+
+@blp.get(f"{_ENTRY}/history")
+@requires("passports:read")
+@blp.response(200, RevisionSchema(many=True))
+def entry_history(participant_id: int, entry_id: int):
+    """Every version of the entry, oldest first: who changed what, when and why."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "passports:read")
+    return services.history(sess, user, p, services.load_entry(sess, p, entry_id))
+
+
+@blp.post("/<id:participant_id>/share-links")
+@requires("shares:manage")
+@blp.arguments(ShareLinkCreateSchema)
+@blp.response(201, ShareLinkCreatedSchema)
+@blp.alt_response(409, description="No standing consent to share with employers.")
+def create_share_link(data, participant_id: int):
+    """A time-limited link to the passport for an employer; the URL is shown only this once."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "shares:manage")
+    link, token = services.create_share_link(sess, user, p, **data)
+    return _link_out(link, token=token, url=services.share_url(token))
+
+
+@blp.get("/<id:participant_id>/share-links")
+@requires("shares:read")
+@blp.response(200, ShareLinkSchema(many=True))
+def list_share_links(participant_id: int):
+    """The participant's share links, newest first, with their status and views (no tokens)."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "shares:read")
+    return [_link_out(link) for link in services.list_share_links(sess, user, p)]
+
+
+@blp.post("/<id:participant_id>/share-links/<id:link_id>/revoke")
+@requires("shares:manage")
+@blp.arguments(ShareLinkRevokeSchema)
+@blp.response(200, ShareLinkSchema)
+def revoke_share_link(_data, participant_id: int, link_id: int):
+    """Revoke a link at once; the next view gets a 410."""
+    sess = db.session
+    user = current_user(sess)
+    p = load_participant(sess, user, participant_id, "shares:manage")
+    link = services.load_share_link(sess, p, link_id)
+    return _link_out(services.revoke_share_link(sess, user, p, link))

@@ -1,0 +1,363 @@
+"""Passport schemas: one strict schema per entry kind, the entry as the API shows it, sharing.
+
+Each kind's schema is what a client sends (POST body minus "kind", PATCH body minus "version")
+and what it reads back: the same field names both ways. Codes that need the database (an ESCO
+occupation, an ISCO group) are checked by the services after the schema has passed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import marshmallow as ma
+import pycountry
+from flask import current_app
+from marshmallow import validate
+
+from journey.core.ids import ID_RANGE
+from journey.core.schemas import Country, not_blank
+from journey.passports.models import DISCLOSABLE, EntryKind, Verification
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+ESCO_OCCUPATION_RE = re.compile(rf"^http://data\.europa\.eu/esco/occupation/{_UUID}$")
+ESCO_SKILL_RE = re.compile(rf"^http://data\.europa\.eu/esco/skill/{_UUID}$")
+CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+LANGUAGE_SKILLS = ("listening", "reading", "speaking", "writing")
+FORMALITIES = ("formal", "non_formal", "informal")
+KINDS = [k.value for k in EntryKind]
+
+_title = {"validate": [validate.Length(max=255), not_blank]}
+_text200 = {"validate": validate.Length(max=200), "allow_none": True}
+_text500 = {"validate": validate.Length(max=500), "allow_none": True}
+
+
+class EscoOccupationUri(ma.fields.String):
+    default_error_messages = {
+        "invalid_uri": "Not an ESCO occupation URI (http://data.europa.eu/esco/occupation/<uuid>)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        uri = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not ESCO_OCCUPATION_RE.match(uri):
+            raise self.make_error("invalid_uri")
+        return uri
+
+
+class EscoSkillUri(ma.fields.String):
+    default_error_messages = {
+        "invalid_uri": "Not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        uri = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not ESCO_SKILL_RE.match(uri):
+            raise self.make_error("invalid_uri")
+        return uri
+
+
+class IscoCode(ma.fields.String):
+    """An ISCO-08 code of any level ("5", "51", "512", "5120"); whether it exists is checked later."""
+
+    default_error_messages = {"invalid_isco": "Not an ISCO-08 code (one to four digits)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not re.fullmatch(r"[0-9]{1,4}", code):
+            raise self.make_error("invalid_isco")
+        return code
+
+
+class Iso639(ma.fields.String):
+    """An ISO 639 language code: 639-1 (two letters) or 639-3 (three); stored as 639-1 when the
+    language has one, so that "nep" and "ne" are the same language."""
+
+    default_error_messages = {"invalid_iso639": "Not an ISO 639-1 or ISO 639-3 language code."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        lang = None
+        if len(code) == 2 and code.isalpha():
+            lang = pycountry.languages.get(alpha_2=code)
+        elif len(code) == 3 and code.isalpha():
+            lang = pycountry.languages.get(alpha_3=code)
+        if lang is None:
+            raise self.make_error("invalid_iso639")
+        return getattr(lang, "alpha_2", None) or lang.alpha_3
+
+
+def language_label(code: str) -> str:
+    """The English name of an ISO 639 language ("ne" → "Nepali (macrolanguage)" → "Nepali")."""
+    lang = (pycountry.languages.get(alpha_2=code) if len(code) == 2
+            else pycountry.languages.get(alpha_3=code))
+    if lang is None:
+        return code
+    return re.sub(r"\s*\((?:macrolanguage|individual language)\)$", "", lang.name)
+
+
+class _KindSchema(ma.Schema):
+    """What every kind has: a title, whether it was gained abroad, the evidence behind it."""
+
+    title = ma.fields.String(**_title)
+    acquired_abroad = ma.fields.Boolean()
+    evidence = ma.fields.String(validate=validate.Length(max=1000), allow_none=True)
+
+
+class OccupationSchema(_KindSchema):
+    esco_uri = EscoOccupationUri(allow_none=True)
+    isco_code = IscoCode(allow_none=True)
+    years = ma.fields.Float(validate=validate.Range(min=0, max=70), allow_none=True)
+
+    @ma.validates_schema
+    def _something_named(self, data, **_kwargs):
+        if not (data.get("title") or data.get("esco_uri") or data.get("isco_code")):
+            raise ma.ValidationError("Give a title, an ESCO occupation or an ISCO code.", "title")
+
+
+class SkillSchema(_KindSchema):
+    esco_uri = EscoSkillUri(allow_none=True)
+
+    @ma.validates_schema
+    def _something_named(self, data, **_kwargs):
+        if not (data.get("title") or data.get("esco_uri")):
+            raise ma.ValidationError("Give a title or an ESCO skill URI.", "title")
+
+
+class SoftSkillSchema(SkillSchema):
+    pass
+
+
+class QualificationLevelSchema(ma.Schema):
+    """EQF level 1-8, or a national framework's name and its level as written there."""
+
+    framework = ma.fields.String(required=True, validate=validate.OneOf(["EQF", "national"]))
+    level = ma.fields.Raw(required=True)
+    name = ma.fields.String(validate=[validate.Length(max=100), not_blank])
+
+    @ma.validates_schema
+    def _level_fits_framework(self, data, **_kwargs):
+        level = data.get("level")
+        if data.get("framework") == "EQF":
+            if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 8:
+                raise ma.ValidationError("An EQF level is a whole number from 1 to 8.", "level")
+            if "name" in data:
+                raise ma.ValidationError("Only a national framework has a name.", "name")
+        elif data.get("framework") == "national":
+            if not isinstance(level, str) or not level.strip() or len(level) > 100:
+                raise ma.ValidationError("Write the level as the framework names it.", "level")
+            if not data.get("name"):
+                raise ma.ValidationError("Name the national framework.", "name")
+
+
+class QualificationSchema(_KindSchema):
+    title = ma.fields.String(required=True, **_title)
+    awarding_body = ma.fields.String(**_text200)
+    country = Country(allow_none=True)
+    level = ma.fields.Nested(QualificationLevelSchema, allow_none=True)
+    awarded_on = ma.fields.Date(allow_none=True)
+    formality = ma.fields.String(required=True, validate=validate.OneOf(FORMALITIES))
+
+
+class PriorLearningSchema(_KindSchema):
+    title = ma.fields.String(required=True, **_title)
+    assessed_by = ma.fields.String(**_text200)
+    method = ma.fields.String(**_text200)
+    outcome = ma.fields.String(**_text500)
+    date = ma.fields.Date(allow_none=True)
+
+
+class OccupationRefSchema(ma.Schema):
+    isco_code = IscoCode(allow_none=True)
+    esco_uri = EscoOccupationUri(allow_none=True)
+
+    @ma.validates_schema
+    def _one_code(self, data, **_kwargs):
+        if not (data.get("isco_code") or data.get("esco_uri")):
+            raise ma.ValidationError("Give an ISCO code or an ESCO occupation URI.", "isco_code")
+
+
+class ExperienceSchema(_KindSchema):
+    employer = ma.fields.String(**_text200)
+    country = Country(required=True)
+    occupation = ma.fields.Nested(OccupationRefSchema, allow_none=True)
+    start_date = ma.fields.Date(required=True)
+    end_date = ma.fields.Date(allow_none=True, metadata={"description": "Empty: still working."})
+
+    @ma.validates_schema
+    def _dates_and_title(self, data, **_kwargs):
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            raise ma.ValidationError("The end date cannot be before the start date.", "end_date")
+        if not data.get("title") and not data.get("occupation"):
+            raise ma.ValidationError("Give a title or an occupation.", "title")
+
+
+class LanguageSchema(_KindSchema):
+    language = Iso639(required=True)
+    mother_tongue = ma.fields.Boolean(load_default=False)
+    listening = ma.fields.String(validate=validate.OneOf(CEFR_LEVELS), allow_none=True)
+    reading = ma.fields.String(validate=validate.OneOf(CEFR_LEVELS), allow_none=True)
+    speaking = ma.fields.String(validate=validate.OneOf(CEFR_LEVELS), allow_none=True)
+    writing = ma.fields.String(validate=validate.OneOf(CEFR_LEVELS), allow_none=True)
+
+    @ma.validates_schema
+    def _levels_unless_mother_tongue(self, data, **_kwargs):
+        if data.get("mother_tongue"):
+            return
+        missing = {s: ["A CEFR level (A1 to C2) is required unless this is a mother tongue."]
+                   for s in LANGUAGE_SKILLS if not data.get(s)}
+        if missing:
+            raise ma.ValidationError(missing)
+
+
+class TrainingSchema(_KindSchema):
+    title = ma.fields.String(required=True, **_title)
+    provider = ma.fields.String(**_text200)
+    completed_on = ma.fields.Date(allow_none=True)
+    hours = ma.fields.Float(validate=validate.Range(min=0, max=10_000), allow_none=True)
+
+
+KIND_SCHEMAS: dict[str, type[ma.Schema]] = {
+    EntryKind.OCCUPATION: OccupationSchema,
+    EntryKind.SKILL: SkillSchema,
+    EntryKind.QUALIFICATION: QualificationSchema,
+    EntryKind.PRIOR_LEARNING: PriorLearningSchema,
+    EntryKind.EXPERIENCE: ExperienceSchema,
+    EntryKind.LANGUAGE: LanguageSchema,
+    EntryKind.SOFT_SKILL: SoftSkillSchema,
+    EntryKind.TRAINING: TrainingSchema,
+}
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+class EntryCreateSchema(ma.Schema):
+    """"kind" plus that kind's fields (see the kind schemas: OccupationSchema, SkillSchema, ...)."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # the kind's own schema checks the rest, strictly
+
+    kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
+
+
+class EntryUpdateSchema(ma.Schema):
+    """Some of the entry's kind fields, the version you read, and optionally why."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # the kind's own schema checks the rest, strictly
+
+    version = ma.fields.Integer(validate=validate.Range(min=1),
+                                metadata={"description": "The version you read (or If-Match)."})
+    reason = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+class EntryVerifySchema(ma.Schema):
+    level = ma.fields.String(required=True, validate=validate.OneOf([v.value for v in Verification]))
+    evidence = ma.fields.String(validate=validate.Length(max=1000), allow_none=True,
+                                metadata={"description": "Required above self_declared."})
+    version = ma.fields.Integer(validate=validate.Range(min=1))
+
+    @ma.validates_schema
+    def _evidence_when_verified(self, data, **_kwargs):
+        if data.get("level") != Verification.SELF_DECLARED and not (data.get("evidence") or "").strip():
+            raise ma.ValidationError("Say what evidence you saw, tested or received.", "evidence")
+
+
+class EntryRetireSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=[validate.Length(max=500), not_blank])
+    version = ma.fields.Integer(validate=validate.Range(min=1))
+
+
+class PassportQuerySchema(ma.Schema):
+    kind = ma.fields.List(ma.fields.String(validate=validate.OneOf(KINDS)))
+
+
+class PassportUpdateSchema(ma.Schema):
+    disclosure = ma.fields.List(ma.fields.String(validate=validate.OneOf(DISCLOSABLE)),
+                                required=True, validate=validate.Length(max=len(DISCLOSABLE)))
+    version = ma.fields.Integer(validate=validate.Range(min=1))
+
+
+class ShareLinkCreateSchema(ma.Schema):
+    audience = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank],
+                                metadata={"description": "Who the link is for."})
+    employer_id = ma.fields.Integer(validate=ID_RANGE, allow_none=True)
+    kinds = ma.fields.List(ma.fields.String(validate=validate.OneOf(KINDS)),
+                           load_default=list, metadata={"description": "Empty: every kind."})
+    expires_in_days = ma.fields.Integer(load_default=14)
+
+    @ma.validates("expires_in_days")
+    def _within_limit(self, value: int, **_kwargs: Any) -> None:
+        limit = current_app.config["SHARE_LINK_MAX_DAYS"]
+        if not 1 <= value <= limit:
+            raise ma.ValidationError(f"From 1 to {limit} days.")
+
+
+class ShareLinkRevokeSchema(ma.Schema):
+    pass
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class EntrySchema(ma.Schema):
+    """An entry: its kind's own fields (as sent) beside the verification and version."""
+
+    id = ma.fields.Integer()
+    participant_id = ma.fields.Integer()
+    kind = ma.fields.String()
+    title = ma.fields.String()
+    acquired_abroad = ma.fields.Boolean()
+    evidence = ma.fields.String(allow_none=True)
+    verification = ma.fields.String()
+    verification_title = ma.fields.String()
+    verified_by = ma.fields.Integer(allow_none=True)
+    verified_at = ma.fields.DateTime(allow_none=True)
+    version = ma.fields.Integer()
+    created_by = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+    retired_at = ma.fields.DateTime(allow_none=True)
+    retired_by = ma.fields.Integer(allow_none=True)
+
+    @ma.post_dump(pass_original=True)
+    def _kind_fields(self, data, original, **_kwargs):
+        fields = original.get("fields") if isinstance(original, dict) else None
+        if fields is not None:
+            data.update(KIND_SCHEMAS[original["kind"]]().dump(fields))
+        return data
+
+
+class RevisionSchema(ma.Schema):
+    version = ma.fields.Integer()
+    change = ma.fields.String()
+    snapshot = ma.fields.Dict()
+    reason = ma.fields.String(allow_none=True)
+    changed_by = ma.fields.Integer(allow_none=True)
+    changed_at = ma.fields.DateTime()
+
+
+class PassportSchema(ma.Schema):
+    participant_id = ma.fields.Integer()
+    disclosure = ma.fields.List(ma.fields.String())
+    version = ma.fields.Integer()
+    updated_at = ma.fields.DateTime(allow_none=True)
+    entries = ma.fields.List(ma.fields.Nested(EntrySchema))
+
+
+class ShareLinkSchema(ma.Schema):
+    id = ma.fields.Integer()
+    participant_id = ma.fields.Integer()
+    audience = ma.fields.String()
+    employer_id = ma.fields.Integer(allow_none=True)
+    kinds = ma.fields.List(ma.fields.String())
+    status = ma.fields.String(metadata={"description": "active, expired or revoked"})
+    created_by = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+    expires_at = ma.fields.DateTime()
+    revoked_at = ma.fields.DateTime(allow_none=True)
+    revoked_by = ma.fields.Integer(allow_none=True)
+    view_count = ma.fields.Integer()
+    last_viewed_at = ma.fields.DateTime(allow_none=True)
+
+
+class ShareLinkCreatedSchema(ShareLinkSchema):
+    url = ma.fields.String(metadata={"description": "Shown once: only a hash is kept."})
+    token = ma.fields.String(metadata={"description": "Shown once: only a hash is kept."})

@@ -1,0 +1,570 @@
+"""Passport services: entries (add, edit, verify, retire, each a new revision), disclosure and
+share links. They never commit; every write is audited with ids only."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import current_app, url_for
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from journey.consent.models import Purpose
+from journey.consent.services import has_consent
+from journey.core import audit
+from journey.core.auth import User
+from journey.core.db import utcnow
+from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
+from journey.core.i18n import _l
+from journey.core.policy import require
+from journey.organisations.models import Employer
+from journey.participants.models import Participant
+from journey.passports.models import (
+    DISCLOSABLE,
+    EntryKind,
+    Passport,
+    PassportEntry,
+    PassportEntryRevision,
+    RevisionChange,
+    ShareLink,
+    Verification,
+)
+from journey.passports.schemas import KIND_SCHEMAS, language_label
+from journey.taxonomy.models import EscoOccupation, IscoGroup
+
+logger = logging.getLogger(__name__)
+
+KIND_TITLES = {
+    EntryKind.OCCUPATION: _l("Occupations"),
+    EntryKind.SKILL: _l("Skills"),
+    EntryKind.QUALIFICATION: _l("Qualifications"),
+    EntryKind.PRIOR_LEARNING: _l("Recognised prior learning"),
+    EntryKind.EXPERIENCE: _l("Work experience"),
+    EntryKind.LANGUAGE: _l("Languages"),
+    EntryKind.SOFT_SKILL: _l("Soft skills"),
+    EntryKind.TRAINING: _l("Training"),
+}
+
+# Where each kind keeps its fields: these in columns (searched and matched on), the rest in
+# `details`. Every kind also keeps title, acquired_abroad and evidence in columns.
+_COLUMNS: dict[str, dict[str, str]] = {
+    EntryKind.OCCUPATION: {"esco_uri": "esco_uri", "isco_code": "isco_code"},
+    EntryKind.SKILL: {"esco_uri": "esco_uri"},
+    EntryKind.QUALIFICATION: {"country": "country", "awarded_on": "end_date"},
+    EntryKind.PRIOR_LEARNING: {"date": "end_date"},
+    # The occupation reference {isco_code, esco_uri} is spread over those two columns.
+    EntryKind.EXPERIENCE: {"country": "country", "start_date": "start_date", "end_date": "end_date"},
+    EntryKind.LANGUAGE: {"language": "language"},
+    EntryKind.SOFT_SKILL: {"esco_uri": "esco_uri"},
+    EntryKind.TRAINING: {"completed_on": "end_date"},
+}
+_COMMON = ("title", "acquired_abroad", "evidence")
+_ENTRY_COLUMNS = ("title", "esco_uri", "isco_code", "country", "language", "start_date", "end_date",
+                  "acquired_abroad", "evidence")
+_KIND_ORDER = sa.case({k.value: i for i, k in enumerate(EntryKind)}, value=PassportEntry.kind)
+
+
+class Gone(ProblemError):
+    status, code, title = 410, "gone", "Gone"
+
+
+# --- reading entries -----------------------------------------------------------------------------
+
+def entry_fields(entry: PassportEntry) -> dict[str, Any]:
+    """The entry's own fields, by the names its kind's schema uses (None where not given)."""
+    kind = EntryKind(entry.kind)
+    names = KIND_SCHEMAS[kind]().fields
+    out: dict[str, Any] = {name: entry.details.get(name) for name in names}
+    for name in _COMMON:
+        out[name] = getattr(entry, name)
+    for name, column in _COLUMNS[kind].items():
+        out[name] = getattr(entry, column)
+    if kind == EntryKind.EXPERIENCE:
+        ref = {k: v for k, v in (("isco_code", entry.isco_code), ("esco_uri", entry.esco_uri)) if v}
+        out["occupation"] = ref or None
+    if kind == EntryKind.LANGUAGE:
+        out["mother_tongue"] = bool(entry.details.get("mother_tongue"))
+    return out
+
+
+def entry_to_dict(entry: PassportEntry) -> dict[str, Any]:
+    """An entry for other domains and for EntrySchema: meta data, verification, and `fields`
+    (the kind's own fields, Python values); `title` and the verification title are ready to show."""
+    level = Verification(entry.verification)
+    return {
+        "id": entry.id, "participant_id": entry.participant_id, "kind": entry.kind,
+        "title": entry.title, "acquired_abroad": entry.acquired_abroad, "evidence": entry.evidence,
+        "verification": level.value, "verification_title": level.title,
+        "verified_by": entry.verified_by, "verified_at": entry.verified_at,
+        "version": entry.version, "created_by": entry.created_by, "created_at": entry.created_at,
+        "updated_at": entry.updated_at, "retired_at": entry.retired_at,
+        "retired_by": entry.retired_by, "fields": entry_fields(entry),
+    }
+
+
+def current_entries(sess: Session, participant_id: int,
+                    kinds: list[str] | tuple[str, ...] | None = None) -> list[PassportEntry]:
+    """The participant's entries that are not retired, by kind (in EntryKind order) then id."""
+    stmt = select(PassportEntry).where(PassportEntry.participant_id == participant_id,
+                                       PassportEntry.retired_at.is_(None))
+    if kinds:
+        stmt = stmt.where(PassportEntry.kind.in_(list(kinds)))
+    return list(sess.scalars(stmt.order_by(_KIND_ORDER, PassportEntry.id)))
+
+
+def load_entry(sess: Session, participant: Participant, entry_id: int) -> PassportEntry:
+    """One of this participant's entries; another participant's reads as missing."""
+    entry = sess.get(PassportEntry, entry_id)
+    if entry is None or entry.participant_id != participant.id:
+        raise NotFound("No such passport entry.")
+    return entry
+
+
+def read_entry(sess: Session, actor: User, participant: Participant, entry_id: int) -> PassportEntry:
+    require(actor, "passports:read")
+    entry = load_entry(sess, participant, entry_id)
+    audit.record(sess, "passports:entry:read", actor_id=actor.id, object_type="passport_entry",
+                 object_id=entry.id, office_id=participant.office_id, participant_id=participant.id)
+    return entry
+
+
+def history(sess: Session, actor: User, participant: Participant,
+            entry: PassportEntry) -> list[PassportEntryRevision]:
+    """Every version of the entry, oldest first (the read is audited)."""
+    require(actor, "passports:read")
+    audit.record(sess, "passports:history:read", actor_id=actor.id, object_type="passport_entry",
+                 object_id=entry.id, office_id=participant.office_id, participant_id=participant.id)
+    return list(sess.scalars(select(PassportEntryRevision)
+                             .where(PassportEntryRevision.entry_id == entry.id)
+                             .order_by(PassportEntryRevision.version)))
+
+
+# --- validating and storing an entry's fields ----------------------------------------------------
+
+def _load(kind: EntryKind, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ma.ValidationError({"_body": ["Send the entry's fields as a JSON object."]})
+    return KIND_SCHEMAS[kind]().load(raw)
+
+
+def _occupation_ref(sess: Session, esco_uri: str | None, isco_code: str | None,
+                    prefix: str = "") -> tuple[str | None, str | None, list[dict[str, str]]]:
+    """Check the codes exist; returns (isco_code, label, errors). An ESCO occupation fixes the
+    ISCO unit group and gives the label."""
+    errors = []
+    if esco_uri:
+        occ = sess.scalar(select(EscoOccupation).where(EscoOccupation.uri == esco_uri))
+        if occ is None:
+            errors.append({"field": f"{prefix}esco_uri", "code": "not-found",
+                           "message": "No such ESCO occupation."})
+            return isco_code, None, errors
+        if isco_code and isco_code != occ.isco_code:
+            errors.append({"field": f"{prefix}isco_code", "code": "mismatch",
+                           "message": f"The ESCO occupation is in ISCO unit group {occ.isco_code}."})
+        return occ.isco_code, occ.label, errors
+    if isco_code:
+        group = sess.get(IscoGroup, isco_code)
+        if group is None:
+            errors.append({"field": f"{prefix}isco_code", "code": "not-found",
+                           "message": "No such ISCO-08 group."})
+            return isco_code, None, errors
+        return isco_code, group.label, errors
+    return None, None, errors
+
+
+def _default_title(sess: Session, kind: EntryKind, fields: dict[str, Any]) -> str | None:
+    """The title an entry gets when none is given: its code's label."""
+    if kind == EntryKind.LANGUAGE and fields.get("language"):
+        return language_label(fields["language"])
+    if kind in (EntryKind.SKILL, EntryKind.SOFT_SKILL):
+        return fields.get("esco_uri")
+    if kind == EntryKind.OCCUPATION:
+        return _occupation_ref(sess, fields.get("esco_uri"), fields.get("isco_code"))[1]
+    if kind == EntryKind.EXPERIENCE and fields.get("occupation"):
+        ref = fields["occupation"]
+        return _occupation_ref(sess, ref.get("esco_uri"), ref.get("isco_code"))[1]
+    return None
+
+
+def _resolve(sess: Session, participant: Participant, kind: EntryKind,
+             data: dict[str, Any]) -> dict[str, Any]:
+    """Check codes against the taxonomy and fill the defaults (title, acquired_abroad)."""
+    data = dict(data)
+    errors: list[dict[str, str]] = []
+    label = None
+    if kind == EntryKind.OCCUPATION:
+        data["isco_code"], label, errors = _occupation_ref(sess, data.get("esco_uri"),
+                                                           data.get("isco_code"))
+    elif kind == EntryKind.EXPERIENCE and data.get("occupation"):
+        ref = dict(data["occupation"])
+        ref["isco_code"], label, errors = _occupation_ref(
+            sess, ref.get("esco_uri"), ref.get("isco_code"), prefix="occupation.")
+        data["occupation"] = ref
+    elif kind == EntryKind.LANGUAGE:
+        label = language_label(data["language"])
+    elif kind in (EntryKind.SKILL, EntryKind.SOFT_SKILL):
+        label = data.get("esco_uri")
+    if errors:
+        raise InvalidInput(errors=errors)
+    if not data.get("title"):
+        data["title"] = (label or "")[:255]
+    if "acquired_abroad" not in data:
+        # Gained in another country than the participant's own: marked as such.
+        country = data.get("country")
+        data["acquired_abroad"] = bool(country and country != participant.origin_country)
+    return data
+
+
+def _to_row(kind: EntryKind, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Columns and details for validated fields."""
+    columns: dict[str, Any] = {c: None for c in _ENTRY_COLUMNS}
+    columns["acquired_abroad"] = False
+    details: dict[str, Any] = {}
+    mapping = _COLUMNS[kind]
+    for name, value in data.items():
+        if name in _COMMON:
+            columns[name] = value
+        elif name in mapping:
+            columns[mapping[name]] = value
+        elif kind == EntryKind.EXPERIENCE and name == "occupation":
+            columns["isco_code"] = (value or {}).get("isco_code")
+            columns["esco_uri"] = (value or {}).get("esco_uri")
+        elif value is not None:
+            details[name] = value
+    if isinstance(columns["evidence"], str):
+        columns["evidence"] = columns["evidence"].strip() or None
+    columns["title"] = columns["title"].strip()
+    return columns, details
+
+
+def _snapshot(entry: PassportEntry) -> dict[str, Any]:
+    """The entry as it stands, JSON-ready, for its revision."""
+    def plain(value):
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    names = ("kind", *_ENTRY_COLUMNS, "details", "verification", "verified_by", "verified_at",
+             "version", "retired_at", "retired_by")
+    return {name: plain(getattr(entry, name)) for name in names}
+
+
+def _revise(sess: Session, entry: PassportEntry, change: RevisionChange, actor: User | None,
+            reason: str | None = None) -> None:
+    sess.add(PassportEntryRevision(entry_id=entry.id, version=entry.version, change=change.value,
+                                   snapshot=_snapshot(entry), reason=reason,
+                                   changed_by=actor.id if actor else None, changed_at=utcnow()))
+    sess.flush()
+
+
+def _check_live(entry: PassportEntry) -> None:
+    if entry.retired_at is not None:
+        raise Conflict("This entry is retired; add a new one instead.", code="entry-retired")
+
+
+def _check_version(current: int, expected: int | None, *, from_header: bool, what: str) -> None:
+    """412 for a stale If-Match, 409 for a stale version field (as for participants)."""
+    if expected is None or expected == current:
+        return
+    exc = PreconditionFailed if from_header else Conflict
+    raise exc(f"Someone changed this {what} since you read it; reload and try again.",
+              code="stale-version", extra={"current_version": current})
+
+
+def _bump(sess: Session, model, obj) -> None:
+    """Compare-and-set the version in SQL, so two writers racing on one version cannot both win."""
+    result = sess.execute(
+        sa.update(model).where(model.id == obj.id, model.version == obj.version)
+        .values(version=obj.version + 1).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict("Someone changed this at the same time; reload and try again.",
+                       code="stale-version")
+    obj.version += 1
+
+
+# --- writing entries -----------------------------------------------------------------------------
+
+def add_entry(sess: Session, actor: User, participant: Participant, kind: str,
+              raw: dict[str, Any]) -> PassportEntry:
+    """Add an entry of one kind, self-declared until someone verifies it."""
+    require(actor, "passports:write")
+    kind = EntryKind(kind)
+    data = _resolve(sess, participant, kind, _load(kind, raw))
+    columns, details = _to_row(kind, data)
+    now = utcnow()
+    entry = PassportEntry(participant_id=participant.id, kind=kind.value, details=details,
+                          created_by=actor.id, created_at=now, updated_at=now, **columns)
+    sess.add(entry)
+    sess.flush()
+    _revise(sess, entry, RevisionChange.CREATED, actor)
+    audit.record(sess, "passports:entry:create", actor_id=actor.id, object_type="passport_entry",
+                 object_id=entry.id, office_id=participant.office_id,
+                 participant_id=participant.id, kind=kind.value)
+    logger.debug("passport entry created id=%s kind=%s", entry.id, kind.value)
+    return entry
+
+
+_CODE_FIELDS = {"esco_uri", "isco_code", "occupation", "language"}
+
+
+def update_entry(sess: Session, actor: User, participant: Participant, entry: PassportEntry,
+                 raw: dict[str, Any], *, expected_version: int, from_header: bool = False,
+                 reason: str | None = None) -> PassportEntry:
+    """Change some of an entry's fields at the version the caller read. A verified entry whose
+    substance changes drops back to self-declared; the revision history keeps what was verified."""
+    require(actor, "passports:write")
+    _check_live(entry)
+    _check_version(entry.version, expected_version, from_header=from_header, what="entry")
+    kind = EntryKind(entry.kind)
+    raw = dict(raw)
+    if raw.pop("kind", entry.kind) != entry.kind:
+        raise InvalidInput(errors=[{"field": "kind", "code": "not-allowed",
+                                    "message": "An entry's kind cannot change; add a new entry."}])
+    schema = KIND_SCHEMAS[kind]()
+    fields = entry_fields(entry)
+    current = {k: v for k, v in schema.dump(fields).items() if v is not None}
+    # Defaults follow what they were derived from, unless the caller set them.
+    if "country" in raw and "acquired_abroad" not in raw:
+        current.pop("acquired_abroad", None)
+    if (_CODE_FIELDS & raw.keys() and "title" not in raw
+            and entry.title == _default_title(sess, kind, fields)):
+        current.pop("title", None)
+    data = _resolve(sess, participant, kind, _load(kind, {**current, **raw}))
+    columns, details = _to_row(kind, data)
+
+    changed = sorted([c for c, v in columns.items() if getattr(entry, c) != v]
+                     + [k for k in details.keys() | entry.details.keys()
+                        if details.get(k) != entry.details.get(k)])
+    if not changed:
+        return entry
+    for column, value in columns.items():
+        setattr(entry, column, value)
+    entry.details = details
+    dropped = entry.verification != Verification.SELF_DECLARED
+    if dropped:
+        entry.verification = Verification.SELF_DECLARED.value
+        entry.verified_by = None
+        entry.verified_at = None
+        if "evidence" not in raw:  # what the verifier saw was about the old content
+            entry.evidence = None
+    entry.updated_at = utcnow()
+    _bump(sess, PassportEntry, entry)
+    sess.flush()
+    _revise(sess, entry, RevisionChange.UPDATED, actor, reason)
+    audit.record(sess, "passports:entry:update", actor_id=actor.id, object_type="passport_entry",
+                 object_id=entry.id, office_id=participant.office_id,
+                 participant_id=participant.id, fields=changed, version=entry.version,
+                 verification_dropped=dropped)
+    return entry
+
+
+def verify_entry(sess: Session, actor: User, participant: Participant, entry: PassportEntry, *,
+                 level: str, evidence: str | None, expected_version: int | None = None,
+                 from_header: bool = False) -> PassportEntry:
+    """Record how far the entry has been checked, by whom, when, and on what evidence."""
+    require(actor, "passports:verify")
+    _check_live(entry)
+    _check_version(entry.version, expected_version, from_header=from_header, what="entry")
+    level = Verification(level)
+    evidence = (evidence or "").strip() or None
+    if level != Verification.SELF_DECLARED and evidence is None:
+        raise InvalidInput(errors=[{"field": "evidence", "code": "required",
+                                    "message": "Say what evidence you saw, tested or received."}])
+    entry.verification = level.value
+    if level == Verification.SELF_DECLARED:
+        entry.verified_by = entry.verified_at = None
+    else:
+        entry.verified_by = actor.id
+        entry.verified_at = utcnow()
+    if evidence is not None:
+        entry.evidence = evidence
+    entry.updated_at = utcnow()
+    _bump(sess, PassportEntry, entry)
+    sess.flush()
+    _revise(sess, entry, RevisionChange.VERIFIED, actor)
+    audit.record(sess, "passports:entry:verify", actor_id=actor.id, object_type="passport_entry",
+                 object_id=entry.id, office_id=participant.office_id,
+                 participant_id=participant.id, level=level.value, version=entry.version)
+    return entry
+
+
+def retire_entry(sess: Session, actor: User, participant: Participant, entry: PassportEntry, *,
+                 reason: str, expected_version: int | None = None,
+                 from_header: bool = False) -> PassportEntry:
+    """Take an entry out of the passport; it and its history stay on record."""
+    require(actor, "passports:write")
+    _check_live(entry)
+    _check_version(entry.version, expected_version, from_header=from_header, what="entry")
+    entry.retired_at = entry.updated_at = utcnow()
+    entry.retired_by = actor.id
+    _bump(sess, PassportEntry, entry)
+    sess.flush()
+    _revise(sess, entry, RevisionChange.RETIRED, actor, reason.strip())
+    audit.record(sess, "passports:entry:retire", actor_id=actor.id, object_type="passport_entry",
+                 object_id=entry.id, office_id=participant.office_id,
+                 participant_id=participant.id, version=entry.version)
+    return entry
+
+
+# --- the passport and what it discloses ----------------------------------------------------------
+
+def get_passport(sess: Session, participant_id: int) -> Passport | None:
+    return sess.scalar(select(Passport).where(Passport.participant_id == participant_id))
+
+
+def get_or_create_passport(sess: Session, participant: Participant) -> Passport:
+    """The participant's passport settings, created (disclosing nothing) on first use."""
+    passport = get_passport(sess, participant.id)
+    if passport is None:
+        now = utcnow()
+        passport = Passport(participant_id=participant.id, disclosure=[], version=1,
+                            created_at=now, updated_at=now)
+        sess.add(passport)
+        sess.flush()
+    return passport
+
+
+def read_passport(sess: Session, actor: User, participant: Participant,
+                  kinds: list[str] | None = None) -> dict[str, Any]:
+    """Settings and current entries, for PassportSchema (the read is audited). A participant
+    without settings yet reads as version 1, disclosing nothing."""
+    require(actor, "passports:read")
+    passport = get_passport(sess, participant.id)
+    entries = current_entries(sess, participant.id, kinds)
+    audit.record(sess, "passports:passport:read", actor_id=actor.id, object_type="participant",
+                 object_id=participant.id, office_id=participant.office_id,
+                 entries=[e.id for e in entries])
+    return {
+        "participant_id": participant.id,
+        "disclosure": passport.disclosure if passport else [],
+        "version": passport.version if passport else 1,
+        "updated_at": passport.updated_at if passport else None,
+        "entries": [entry_to_dict(e) for e in entries],
+    }
+
+
+def update_disclosure(sess: Session, actor: User, participant: Participant, disclosure: list[str],
+                      version: int, *, from_header: bool = False) -> Passport:
+    """Set what public verification pages may show (values from DISCLOSABLE)."""
+    require(actor, "passports:write")
+    bad = [{"field": f"disclosure.{i}", "code": "not-allowed", "message": "Not disclosable."}
+           for i, value in enumerate(disclosure) if value not in DISCLOSABLE]
+    if bad:
+        raise InvalidInput(errors=bad)
+    passport = get_or_create_passport(sess, participant)
+    _check_version(passport.version, version, from_header=from_header, what="passport")
+    wanted = [d for d in DISCLOSABLE if d in set(disclosure)]
+    if wanted == passport.disclosure:
+        return passport
+    passport.disclosure = wanted
+    passport.updated_at = utcnow()
+    passport.updated_by = actor.id
+    _bump(sess, Passport, passport)
+    sess.flush()
+    audit.record(sess, "passports:passport:update", actor_id=actor.id, object_type="passport",
+                 object_id=passport.id, office_id=participant.office_id,
+                 participant_id=participant.id, disclosure=wanted, version=passport.version)
+    return passport
+
+
+# --- share links ---------------------------------------------------------------------------------
+
+def _token_digest(token: str) -> str:
+    # As for API tokens: 256-bit random secrets, so a plain SHA-256 is enough to store.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def share_status(link: ShareLink, now=None) -> str:
+    if link.revoked_at is not None:
+        return "revoked"
+    return "expired" if link.expires_at <= (now or utcnow()) else "active"
+
+
+def share_url(token: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + url_for("passport_pages.shared", token=token)
+
+
+def create_share_link(sess: Session, actor: User, participant: Participant, *, audience: str,
+                      employer_id: int | None = None, kinds: list[str] | None = None,
+                      expires_in_days: int = 14) -> tuple[ShareLink, str]:
+    """A link for an employer, refused without consent to share; the token is returned once."""
+    require(actor, "shares:manage")
+    if employer_id is not None and sess.get(Employer, employer_id) is None:
+        raise InvalidInput(errors=[{"field": "employer_id", "code": "not-found",
+                                    "message": "No such employer."}])
+    if not has_consent(sess, participant.id, Purpose.SHARE_EMPLOYERS):
+        raise Conflict("The participant has not agreed to share with employers.",
+                       code="consent-required")
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    link = ShareLink(participant_id=participant.id, token_hash=_token_digest(token),
+                     employer_id=employer_id, audience=audience.strip(),
+                     kinds=[k.value for k in EntryKind if k.value in set(kinds or ())],
+                     created_by=actor.id, created_at=now,
+                     expires_at=now + timedelta(days=expires_in_days))
+    sess.add(link)
+    sess.flush()
+    audit.record(sess, "passports:share:create", actor_id=actor.id, object_type="share_link",
+                 object_id=link.id, office_id=participant.office_id,
+                 participant_id=participant.id, employer_id=employer_id, kinds=link.kinds,
+                 days=expires_in_days)
+    return link, token
+
+
+def list_share_links(sess: Session, actor: User, participant: Participant) -> list[ShareLink]:
+    require(actor, "shares:read")
+    links = list(sess.scalars(select(ShareLink).where(ShareLink.participant_id == participant.id)
+                              .order_by(ShareLink.id.desc())))
+    audit.record(sess, "passports:share:read", actor_id=actor.id, object_type="participant",
+                 object_id=participant.id, office_id=participant.office_id,
+                 links=[link.id for link in links])
+    return links
+
+
+def load_share_link(sess: Session, participant: Participant, link_id: int) -> ShareLink:
+    link = sess.get(ShareLink, link_id)
+    if link is None or link.participant_id != participant.id:
+        raise NotFound("No such share link.")
+    return link
+
+
+def revoke_share_link(sess: Session, actor: User, participant: Participant,
+                      link: ShareLink) -> ShareLink:
+    require(actor, "shares:manage")
+    if link.revoked_at is not None:
+        raise Conflict("This link is already revoked.", code="already-revoked")
+    link.revoked_at = utcnow()
+    link.revoked_by = actor.id
+    sess.flush()
+    audit.record(sess, "passports:share:revoke", actor_id=actor.id, object_type="share_link",
+                 object_id=link.id, office_id=participant.office_id, participant_id=participant.id)
+    return link
+
+
+def open_share_link(sess: Session, token: str) -> tuple[ShareLink, Participant]:
+    """The link and participant behind a token, counting and auditing the view.
+
+    404 for a token that never existed; 410 once the link is expired or revoked, or the
+    participant has withdrawn consent to share.
+    """
+    if not token or len(token) > 100:
+        raise NotFound("No such link.")
+    link = sess.scalar(select(ShareLink).where(ShareLink.token_hash == _token_digest(token)))
+    if link is None:
+        raise NotFound("No such link.")
+    participant = sess.get(Participant, link.participant_id)
+    now = utcnow()
+    if (share_status(link, now) != "active"
+            or not has_consent(sess, participant.id, Purpose.SHARE_EMPLOYERS)):
+        raise Gone("This link has expired or was withdrawn.")
+    # In SQL, so simultaneous views all count.
+    sess.execute(sa.update(ShareLink).where(ShareLink.id == link.id)
+                 .values(view_count=ShareLink.view_count + 1, last_viewed_at=now)
+                 .execution_options(synchronize_session=False))
+    audit.record(sess, "passports:share:view", actor_id=None, object_type="share_link",
+                 object_id=link.id, office_id=participant.office_id, participant_id=participant.id)
+    return link, participant
