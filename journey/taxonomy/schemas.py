@@ -1,0 +1,54 @@
+"""Taxonomy schemas: search arguments and what the API returns."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from journey.core.schemas import not_blank
+
+_code = validate.Regexp(r"^\d{1,4}$", error="An ISCO-08 code is 1 to 4 digits, e.g. 5120.")
+
+
+class _PageArgs(ma.Schema):
+    # Results are ranked (exact matches first), so these lists take no sort argument.
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class IscoGroupQuerySchema(_PageArgs):
+    q = ma.fields.String(validate=[validate.Length(max=100), not_blank], metadata={
+        "description": "Words of the title (any case, accents optional), or a code prefix."})
+    code = ma.fields.String(validate=_code, metadata={
+        "description": "Code prefix: 22 finds 22, 221, 2211 and so on."})
+    level = ma.fields.Integer(validate=validate.Range(min=1, max=4), metadata={
+        "description": "1 major, 2 sub-major, 3 minor, 4 unit group."})
+
+
+class OccupationQuerySchema(_PageArgs):
+    q = ma.fields.String(validate=[validate.Length(max=100), not_blank], metadata={
+        "description": "Words of the title (any case, accents optional), or an ISCO code prefix."})
+    isco = ma.fields.String(validate=_code, metadata={
+        "description": "ISCO-08 code prefix of the occupations' unit group."})
+
+
+class IscoGroupSchema(ma.Schema):
+    code = ma.fields.String()
+    level = ma.fields.Integer()
+    label = ma.fields.String()
+    parent_code = ma.fields.String(allow_none=True)
+
+
+class OccupationSchema(ma.Schema):
+    id = ma.fields.Integer()
+    uri = ma.fields.String()
+    label = ma.fields.String()
+    isco_code = ma.fields.String()
+
+
+class IscoGroupDetailSchema(IscoGroupSchema):
+    parents = ma.fields.List(ma.fields.Nested(IscoGroupSchema),
+                             metadata={"description": "From the major group down."})
+    children = ma.fields.List(ma.fields.Nested(IscoGroupSchema))
+    occupations = ma.fields.List(ma.fields.Nested(OccupationSchema),
+                                 metadata={"description": "ESCO occupations (unit groups only)."})
