@@ -158,8 +158,9 @@ def register(sess: Session, pair: KeyPair) -> None:
     else:  # pragma: no cover - the project runs on these two
         if sess.get(SigningKey, pair.kid) is not None:
             return
-        stmt = sa.insert(table).values(values)
-    if sess.connection().execute(stmt).rowcount == 1:
+        stmt = sa.insert(table).values(values)  # type: ignore[assignment]
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    if sess.connection().execute(stmt.returning(table.c.kid)).first() is not None:
         sess.connection().execute(
             sa.update(table).where(table.c.kid != pair.kid, table.c.retired_at.is_(None))
             .values(retired_at=now))
