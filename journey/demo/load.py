@@ -21,7 +21,9 @@ from journey.core.db import db, utcnow
 from journey.organisations.models import Employer, Office, ServiceProvider
 from journey.participants.models import Participant
 from journey.participants.services import create_participant
+from journey.passports.demo import load_demo_passports
 from journey.programmes.models import Programme
+from journey.taxonomy import services as taxonomy
 
 # Printed for the newcomer; a real deployment creates its users with `journey users create`.
 DEMO_PASSWORD = "journey-demo-2026"  # noqa: S105  (documented demo credential)
@@ -87,6 +89,8 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
             programme.training_provider_id = trainer.id
             programme.languages = ["en", "pt"]
         offices = {"KTM": ktm.id, "LIS": lis.id}
+        # ISCO-08 major and sub-major groups and the demo's occupations; adds only what is missing.
+        taxonomy.load_base(sess)
 
         users: dict[str, User] = {}
         for username, full_name, role, office in DEMO_USERS:
@@ -127,7 +131,7 @@ def _participants(sess: Session, rng: random.Random, users: dict[str, User], pro
     caseworker = users["caseworker"]
     lisbon = users["caseworker.lisbon"]
     today = date.today()
-    count = 0
+    made: list[tuple[Participant, User, Stage]] = []
     for i, stage in enumerate(_STAGES):
         sex = "female" if i % 2 == 0 else "male"
         if i % 17 == 5:
@@ -165,9 +169,13 @@ def _participants(sess: Session, rng: random.Random, users: dict[str, User], pro
             consent_services.grant(sess, actor, p, purpose=purpose, method=method)
         if i % 4 == 0:
             consent_services.grant(sess, actor, p, purpose="share_employers", method="signed")
+        made.append((p, actor, stage))
+    # Passports before the journeys: a returnee's skill form is pre-filled from the passport
+    # the moment they reach return.
+    load_demo_passports(sess, users["admin"], [p for p, _actor, _stage in made])
+    for p, actor, stage in made:
         _walk(sess, actor, p, stage, employer_id=programme_employer, today=today)
-        count += 1
-    return count
+    return len(made)
 
 
 _PATHS: dict[Stage, list[str]] = {Stage.INTAKE: []}
