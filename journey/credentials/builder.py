@@ -100,16 +100,23 @@ def _langs(language: str) -> list[str]:
 
 def localized(language: str, text: Callable[[], str]) -> dict[str, str]:
     """{"en": text, language: text} with text() rendered in each language."""
-    out = {}
+    return localized_all(language, [text])[0]
+
+
+def localized_all(language: str, texts: list[Callable[[], str]]) -> list[dict[str, str]]:
+    """Many texts rendered in each language, switching locale once per language (switching
+    costs more than translating)."""
+    out: list[dict[str, str]] = [{} for _ in texts]
     for lang in _langs(language):
         with force_locale(lang):
-            out[lang] = text()
+            for i, text in enumerate(texts):
+                out[i][lang] = text()
     return out
 
 
 def _texts(language: str, name: Callable[[], str], description: Callable[[], str]
            ) -> dict[str, Any]:
-    names, descriptions = localized(language, name), localized(language, description)
+    names, descriptions = localized_all(language, [name, description])
     return {"name": names["en"], "description": descriptions["en"],
             "localizedName": names, "localizedDescription": descriptions}
 
@@ -174,15 +181,16 @@ def _facts_line(e: EntryFacts) -> str:
 
 def evidence(entries: Iterable[EntryFacts], language: str) -> list[dict[str, Any]]:
     """One Evidence per entry: what it is, how far it was verified, by whom and when."""
-    out = []
-    for e in entries:
-        def narrative(e: EntryFacts = e) -> str:
-            text = _verification_sentence(e)
-            if e.acquired_abroad:
-                text += ". " + _("Acquired abroad.")
-            return text
+    def narrative(e: EntryFacts) -> str:
+        text = _verification_sentence(e)
+        if e.acquired_abroad:
+            text += ". " + _("Acquired abroad.")
+        return text
 
-        narratives = localized(language, narrative)
+    entries = list(entries)
+    all_narratives = localized_all(language, [lambda e=e: narrative(e) for e in entries])
+    out = []
+    for e, narratives in zip(entries, all_narratives, strict=True):
         item: dict[str, Any] = {
             "type": ["Evidence"], "name": e.title, "genre": e.kind,
             "narrative": narratives["en"], "localizedNarrative": narratives,
