@@ -1,0 +1,263 @@
+"""Taxonomy benchmark: the full ESCO import, its re-import, and search latency.
+
+    python bench/taxonomy.py                       # SQLite
+    python bench/taxonomy.py --postgres URL        # also PostgreSQL (or JOURNEY_BENCH_DATABASE_URL)
+
+What it measures, on fresh migrated databases (one per run and side):
+
+* Import: ``import_esco`` of tests/data/esco/occupations.csv (2,942 occupations, 603 groups) in an
+  app context, committed, against a BASELINE in plain SQLAlchemy Core: read the same file with
+  csv.DictReader, pad the codes and fold the labels, and executemany the same rows into the same
+  two tables, committed; no validation, no preloading, no upsert. The two sides alternate run by
+  run (A B, B A, ...) and the medians are compared.
+* Re-import: ``import_esco`` of the same file into the database it already fills (nothing changes).
+* Search: the median and p95 of N ``search_occupations`` calls by words of a title and N
+  ``search_groups`` calls by code prefix, on the imported database (page 1, 25 per page, total
+  counted).
+
+Targets are printed with PASS/FAIL; the exit code is 0 either way (it reports, it does not gate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import os
+import platform
+import random
+import statistics
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _common when run from elsewhere
+
+import sqlalchemy as sa  # noqa: E402
+from _common import (  # noqa: E402
+    ROOT,
+    Timings,
+    Workspace,
+    heading,
+    line,
+    note,
+    stopwatch,
+    table,
+    verdict,
+)
+
+ESCO_FILE = ROOT / "tests" / "data" / "esco" / "occupations.csv"
+RATIO_TARGET = 3.0  # the import, validation and upsert included, within 3x of bare inserts
+IMPORT_TARGET_S = 5.0
+SEARCH_TARGET_MS = 20.0
+
+
+# --- databases -----------------------------------------------------------------------------------
+
+class Databases:
+    """Fresh migrated databases: SQLite files in the workspace, or PostgreSQL databases created on
+    the server given (and dropped at the end)."""
+
+    def __init__(self, ws: Workspace, pg_url: str | None) -> None:
+        self.ws = ws
+        self.pg_url = pg_url
+        self._made: list[str] = []
+        self._admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT") if pg_url else None
+
+    def fresh(self, name: str) -> str:
+        if self._admin is None:
+            return self.ws.fresh_database(name)
+        from alembic import command
+
+        from journey.cli import alembic_config
+
+        db_name = f"journey_bench_{uuid.uuid4().hex[:10]}"
+        with self._admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"')
+        url = sa.engine.make_url(self.pg_url).set(database=db_name).render_as_string(
+            hide_password=False)
+        self._made.append(db_name)
+        command.upgrade(alembic_config(url), "head")
+        return url
+
+    def close(self) -> None:
+        if self._admin is None:
+            return
+        with self._admin.connect() as conn:
+            for db_name in self._made:
+                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": db_name})
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db_name}"')
+        self._admin.dispose()
+
+
+# --- the two sides -------------------------------------------------------------------------------
+
+def import_service(app) -> tuple[float, object]:
+    """import_esco of the whole file, committed; seconds and the ImportResult."""
+    from journey.core.db import db
+    from journey.taxonomy.services import import_esco
+
+    with app.app_context():
+        sess = db.session
+        with stopwatch() as elapsed:
+            result = import_esco(sess, ESCO_FILE)
+            sess.commit()
+        return elapsed(), result
+
+
+def import_core(engine: sa.Engine) -> tuple[float, int]:
+    """The same rows in bare Core: read, pad, fold, executemany, commit; seconds and rows."""
+    from journey.taxonomy.files import ESCO_OCCUPATION
+    from journey.taxonomy.services import fold
+
+    groups_t, occupations_t = table("isco_groups"), table("esco_occupations")
+    with stopwatch() as elapsed:
+        groups: dict[str, str] = {}
+        occupations = []
+        with ESCO_FILE.open(encoding="utf-8-sig", newline="") as f:
+            for row in csv.DictReader(f):
+                for level in (1, 2, 3, 4):
+                    groups.setdefault(row[f"isco_{level}_key"].zfill(level),
+                                      row[f"isco_{level}_label"])
+                label = row["esco_label"]
+                occupations.append({"uri": ESCO_OCCUPATION + row["esco_key"], "label": label,
+                                    "label_key": fold(label),
+                                    "isco_code": row["isco_4_key"].zfill(4)})
+        group_rows = [{"code": c, "level": len(c), "label": lbl, "label_key": fold(lbl),
+                       "parent_code": c[:-1] or None}
+                      for c, lbl in sorted(groups.items(), key=lambda kv: (len(kv[0]), kv[0]))]
+        with engine.begin() as conn:
+            conn.execute(groups_t.insert(), group_rows)
+            conn.execute(occupations_t.insert(), occupations)
+    return elapsed(), len(group_rows) + len(occupations)
+
+
+# --- searching -----------------------------------------------------------------------------------
+
+def search_terms(engine: sa.Engine, n: int, rng: random.Random) -> tuple[list[str], list[str]]:
+    """n words or word pairs of real titles (some upper-cased, as typed) and n code prefixes."""
+    occupations_t, groups_t = table("esco_occupations"), table("isco_groups")
+    with engine.connect() as conn:
+        labels = conn.scalars(sa.select(occupations_t.c.label)).all()
+        codes = conn.scalars(sa.select(groups_t.c.code)).all()
+    words = []
+    for i in range(n):
+        parts = rng.choice(labels).split()
+        start = rng.randrange(len(parts))
+        term = " ".join(parts[start:start + 1 + i % 2])
+        words.append(term.upper() if i % 3 == 0 else term)
+    return words, [rng.choice(codes)[:1 + i % 4] for i in range(n)]
+
+
+def timed_searches(app, calls: list[Callable]) -> Timings:
+    from journey.core.db import db
+
+    timings = Timings()
+    with app.app_context():
+        sess = db.session
+        for call in calls:
+            with timings.measure():
+                page = call(sess)
+            assert page["total"] >= 0
+            sess.rollback()  # a GET ends its transaction too
+    return timings
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+def run_backend(ws: Workspace, dbs: Databases, backend: str, opts: argparse.Namespace
+                ) -> list[tuple[str, bool, str]]:
+    """Import, re-import and search on one backend; the targets it met or missed."""
+    from journey.taxonomy import services
+
+    results = []
+    heading(f"{backend}: full ESCO import into a fresh database, {opts.runs} runs a side")
+    svc_times: list[float] = []
+    core_times: list[float] = []
+    for i in range(opts.runs):
+        # A B, B A, ...: whatever else runs on the machine slows both sides alike.
+        for side in ("service", "core") if i % 2 == 0 else ("core", "service"):
+            if side == "service":
+                app = ws.app(dbs.fresh(f"svc{backend}{i}"))
+                seconds, result = import_service(app)
+                svc_times.append(seconds)
+            else:
+                seconds, rows = import_core(ws.engine(dbs.fresh(f"core{backend}{i}")))
+                core_times.append(seconds)
+
+    svc, core = statistics.median(svc_times), statistics.median(core_times)
+    line("baseline (Core executemany)", f"median {core:6.3f} s  ({rows:,} rows; "
+         f"min {min(core_times):.3f} s)")
+    line("import_esco", f"median {svc:6.3f} s  (min {min(svc_times):.3f} s)")
+    note(result.summary())
+    ratio = svc / core
+    ok = ratio <= RATIO_TARGET
+    line("ratio import/baseline", f"{ratio:6.2f}x   target <= {RATIO_TARGET:g}x  {verdict(ok)}")
+    results.append((f"{backend}: import within {RATIO_TARGET:g}x of Core", ok, f"{ratio:.2f}x"))
+    results.append((f"{backend}: full import under {IMPORT_TARGET_S:g} s", svc < IMPORT_TARGET_S,
+                    f"{svc:.3f} s"))
+
+    heading(f"{backend}: re-import into the same database ({opts.runs} runs)")
+    again = [import_service(app) for _ in range(opts.runs)]
+    unchanged = all(r.occupations_unchanged == 2942 and r.groups_created == 0
+                    and r.groups_updated == 0 and r.occupations_updated == 0 for _, r in again)
+    reimport = statistics.median(seconds for seconds, _ in again)
+    line("import_esco, nothing to change", f"median {reimport:6.3f} s  "
+         f"({'nothing changed' if unchanged else 'CHANGED ROWS'})")
+    results.append((f"{backend}: re-import changes nothing", unchanged, f"{reimport:.3f} s"))
+
+    heading(f"{backend}: search, {opts.searches} calls of each kind (page of 25, total counted)")
+    engine = app.extensions["journey_db"].engine
+    words, prefixes = search_terms(engine, opts.searches, random.Random(opts.seed))
+    label_calls = [functools.partial(services.search_occupations, q=q) for q in words]
+    code_calls = [functools.partial(services.search_groups, code=c) for c in prefixes]
+    timed_searches(app, label_calls[:20] + code_calls[:20])  # warm up, untimed
+    for title, calls in (("occupations by title words", label_calls),
+                         ("ISCO groups by code prefix", code_calls)):
+        timings = timed_searches(app, calls)
+        ok = timings.median_ms < SEARCH_TARGET_MS
+        line(title, f"median {timings.median_ms:6.2f} ms  p95 {timings.p95_ms:6.2f} ms  "
+             f"target median < {SEARCH_TARGET_MS:g} ms  {verdict(ok)}")
+        results.append((f"{backend}: search {title}", ok, f"{timings.median_ms:.2f} ms"))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="imports per side and backend (5)")
+    parser.add_argument("--searches", type=int, default=200, help="searches of each kind (200)")
+    parser.add_argument("--postgres", default=os.environ.get("JOURNEY_BENCH_DATABASE_URL"),
+                        help="a PostgreSQL server URL; fresh databases are created on it")
+    parser.add_argument("--seed", type=int, default=20261123)
+    opts = parser.parse_args(argv)
+
+    import sqlite3
+
+    print(f"journey taxonomy benchmark: Python {platform.python_version()}, SQLAlchemy "
+          f"{sa.__version__}, SQLite {sqlite3.sqlite_version}; file {ESCO_FILE.name}, "
+          f"runs={opts.runs} searches={opts.searches}", flush=True)
+    results: list[tuple[str, bool, str]] = []
+    backends = [("SQLite", None)] + ([("PostgreSQL", opts.postgres)] if opts.postgres else [])
+    if not opts.postgres:
+        note("PostgreSQL skipped: pass --postgres URL or set JOURNEY_BENCH_DATABASE_URL")
+
+    with Workspace() as ws:
+        for backend, pg_url in backends:
+            dbs = Databases(ws, pg_url)
+            try:
+                results += run_backend(ws, dbs, backend, opts)
+            finally:
+                dbs.close()
+
+    heading("Targets")
+    for label, ok, figure in results:
+        print(f"  {verdict(ok)}  {label:<52} {figure}")
+    passed = sum(ok for _, ok, _ in results)
+    print(f"  {passed}/{len(results)} targets met (exit code is 0 regardless)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
