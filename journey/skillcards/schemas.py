@@ -1,0 +1,201 @@
+"""Skill form and skill card schemas: the answers a returnee confirms, and what the API shows.
+
+The answers have one shape everywhere: the pre-fill, the stored answers, PATCH bodies and the
+returnee's own page all use it (the credentials package reads it too). Whether an ISCO code
+exists, and whether an entry id is the participant's own, need the database: the services
+check those after the schema has passed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import marshmallow as ma
+import pycountry
+from flask import current_app
+from marshmallow import validate
+
+from journey.core.ids import ID_RANGE
+from journey.core.schemas import Country, not_blank
+
+CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+LANGUAGE_SKILLS = ("listening", "reading", "speaking", "writing")
+MAX_YEARS = 60
+MAX_ITEMS = 60  # skills, certifications or languages on one form
+
+
+class IscoCode(ma.fields.String):
+    """An ISCO-08 code of any level ("5", "51", "512", "5120")."""
+
+    default_error_messages = {"invalid_isco": "Not an ISCO-08 code (one to four digits)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not re.fullmatch(r"[0-9]{1,4}", code):
+            raise self.make_error("invalid_isco")
+        return code
+
+
+class LanguageCode(ma.fields.String):
+    """An ISO 639-1 or 639-3 code, stored as 639-1 when the language has one."""
+
+    default_error_messages = {"invalid_iso639": "Not an ISO 639-1 or ISO 639-3 language code."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        lang = None
+        if len(code) == 2 and code.isalpha():
+            lang = pycountry.languages.get(alpha_2=code)
+        elif len(code) == 3 and code.isalpha():
+            lang = pycountry.languages.get(alpha_3=code)
+        if lang is None:
+            raise self.make_error("invalid_iso639")
+        return getattr(lang, "alpha_2", None) or lang.alpha_3
+
+
+def _text(length: int) -> dict[str, Any]:
+    return {"validate": validate.Length(max=length), "allow_none": True}
+
+
+_entry_id = {"allow_none": True, "strict": True, "validate": ID_RANGE}
+
+
+class OccupationAnswerSchema(ma.Schema):
+    isco_code = IscoCode(allow_none=True)
+    esco_uri = ma.fields.String(**_text(255))
+    title = ma.fields.String(**_text(255))
+
+
+# List rows replace whole rows, so a row's missing keys are stored as None: every row has the
+# same keys, as in the pre-fill.
+class SkillAnswerSchema(ma.Schema):
+    title = ma.fields.String(required=True, validate=[validate.Length(max=255), not_blank])
+    esco_uri = ma.fields.String(load_default=None, **_text(255))
+    entry_id = ma.fields.Integer(load_default=None, **_entry_id)
+
+
+class CertificationAnswerSchema(ma.Schema):
+    title = ma.fields.String(required=True, validate=[validate.Length(max=255), not_blank])
+    awarding_body = ma.fields.String(load_default=None, **_text(200))
+    entry_id = ma.fields.Integer(load_default=None, **_entry_id)
+
+
+def _cefr() -> ma.fields.String:
+    return ma.fields.String(validate=validate.OneOf(CEFR_LEVELS), allow_none=True,
+                            load_default=None)
+
+
+class LanguageAnswerSchema(ma.Schema):
+    code = LanguageCode(required=True)
+    listening = _cefr()
+    reading = _cefr()
+    speaking = _cefr()
+    writing = _cefr()
+
+
+def _years() -> ma.fields.Float:
+    return ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=MAX_YEARS))
+
+
+class AnswersSchema(ma.Schema):
+    """The return skill form's answers. Every field is optional on input: a PATCH sends only
+    what changes; a list replaces the list it names."""
+
+    occupation = ma.fields.Nested(OccupationAnswerSchema)
+    sector = ma.fields.String(**_text(100))
+    years_experience_home = _years()
+    years_experience_abroad = _years()
+    last_overseas_employer = ma.fields.String(**_text(200))
+    last_overseas_country = Country(allow_none=True)
+    skills = ma.fields.List(ma.fields.Nested(SkillAnswerSchema),
+                            validate=validate.Length(max=MAX_ITEMS))
+    certifications = ma.fields.List(ma.fields.Nested(CertificationAnswerSchema),
+                                    validate=validate.Length(max=MAX_ITEMS))
+    languages = ma.fields.List(ma.fields.Nested(LanguageAnswerSchema),
+                               validate=validate.Length(max=MAX_ITEMS))
+    preferred_location = ma.fields.String(**_text(200))
+    preferred_sector = ma.fields.String(**_text(100))
+    availability_date = ma.fields.Date(allow_none=True)
+
+    @ma.post_load
+    def _tidy(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        for name in ("years_experience_home", "years_experience_abroad"):
+            if data.get(name) is not None:
+                data[name] = round(data[name], 1)
+        # Blank text is no answer.
+        for name, value in list(data.items()):
+            if isinstance(value, str) and not value.strip():
+                data[name] = None
+        if isinstance(data.get("occupation"), dict):
+            occ = data["occupation"]
+            for key, value in list(occ.items()):
+                if isinstance(value, str) and not value.strip():
+                    occ[key] = None
+        return data
+
+    @ma.validates("languages")
+    def _one_row_per_language(self, value: list[dict[str, Any]], **_kwargs: Any) -> None:
+        codes = [row.get("code") for row in value if row.get("code")]
+        if len(codes) != len(set(codes)):
+            raise ma.ValidationError("Each language once.")
+
+
+def answers_to_json(answers: dict[str, Any]) -> dict[str, Any]:
+    """Loaded answers (dates as dates) as stored in the JSON columns (dates as ISO strings)."""
+    return AnswersSchema().dump(answers)
+
+
+class SkillFormSchema(ma.Schema):
+    id = ma.fields.Integer()
+    participant_id = ma.fields.Integer()
+    cycle = ma.fields.Integer()
+    status = ma.fields.String()
+    prefill = ma.fields.Dict()
+    answers = ma.fields.Dict()
+    version = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    created_by = ma.fields.Integer(allow_none=True)
+    updated_at = ma.fields.DateTime()
+    completed_at = ma.fields.DateTime(allow_none=True)
+    completed_by = ma.fields.Integer(allow_none=True)
+    completed_via = ma.fields.String(allow_none=True)
+    # Whether the returnee has a link, and until when; the link itself is shown once.
+    link_expires_at = ma.fields.DateTime(allow_none=True)
+
+
+class SkillFormUpdateSchema(ma.Schema):
+    answers = ma.fields.Nested(AnswersSchema, required=True)
+    version = ma.fields.Integer(validate=ID_RANGE)
+
+
+class SkillFormCompleteSchema(ma.Schema):
+    answers = ma.fields.Nested(AnswersSchema)
+    version = ma.fields.Integer(validate=ID_RANGE)
+
+
+class SkillFormLinkSchema(ma.Schema):
+    url = ma.fields.String(metadata={"description": "Shown once: only its hash is kept."})
+    expires_at = ma.fields.DateTime()
+
+
+class SkillCardSchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    participant_id = ma.fields.Integer()
+    form_id = ma.fields.Integer()
+    credential_id = ma.fields.Integer(allow_none=True)
+    public_id = ma.fields.String()
+    verification_url = ma.fields.Method("_url")
+    issued_at = ma.fields.DateTime()
+    issued_by = ma.fields.Integer(allow_none=True)
+    revoked_at = ma.fields.DateTime(allow_none=True)
+    revoked_by = ma.fields.Integer(allow_none=True)
+    revocation_reason = ma.fields.String(allow_none=True)
+
+    def _url(self, card) -> str:
+        return f"{current_app.config['PUBLIC_BASE_URL']}/cards/{card.public_id}"
+
+
+class SkillCardRevokeSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=[validate.Length(max=500), not_blank])
