@@ -8,11 +8,10 @@ from jwt import PyJWK
 from journey.core.audit import AuditEvent
 
 
-def _setup(factory, passports, role="caseworker", **kw):
-    office = factory.office()
-    user = factory.user(role, office=office)
-    p = factory.participant(user, **kw) if role != "admin" else factory.participant(
-        user, office_id=office.id, **kw)
+def _setup(factory, passports, **kw):
+    """A caseworker, a participant of their office with a full passport, and headers."""
+    user = factory.user("caseworker")
+    p = factory.participant(user, **kw)
     entries = passports.full(p, user)
     return user, p, entries, factory.headers(user)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import jwt
 import pytest
 
+from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput
 from journey.credentials import builder, services
 from journey.credentials.models import Credential, SigningKey
+from journey.skillcards.models import SkillForm
 
 
 def _issue(app, db_session, actor, participant, scope="passport", **kw):
@@ -87,8 +89,7 @@ def test_jwt_carries_the_registered_claims_open_badges_requires(app, factory, db
 def test_text_is_in_english_and_the_participants_language(app, factory, db_session, passports):
     cw = factory.user("caseworker")
     p = factory.participant(cw, language="fr")
-    passports.entry(p, verification="certified", verified_by=cw.id,
-                    verified_at=passports.entry(p, "skill", "x").created_at)
+    passports.entry(p, verification="certified", verified_by=cw.id, verified_at=utcnow())
     doc = _credential_part(_issue(app, db_session, cw, p))
     achievement = doc["credentialSubject"]["achievement"]
 
@@ -209,8 +210,7 @@ def test_skill_card_tolerates_sparse_answers(app, factory, db_session, passports
     cw = factory.user("caseworker")
     p = factory.participant(cw)
     card = passports.skill_card(p, [passports.entry(p)], number="SC-9")
-    form = db_session.get(__import__("journey.skillcards.models", fromlist=["SkillForm"]).SkillForm,
-                          card.form_id)
+    form = db_session.get(SkillForm, card.form_id)
     form.answers = {"occupation": {"title": "Cook"}, "skills": "not a list", "languages": [None]}
     db_session.flush()
     doc = _credential_part(_issue(app, db_session, cw, p, "skill_card", skill_card=card))
