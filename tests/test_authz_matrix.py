@@ -31,6 +31,7 @@ from journey.core.auth import ApiToken, User, issue_token
 from journey.core.db import db, metadata, utcnow
 from journey.core.policy import OFFICE_ROLES, PERMISSIONS, Role
 from journey.participants.models import Participant
+from journey.passports import services as passports
 from tests.factories import PASSWORD
 
 ANON = "anonymous"
@@ -78,6 +79,28 @@ GET    /participants/{own}/costs                       costs:read            200
 GET    /participants/{other}/costs                     costs:read            200 404 404 403 403 401
 POST   /participants/{own}/costs                       costs:record          201 201 201 403 403 401
 POST   /participants/{other}/costs                     costs:record          201 404 404 403 403 401
+GET    /participants/{own}/passport                                 passports:read    200 200 200 403 403 401
+GET    /participants/{other}/passport                               passports:read    200 404 404 403 403 401
+PATCH  /participants/{own}/passport                                 passports:write   200 200 200 403 403 401
+PATCH  /participants/{other}/passport                               passports:write   200 404 404 403 403 401
+POST   /participants/{own}/passport/entries                         passports:write   201 201 201 403 403 401
+POST   /participants/{other}/passport/entries                       passports:write   201 404 404 403 403 401
+GET    /participants/{own}/passport/entries/{own_entry}             passports:read    200 200 200 403 403 401
+GET    /participants/{other}/passport/entries/{other_entry}         passports:read    200 404 404 403 403 401
+PATCH  /participants/{own}/passport/entries/{own_entry}             passports:write   200 200 200 403 403 401
+PATCH  /participants/{other}/passport/entries/{other_entry}         passports:write   200 404 404 403 403 401
+POST   /participants/{own}/passport/entries/{own_entry}/verify      passports:verify  200 200 200 403 403 401
+POST   /participants/{other}/passport/entries/{other_entry}/verify  passports:verify  200 404 404 403 403 401
+POST   /participants/{own}/passport/entries/{own_entry}/retire      passports:write   200 200 200 403 403 401
+POST   /participants/{other}/passport/entries/{other_entry}/retire  passports:write   200 404 404 403 403 401
+GET    /participants/{own}/passport/entries/{own_entry}/history     passports:read    200 200 200 403 403 401
+GET    /participants/{other}/passport/entries/{other_entry}/history passports:read    200 404 404 403 403 401
+POST   /participants/{own}/share-links                              shares:manage     201 201 201 403 403 401
+POST   /participants/{other}/share-links                            shares:manage     201 404 404 403 403 401
+GET    /participants/{own}/share-links                              shares:read       200 200 200 403 403 401
+GET    /participants/{other}/share-links                            shares:read       200 404 404 403 403 401
+POST   /participants/{own}/share-links/{own_link}/revoke            shares:manage     200 200 200 403 403 401
+POST   /participants/{other}/share-links/{other_link}/revoke        shares:manage     200 404 404 403 403 401
 GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
 GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
@@ -124,6 +147,15 @@ BODIES = {
                                                        "applied_on": "2026-01-05", "version": 1},
     ("POST", "/participants/{id}/costs"): {"category": "passport", "amount": "50.00",
                                            "currency": "NPR", "paid_by": "programme"},
+    ("PATCH", "/participants/{id}/passport"): {"disclosure": ["name"], "version": 1},
+    ("POST", "/participants/{id}/passport/entries"): {"kind": "skill", "title": "Matrix skill"},
+    ("PATCH", "/participants/{id}/passport/entries/{entry}"): {"title": "Edited by the matrix",
+                                                             "version": 1},
+    ("POST", "/participants/{id}/passport/entries/{entry}/verify"): {
+        "level": "documents_seen", "evidence": "Certificate seen by the matrix"},
+    ("POST", "/participants/{id}/passport/entries/{entry}/retire"): {"reason": "Retired by the matrix"},
+    ("POST", "/participants/{id}/share-links"): {"audience": "Matrix employer"},
+    ("POST", "/participants/{id}/share-links/{link}/revoke"): {},
     ("POST", "/campaigns/preview"): {"name": "Matrix", "template": "appointment_reminder",
                                      "params": {"what": "Orientation", "place": "MRC",
                                                 "date": "1 Dec"}},
@@ -206,6 +238,10 @@ class World:
     other_item: int = 0
     own_permit: int = 0
     other_permit: int = 0
+    own_entry: int = 0
+    other_entry: int = 0
+    own_link: int = 0
+    other_link: int = 0
     other_reference: str = "-"
     programme: int = 0
 
@@ -242,7 +278,8 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
     if endpoint.path.startswith("/participants/"):
         admin = users["admin"]
         consents = [{"purpose": "case_management", "method": "signed"},
-                    {"purpose": "updates", "method": "verbal"}]
+                    {"purpose": "updates", "method": "verbal"},
+                    {"purpose": "share_employers", "method": "signed"}]
         for side, office in (("own", office_a), ("other", office_b)):
             p = factory.participant(admin, office_id=office.id, consents=consents)
             setattr(world, side, p.id)
@@ -256,6 +293,13 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                     permit = record_permit(db_session, admin, p,
                                            {"type": "work_visa", "issuing_country": "PT"})
                 setattr(world, f"{side}_permit", permit.id)
+            with factory.app.app_context():
+                if "_entry}" in endpoint.path:
+                    entry = passports.add_entry(db_session, admin, p, "skill", {"title": "Matrix skill"})
+                    setattr(world, f"{side}_entry", entry.id)
+                if "_link}" in endpoint.path:
+                    link, _token = passports.create_share_link(db_session, admin, p, audience="Matrix")
+                    setattr(world, f"{side}_link", link.id)
     if "{programme}" in endpoint.path:
         world.programme = factory.programme().id
     return world
