@@ -124,8 +124,9 @@ def _upsert(sess: Session, taxonomy: Taxonomy, *, update: bool) -> ImportResult:
     """Insert what is new and (when update) rewrite what changed, in bulk, with Core."""
     result = ImportResult()
     g, o = _groups.c, _occupations.c
-    old_groups = {r.code: r.label for r in _preload(sess, g.code, list(taxonomy.groups),
-                                                    g.code, g.label)}
+    # The occupations' unit groups too: a unit group may be in the database and not the file.
+    wanted = set(taxonomy.groups) | {unit for _label, unit in taxonomy.occupations.values()}
+    old_groups = {r.code: r.label for r in _preload(sess, g.code, sorted(wanted), g.code, g.label)}
     known = set(old_groups) | set(taxonomy.groups)
     errors = [f"occupation {uri}: unit group {unit} is not in the file or the database"
               for uri, (_label, unit) in taxonomy.occupations.items() if unit not in known]

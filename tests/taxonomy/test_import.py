@@ -184,6 +184,10 @@ def test_the_official_esco_release_imports_with_its_isco_groups_file(db_session,
     assert services.occupation_by_uri(db_session, FLEET_COMMANDER).isco_code == "0110"
     assert import_esco(db_session, occupations, isco_groups=groups).occupations_unchanged == 2
 
+    # A unit group already in the database need not be in the groups file.
+    groups.write_text(OFFICIAL_GROUPS.replace("C0110,110,", "C0110,0110,").split("ISCOGroup,"
+                      "http://data.europa.eu/esco/isco/C5,")[0], encoding="utf-8")
+    assert import_esco(db_session, occupations, isco_groups=groups).occupations_unchanged == 2
     occupations.write_text(OFFICIAL_OCCUPATIONS + "Occupation,http://data.europa.eu/esco/"
                            "occupation/x1,7777,ghost,,\n", encoding="utf-8")
     with pytest.raises(TaxonomyFileError, match="unit group 7777 is not in the file"):
