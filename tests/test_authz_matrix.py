@@ -30,8 +30,10 @@ from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, User, issue_token
 from journey.core.db import db, metadata, utcnow
 from journey.core.policy import OFFICE_ROLES, PERMISSIONS, Role
+from journey.credentials import services as credentials
 from journey.participants.models import Participant
 from journey.passports import services as passports
+from journey.taxonomy import services as taxonomy
 from tests.factories import PASSWORD
 
 ANON = "anonymous"
@@ -101,12 +103,25 @@ GET    /participants/{own}/share-links                              shares:read 
 GET    /participants/{other}/share-links                            shares:read       200 404 404 403 403 401
 POST   /participants/{own}/share-links/{own_link}/revoke            shares:manage     200 200 200 403 403 401
 POST   /participants/{other}/share-links/{other_link}/revoke        shares:manage     200 404 404 403 403 401
+GET    /participants/{own}/credentials                              credentials:read   200 200 200 403 403 401
+GET    /participants/{other}/credentials                            credentials:read   200 404 404 403 403 401
+POST   /participants/{own}/credentials                              credentials:issue  201 201 201 403 403 401
+POST   /participants/{other}/credentials                            credentials:issue  201 404 404 403 403 401
+GET    /participants/{own}/credentials/{own_credential}             credentials:read   200 200 200 403 403 401
+GET    /participants/{other}/credentials/{other_credential}         credentials:read   200 404 404 403 403 401
+POST   /participants/{own}/credentials/{own_credential}/revoke      credentials:revoke 200 200 403 403 403 401
+POST   /participants/{other}/credentials/{other_credential}/revoke  credentials:revoke 200 404 403 403 403 401
+POST   /credentials/verify                                          (public)           200 200 200 200 200 200
+GET    /credentials/{own_credential_uuid}/status                    (public)           200 200 200 200 200 200
 GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
 GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
 POST   /campaigns/preview                              campaigns:send        200 200 200 403 403 401
 POST   /campaigns                                      campaigns:send        201 201 201 403 403 401
 GET    /audit-events/                                  audit:read            200 200 403 403 403 401
+GET    /taxonomy/isco-groups                           taxonomy:read         200 200 200 200 200 401
+GET    /taxonomy/isco-groups/5120                      taxonomy:read         200 200 200 200 200 401
+GET    /taxonomy/occupations                           taxonomy:read         200 200 200 200 200 401
 GET    /users                                          users:manage          200 403 403 403 403 401
 POST   /users                                          users:manage          201 403 403 403 403 401
 GET    /offices                                        offices:read          200 200 200 403 403 401
@@ -156,6 +171,9 @@ BODIES = {
     ("POST", "/participants/{id}/passport/entries/{entry}/retire"): {"reason": "Retired by the matrix"},
     ("POST", "/participants/{id}/share-links"): {"audience": "Matrix employer"},
     ("POST", "/participants/{id}/share-links/{link}/revoke"): {},
+    ("POST", "/participants/{id}/credentials"): {"scope": "passport"},
+    ("POST", "/participants/{id}/credentials/{credential}/revoke"): {"reason": "Issued in error"},
+    ("POST", "/credentials/verify"): {"token": "not-a-credential"},
     ("POST", "/campaigns/preview"): {"name": "Matrix", "template": "appointment_reminder",
                                      "params": {"what": "Orientation", "place": "MRC",
                                                 "date": "1 Dec"}},
@@ -242,6 +260,9 @@ class World:
     other_entry: int = 0
     own_link: int = 0
     other_link: int = 0
+    own_credential: int = 0
+    other_credential: int = 0
+    own_credential_uuid: str = "-"
     other_reference: str = "-"
     programme: int = 0
 
@@ -275,7 +296,7 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         headers={role: factory.headers(u) for role, u in users.items() if role != ANON} | {ANON: {}},
         tokens={role: issue_token(db_session, u, "spare", 1)[0].id for role, u in users.items()},
     )
-    if endpoint.path.startswith("/participants/"):
+    if endpoint.path.startswith("/participants/") or "_credential" in endpoint.path:
         admin = users["admin"]
         consents = [{"purpose": "case_management", "method": "signed"},
                     {"purpose": "updates", "method": "verbal"},
@@ -297,9 +318,19 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                 if "_entry}" in endpoint.path:
                     entry = passports.add_entry(db_session, admin, p, "skill", {"title": "Matrix skill"})
                     setattr(world, f"{side}_entry", entry.id)
+                if "credential" in endpoint.path:  # a credential needs something to certify
+                    passports.add_entry(db_session, admin, p, "skill", {"title": "Cooking"})
+                if "_credential" in endpoint.path:
+                    with factory.app.test_request_context():
+                        cred = credentials.issue(db_session, admin, p, "passport")
+                    setattr(world, f"{side}_credential", cred.id)
+                    if side == "own":
+                        world.own_credential_uuid = cred.uuid
                 if "_link}" in endpoint.path:
                     link, _token = passports.create_share_link(db_session, admin, p, audience="Matrix")
                     setattr(world, f"{side}_link", link.id)
+    if endpoint.path.startswith("/taxonomy/"):
+        taxonomy.load_base(db_session)
     if "{programme}" in endpoint.path:
         world.programme = factory.programme().id
     return world
@@ -434,8 +465,11 @@ def test_out_of_scope_participant_looks_exactly_like_a_missing_one(client, facto
                                                                    endpoint):
     world = _world(factory, db_session, endpoint)
 
+    # An office-bound role the permission allows (revoking is for supervisors, not caseworkers).
+    role = next(r for r in ("caseworker", "supervisor") if endpoint.statuses[r] == 404)
+
     def problem(**override):
-        resp = _call(client, world, endpoint, "caseworker", **override)
+        resp = _call(client, world, endpoint, role, **override)
         assert resp.status_code == 404
         return {k: v for k, v in resp.get_json().items() if k != "request_id"}
 
