@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
@@ -30,7 +32,7 @@ def _open_form(sess, user, participant_id: int, permission: str):
     p = load_participant(sess, user, participant_id, permission)
     form = services.current_form(sess, p)
     if form is None:
-        raise NotFound("No skill form is open for this participant.", code="no-skill-form")
+        raise NotFound(_("No skill form is open for this participant."), code="no-skill-form")
     return p, form
 
 

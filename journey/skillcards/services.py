@@ -246,7 +246,7 @@ def update_answers(sess: Session, actor: User | None, participant: Participant, 
                    via: str = CompletedVia.CASEWORKER.value) -> SkillForm:
     """Correct some answers (loaded by AnswersSchema) at the version the caller read."""
     if form.status == FormStatus.COMPLETED.value:
-        raise FormCompleted(_("The skill form is completed; its answers can no longer change."))
+        raise FormCompleted(_("The skill form is already completed."))
     _check_version(form, expected_version, header=header)
     _check_references(sess, participant, changes)
     merged = _merge(form.answers, answers_to_json(changes))
