@@ -24,6 +24,8 @@ from journey.core import audit
 from journey.core.auth import User, _token_digest
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
+from journey.credentials import services as credentials
+from journey.credentials.models import Credential
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.passports.models import EntryKind, PassportEntry, Verification
@@ -421,6 +423,11 @@ def revoke_card(sess: Session, actor: User, participant: Participant, card: Skil
         raise CardRevoked(_("The skill card is already revoked."))
     card.revoked_at, card.revoked_by, card.revocation_reason = utcnow(), actor.id, reason.strip()
     sess.flush()
+    # The card's credential goes with it, or it would keep verifying as valid.
+    if card.credential_id is not None:
+        cred = sess.get(Credential, card.credential_id)
+        if cred is not None and cred.revoked_at is None:
+            credentials.revoke(sess, actor, participant, cred, reason=card.revocation_reason)
     audit.record(sess, "skillcards:skill_card:revoke", actor_id=actor.id,
                  object_type="skill_card", object_id=card.id, office_id=participant.office_id,
                  participant_id=participant.id)

@@ -12,6 +12,8 @@ from sqlmodel import select
 from journey.continuum.stages import Stage
 from journey.core.audit import AuditEvent
 from journey.core.db import utcnow
+from journey.credentials import services as credentials
+from journey.credentials.models import Credential, Scope
 from journey.passports.models import Passport
 from journey.skillcards import services
 from tests.factories import PASSWORD
@@ -196,3 +198,18 @@ def test_revoking_needs_the_permission_the_office_and_a_reason(app, client, fact
     assert ok.status_code == 200 and ok.get_json()["revocation_reason"] == "Details were wrong"
     again = client.post(url, headers=factory.headers(kit.admin), json=body)
     assert again.status_code == 409 and again.get_json()["code"] == "card-revoked"
+
+
+# --- the card's credential ---------------------------------------------------------------------
+
+def test_a_card_comes_with_a_signed_credential_that_dies_with_it(app, kit, db_session):
+    participant = kit.participant(Stage.RETURN)
+    card = card_for(app, db_session, kit.caseworker, participant)
+    cred = db_session.get(Credential, card.credential_id)
+    assert cred is not None and cred.scope == Scope.SKILL_CARD and cred.participant_id == participant.id
+    with app.test_request_context():
+        result = credentials.verify(db_session, cred.token)
+        assert result.status == "valid"
+        assert card.number in result.achievement["name"]
+        services.revoke_card(db_session, kit.supervisor, participant, card, reason="Issued in error")
+        assert credentials.verify(db_session, cred.token).status == "revoked"
