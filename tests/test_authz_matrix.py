@@ -26,6 +26,7 @@ from journey.accounts.services import create_user
 from journey.cli import alembic_config
 from journey.continuum.models import ChecklistItem
 from journey.continuum.services import record_permit
+from journey.continuum.stages import Stage
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, User, issue_token
 from journey.core.db import db, metadata, utcnow
@@ -35,6 +36,7 @@ from journey.participants.models import Participant
 from journey.passports import services as passports
 from journey.taxonomy import services as taxonomy
 from tests.factories import PASSWORD
+from tests.skillcards.helpers import card_for, form_for, place
 
 ANON = "anonymous"
 ROLES = ("admin", "supervisor", "caseworker", "employer", "partner", ANON)
@@ -113,6 +115,20 @@ POST   /participants/{own}/credentials/{own_credential}/revoke      credentials:
 POST   /participants/{other}/credentials/{other_credential}/revoke  credentials:revoke 200 404 403 403 403 401
 POST   /credentials/verify                                          (public)           200 200 200 200 200 200
 GET    /credentials/{own_credential_uuid}/status                    (public)           200 200 200 200 200 200
+GET    /participants/{own}/skill-form                               skillcards:read    200 200 200 403 403 401
+GET    /participants/{other}/skill-form                             skillcards:read    200 404 404 403 403 401
+POST   /participants/{own}/skill-form                               skillcards:manage  201 201 201 403 403 401
+POST   /participants/{other}/skill-form                             skillcards:manage  201 404 404 403 403 401
+PATCH  /participants/{own}/skill-form                               skillcards:manage  200 200 200 403 403 401
+PATCH  /participants/{other}/skill-form                             skillcards:manage  200 404 404 403 403 401
+POST   /participants/{own}/skill-form/complete                      skillcards:manage  201 201 201 403 403 401
+POST   /participants/{other}/skill-form/complete                    skillcards:manage  201 404 404 403 403 401
+POST   /participants/{own}/skill-form/link                          skillcards:manage  201 201 201 403 403 401
+POST   /participants/{other}/skill-form/link                        skillcards:manage  201 404 404 403 403 401
+GET    /participants/{own}/skill-cards                              skillcards:read    200 200 200 403 403 401
+GET    /participants/{other}/skill-cards                            skillcards:read    200 404 404 403 403 401
+POST   /participants/{own}/skill-cards/{own_card}/revoke            skillcards:revoke  200 200 403 403 403 401
+POST   /participants/{other}/skill-cards/{other_card}/revoke        skillcards:revoke  200 404 403 403 403 401
 GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
 GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
@@ -174,6 +190,12 @@ BODIES = {
     ("POST", "/participants/{id}/credentials"): {"scope": "passport"},
     ("POST", "/participants/{id}/credentials/{credential}/revoke"): {"reason": "Issued in error"},
     ("POST", "/credentials/verify"): {"token": "not-a-credential"},
+    ("POST", "/participants/{id}/skill-form"): {},
+    ("PATCH", "/participants/{id}/skill-form"): {"answers": {"preferred_location": "Pokhara"},
+                                                "version": 1},
+    ("POST", "/participants/{id}/skill-form/complete"): {"version": 1},
+    ("POST", "/participants/{id}/skill-form/link"): {},
+    ("POST", "/participants/{id}/skill-cards/{card}/revoke"): {"reason": "Issued in error"},
     ("POST", "/campaigns/preview"): {"name": "Matrix", "template": "appointment_reminder",
                                      "params": {"what": "Orientation", "place": "MRC",
                                                 "date": "1 Dec"}},
@@ -263,6 +285,8 @@ class World:
     own_credential: int = 0
     other_credential: int = 0
     own_credential_uuid: str = "-"
+    own_card: int = 0
+    other_card: int = 0
     other_reference: str = "-"
     programme: int = 0
 
@@ -326,6 +350,13 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                     setattr(world, f"{side}_credential", cred.id)
                     if side == "own":
                         world.own_credential_uuid = cred.uuid
+                if "/skill-" in endpoint.path:
+                    # Placed in return without a transition, so no form opens by itself.
+                    place(db_session, p, Stage.RETURN)
+                    if "_card}" in endpoint.path:
+                        setattr(world, f"{side}_card", card_for(factory.app, db_session, admin, p).id)
+                    elif not (endpoint.path.endswith("/skill-form") and endpoint.method == "POST"):
+                        form_for(factory.app, db_session, admin, p)  # an open form, version 1
                 if "_link}" in endpoint.path:
                     link, _token = passports.create_share_link(db_session, admin, p, audience="Matrix")
                     setattr(world, f"{side}_link", link.id)
