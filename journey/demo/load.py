@@ -23,6 +23,7 @@ from journey.participants.models import Participant
 from journey.participants.services import create_participant
 from journey.passports.demo import load_demo_passports
 from journey.programmes.models import Programme
+from journey.skillcards.demo import load_demo_skill_card
 from journey.taxonomy import services as taxonomy
 
 # Printed for the newcomer; a real deployment creates its users with `journey users create`.
@@ -118,7 +119,16 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
                 created = _participants(sess, rng, users, programme, offices, employer.id)
             finally:
                 continuum_log.setLevel(level)
+        # One returnee has confirmed their skill form and holds a skill card (idempotent).
+        returnee = sess.scalars(select(Participant).where(
+            Participant.programme_id == programme.id, Participant.stage == Stage.REINTEGRATION.value)
+            .order_by(Participant.id).limit(1)).first()
+        card = load_demo_skill_card(sess, users["caseworker"], returnee) if returnee else None
     echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    if card is not None:
+        echo(f"Skill card {card.number}: printable at http://127.0.0.1:5000/participants/"
+             f"{card.participant_id}/skill-card (staff login); its QR code leads to "
+             f"http://127.0.0.1:5000/cards/{card.public_id}")
     echo(f"Log in at http://127.0.0.1:5000/login with any of these (password: {DEMO_PASSWORD}):")
     for username, _name, role, office in DEMO_USERS:
         echo(f"  {username:<18} {role:<11} {office or ''}")
