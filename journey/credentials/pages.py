@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 from sqlmodel import select
-from werkzeug.exceptions import HTTPException
 
 from journey.core.db import db
 from journey.core.errors import ProblemError
@@ -23,55 +21,30 @@ from journey.core.i18n import normalise_language
 from journey.credentials import services
 from journey.participants.models import Participant
 from journey.passports.models import Passport
+from journey.web.pagekit import error_page, html_blueprint, problem_page
 
-bp = Blueprint("credential_pages", __name__)
+bp = html_blueprint("credential_pages", __name__)
 
-_PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
-                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",  # a status can change at any moment (revocation)
-}
 # Public keys and issuer profiles change rarely; verifiers may cache them for an hour.
 _PUBLISHED_HEADERS = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff",
                       "Access-Control-Allow-Origin": "*"}
 MAX_PASTED = 500_000
 
 
-@bp.before_request
-def _check_csrf() -> None:
-    if request.method == "POST":
-        current_app.extensions["csrf"].protect()
-
-
 @bp.after_request
-def _headers(response):
-    published = request.path.startswith(("/.well-known/", "/issuers/"))
-    for name, value in (_PUBLISHED_HEADERS if published else _PAGE_HEADERS).items():
-        response.headers.setdefault(name, value)
+def _published_headers(response):
+    if request.path.startswith(("/.well-known/", "/issuers/")):
+        # Registered after the page headers, so it runs first: setdefault keeps these.
+        for name, value in _PUBLISHED_HEADERS.items():
+            response.headers[name] = value
     return response
-
-
-def _error_page(status: int, title: str, detail: str | None = None):
-    return render_template("error.html", status=status, title=title, detail=detail), status
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_failed(_err: CSRFError):
-    return _error_page(400, _("The form expired"), _("Go back, reload the page and try again."))
 
 
 @bp.errorhandler(ProblemError)
 def _problem(err: ProblemError):
-    if request.path.startswith("/issuers/"):
+    if request.path.startswith("/issuers/"):  # a machine asked: answer in JSON
         return jsonify({"title": err.title, "status": err.status}), err.status
-    return _error_page(err.status, _("Page not found") if err.status == 404 else str(err.title))
-
-
-@bp.errorhandler(HTTPException)
-def _http(err: HTTPException):
-    return _error_page(err.code or 500, err.name)
+    return problem_page(err)
 
 
 # --- published keys and issuers ----------------------------------------------------------------
@@ -181,7 +154,7 @@ def verify_page(credential_uuid: str):
     """The page a credential's or card's QR code opens: the stored token, verified now."""
     cred = services.by_uuid(db.session, credential_uuid)
     if cred is None:
-        return _error_page(404, _("Page not found"))
+        return error_page(404, _("Page not found"))
     result = services.verify(db.session, cred.token)
     services.audit_view(db.session, result, via="page")
     return _render(result)

@@ -7,63 +7,29 @@ the shared page also sends no Referer, because its address carries the token.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import g, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
 
 from journey.config import RTL_LANGUAGES
 from journey.core import audit
 from journey.core.db import db
-from journey.core.errors import ProblemError
 from journey.core.i18n import _l
 from journey.participants.services import load_participant
 from journey.passports import services
 from journey.passports.models import VERIFICATION_TITLES, EntryKind
+from journey.web.pagekit import html_blueprint
 from journey.web.routes import login_required
 
-bp = Blueprint("passport_pages", __name__)
+# The shared page's address is its secret: it must not leak to sites it links to.
+bp = html_blueprint("passport_pages", __name__, headers={"Referrer-Policy": "no-referrer"},
+                    gone=lambda: (_("This link is no longer valid"), None))
 
 FORMALITY_TITLES = {"formal": _l("Formal"), "non_formal": _l("Non-formal"),
                     "informal": _l("Informal")}
 LANGUAGE_SKILL_TITLES = {"listening": _l("Listening"), "reading": _l("Reading"),
                          "speaking": _l("Speaking"), "writing": _l("Writing")}
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
-                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    # The shared page's address is its secret: it must not leak to sites it links to.
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-@bp.after_request
-def _headers(response):
-    for name, value in _SECURITY_HEADERS.items():
-        response.headers[name] = value
-    return response
-
-
-def _error_page(status: int, title: str, detail: str | None = None, headers=None):
-    return render_template("error.html", status=status, title=title, detail=detail,
-                           help_lines=[]), status, headers or {}
-
-
-@bp.errorhandler(ProblemError)
-def _problem(err: ProblemError):
-    titles = {403: _("Your role cannot open this page"), 404: _("Page not found"),
-              410: _("This link is no longer valid")}
-    detail = err.detail if err.status not in titles else None
-    return _error_page(err.status, titles.get(err.status, str(err.title)), detail, err.headers)
-
-
-@bp.errorhandler(HTTPException)
-def _http(err: HTTPException):
-    return _error_page(err.code or 500, err.name)
-
-
 def _groups(entries) -> list[tuple[str, list[dict]]]:
     """Entries as dicts (titles in the current locale), grouped by kind in EntryKind order."""
     by_kind: dict[str, list[dict]] = {}

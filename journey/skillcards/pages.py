@@ -11,8 +11,6 @@ from typing import Any
 
 import pycountry
 from flask import (
-    Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -22,15 +20,13 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from sqlmodel import select
-from werkzeug.exceptions import HTTPException
 
 from journey.config import RTL_LANGUAGES
 from journey.core import audit
 from journey.core.db import db
-from journey.core.errors import InvalidInput, ProblemError, flatten_messages
+from journey.core.errors import InvalidInput, flatten_messages
 from journey.core.i18n import _l
 from journey.organisations.models import Office
 from journey.participants.models import Participant
@@ -40,13 +36,13 @@ from journey.skillcards import services
 from journey.skillcards.models import CompletedVia, SkillCard, SkillForm
 from journey.skillcards.schemas import CEFR_LEVELS, LANGUAGE_SKILLS, MAX_ITEMS, AnswersSchema
 from journey.web.display import country_name, language_name
-
-# The staff pages' headers (no scripts, no framing, no caching) and their login guard.
-from journey.web.routes import _SECURITY_HEADERS, login_required
+from journey.web.pagekit import error_page, html_blueprint
+from journey.web.routes import login_required
 
 logger = logging.getLogger(__name__)
 
-bp = Blueprint("skillcard_pages", __name__)
+bp = html_blueprint("skillcard_pages", __name__,
+                    gone=lambda: (_("This link no longer works"), _("Ask your caseworker for a new link.")))
 
 # Every label on the card and the form; the card shows each in the participant's language and
 # in English.
@@ -89,44 +85,6 @@ _FIELD_HELP = {
 _TEXT_FIELDS = ("sector", "last_overseas_employer", "preferred_location", "preferred_sector")
 
 
-@bp.before_request
-def _check_csrf() -> None:
-    if request.method == "POST":
-        current_app.extensions["csrf"].protect()
-
-
-@bp.after_request
-def _headers(response):
-    for name, value in _SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
-def _error_page(status: int, title: str, detail: str | None = None):
-    return render_template("error.html", status=status, title=title, detail=detail,
-                           help_lines=[]), status
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_failed(err: CSRFError):
-    return _error_page(400, _("The form expired"), _("Go back, reload the page and try again."))
-
-
-@bp.errorhandler(ProblemError)
-def _problem(err: ProblemError):
-    if err.status == 410:
-        return _error_page(410, _("This link no longer works"),
-                           _("Ask your caseworker for a new link."))
-    titles = {403: _("Your role cannot open this page"), 404: _("Page not found")}
-    detail = err.detail if err.status not in titles else None
-    return _error_page(err.status, titles.get(err.status, str(err.title)), detail)
-
-
-@bp.errorhandler(HTTPException)
-def _http(err: HTTPException):
-    return _error_page(err.code or 500, err.name)
-
-
 # --- what the card shows -------------------------------------------------------------------------
 
 def _labels(lang: str) -> dict[str, tuple[str, str]]:
@@ -163,7 +121,7 @@ def printable_card(participant_id: int):
     p = load_participant(sess, g.user, participant_id, "skillcards:read")
     card = services.latest_card(sess, p)
     if card is None:
-        return _error_page(404, _("No skill card yet"),
+        return error_page(404, _("No skill card yet"),
                            _("The card is issued when the skill form is completed."))
     audit.record(sess, "skillcards:skill_card:read", actor_id=g.user.id, object_type="skill_card",
                  object_id=card.id, office_id=p.office_id, participant_id=p.id)
@@ -189,7 +147,7 @@ def verify_card(public_id: str):
     sess = db.session
     card = services.card_by_public_id(sess, public_id)
     if card is None:
-        return _error_page(404, _("Page not found"), _("No skill card has this address."))
+        return error_page(404, _("Page not found"), _("No skill card has this address."))
     p = sess.get(Participant, card.participant_id)
     passport = sess.scalar(select(Passport).where(Passport.participant_id == p.id))
     disclosed = set(passport.disclosure) if passport else set()

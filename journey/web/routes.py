@@ -39,6 +39,7 @@ from journey.core.policy import allowed
 from journey.participants import services as participants
 from journey.participants.schemas import ParticipantQuerySchema
 from journey.web import display
+from journey.web.pagekit import SECURITY_HEADERS
 
 bp = Blueprint("web", __name__)
 
@@ -51,17 +52,6 @@ _FIELD_HELP = {
     "stage": _l("Choose a stage from the list."),
     "q": _l("Search for at most 100 characters."),
 }
-_SECURITY_HEADERS = {
-    # The pages use no scripts at all; nothing may frame them or post their forms elsewhere.
-    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
-                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    # Pages carry personal data: no copies in shared browser caches or after logout.
-    "Cache-Control": "no-store",
-}
-
-
 @bp.app_context_processor
 def _page_globals() -> dict[str, Any]:
     lang = str(get_locale() or "en")
@@ -77,7 +67,7 @@ def _check_csrf() -> None:
 
 @bp.after_request
 def _headers(response):
-    for name, value in _SECURITY_HEADERS.items():
+    for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
 
