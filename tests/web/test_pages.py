@@ -353,6 +353,8 @@ def test_record_shows_details_and_consent_per_purpose(client, factory, office_cw
                       "Sharing with employers": "no", "Sharing with service providers": "no",
                       "Monitoring and evaluation": "no"}
     assert "History (2 records)" in body
+    assert f'href="/participants/{p.id}/passport"' in body  # the skills passport, one click away
+    assert "/skill-card" not in body  # a skill card only exists from return onwards
     actions = set(db_session.scalars(select(AuditEvent.action).where(
         AuditEvent.object_id == p.id, AuditEvent.actor_id == cw.id)))
     assert {"participants:participant:read", "consent:consent:read"} <= actions
