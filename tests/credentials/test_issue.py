@@ -112,6 +112,9 @@ def test_text_is_in_english_and_the_participants_language(app, factory, db_sessi
         french = Verification.CERTIFIED.title
     certified = next(e for e in doc["evidence"] if e["name"] == "Cooking")
     assert certified["localizedNarrative"]["fr"].startswith(french)
+    # ...and really translated, not English twice.
+    assert french != "Certified"
+    assert achievement["localizedName"] == {"en": "Skills passport", "fr": "Passeport de compétences"}
 
 
 def test_english_speaker_gets_english_only(app, factory, db_session, passports):

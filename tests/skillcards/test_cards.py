@@ -78,7 +78,7 @@ def test_printable_card_is_bilingual_with_a_qr_code_of_the_verification_url(app,
     html = resp.get_data(as_text=True)
     assert '<article class="skill-card" lang="fr"' in html
     # Each label twice: in the participant's language and in English.
-    assert '<span lang="fr" dir="ltr">Occupation</span> <span lang="en" dir="ltr" class="en">' \
+    assert '<span lang="fr" dir="ltr">Métier</span> <span lang="en" dir="ltr" class="en">' \
            'Occupation</span>' in html
     for english in ("Card number", "Years of experience abroad", "Skills", "Certifications",
                     "Languages", "Listening", "Available from"):

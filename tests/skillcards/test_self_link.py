@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 from sqlmodel import select
 
 from journey.continuum.stages import Stage
@@ -97,7 +98,12 @@ def test_posting_needs_the_csrf_token(client, linked, db_session):
     assert form.answers["sector"] == "Hospitality" and form.version == 1
 
 
-def test_bad_input_shows_the_form_again_with_messages_and_what_was_typed(client, linked,
+def _in(language: str, app, message: str) -> str:
+    with app.test_request_context(), force_locale(language):
+        return gettext(message)
+
+
+def test_bad_input_shows_the_form_again_with_messages_and_what_was_typed(app, client, linked,
                                                                         db_session):
     _p, form, path = linked
     fields = _fields(client.get(path, headers=HTML).get_data(as_text=True))
@@ -116,8 +122,9 @@ def test_bad_input_shows_the_form_again_with_messages_and_what_was_typed(client,
     assert 'name="years_experience_home" value="abc" type="number"' in html
     assert 'aria-invalid="true"' in html
     text = _text(resp)
-    assert "Enter a number of years from 0 to 60." in text
-    assert "Enter a date, for example 2027-03-01." in text
+    # In the returnee's language (Nepali here), not English.
+    for message in ("Enter a number of years from 0 to 60.", "Enter a date, for example 2027-03-01."):
+        assert _in("ne", app, message) != message and _in("ne", app, message) in text
     db_session.refresh(form)
     assert (form.status, form.version, form.answers["sector"]) == ("open", 1, "Hospitality")
     assert db_session.scalar(select(sa.func.count()).select_from(SkillCard)) == 0
