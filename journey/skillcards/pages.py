@@ -32,9 +32,10 @@ from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports.models import Passport, PassportEntry
+from journey.passports.schemas import CEFR_LEVELS, LANGUAGE_SKILLS
 from journey.skillcards import services
 from journey.skillcards.models import CompletedVia, SkillCard, SkillForm
-from journey.skillcards.schemas import CEFR_LEVELS, LANGUAGE_SKILLS, MAX_ITEMS, AnswersSchema
+from journey.skillcards.schemas import MAX_ITEMS, AnswersSchema
 from journey.web.display import country_name, language_name
 from journey.web.pagekit import error_page, html_blueprint
 from journey.web.routes import login_required

@@ -8,50 +8,20 @@ check those after the schema has passed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import marshmallow as ma
-import pycountry
 from flask import current_app
 from marshmallow import validate
 
 from journey.core.ids import ID_RANGE
 from journey.core.schemas import Country, not_blank
 
-CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
-LANGUAGE_SKILLS = ("listening", "reading", "speaking", "writing")
+# The passport's own field types: a form's answers are checked exactly as passport entries are.
+from journey.passports.schemas import CEFR_LEVELS, IscoCode, Iso639
+
 MAX_YEARS = 60
 MAX_ITEMS = 60  # skills, certifications or languages on one form
-
-
-class IscoCode(ma.fields.String):
-    """An ISCO-08 code of any level ("5", "51", "512", "5120")."""
-
-    default_error_messages = {"invalid_isco": "Not an ISCO-08 code (one to four digits)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not re.fullmatch(r"[0-9]{1,4}", code):
-            raise self.make_error("invalid_isco")
-        return code
-
-
-class LanguageCode(ma.fields.String):
-    """An ISO 639-1 or 639-3 code, stored as 639-1 when the language has one."""
-
-    default_error_messages = {"invalid_iso639": "Not an ISO 639-1 or ISO 639-3 language code."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
-        lang = None
-        if len(code) == 2 and code.isalpha():
-            lang = pycountry.languages.get(alpha_2=code)
-        elif len(code) == 3 and code.isalpha():
-            lang = pycountry.languages.get(alpha_3=code)
-        if lang is None:
-            raise self.make_error("invalid_iso639")
-        return getattr(lang, "alpha_2", None) or lang.alpha_3
 
 
 def _text(length: int) -> dict[str, Any]:
@@ -87,7 +57,7 @@ def _cefr() -> ma.fields.String:
 
 
 class LanguageAnswerSchema(ma.Schema):
-    code = LanguageCode(required=True)
+    code = Iso639(required=True)
     listening = _cefr()
     reading = _cefr()
     speaking = _cefr()

@@ -29,9 +29,10 @@ from journey.credentials.models import Credential
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.passports.models import EntryKind, PassportEntry, Verification
+from journey.passports.schemas import LANGUAGE_SKILLS
 from journey.programmes.models import Programme
 from journey.skillcards.models import CompletedVia, FormStatus, SkillCard, SkillForm
-from journey.skillcards.schemas import LANGUAGE_SKILLS, answers_to_json
+from journey.skillcards.schemas import answers_to_json
 from journey.taxonomy.models import IscoGroup
 
 logger = logging.getLogger(__name__)
