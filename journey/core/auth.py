@@ -177,7 +177,8 @@ def authenticate(sess: Session, username: str, password: str) -> User:
 
 # --- API tokens --------------------------------------------------------------------------------
 
-def _token_digest(secret: str) -> str:
+def token_digest(secret: str) -> str:
+    """What is stored of a secret token: 256-bit random secrets need no slow hash."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -185,7 +186,7 @@ def issue_token(sess: Session, user: User, name: str, days: int) -> tuple[ApiTok
     """Create a token; the plain secret is returned once and never stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
-    token = ApiToken(user_id=user.id, name=name, token_hash=_token_digest(secret),
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret),
                      created_at=now, expires_at=now + timedelta(days=days))
     sess.add(token)
     sess.flush()
@@ -195,7 +196,7 @@ def issue_token(sess: Session, user: User, name: str, days: int) -> tuple[ApiTok
 def user_for_token(sess: Session, secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = sess.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    token = sess.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None

@@ -3,7 +3,6 @@ share links. They never commit; every write is audited with ids only."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -18,7 +17,7 @@ from sqlmodel import select
 from journey.consent.models import Purpose
 from journey.consent.services import has_consent
 from journey.core import audit
-from journey.core.auth import User
+from journey.core.auth import User, token_digest
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
 from journey.core.i18n import _l
@@ -473,11 +472,6 @@ def update_disclosure(sess: Session, actor: User, participant: Participant, disc
 
 # --- share links ---------------------------------------------------------------------------------
 
-def _token_digest(token: str) -> str:
-    # As for API tokens: 256-bit random secrets, so a plain SHA-256 is enough to store.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def share_status(link: ShareLink, now=None) -> str:
     if link.revoked_at is not None:
         return "revoked"
@@ -501,7 +495,7 @@ def create_share_link(sess: Session, actor: User, participant: Participant, *, a
                        code="consent-required")
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    link = ShareLink(participant_id=participant.id, token_hash=_token_digest(token),
+    link = ShareLink(participant_id=participant.id, token_hash=token_digest(token),
                      employer_id=employer_id, audience=audience.strip(),
                      kinds=[k.value for k in EntryKind if k.value in set(kinds or ())],
                      created_by=actor.id, created_at=now,
@@ -553,7 +547,7 @@ def open_share_link(sess: Session, token: str) -> tuple[ShareLink, Participant]:
     """
     if not token or len(token) > 100:
         raise NotFound("No such link.")
-    link = sess.scalar(select(ShareLink).where(ShareLink.token_hash == _token_digest(token)))
+    link = sess.scalar(select(ShareLink).where(ShareLink.token_hash == token_digest(token)))
     if link is None:
         raise NotFound("No such link.")
     participant = sess.get(Participant, link.participant_id)

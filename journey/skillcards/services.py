@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from journey.continuum.stages import Stage
 from journey.core import audit
-from journey.core.auth import User, _token_digest
+from journey.core.auth import User, token_digest
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
 from journey.credentials import services as credentials
@@ -310,7 +310,7 @@ def create_link(sess: Session, actor: User, participant: Participant, form: Skil
     # only its SHA-256 is stored.
     token = _serializer().dumps([form.id, secrets.token_urlsafe(24)])
     expires = utcnow() + timedelta(days=current_app.config["SKILL_FORM_LINK_DAYS"])
-    form.link_token_hash, form.link_expires_at = _token_digest(token), expires
+    form.link_token_hash, form.link_expires_at = token_digest(token), expires
     sess.flush()
     audit.record(sess, "skillcards:skill_form:link", actor_id=actor.id, object_type="skill_form",
                  object_id=form.id, office_id=participant.office_id, participant_id=participant.id)
@@ -324,7 +324,7 @@ def resolve_link(sess: Session, token: str, now: datetime | None = None
     now = now or utcnow()
     if not token or len(token) > 300:
         raise NotFound()
-    form = sess.scalar(select(SkillForm).where(SkillForm.link_token_hash == _token_digest(token)))
+    form = sess.scalar(select(SkillForm).where(SkillForm.link_token_hash == token_digest(token)))
     if form is None:
         try:
             form_id, _nonce = _serializer().loads(token)
