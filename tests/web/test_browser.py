@@ -7,6 +7,8 @@ a real server thread commits). Chromium is driven over the DevTools protocol on 
 
 from __future__ import annotations
 
+import base64
+import re
 import struct
 import threading
 from collections.abc import Iterator
@@ -23,6 +25,7 @@ from journey.core.db import db
 from journey.demo.load import DEMO_PASSWORD, load_demo
 from journey.organisations.models import Office
 from journey.participants.models import Participant
+from journey.skillcards.models import SkillCard
 from tests.web.cdp import APP_HOST, CHROMIUM, Browser, chromium_available
 
 pytestmark = pytest.mark.skipif(
@@ -217,3 +220,25 @@ def test_docs_page_under_a_real_host_name_loads_nothing_from_elsewhere(page, liv
     # 127.0.0.1, so check the page as a deployed site is seen: APP_HOST resolves to 127.0.0.1
     # inside this browser only.
     _assert_docs_load_only_from(page, live, APP_HOST)
+
+
+def test_skill_card_prints_on_one_a4_page_and_its_qr_leads_to_the_public_check(browser, page, live):
+    """The demo's returnee: the printable card fits one A4 sheet; the public check needs no login."""
+    (card,) = live.scalars(sa.select(SkillCard))
+    log_in(page, live, "caseworker")
+    page.goto(live.url(f"/participants/{card.participant_id}/skill-card"))
+    text = page.js("document.body.innerText")
+    assert card.number in text
+    assert page.js("document.querySelector('svg.qr') !== null")
+    pdf = base64.b64decode(page._call("Page.printToPDF", paperWidth=8.27, paperHeight=11.69,
+                                      preferCSSPageSize=True)["data"])
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the card must print on one page"
+
+    anonymous = browser.new_page()  # its own context: no session cookie
+    try:
+        anonymous.goto(live.url(f"/cards/{card.public_id}"))
+        assert anonymous.js("location.pathname") == f"/cards/{card.public_id}"  # no login asked
+        assert card.number in anonymous.js("document.body.innerText")
+    finally:
+        anonymous.close()
