@@ -37,6 +37,7 @@ from journey.credentials.models import Credential, Scope, SigningKey
 from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.passports.models import EntryKind, PassportEntry
+from journey.passports.services import current_entries
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +62,6 @@ def _facts(sess: Session, entries: list[PassportEntry]) -> list[builder.EntryFac
     ) for e in entries]
 
 
-def current_entries(sess: Session, participant_id: int,
-                    ids: list[int] | None = None) -> list[PassportEntry]:
-    """The participant's current (not retired) entries, by kind then id."""
-    stmt = select(PassportEntry).where(PassportEntry.participant_id == participant_id,
-                                       PassportEntry.retired_at.is_(None))
-    if ids is not None:
-        stmt = stmt.where(PassportEntry.id.in_(ids))
-    return list(sess.scalars(stmt.order_by(PassportEntry.kind, PassportEntry.id)))
-
-
 def _entry(sess: Session, participant: Participant, entry_id: int | None) -> PassportEntry:
     def refuse(code: str, message: str) -> InvalidInput:
         return InvalidInput(errors=[{"field": "entry_id", "code": code, "message": message}])
@@ -93,7 +84,8 @@ def _card_entries(sess: Session, participant_id: int,
             if isinstance(item, Mapping) and isinstance(item.get("entry_id"), int) \
                     and not isinstance(item.get("entry_id"), bool):
                 ids.append(item["entry_id"])
-    return current_entries(sess, participant_id, ids) if ids else []
+    entries = current_entries(sess, participant_id, ids=ids) if ids else []
+    return sorted(entries, key=lambda e: (e.kind, e.id))
 
 
 def issue(sess: Session, actor: User | None, participant: Participant, scope: Scope | str, *,
@@ -125,7 +117,8 @@ def issue(sess: Session, actor: User | None, participant: Participant, scope: Sc
     credential_uuid = str(uuid.uuid4())
     entry = None
     if scope == Scope.PASSPORT:
-        entries = current_entries(sess, participant.id)
+        # Evidence is listed by kind name, then id, as credentials have always listed it.
+        entries = sorted(current_entries(sess, participant.id), key=lambda e: (e.kind, e.id))
         if not entries:
             raise Conflict("The passport has no entries to put in a credential.",
                            code="passport-empty")

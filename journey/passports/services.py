@@ -108,12 +108,16 @@ def entry_to_dict(entry: PassportEntry) -> dict[str, Any]:
 
 
 def current_entries(sess: Session, participant_id: int,
-                    kinds: list[str] | tuple[str, ...] | None = None) -> list[PassportEntry]:
-    """The participant's entries that are not retired, by kind (in EntryKind order) then id."""
+                    kinds: list[str] | tuple[str, ...] | None = None, *,
+                    ids: list[int] | None = None) -> list[PassportEntry]:
+    """The participant's entries that are not retired, by kind (in EntryKind order) then id;
+    only of these kinds, or only these ids, when given."""
     stmt = select(PassportEntry).where(PassportEntry.participant_id == participant_id,
                                        PassportEntry.retired_at.is_(None))
     if kinds:
         stmt = stmt.where(PassportEntry.kind.in_(list(kinds)))
+    if ids is not None:
+        stmt = stmt.where(PassportEntry.id.in_(ids))
     return list(sess.scalars(stmt.order_by(_KIND_ORDER, PassportEntry.id)))
 
 

@@ -30,6 +30,7 @@ from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.passports.models import EntryKind, PassportEntry, Verification
 from journey.passports.schemas import LANGUAGE_SKILLS
+from journey.passports.services import current_entries
 from journey.programmes.models import Programme
 from journey.skillcards.models import CompletedVia, FormStatus, SkillCard, SkillForm
 from journey.skillcards.schemas import answers_to_json
@@ -90,11 +91,8 @@ def _years(periods: list[tuple[date, date]]) -> float:
 def prefill(sess: Session, participant: Participant, today: date | None = None) -> dict[str, Any]:
     """The form's answers as the passport has them (current entries only)."""
     today = today or utcnow().date()
-    entries = sess.scalars(select(PassportEntry).where(
-        PassportEntry.participant_id == participant.id, PassportEntry.retired_at.is_(None),
-    ).order_by(PassportEntry.id)).all()
     kinds: dict[str, list[PassportEntry]] = defaultdict(list)
-    for e in entries:
+    for e in current_entries(sess, participant.id):  # by kind, then in the order recorded
         kinds[e.kind].append(e)
 
     # The best-verified occupation; among equals, the one recorded last.
