@@ -33,6 +33,7 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, ProblemError
 from journey.core.policy import allowed, require
+from journey.core.versions import check_version
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
@@ -159,9 +160,8 @@ def apply_transition(sess: Session, actor: User, participant: Participant, event
             _("%(event)s is not possible from %(stage)s.", event=event, stage=source.title),
             code="event-not-allowed",
             extra={"stage": source.value, "allowed_events": available_events(source)})
-    if expected_version is not None and expected_version != participant.version:
-        raise Conflict(_("Someone changed this participant since you read it; reload and try again."),
-                       code="stale-version", extra={"current_version": participant.version})
+    check_version(participant.version, expected_version,
+                  _("Someone changed this participant since you read it; reload and try again."))
     _check_required(sess, t, data)
     target = _resolve_target(sess, participant, t)
     unmet = guard_rules.check(t.guards, guard_rules.GuardContext(sess, participant, data, today))
@@ -226,9 +226,8 @@ def update_item(sess: Session, actor: User, participant: Participant, item: Chec
                 changes: dict[str, Any], *, expected_version: int | None) -> ChecklistItem:
     """Change a checklist item's status, due date or evidence note."""
     require(actor, "continuum:checklist")
-    if expected_version is not None and expected_version != item.version:
-        raise Conflict(_("Someone changed this item since you read it; reload and try again."),
-                       code="stale-version", extra={"current_version": item.version})
+    check_version(item.version, expected_version,
+                  _("Someone changed this item since you read it; reload and try again."))
     before = item.status
     now = utcnow()
     if "status" in changes and changes["status"] != item.status:
@@ -290,9 +289,8 @@ def record_permit(sess: Session, actor: User, participant: Participant,
 def update_permit(sess: Session, actor: User, participant: Participant, permit: Permit,
                   data: dict[str, Any], *, expected_version: int | None) -> Permit:
     require(actor, "permits:manage")
-    if expected_version is not None and expected_version != permit.version:
-        raise Conflict(_("Someone changed this permit since you read it; reload and try again."),
-                       code="stale-version", extra={"current_version": permit.version})
+    check_version(permit.version, expected_version,
+                  _("Someone changed this permit since you read it; reload and try again."))
     changed = [k for k in _PERMIT_FIELDS if k in data and getattr(permit, k) != data[k]]
     for k in changed:
         setattr(permit, k, data[k])

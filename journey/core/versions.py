@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from journey.core.errors import PreconditionFailed, ProblemError
+from journey.core.errors import Conflict, PreconditionFailed, ProblemError
 
 
 def if_match() -> int | None:
@@ -27,3 +27,13 @@ def expected_version(body_version: int | None) -> int:
         raise ProblemError("Send If-Match with the version you read (or a version field).",
                            status=428, code="precondition-required")
     return body_version
+
+
+def check_version(current: int, expected: int | None, message: str, *,
+                  from_header: bool = False) -> None:
+    """Refuse a stale version: 412 when it came in If-Match, 409 when in the body; no expected
+    version means the caller did not ask for the check."""
+    if expected is None or expected == current:
+        return
+    exc = PreconditionFailed if from_header else Conflict
+    raise exc(message, code="stale-version", extra={"current_version": current})

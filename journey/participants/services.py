@@ -16,10 +16,11 @@ from journey.consent import services as consent_services
 from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
+from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.pagination import paginate
 from journey.core.policy import Role, in_scope, office_scope, require
 from journey.core.schemas import like_pattern
+from journey.core.versions import check_version
 from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
@@ -232,10 +233,9 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
         raise ProblemError("Send If-Match with the version you read (or a version field).",
                            status=428, code="precondition-required")
     expected = if_match if if_match is not None else body_version
-    if expected != p.version:
-        exc = PreconditionFailed if if_match is not None else Conflict
-        raise exc("Someone changed this participant since you read it; reload and try again.",
-                  code="stale-version", extra={"current_version": p.version})
+    check_version(p.version, expected,
+                  "Someone changed this participant since you read it; reload and try again.",
+                  from_header=if_match is not None)
     _check_refs(sess, actor, {"programme_id": data.get("programme_id")})
 
     changed = []

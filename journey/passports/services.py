@@ -19,9 +19,10 @@ from journey.consent.services import has_consent
 from journey.core import audit
 from journey.core.auth import User, token_digest
 from journey.core.db import utcnow
-from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
+from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.i18n import _l
 from journey.core.policy import require
+from journey.core.versions import check_version
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.passports.models import (
@@ -271,11 +272,8 @@ def _check_live(entry: PassportEntry) -> None:
 
 def _check_version(current: int, expected: int | None, *, from_header: bool, what: str) -> None:
     """412 for a stale If-Match, 409 for a stale version field (as for participants)."""
-    if expected is None or expected == current:
-        return
-    exc = PreconditionFailed if from_header else Conflict
-    raise exc(f"Someone changed this {what} since you read it; reload and try again.",
-              code="stale-version", extra={"current_version": current})
+    check_version(current, expected, f"Someone changed this {what} since you read it; reload and "
+                  "try again.", from_header=from_header)
 
 
 def _bump(sess: Session, model, obj) -> None:

@@ -23,7 +23,8 @@ from journey.continuum.stages import Stage
 from journey.core import audit
 from journey.core.auth import User, token_digest
 from journey.core.db import utcnow
-from journey.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, ProblemError
+from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
+from journey.core.versions import check_version
 from journey.credentials import services as credentials
 from journey.credentials.models import Credential
 from journey.organisations.models import Employer
@@ -200,10 +201,9 @@ def read_form(sess: Session, actor: User, participant: Participant) -> SkillForm
 
 
 def _check_version(form: SkillForm, expected: int | None, *, header: bool) -> None:
-    if expected is not None and expected != form.version:
-        exc = PreconditionFailed if header else Conflict
-        raise exc(_("Someone changed this form since you read it; reload and try again."),
-                  code="stale-version", extra={"current_version": form.version})
+    check_version(form.version, expected,
+                  _("Someone changed this form since you read it; reload and try again."),
+                  from_header=header)
 
 
 def _check_references(sess: Session, participant: Participant, answers: dict[str, Any]) -> None:
