@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from notifications.models import Campaign, OutboxMessage, SmsOptOut
 
 BODY = {"name": "Orientation day", "template": "appointment_reminder",
-        "params": {"what": "Orientation", "place": "Kathmandu MRC", "date": "1 Dec"}}
+        "params": {"what": "Orientation", "place": "Kathmandu MRC", "date": "2026-12-01"}}
 
 
 def test_preview_then_send_to_a_cohort(app, client, factory, person, db_session):
