@@ -7,7 +7,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -16,6 +15,7 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict
 from journey.core.policy import require
+from journey.core.unique import insert_unique
 from journey.organisations.models import Employer, Office, ServiceProvider, organisation_key
 
 logger = logging.getLogger(__name__)
@@ -39,23 +39,10 @@ def list_providers(sess: Session, actor: User) -> list[ServiceProvider]:
     return list(sess.scalars(select(ServiceProvider).order_by(ServiceProvider.name)))
 
 
-def _insert_unique(sess: Session, actor: User, obj: Any, *, taken: sa.Select, tag: str,
-                   message: str, code: str):
-    """Insert obj unless `taken` finds a row with the same identity: 409 with that row's id.
-
-    The check before the insert answers the ordinary case; the savepoint turns a concurrent
-    insert of the same identity (the unique constraint firing at flush) into the same 409.
-    """
-    existing = sess.scalar(taken)
-    if existing is None:
-        try:
-            with sess.begin_nested():
-                sess.add(obj)
-                sess.flush()
-        except IntegrityError:
-            existing = sess.scalar(taken)
-            if existing is None:  # another constraint failed: not a duplicate
-                raise
+def _create(sess: Session, actor: User, obj: Any, *, taken: sa.Select, tag: str,
+            message: str, code: str):
+    """Insert obj, or 409 with the id of the row that already has its identity."""
+    existing = insert_unique(sess, obj, taken)
     if existing is not None:
         raise Conflict(message, code=code, extra={"existing_id": existing})
     audit.record(sess, f"organisations:{tag}:create", actor_id=actor.id, object_type=tag,
@@ -68,7 +55,7 @@ def create_office(sess: Session, actor: User, data: dict[str, Any]) -> Office:
     """Open an office; its code is unique (codes are upper-case ASCII, so SQL upper() is exact)."""
     require(actor, "offices:manage")
     office = Office(**data, created_at=utcnow())
-    return _insert_unique(
+    return _create(
         sess, actor, office,
         taken=select(Office.id).where(sa.func.upper(Office.code) == data["code"].upper()),
         tag="office", message=_("That code is already used."), code="code-taken")
@@ -78,7 +65,7 @@ def create_employer(sess: Session, actor: User, data: dict[str, Any]) -> Employe
     """Add an employer; names are unique once folded (organisation_key)."""
     require(actor, "organisations:manage")
     employer = Employer(**data, created_at=utcnow())
-    return _insert_unique(
+    return _create(
         sess, actor, employer,
         taken=select(Employer.id).where(Employer.name_key == organisation_key(data["name"])),
         tag="employer", message=_("That name is already used."), code="name-taken")
@@ -88,7 +75,7 @@ def create_provider(sess: Session, actor: User, data: dict[str, Any]) -> Service
     """Add a service provider; names are unique once folded (organisation_key)."""
     require(actor, "organisations:manage")
     provider = ServiceProvider(**data, created_at=utcnow())
-    return _insert_unique(
+    return _create(
         sess, actor, provider,
         taken=select(ServiceProvider.id)
         .where(ServiceProvider.name_key == organisation_key(data["name"])),

@@ -7,7 +7,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlmodel import select
 
@@ -16,6 +15,7 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
 from journey.core.policy import require
+from journey.core.unique import insert_unique
 from journey.organisations.models import Employer, ServiceProvider
 from journey.programmes.models import Programme
 
@@ -66,26 +66,13 @@ def create_programme(sess: Session, actor: User, data: dict[str, Any]) -> Progra
     data = dict(data)
     # Codes are upper-case ASCII (the schema), so SQL upper() compares them exactly.
     taken = select(Programme.id).where(sa.func.upper(Programme.code) == data["code"].upper())
-
-    def conflict(existing_id: int) -> Conflict:
-        return Conflict(_("That programme code is taken."), code="code-taken",
-                        extra={"existing_id": existing_id})
-
-    existing = sess.scalar(taken)
-    if existing is not None:
-        raise conflict(existing)
     employer_ids = data.pop("employer_ids", [])
     _check_refs(sess, employer_ids, data.get("training_provider_id"))
     prog = Programme(**data, created_at=utcnow())
-    try:
-        with sess.begin_nested():  # a concurrent create of the same code fails here, alone
-            sess.add(prog)
-            sess.flush()
-    except IntegrityError:
-        existing = sess.scalar(taken)
-        if existing is None:
-            raise
-        raise conflict(existing) from None
+    existing = insert_unique(sess, prog, taken)
+    if existing is not None:
+        raise Conflict(_("That programme code is taken."), code="code-taken",
+                       extra={"existing_id": existing})
     _set_employers(sess, prog, employer_ids)
     audit.record(sess, "programmes:programme:create", actor_id=actor.id, object_type="programme",
                  object_id=prog.id)
