@@ -40,14 +40,22 @@ class Param:
     field: Callable[[], ma.fields.Field]
 
 
+def _encodable(value: str) -> None:
+    # A lone surrogate ("\ud800") is valid JSON but no SMS, email or database can hold it.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ma.ValidationError([_l("Text must be valid Unicode.")]) from None
+
+
 TEXT = Param("text", lambda v: isinstance(v, str), lambda: ma.fields.String(
-    required=True, validate=ma.validate.Length(min=1, max=200)))
+    required=True, validate=[ma.validate.Length(min=1, max=200), _encodable]))
 DATE = Param("date", lambda v: isinstance(v, date) and not isinstance(v, datetime),
              lambda: ma.fields.Date(required=True,
                                     metadata={"description": "Shown in the recipient's language."}))
 URL = Param("url", lambda v: isinstance(v, str) and re.fullmatch(r"https?://\S+", v) is not None,
             lambda: ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                                  validate=ma.validate.Length(max=200)))
+                                  validate=[ma.validate.Length(max=200), _encodable]))
 
 
 class TemplateParamsError(ValueError):

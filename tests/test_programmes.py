@@ -110,3 +110,12 @@ def test_unknown_partners_are_named_field_by_field(client, factory):
         {"field": "training_provider_id", "code": "not-found",
          "message": "No such service provider."}]
     assert client.get("/api/v1/programmes/99999", headers=h).status_code == 404
+
+
+def test_schema_messages_are_whole_sentences(client, factory):
+    h = factory.headers(factory.user("admin"))
+    resp = client.post("/api/v1/programmes/", headers=h, json={
+        **BASE, "occupations": ["cook"], "destination_country": "NP"})
+    assert resp.status_code == 422
+    assert sorted((e["field"], e["message"]) for e in resp.get_json()["errors"]) == [
+        ("occupations.0", "An ISCO-08 code.")]

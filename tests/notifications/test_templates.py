@@ -150,3 +150,11 @@ def test_the_bridge_passes_what_each_template_declares(app, person, db_session, 
                                        .where(OutboxMessage.participant_id == p.id)))
     assert {"welcome_package", "pre_return_info", "checklist_item_due",
             "permit_expiring"} <= templates
+
+
+def test_text_that_cannot_be_encoded_is_422(client, factory, person):
+    h = factory.headers(person.caseworker)
+    resp = client.post("/api/v1/campaigns/preview", headers=h, json={
+        "name": "C", "template": "referral_update", "params": {"service": "Job\ud800centre"}})
+    assert resp.status_code == 422
+    assert [e["field"] for e in resp.get_json()["errors"]] == ["params.service"]
