@@ -43,7 +43,7 @@ from _common import (  # noqa: E402
 
 LANGS = ["ne", "hi", "bn", "en", "ar", "fr"]
 TEMPLATE = "appointment_reminder"
-PARAMS = {"what": "Orientation", "place": "Kathmandu MRC", "date": "1 Dec"}
+PARAMS = {"what": "Orientation", "place": "Kathmandu MRC", "date": date(2026, 12, 1)}
 
 
 def load_recipients(engine: sa.Engine, seed, n: int) -> None:
@@ -71,7 +71,7 @@ def load_recipients(engine: sa.Engine, seed, n: int) -> None:
 def campaign(ws: Workspace, url: str, seed) -> tuple[float, int]:
     from journey.core.auth import User
     from journey.core.db import db
-    from journey.messaging.routes import _plan
+    from journey.messaging.services import _plan
     from notifications.outbox import write_rows
 
     app = ws.app(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -70,6 +71,9 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
     default_lang = env.get("JOURNEY_DEFAULT_LANGUAGE", "en")
     if default_lang not in SUPPORTED_LANGUAGES:
         raise ConfigError(f"JOURNEY_DEFAULT_LANGUAGE {default_lang!r} is not a supported language")
+    public_url = env.get("JOURNEY_PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    if not re.fullmatch(r"https?://\S+", public_url):  # links in messages are built on it
+        raise ConfigError(f"JOURNEY_PUBLIC_BASE_URL {public_url!r} is not an http(s) URL")
 
     return {
         "ENV_NAME": environment,
@@ -77,7 +81,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret_key,
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{instance / 'journey.sqlite3'}"),
-        "PUBLIC_BASE_URL": env.get("JOURNEY_PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": public_url,
         # Credentials are signed with this Ed25519 key (PKCS#8 PEM). Outside production a key is
         # generated here on first use; production refuses to issue without one.
         "CREDENTIAL_KEY_FILE": env.get("JOURNEY_CREDENTIAL_KEY_FILE",

@@ -40,7 +40,11 @@ def build_rows(recipient: Recipient, template: str, params: dict[str, Any], *,
                channels: tuple[str, ...] | None = None, urgent: bool | None = None,
                dedupe_key: str | None = None, campaign_id: int | None = None,
                now: datetime | None = None) -> list[dict[str, Any]]:
-    """The outbox rows for one notification to one recipient, rendered in their language."""
+    """The outbox rows for one notification to one recipient, rendered in their language.
+
+    params must be exactly what the template declares (TemplateParamsError otherwise).
+    """
+    TEMPLATES[template].check(params)
     now = now or utcnow()
     language = locale_chain(recipient.language, recipient.fallback_language)
     rendered = render(template, language, {**recipient.params, **params})

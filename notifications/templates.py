@@ -8,12 +8,16 @@ a footer. Texts are rendered in the recipient's language, never the request's.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from html import escape
+from types import MappingProxyType
 from typing import Any
 
+import marshmallow as ma
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from flask_babel import force_locale
@@ -21,13 +25,90 @@ from flask_babel import lazy_gettext as _l
 
 from journey.config import RTL_LANGUAGES, SUPPORTED_LANGUAGES
 
+# Every recipient carries these (notifications.hooks.Recipient.params); a template uses them
+# without declaring them.
+RECIPIENT_PARAMS = frozenset({"name", "reference", "centre", "phone"})
+
+
+@dataclass(frozen=True)
+class Param:
+    """The type of one template parameter: what Python value a caller passes, and the
+    marshmallow field that reads it from JSON (campaigns)."""
+
+    kind: str
+    accepts: Callable[[Any], bool]  # a Python value a domain passes
+    field: Callable[[], ma.fields.Field]
+
+
+def _encodable(value: str) -> None:
+    # A lone surrogate ("\ud800") is valid JSON but no SMS, email or database can hold it.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ma.ValidationError([_l("Text must be valid Unicode.")]) from None
+
+
+TEXT = Param("text", lambda v: isinstance(v, str), lambda: ma.fields.String(
+    required=True, validate=[ma.validate.Length(min=1, max=200), _encodable]))
+DATE = Param("date", lambda v: isinstance(v, date) and not isinstance(v, datetime),
+             lambda: ma.fields.Date(required=True,
+                                    metadata={"description": "Shown in the recipient's language."}))
+URL = Param("url", lambda v: isinstance(v, str) and re.fullmatch(r"https?://\S+", v) is not None,
+            lambda: ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                                  validate=[ma.validate.Length(max=200), _encodable]))
+
+
+class TemplateParamsError(ValueError):
+    """A caller passed params a template does not declare, or left out ones it does."""
+
+    def __init__(self, template: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(f"params of {template}: {errors}")
+        self.errors = errors
+
 
 @dataclass(frozen=True)
 class Template:
+    """A named notification and the params its callers must pass (besides RECIPIENT_PARAMS)."""
+
     name: str
     sms: Any
     subject: Any
+    params: Mapping[str, Param] = field(default_factory=dict)
     urgent: bool = False  # sent at night too
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def schema(self) -> ma.Schema:
+        """The params as a marshmallow schema: campaigns load JSON through it (unknown refused)."""
+        return _param_schema(self.name)()
+
+    def check(self, values: Mapping[str, Any], *, rendering: bool = False) -> None:
+        """Raise TemplateParamsError unless values holds every declared param, of its type.
+
+        A caller's params (rendering=False) may hold nothing else. Rendering, values also carry
+        the recipient's params, which must then be there too; other keys are ignored.
+        """
+        errors = []
+        for key, param in self.params.items():
+            value = values.get(key)
+            if key not in values:
+                errors.append({"field": f"params.{key}", "code": "required",
+                               "message": "Missing data for required field."})
+            elif not param.accepts(value):
+                errors.append({"field": f"params.{key}", "code": "invalid",
+                               "message": f"Not a {param.kind}."})
+        if rendering:
+            unknown: set[str] = set()
+            missing = RECIPIENT_PARAMS - set(self.params) - set(values)
+        else:
+            unknown, missing = set(values) - set(self.params), set()
+        errors += [{"field": f"params.{key}", "code": "required",
+                    "message": "Missing data for required field."} for key in sorted(missing)]
+        errors += [{"field": f"params.{key}", "code": "unknown-field",
+                    "message": "Unknown field."} for key in sorted(unknown)]
+        if errors:
+            raise TemplateParamsError(self.name, errors)
 
 
 _STAGE_SMS = {
@@ -65,40 +146,50 @@ TEMPLATES: dict[str, Template] = {
 TEMPLATES.update({t.name: t for t in (
     Template("checklist_item_due",
              _l("Reminder: \"%(item)s\" is due on %(date)s. Contact %(centre)s if you need help."),
-             _l("A reminder about your next step")),
+             _l("A reminder about your next step"), {"item": TEXT, "date": DATE}),
     Template("permit_expiring",
              _l("%(name)s, your permit expires on %(date)s. Contact %(centre)s now to renew it."),
-             _l("Your permit expires soon")),
+             _l("Your permit expires soon"), {"date": DATE}),
     Template("appointment_reminder",
              _l("Reminder: %(what)s on %(date)s at %(place)s. Reply HELP if you cannot come."),
-             _l("A reminder about your appointment")),
+             _l("A reminder about your appointment"), {"what": TEXT, "date": DATE, "place": TEXT}),
     Template("welcome_package",
              _l("Welcome to %(country)s! Your welcome package: %(url)s. In an emergency call "
                 "%(phone)s."),
-             _l("Your welcome package")),
+             _l("Your welcome package"), {"country": TEXT, "url": URL}),
     Template("pre_return_info",
              _l("%(name)s, before you return: check your final pay, close accounts and keep your "
                 "certificates. Details: %(url)s"),
-             _l("Information before you return")),
+             _l("Information before you return"), {"url": URL}),
     Template("referral_update",
              _l("%(name)s, there is news about your referral to %(service)s. %(centre)s will "
                 "contact you."),
-             _l("News about your referral")),
+             _l("News about your referral"), {"service": TEXT}),
     Template("onboarding_confirmation",
              _l("%(name)s, please confirm that you have started work with %(employer)s. Reply YES "
                 "or NO."),
-             _l("Please confirm you have started work")),
+             _l("Please confirm you have started work"), {"employer": TEXT}),
+    # A complaint's reference is the grievance's own, not the participant's: callers pass it.
     Template("grievance_acknowledged",
              _l("We received your complaint %(reference)s. It is confidential. We will reply by "
                 "%(date)s."),
-             _l("We received your complaint"), urgent=True),
+             _l("We received your complaint"), {"reference": TEXT, "date": DATE}, urgent=True),
     Template("grievance_updated",
              _l("There is an update on your complaint %(reference)s. %(centre)s will contact you."),
-             _l("An update on your complaint")),
+             _l("An update on your complaint"), {"reference": TEXT}),
     Template("grievance_resolved",
              _l("Your complaint %(reference)s is resolved. Reply if you are not satisfied."),
-             _l("Your complaint is resolved")),
+             _l("Your complaint is resolved"), {"reference": TEXT}),
 )})
+
+
+@functools.cache
+def _param_schema(name: str) -> type[ma.Schema]:
+    template = TEMPLATES[name]
+    title = "".join(part.title() for part in name.replace(".", "_").split("_"))
+    return ma.Schema.from_dict({key: p.field() for key, p in template.params.items()},
+                               name=f"{title}Params")
+
 
 # Replies to inbound SMS.
 HELP_REPLY = _l("%(centre)s: reply STOP to stop messages, START to receive them again. For help "
@@ -160,7 +251,12 @@ def _texts(name: str, language: str) -> tuple[str, str, str]:
 
 
 def render(name: str, language: str, params: dict[str, Any]) -> Rendered:
-    """A notification's texts in one language (falling back to English per message)."""
+    """A notification's texts in one language (falling back to English per message).
+
+    params holds the template's declared params and the recipient's (RECIPIENT_PARAMS); one
+    missing or of the wrong type is a TemplateParamsError, never a KeyError half-way through.
+    """
+    TEMPLATES[name].check(params, rendering=True)
     values = format_params(params, language)
     sms, subject, footer = (text % values for text in _texts(name, language))
     rtl = language in RTL_LANGUAGES

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from journey.core.db import UTCDateTime
+
+
+def organisation_key(name: str) -> str:
+    """The identity of an organisation's name: two names with the same key are the same name.
+
+    Compared in Python, not with SQL ``lower()``, which SQLite applies to ASCII only ("6Å" and
+    "6å" would differ there and collide on PostgreSQL). NFKC folds compatibility forms (full-width
+    letters, ligatures), casefold folds case in every script, invisible format characters are
+    dropped and whitespace is collapsed. Stored as a SHA-256 digest: NFKC can expand a 200
+    character name many times over, and an index entry must stay small.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    text = unicodedata.normalize("NFKC", text.casefold())
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = " ".join(text.split())
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Office(SQLModel, table=True):
@@ -26,7 +45,9 @@ class Employer(SQLModel, table=True):
     __tablename__ = "employers"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200, unique=True)
+    name: str = Field(max_length=200)
+    # organisation_key(name), set from the name at every flush (_keep_key): the unique rule.
+    name_key: str = Field(default="", max_length=64, unique=True)
     country: str = Field(max_length=2)
     sector: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
@@ -38,7 +59,19 @@ class ServiceProvider(SQLModel, table=True):
     __tablename__ = "service_providers"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200, unique=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(default="", max_length=64, unique=True)
     country: str = Field(max_length=2)
     kind: str = Field(max_length=50)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+def _keep_key(_mapper, _connection, target) -> None:
+    # At every flush, however the row was made (service, demo loader, test factory): SQLModel's
+    # constructor bypasses attribute events, so an attribute listener would miss it.
+    target.name_key = organisation_key(target.name)
+
+
+for _model in (Employer, ServiceProvider):
+    sa.event.listen(_model, "before_insert", _keep_key)
+    sa.event.listen(_model, "before_update", _keep_key)

@@ -1,34 +1,15 @@
-"""Offices, employers and service providers."""
+"""Offices, employers and service providers: load through a schema, call one service, dump."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlmodel import select
-
-from journey.core import audit
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
-from journey.core.db import db, utcnow
-from journey.core.errors import Conflict
-from journey.organisations.models import Employer, Office, ServiceProvider
+from journey.core.db import db
+from journey.organisations import services
 from journey.organisations.schemas import EmployerSchema, OfficeSchema, ServiceProviderSchema
 
 blp = Blueprint("organisations", __name__, url_prefix="",
                 description="Offices, employers and service providers.")
-
-
-def _create(model, data: dict, unique_field: str, tag: str):
-    sess = db.session
-    user = current_user(sess)
-    column = getattr(model, unique_field)
-    if sess.scalar(select(model.id).where(sa.func.lower(column) == data[unique_field].lower())):
-        raise Conflict(f"That {unique_field} is already used.", code=f"{unique_field}-taken")
-    obj = model(**data, created_at=utcnow())
-    sess.add(obj)
-    sess.flush()
-    audit.record(sess, f"organisations:{tag}:create", actor_id=user.id, object_type=tag,
-                 object_id=obj.id)
-    return obj
 
 
 @blp.get("/offices")
@@ -36,16 +17,19 @@ def _create(model, data: dict, unique_field: str, tag: str):
 @blp.response(200, OfficeSchema(many=True))
 def list_offices():
     """Migrant resource centres."""
-    return db.session.scalars(select(Office).order_by(Office.name)).all()
+    sess = db.session
+    return services.list_offices(sess, current_user(sess))
 
 
 @blp.post("/offices")
 @requires("offices:manage")
 @blp.arguments(OfficeSchema)
 @blp.response(201, OfficeSchema)
+@blp.alt_response(409, description="The code is taken; existing_id names the office.")
 def create_office(data):
     """Open an office (admins)."""
-    return _create(Office, data, "code", "office")
+    sess = db.session
+    return services.create_office(sess, current_user(sess), data)
 
 
 @blp.get("/employers")
@@ -53,16 +37,20 @@ def create_office(data):
 @blp.response(200, EmployerSchema(many=True))
 def list_employers():
     """Employers taking part in programmes."""
-    return db.session.scalars(select(Employer).order_by(Employer.name)).all()
+    sess = db.session
+    return services.list_employers(sess, current_user(sess))
 
 
 @blp.post("/employers")
 @requires("organisations:manage")
 @blp.arguments(EmployerSchema)
 @blp.response(201, EmployerSchema)
+@blp.alt_response(409, description="The name is taken (ignoring case, width and spacing); "
+                                    "existing_id names the employer.")
 def create_employer(data):
     """Add an employer (admins)."""
-    return _create(Employer, data, "name", "employer")
+    sess = db.session
+    return services.create_employer(sess, current_user(sess), data)
 
 
 @blp.get("/service-providers")
@@ -70,13 +58,17 @@ def create_employer(data):
 @blp.response(200, ServiceProviderSchema(many=True))
 def list_providers():
     """Partner agencies that receive referrals."""
-    return db.session.scalars(select(ServiceProvider).order_by(ServiceProvider.name)).all()
+    sess = db.session
+    return services.list_providers(sess, current_user(sess))
 
 
 @blp.post("/service-providers")
 @requires("organisations:manage")
 @blp.arguments(ServiceProviderSchema)
 @blp.response(201, ServiceProviderSchema)
+@blp.alt_response(409, description="The name is taken (ignoring case, width and spacing); "
+                                    "existing_id names the provider.")
 def create_provider(data):
     """Add a service provider (admins)."""
-    return _create(ServiceProvider, data, "name", "service_provider")
+    sess = db.session
+    return services.create_provider(sess, current_user(sess), data)

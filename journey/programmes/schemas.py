@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from journey.continuum.checklists import validate_config
 from journey.continuum.stages import Stage
+from journey.core.i18n import _l
 from journey.core.ids import ID_RANGE
 from journey.core.schemas import Country, Language, not_blank
 
@@ -43,7 +44,7 @@ class ProgrammeSchema(ma.Schema):
     destination_country = Country(required=True)
     sector = ma.fields.String(required=True, validate=[validate.Length(max=100), not_blank])
     occupations = ma.fields.List(
-        ma.fields.String(validate=validate.Regexp(r"^\d{1,4}$", error="An ISCO-08 code.")),
+        ma.fields.String(validate=validate.Regexp(r"^\d{1,4}$", error=_l("An ISCO-08 code."))),
         load_default=list, metadata={"description": "ISCO-08 unit group codes."})
     default_language = Language(load_default="en")
     languages = ma.fields.List(Language(), load_default=list,
@@ -52,8 +53,7 @@ class ProgrammeSchema(ma.Schema):
         "_dump_employer_ids", deserialize="_load_employer_ids",
         metadata={"description": "Partner employers.", "type": "array",
                   "items": {"type": "integer"}})
-    training_provider_id = ma.fields.Integer(validate=ID_RANGE,
-                                             allow_none=True)
+    training_provider_id = ma.fields.Integer(strict=True, validate=ID_RANGE, allow_none=True)
     checklist_config = ma.fields.Nested(lambda: ChecklistConfigSchema(), load_default=dict)
 
     @staticmethod
@@ -62,21 +62,18 @@ class ProgrammeSchema(ma.Schema):
 
     @staticmethod
     def _load_employer_ids(value) -> list[int]:
-        ids = ma.fields.List(ma.fields.Integer(
-            strict=True, validate=ID_RANGE)).deserialize(value)
-        return ids
+        return ma.fields.List(ma.fields.Integer(strict=True, validate=ID_RANGE)).deserialize(value)
 
     @ma.validates_schema
     def _distinct(self, data, **_kwargs):
         if data.get("origin_country") and data.get("origin_country") == data.get(
                 "destination_country"):
-            raise ma.ValidationError({"destination_country": ["Must differ from the origin."]})
+            raise ma.ValidationError({"destination_country": [_l("Must differ from the origin.")]})
 
 
 class ProgrammeUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=[validate.Length(max=200), not_blank])
     languages = ma.fields.List(Language())
-    employer_ids = ma.fields.List(ma.fields.Integer(validate=ID_RANGE))
-    training_provider_id = ma.fields.Integer(validate=ID_RANGE,
-                                             allow_none=True)
+    employer_ids = ma.fields.List(ma.fields.Integer(strict=True, validate=ID_RANGE))
+    training_provider_id = ma.fields.Integer(strict=True, validate=ID_RANGE, allow_none=True)
     checklist_config = ma.fields.Nested(ChecklistConfigSchema)

@@ -35,6 +35,7 @@ def test_defaults_and_overrides(tmp_path):
     ({"JOURNEY_DEFAULT_TIMEZONE": "Mars/Olympus"}, "IANA"),
     ({"JOURNEY_DEFAULT_LANGUAGE": "xx"}, "supported"),
     ({"JOURNEY_ENV": "staging"}, "JOURNEY_ENV"),
+    ({"JOURNEY_PUBLIC_BASE_URL": "mrc.example.org"}, "http"),  # message links need the scheme
 ])
 def test_bad_settings_are_refused(tmp_path, env, message):
     with pytest.raises(ConfigError, match=message):

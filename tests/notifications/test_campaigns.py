@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from notifications.models import Campaign, OutboxMessage, SmsOptOut
 
 BODY = {"name": "Orientation day", "template": "appointment_reminder",
-        "params": {"what": "Orientation", "place": "Kathmandu MRC", "date": "1 Dec"}}
+        "params": {"what": "Orientation", "place": "Kathmandu MRC", "date": "2026-12-01"}}
 
 
 def test_preview_then_send_to_a_cohort(app, client, factory, person, db_session):
@@ -63,3 +63,12 @@ def test_history_and_delivery_rates(client, factory, person, messaging, db_sessi
     sms = [s for s in stats if s["channel"] == "sms"]
     assert sum(s["total"] for s in sms) >= 1
     assert all(s["delivery_rate"] == 0.0 for s in sms if s["by_status"].get("sent"))
+
+
+def test_filter_ids_are_strict_integers_in_range(client, factory, person):
+    h = factory.headers(person.caseworker)
+    for bad in ("1", 1.5, 0, 2**31, 10909724611286747136):
+        resp = client.post("/api/v1/campaigns/preview", headers=h,
+                           json={**BODY, "filter": {"programme_id": bad}})
+        assert resp.status_code == 422, (bad, resp.get_json())
+        assert [e["field"] for e in resp.get_json()["errors"]] == ["filter.programme_id"]

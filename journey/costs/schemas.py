@@ -1,0 +1,24 @@
+"""Cost schemas."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from journey.costs.models import RECRUITMENT_COSTS, CostCategory, Payer
+
+
+class CostSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    category = ma.fields.String(required=True,
+                                validate=validate.OneOf([c.value for c in CostCategory]))
+    amount = ma.fields.Decimal(required=True, places=2, as_string=True,
+                               validate=validate.Range(min=0, max=10**9))
+    currency = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    paid_by = ma.fields.String(required=True, validate=validate.OneOf([p.value for p in Payer]))
+    paid_on = ma.fields.Date(allow_none=True)
+    note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+    recorded_at = ma.fields.DateTime(dump_only=True)
+    employer_pays_breach = ma.fields.Function(
+        lambda c: c.paid_by == Payer.MIGRANT and c.category in RECRUITMENT_COSTS and c.amount > 0,
+        dump_only=True)

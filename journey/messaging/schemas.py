@@ -1,0 +1,86 @@
+"""Message, delivery-rate and campaign schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from journey.core.ids import ID_RANGE
+from journey.core.schemas import Language
+from notifications.templates import TEMPLATES
+
+
+class MessageSchema(ma.Schema):
+    id = ma.fields.Integer()
+    channel = ma.fields.String()
+    template = ma.fields.String()
+    language = ma.fields.String()
+    subject = ma.fields.String(allow_none=True)
+    body = ma.fields.String()
+    status = ma.fields.String()
+    skip_reason = ma.fields.String(allow_none=True)
+    segments = ma.fields.Integer(allow_none=True)
+    attempts = ma.fields.Integer()
+    last_error_code = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    sent_at = ma.fields.DateTime(allow_none=True)
+    delivered_at = ma.fields.DateTime(allow_none=True)
+
+
+class StatsSchema(ma.Schema):
+    channel = ma.fields.String()
+    language = ma.fields.String()
+    total = ma.fields.Integer()
+    by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    delivery_rate = ma.fields.Float(allow_none=True, metadata={
+        "description": "delivered / (sent + delivered + undelivered + failed)"})
+
+
+class CampaignFilterSchema(ma.Schema):
+    programme_id = ma.fields.Integer(strict=True, validate=ID_RANGE)
+    office_id = ma.fields.Integer(strict=True, validate=ID_RANGE)
+    stage = ma.fields.List(ma.fields.String())
+    language = Language()
+
+
+def _params_doc() -> str:
+    lines = []
+    for name in sorted(TEMPLATES):
+        declared = TEMPLATES[name].params
+        lines.append(f"{name}: " + (", ".join(f"{k} ({p.kind})" for k, p in declared.items())
+                                    or "none"))
+    return "The params the template declares, and no others. " + "; ".join(lines) + "."
+
+
+class CampaignSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    template = ma.fields.String(required=True, validate=validate.OneOf(sorted(TEMPLATES)))
+    filter = ma.fields.Nested(CampaignFilterSchema, load_default=dict)
+    params = ma.fields.Dict(keys=ma.fields.String(), load_default=dict,
+                            metadata={"description": _params_doc()})
+
+    @ma.validates_schema
+    def _params_fit_the_template(self, data: dict[str, Any], **_kwargs) -> None:
+        template = TEMPLATES.get(data.get("template"))
+        if template is None:
+            return  # the template field reports it
+        errors = template.schema().validate(data.get("params") or {})
+        if errors:
+            raise ma.ValidationError({"params": errors})
+
+    @ma.post_load
+    def _typed_params(self, data: dict[str, Any], **_kwargs) -> dict[str, Any]:
+        # Dates as dates, so each recipient sees them in their own language.
+        data["params"] = TEMPLATES[data["template"]].schema().load(data.get("params") or {})
+        return data
+
+
+class PreviewSchema(ma.Schema):
+    recipients = ma.fields.Integer()
+    messages = ma.fields.Integer()
+    by_language = ma.fields.List(ma.fields.Dict())
+    skipped = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    estimated_cost = ma.fields.String()
+    campaign_id = ma.fields.Integer(allow_none=True)
