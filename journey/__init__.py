@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import Any
 
 from flask import Flask
 
-if TYPE_CHECKING:
-    from journey.core.domains import Domain
+from journey.core.domains import Domain, load, permission_table, personal_data
 
 __all__ = ["create_app"]
 
@@ -44,7 +44,6 @@ def create_app(config_override: dict[str, Any] | None = None,
     _configure_logging(app)
 
     from journey import models  # noqa: F401  (every table registered before the engine is used)
-    from journey.core import domains as domain_kit
     from journey.core import errors, i18n, requests
     from journey.core.api import Api, docs_assets
     from journey.core.db import db
@@ -72,6 +71,41 @@ def create_app(config_override: dict[str, Any] | None = None,
     from journey.cli import register_commands
 
     register_commands(app)
-    # Every domain's routes, pages, commands, permissions, jobs, keywords and timeline.
-    domain_kit.install(app, api, domain_kit.load(DOMAINS if domains is None else domains))
+    _install_domains(app, api, load(DOMAINS if domains is None else domains))
     return app
+
+
+def _install_domains(app: Flask, api: Any, domains: Sequence[Domain]) -> None:
+    """Walk the domains in order and register what each declares, on this app only."""
+    from journey.core import timeline
+    from notifications import hooks as notification_hooks
+    from notifications import templates
+
+    app.extensions["journey_domains"] = tuple(domains)
+    app.extensions["journey_policy"] = permission_table(domains)
+    app.extensions["journey_personal_data"] = MappingProxyType(personal_data(domains))
+    registry = timeline.init_app(app)
+    hooks = notification_hooks.init_app(app)
+    catalog = templates.init_app(app)
+    # APIs first, in list order (the OpenAPI document follows it), then everything else.
+    for d in domains:
+        for blp in d.api_blueprints:
+            api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+    for d in domains:
+        for bp in d.page_blueprints:
+            app.register_blueprint(bp)
+        for command in d.commands:
+            app.cli.add_command(command)
+        for kind in d.timeline_kinds:
+            registry.add_kind(kind.name, kind.title, d.name)
+        registry.providers.extend(d.timeline_providers)
+        registry.handlers.extend(d.timeline_handlers)
+        for job in d.jobs:
+            hooks.add_job(job.name, job.func, job.seconds)
+        for keyword in d.keywords:
+            hooks.keywords.register(keyword.action, keyword.words, keyword.handler)
+        for template in d.templates:
+            catalog.add(template)
+    for d in domains:
+        if d.init_app is not None:
+            d.init_app(app)

@@ -1,7 +1,7 @@
 """What a domain declares, in one record, and how an app takes those declarations in.
 
 Each domain package has a ``domain.py`` exposing ``DOMAIN = Domain(...)``; ``journey/domains.py``
-lists the packages in order, and ``create_app`` hands that list to :func:`install`. Nothing a
+lists the packages in order, and ``create_app`` walks that list (journey/__init__.py). Nothing a
 domain adds lives in a module-level list: every registry sits on the app (``app.extensions``),
 so two apps in one process never share handlers, permissions, kinds or keywords.
 """
@@ -12,7 +12,6 @@ import enum
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -97,6 +96,8 @@ class Domain:
     timeline_providers: tuple[Callable[..., list[dict[str, Any]]], ...] = ()
     # handler(sess, participant, entry), called for every entry recorded, in its transaction.
     timeline_handlers: tuple[Callable[..., None], ...] = ()
+    # notifications.templates.Template objects this domain sends, beyond the shipped catalog.
+    templates: tuple[Any, ...] = ()
     personal_data: tuple[PersonalData, ...] = ()
     # Anything else, called last with the app (e.g. the hooks notifications calls back).
     init_app: Callable[[Flask], None] | None = None
@@ -141,41 +142,3 @@ def personal_data(domains: Iterable[Domain]) -> dict[str, PersonalData]:
                 raise ValueError(f"table {entry.table!r} declared twice (again by {d.name})")
             out[entry.table] = entry
     return out
-
-
-def installed(app: Flask) -> tuple[Domain, ...]:
-    """The domains this app was built with."""
-    return app.extensions["journey_domains"]
-
-
-def install(app: Flask, api: Any, domains: Sequence[Domain]) -> None:
-    """Walk the domains in order and register what each declares, on this app only."""
-    from journey.core import timeline
-    from notifications import hooks as notification_hooks
-
-    app.extensions["journey_domains"] = tuple(domains)
-    app.extensions["journey_policy"] = permission_table(domains)
-    app.extensions["journey_personal_data"] = MappingProxyType(personal_data(domains))
-    registry = timeline.init_app(app)
-    hooks = notification_hooks.init_app(app)
-    for d in domains:
-        for blp in d.api_blueprints:
-            api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
-    for d in domains:
-        for bp in d.page_blueprints:
-            app.register_blueprint(bp)
-        for command in d.commands:
-            app.cli.add_command(command)
-        for kind in d.timeline_kinds:
-            registry.add_kind(kind.name, kind.title, d.name)
-        for provider in d.timeline_providers:
-            registry.providers.append(provider)
-        for handler in d.timeline_handlers:
-            registry.handlers.append(handler)
-        for job in d.jobs:
-            hooks.add_job(job.name, job.func, job.seconds)
-        for keyword in d.keywords:
-            hooks.keywords.register(keyword.action, keyword.words, keyword.handler)
-    for d in domains:
-        if d.init_app is not None:
-            d.init_app(app)

@@ -15,6 +15,7 @@ from journey.core.domains import Domain, Job, Keyword, TimelineKind, load
 from journey.core.policy import STAFF
 from journey.domains import DOMAINS
 from notifications.hooks import hooks_for
+from notifications.templates import Template, render, templates_for
 from tests.factories import Factory
 
 PUBLIC_BASE = "https://journey.example.org"
@@ -111,6 +112,7 @@ def _probe_domain(calls: list) -> Domain:
         keywords=(Keyword("probe", {"en": ["PROBE"]}, lambda *a: "ok"),),
         timeline_kinds=(TimelineKind("probe_kind", "Probe"),),
         timeline_handlers=(lambda sess, p, entry: calls.append(entry["kind"]),),
+        templates=(Template("probe_hello", "Hello %(name)s", "Hello"),),
     )
 
 
@@ -136,6 +138,9 @@ def test_two_apps_in_one_process_never_share_hooks(app, database_url):
         assert timeline.registry(again).handlers == timeline.registry(app).handlers
         assert hooks_for(app).keywords.route("PROBE") is None
         assert hooks_for(other).keywords.route("probe").action == "probe"
+        assert "probe_hello" in templates_for(other) and "probe_hello" not in templates_for(app)
+        with other.app_context():
+            assert render("probe_hello", "en", {"name": "Asha", "centre": "MRC"}).sms == "Hello Asha"
     finally:
         for built in (other, again):
             built.extensions["journey_db"].engine.dispose()

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from journey.core import timeline
 from journey.core.policy import require
+from journey.participants.models import Participant
 from tests.core.trivial_domain.models import Note
 
 NOTE_ADDED = "trivial_note_added"
@@ -29,8 +30,6 @@ def on_sms(sess: Session, inbound: Any, recipient: Any, language: str) -> str | 
     """NOTE <text> by SMS: a note from the participant themself."""
     if recipient is None or recipient.participant_id is None:
         return "Unknown number"
-    from journey.participants.models import Participant
-
     participant = sess.get(Participant, recipient.participant_id)
     text = inbound.body.split(maxsplit=1)[1] if " " in inbound.body.strip() else ""
     add_note(sess, None, participant, text, "sms")
