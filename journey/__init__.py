@@ -68,9 +68,6 @@ def create_app(config_override: dict[str, Any] | None = None,
 
     app.register_blueprint(health_bp)
 
-    from journey.cli import register_commands
-
-    register_commands(app)
     _install_domains(app, api, load(DOMAINS if domains is None else domains))
     return app
 

@@ -1,4 +1,4 @@
-"""`journey worker`: sends queued SMS and email."""
+"""`journey worker` sends queued SMS and email; `journey scheduler` runs the scheduled jobs."""
 
 from __future__ import annotations
 
@@ -33,5 +33,22 @@ def worker(once: bool, batch: int):
     click.echo(f"{dispatcher.worker_id} sending; Ctrl-C stops it")
     try:
         dispatcher.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run reminders and other scheduled jobs (one leader across machines on PostgreSQL)."""
+    import signal
+    import threading
+
+    from notifications import scheduler as sched
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        sched.run(current_app._get_current_object(), stop)
     except KeyboardInterrupt:
         stop.set()

@@ -7,7 +7,7 @@ and owns its tables.
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF
 from journey.messaging import bridge
-from journey.messaging.cli import worker
+from journey.messaging.cli import scheduler, worker
 from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
@@ -19,7 +19,7 @@ DOMAIN = Domain(
     api_blueprints=(blp,),
     page_blueprints=(webhooks_bp,),
     models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut),
-    commands=(worker,),
+    commands=(worker, scheduler),
     permissions={"messages:read": STAFF, "campaigns:send": STAFF},
     timeline_kinds=TIMELINE_KINDS,
     timeline_providers=(message_entries,),
