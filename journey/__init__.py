@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
 from flask import Flask
+
+from journey.core.domains import Domain, load, permission_table, personal_data
 
 __all__ = ["create_app"]
 
@@ -23,8 +27,13 @@ def _configure_logging(app: Flask) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
-def create_app(config_override: dict[str, Any] | None = None) -> Flask:
-    """Build the application: settings, then each extension and domain, in order."""
+def create_app(config_override: dict[str, Any] | None = None,
+               domains: Sequence[str | Domain] | None = None) -> Flask:
+    """Build the application: settings, then each extension, then every domain in order.
+
+    ``domains`` replaces the list in journey/domains.py (package names or Domain records); tests
+    use it to build an app with a domain of their own.
+    """
     from journey.config import load_settings
 
     settings = load_settings()
@@ -39,6 +48,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     from journey.core.api import Api, docs_assets
     from journey.core.db import db
     from journey.core.ids import IdConverter
+    from journey.domains import DOMAINS
 
     app.url_map.converters["id"] = IdConverter
     db.init_app(app)
@@ -54,42 +64,45 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)  # after the Api, so our handlers are the ones registered
     app.register_blueprint(docs_assets)
 
-    from journey.accounts.routes import blp as accounts_blp
-    from journey.auditlog.routes import blp as audit_blp
-    from journey.consent.routes import blp as consent_blp
-    from journey.continuum.routes import blp as continuum_blp
-    from journey.costs.routes import blp as costs_blp
-    from journey.credentials.pages import bp as credential_pages_bp
-    from journey.credentials.routes import blp as credentials_blp
     from journey.health import bp as health_bp
-    from journey.messaging.routes import blp as messages_blp
-    from journey.organisations.routes import blp as organisations_blp
-    from journey.participants.routes import blp as participants_blp
-    from journey.passports.pages import bp as passport_pages_bp
-    from journey.passports.routes import blp as passports_blp
-    from journey.programmes.routes import blp as programmes_blp
-    from journey.skillcards.pages import bp as skillcard_pages_bp
-    from journey.skillcards.routes import blp as skillcards_blp
-    from journey.taxonomy.routes import blp as taxonomy_blp
-    from journey.web.routes import bp as web_bp
 
-    for blp in (accounts_blp, organisations_blp, programmes_blp, participants_blp, consent_blp,
-                continuum_blp, costs_blp, messages_blp, audit_blp, taxonomy_blp, passports_blp,
-                credentials_blp, skillcards_blp):
-        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     app.register_blueprint(health_bp)
 
-    from journey.messaging import bridge
-
-    bridge.init_app(app)
-    from journey.skillcards import hooks as skillcard_hooks
-
-    skillcard_hooks.init_app(app)
-    app.register_blueprint(web_bp)
-    for bp in (passport_pages_bp, credential_pages_bp, skillcard_pages_bp):
-        app.register_blueprint(bp)
-
-    from journey.cli import register_commands
-
-    register_commands(app)
+    _install_domains(app, api, load(DOMAINS if domains is None else domains))
     return app
+
+
+def _install_domains(app: Flask, api: Any, domains: Sequence[Domain]) -> None:
+    """Walk the domains in order and register what each declares, on this app only."""
+    from journey.core import timeline
+    from notifications import hooks as notification_hooks
+    from notifications import templates
+
+    app.extensions["journey_domains"] = tuple(domains)
+    app.extensions["journey_policy"] = permission_table(domains)
+    app.extensions["journey_personal_data"] = MappingProxyType(personal_data(domains))
+    registry = timeline.init_app(app)
+    hooks = notification_hooks.init_app(app)
+    catalog = templates.init_app(app)
+    # APIs first, in list order (the OpenAPI document follows it), then everything else.
+    for d in domains:
+        for blp in d.api_blueprints:
+            api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+    for d in domains:
+        for bp in d.page_blueprints:
+            app.register_blueprint(bp)
+        for command in d.commands:
+            app.cli.add_command(command)
+        for kind in d.timeline_kinds:
+            registry.add_kind(kind.name, kind.title, d.name)
+        registry.providers.extend(d.timeline_providers)
+        registry.handlers.extend(d.timeline_handlers)
+        for job in d.jobs:
+            hooks.add_job(job.name, job.func, job.seconds)
+        for keyword in d.keywords:
+            hooks.keywords.register(keyword.action, keyword.words, keyword.handler)
+        for template in d.templates:
+            catalog.add(template)
+    for d in domains:
+        if d.init_app is not None:
+            d.init_app(app)

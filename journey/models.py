@@ -1,23 +1,12 @@
-"""Imports every model module, so metadata (and Alembic) sees every table."""
+"""Every table of the application, collected from the domains' declarations (journey/domains.py).
 
-from journey.consent.models import ConsentRecord
-from journey.continuum.models import ChecklistItem, JourneyEvent, Permit
-from journey.core.audit import AuditEvent
-from journey.core.auth import ApiToken, LoginAttempt, User
-from journey.costs.models import Cost
-from journey.credentials.models import Credential, SigningKey
-from journey.organisations.models import Employer, Office, ServiceProvider
-from journey.participants.models import Participant
-from journey.passports.models import Passport, PassportEntry, PassportEntryRevision, ShareLink
-from journey.programmes.models import Programme, ProgrammeEmployer
-from journey.skillcards.models import SkillCard, SkillForm
-from journey.taxonomy.models import EscoOccupation, IscoGroup
-from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
+Importing this module registers every model on the metadata; Alembic's env.py does, so
+autogenerate and `journey db check` see every table a listed domain declares.
+"""
 
-__all__ = [
-    "ApiToken", "AuditEvent", "ChecklistItem", "ConsentRecord", "Cost", "Employer",
-    "JourneyEvent", "LoginAttempt", "Office", "Participant", "Permit", "Programme",
-    "ProgrammeEmployer", "ServiceProvider", "User", "Campaign", "InboundMessage", "OutboxMessage",
-    "SmsOptOut", "Credential", "SigningKey", "Passport", "PassportEntry", "PassportEntryRevision",
-    "ShareLink", "SkillCard", "SkillForm", "EscoOccupation", "IscoGroup",
-]
+from journey.core.domains import load
+from journey.domains import DOMAINS
+
+MODELS: tuple[type, ...] = tuple(model for domain in load(DOMAINS) for model in domain.models)
+
+__all__ = ["MODELS"]

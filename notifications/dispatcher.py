@@ -25,7 +25,7 @@ from flask import Flask
 
 from journey.core.db import db, utcnow
 from notifications.channels import EmailMessage, EmailSender, SendResult, SmsMessage, SmsSender
-from notifications.hooks import hooks
+from notifications.hooks import hooks_for
 from notifications.models import (
     DUE_STATUSES,
     Channel,
@@ -121,7 +121,7 @@ class Dispatcher:
     def _precheck(self, sess, msg: OutboxMessage, now: datetime) -> dict[str, Any] | None:
         """Send-time checks: consent, opt-out, quiet hours. Returns the row's new values, or None
         to send now."""
-        if msg.participant_id is not None and not hooks.consent(sess, msg.participant_id):
+        if msg.participant_id is not None and not hooks_for(self.app).consent(sess, msg.participant_id):
             return {"status": Status.SKIPPED.value, "skip_reason": SkipReason.NO_CONSENT.value}
         if msg.channel == Channel.SMS and sess.get(SmsOptOut, msg.recipient) is not None:
             return {"status": Status.SKIPPED.value, "skip_reason": SkipReason.OPTED_OUT.value}
@@ -211,7 +211,7 @@ def record_opt_out(sess, phone: str | None, source: str, participant_id: int | N
     if sess.get(SmsOptOut, phone) is None:
         sess.add(SmsOptOut(phone=phone, source=source, opted_out_at=utcnow()))
         sess.flush()
-    hooks.on_opt_change(sess, participant_id, True)
+    hooks_for().on_opt_change(sess, participant_id, True)
 
 
 def record_opt_in(sess, phone: str, participant_id: int | None) -> None:
@@ -219,4 +219,4 @@ def record_opt_in(sess, phone: str, participant_id: int | None) -> None:
     if existing is not None:
         sess.delete(existing)
         sess.flush()
-    hooks.on_opt_change(sess, participant_id, False)
+    hooks_for().on_opt_change(sess, participant_id, False)

@@ -1,7 +1,9 @@
-"""What notifications needs to know from the domains, handed in at start-up.
+"""What notifications needs to know from the domains, handed in at start-up, per app.
 
-``notifications`` never imports a domain package; the app registers these callables instead
-(see ``journey.messaging``). The defaults refuse: without a consent checker nothing is sent.
+``notifications`` never imports a domain package; each app holds one ``Hooks`` (in
+``app.extensions["notifications"]``) and its domains fill it in (see ``journey.messaging``), so
+two apps in one process never share handlers. The defaults refuse: without a consent checker
+nothing is sent.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
+
+from notifications.keywords import Keywords
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,22 @@ class Hooks:
     on_opt_change: Callable[[Session, int | None, bool], None] = lambda _s, _pid, _out: None
     # Scheduler jobs the domains add: (name, function(app), interval seconds).
     jobs: list[tuple[str, Callable[[Any], Any], int]] = field(default_factory=list)
+    # Inbound SMS keywords: STOP, START and HELP built in, the domains' own added.
+    keywords: Keywords = field(default_factory=Keywords)
+
+    def add_job(self, name: str, func: Callable[[Any], Any], seconds: int) -> None:
+        if any(existing == name for existing, _f, _s in self.jobs):
+            raise ValueError(f"scheduler job {name!r} is registered twice")
+        self.jobs.append((name, func, seconds))
 
 
-hooks = Hooks()
+def init_app(app: Flask) -> Hooks:
+    """Give the app its own hooks (the domains fill them in)."""
+    hooks = Hooks()
+    app.extensions["notifications"] = hooks
+    return hooks
+
+
+def hooks_for(app: Flask | None = None) -> Hooks:
+    """The hooks of this app (by default the current one)."""
+    return (app or current_app).extensions["notifications"]

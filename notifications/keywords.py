@@ -1,14 +1,14 @@
 """SMS keywords: STOP, START and HELP in every shipped language, and an extensible router.
 
-Other features add their own keywords with ``register`` (the grievance feature will add one to
-file a complaint by SMS).
+Each app has its own router (``Keywords``, on its notification hooks); domains add their
+keywords to it with a handler (the grievance feature will add one to file a complaint by SMS).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,25 +74,35 @@ class Match:
     language: str | None  # the language the keyword belongs to, for replying to strangers
 
 
-_ROUTES: dict[str, Match] = {}
-HANDLERS: dict[str, Callable[..., Any]] = {}
+BUILT_IN = {"stop": STOP_WORDS, "start": START_WORDS, "help": HELP_WORDS}
 
 
-def register(action: str, words: dict[str, list[str]], handler: Callable[..., Any] | None = None
-             ) -> None:
-    """Route these words (per language) to an action; a handler runs for non-built-in actions."""
-    for language, items in words.items():
-        for word in items:
-            _ROUTES[fold(word)] = Match(action, language)
-    if handler is not None:
-        HANDLERS[action] = handler
+class Keywords:
+    """One app's keyword router: the built-in words, then each domain's."""
 
+    def __init__(self) -> None:
+        self._routes: dict[str, Match] = {}
+        self.handlers: dict[str, Callable[..., Any]] = {}
+        for action, words in BUILT_IN.items():
+            self._add_words(action, words)
 
-def route(body: str) -> Match | None:
-    """What a message asks for, or None for free text."""
-    return _ROUTES.get(fold(body))
+    def _add_words(self, action: str, words: Mapping[str, Sequence[str]]) -> None:
+        for language, items in words.items():
+            for word in items:
+                key = fold(word)
+                taken = self._routes.get(key)
+                if taken is not None and taken.action != action:
+                    raise ValueError(f"keyword {word!r} already routes to {taken.action!r}")
+                self._routes[key] = Match(action, language)
 
+    def register(self, action: str, words: Mapping[str, Sequence[str]],
+                 handler: Callable[..., Any]) -> None:
+        """Route these words (per language) to an action whose handler returns the reply."""
+        if action in BUILT_IN or action in self.handlers:
+            raise ValueError(f"keyword action {action!r} is already registered")
+        self._add_words(action, words)
+        self.handlers[action] = handler
 
-register("stop", STOP_WORDS)
-register("start", START_WORDS)
-register("help", HELP_WORDS)
+    def route(self, body: str) -> Match | None:
+        """What a message asks for, or None for free text."""
+        return self._routes.get(fold(body))

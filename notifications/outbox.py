@@ -20,7 +20,7 @@ from journey.core.db import utcnow
 from notifications import segments
 from notifications.hooks import Recipient
 from notifications.models import Channel, OutboxMessage, SkipReason, Status
-from notifications.templates import TEMPLATES, locale_chain, render
+from notifications.templates import locale_chain, render, templates_for
 
 logger = logging.getLogger(__name__)
 _TABLE = OutboxMessage.__table__
@@ -44,11 +44,11 @@ def build_rows(recipient: Recipient, template: str, params: dict[str, Any], *,
 
     params must be exactly what the template declares (TemplateParamsError otherwise).
     """
-    TEMPLATES[template].check(params)
+    templates_for()[template].check(params)
     now = now or utcnow()
     language = locale_chain(recipient.language, recipient.fallback_language)
     rendered = render(template, language, {**recipient.params, **params})
-    urgent = TEMPLATES[template].urgent if urgent is None else urgent
+    urgent = templates_for()[template].urgent if urgent is None else urgent
     rows = []
     for channel in channels or recipient.channels:
         row = {

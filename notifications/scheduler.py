@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from journey.core.db import db, utcnow
-from notifications.hooks import hooks
+from notifications.hooks import hooks_for
 from notifications.models import OutboxMessage, Status
 
 logger = logging.getLogger(__name__)
@@ -70,9 +70,9 @@ def release_deferred(app: Flask) -> int:
         return result.rowcount
 
 
-def jobs() -> list[tuple[str, Callable[[Flask], Any], int]]:
-    """Built-in jobs plus those the domains registered (reminders, SLAs, retention)."""
-    return [("release_deferred", release_deferred, 60), *hooks.jobs]
+def jobs(app: Flask) -> list[tuple[str, Callable[[Flask], Any], int]]:
+    """Built-in jobs plus those the app's domains declared (reminders, SLAs, retention)."""
+    return [("release_deferred", release_deferred, 60), *hooks_for(app).jobs]
 
 
 def run(app: Flask, stop: threading.Event, *, poll: float = 15.0) -> None:
@@ -85,7 +85,7 @@ def run(app: Flask, stop: threading.Event, *, poll: float = 15.0) -> None:
             leading = leadership.try_acquire()
             if leading and scheduler is None:
                 scheduler = BackgroundScheduler(timezone="UTC")
-                for name, func, seconds in jobs():
+                for name, func, seconds in jobs(app):
                     scheduler.add_job(func, "interval", seconds=seconds, args=[app], id=name,
                                       max_instances=1, coalesce=True, next_run_time=utcnow())
                 scheduler.start()

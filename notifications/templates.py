@@ -20,6 +20,7 @@ from typing import Any
 import marshmallow as ma
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -238,16 +239,48 @@ class Rendered:
     rtl: bool
 
 
-@functools.lru_cache(maxsize=1024)
-def _texts(name: str, language: str) -> tuple[str, str, str]:
-    """The translated patterns of a notification, looked up once per language.
+@dataclass
+class TemplateRegistry:
+    """One app's notifications: the catalog above, then the templates its domains declare."""
 
-    Switching locale costs far more than formatting; a campaign renders thousands of messages
-    in a handful of languages.
-    """
-    template = TEMPLATES[name]
-    with force_locale(language):
-        return str(template.sms), str(template.subject), str(EMAIL_FOOTER)
+    templates: dict[str, Template] = field(default_factory=lambda: dict(TEMPLATES))
+    _texts: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+
+    def add(self, template: Template) -> None:
+        existing = self.templates.get(template.name)
+        if existing is not None and existing is not template:
+            raise ValueError(f"notification template {template.name!r} is declared twice")
+        self.templates[template.name] = template
+
+    def __getitem__(self, name: str) -> Template:
+        return self.templates[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.templates
+
+    def texts(self, name: str, language: str) -> tuple[str, str, str]:
+        """The translated patterns of a notification, looked up once per language.
+
+        Switching locale costs far more than formatting; a campaign renders thousands of
+        messages in a handful of languages.
+        """
+        key = (name, language)
+        if key not in self._texts:
+            template = self.templates[name]
+            with force_locale(language):
+                self._texts[key] = (str(template.sms), str(template.subject), str(EMAIL_FOOTER))
+        return self._texts[key]
+
+
+def init_app(app: Flask) -> TemplateRegistry:
+    registry = TemplateRegistry()
+    app.extensions["notification_templates"] = registry
+    return registry
+
+
+def templates_for(app: Flask | None = None) -> TemplateRegistry:
+    """The notification templates of this app (by default the current one)."""
+    return (app or current_app).extensions["notification_templates"]
 
 
 def render(name: str, language: str, params: dict[str, Any]) -> Rendered:
@@ -256,9 +289,9 @@ def render(name: str, language: str, params: dict[str, Any]) -> Rendered:
     params holds the template's declared params and the recipient's (RECIPIENT_PARAMS); one
     missing or of the wrong type is a TemplateParamsError, never a KeyError half-way through.
     """
-    TEMPLATES[name].check(params, rendering=True)
+    templates_for()[name].check(params, rendering=True)
     values = format_params(params, language)
-    sms, subject, footer = (text % values for text in _texts(name, language))
+    sms, subject, footer = (text % values for text in templates_for().texts(name, language))
     rtl = language in RTL_LANGUAGES
     html = f"<p>{escape(sms)}</p>\n<p><small>{escape(footer)}</small></p>"
     return Rendered(language, sms, subject, f"{sms}\n\n{footer}", html, rtl)

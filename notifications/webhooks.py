@@ -11,9 +11,8 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, current_app, request
 
 from journey.core.db import db, utcnow
-from notifications import keywords
 from notifications.dispatcher import record_opt_in, record_opt_out
-from notifications.hooks import hooks
+from notifications.hooks import hooks_for
 from notifications.models import STATUS_RANK, InboundMessage, OutboxMessage, Status
 from notifications.sms import validate_twilio_signature
 from notifications.templates import (
@@ -97,8 +96,9 @@ def inbound():
     sess = db.session
     if sid and sess.query(InboundMessage.id).filter_by(provider_id=sid[:64]).first():
         return _twiml(None)  # Twilio retried a message we already handled
+    hooks = hooks_for()
     recipient = hooks.resolve_phone(sess, sender)
-    match = keywords.route(body)
+    match = hooks.keywords.route(body)
     language = locale_chain(recipient.language if recipient else (match.language if match else None),
                             recipient.fallback_language if recipient else None)
     params = {**(recipient.params if recipient else {}),
@@ -119,8 +119,8 @@ def inbound():
         reply = render_reply(START_REPLY, language, params)
     elif match and match.action == "help":
         reply = render_reply(HELP_REPLY, language, params)
-    elif match and match.action in keywords.HANDLERS:
-        reply = keywords.HANDLERS[match.action](sess, record, recipient, language)
+    elif match and match.action in hooks.keywords.handlers:
+        reply = hooks.keywords.handlers[match.action](sess, record, recipient, language)
     elif recipient is None:
         reply = render_reply(UNKNOWN_REPLY, language, params)
     else:

@@ -6,7 +6,8 @@ when the role lacks the permission, and 404 when a caseworker or supervisor reac
 of another office (records outside a user's scope are reported missing, so ids cannot be probed).
 
 Three checks keep the table honest: every endpoint the app routes under /api/v1 has a row; every
-row agrees with journey.core.policy.PERMISSIONS; every permission there is exercised.
+row agrees with the policy table the domains declare (journey.core.policy.permissions()); every
+permission there is exercised.
 """
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ from journey.continuum.stages import Stage
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, User, issue_token
 from journey.core.db import db, metadata, utcnow
-from journey.core.policy import OFFICE_ROLES, PERMISSIONS, Role
+from journey.core.domains import load, permission_table
+from journey.core.policy import OFFICE_ROLES, Role
 from journey.credentials import services as credentials
+from journey.domains import DOMAINS
 from journey.participants.models import Participant
 from journey.passports import services as passports
 from journey.taxonomy import services as taxonomy
 from tests.factories import PASSWORD
 from tests.skillcards.helpers import card_for, form_for, place
+
+# The policy table as create_app assembles it from the domains' rows, read before any app exists
+# (parametrize needs it at collection); test_the_app_enforces_the_assembled_table ties the two.
+PERMISSIONS = permission_table(load(DOMAINS))
 
 ANON = "anonymous"
 ROLES = ("admin", "supervisor", "caseworker", "employer", "partner", ANON)
@@ -483,6 +490,10 @@ def test_row_agrees_with_policy(endpoint: Endpoint):
     assert endpoint.statuses == {role: _policy_status(endpoint, role) for role in ROLES}
 
 
+def test_the_app_enforces_the_assembled_table(app):
+    assert app.extensions["journey_policy"] == PERMISSIONS
+
+
 def test_every_permission_is_exercised():
     gating = {e.permission for e in MATRIX} - {PUBLIC, SIGNED_IN}
     assert gating | FIELD_PERMISSIONS.keys() == PERMISSIONS.keys()
@@ -519,8 +530,8 @@ def test_staff_with_read_sensitive_see_gender_identity(client, factory, role):
     assert body["gender_identity"] == "non-binary"
 
 
-def test_sensitive_fields_follow_read_sensitive(client, factory, monkeypatch):
-    monkeypatch.setitem(PERMISSIONS, "participants:read_sensitive",
+def test_sensitive_fields_follow_read_sensitive(app, client, factory, monkeypatch):
+    monkeypatch.setitem(app.extensions["journey_policy"], "participants:read_sensitive",
                         frozenset({Role.ADMIN, Role.SUPERVISOR}))
     cw = factory.user("caseworker")
     p = factory.participant(cw, gender_identity="non-binary")

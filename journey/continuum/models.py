@@ -1,14 +1,12 @@
-"""The journey's records: checklist items, visas and permits, and the journey event log.
-
-The event log is both the participant's timeline and the feed that notifications and reports
-consume: every stage change, checklist update, permit change and guard override writes one row.
+"""The journey's records: checklist items, visas and permits, and the kinds of timeline entry
+continuum records (stage changes, checklist updates, permit changes, guard overrides) in the
+shared timeline (journey.core.timeline).
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -105,6 +103,8 @@ class Permit(SQLModel, table=True):
 
 
 class EventKind(enum.StrEnum):
+    """The timeline entries continuum records (registered as timeline kinds in its domain)."""
+
     STAGE_ENTERED = "stage_entered"
     STAGE_LEFT = "stage_left"
     GUARD_OVERRIDDEN = "guard_overridden"
@@ -114,26 +114,3 @@ class EventKind(enum.StrEnum):
     PERMIT_RECORDED = "permit_recorded"
     PERMIT_UPDATED = "permit_updated"
     PERMIT_EXPIRING = "permit_expiring"
-    MESSAGE_RECEIVED = "message_received"
-    SMS_OPTED_OUT = "sms_opted_out"
-    SMS_OPTED_IN = "sms_opted_in"
-
-
-class JourneyEvent(SQLModel, table=True):
-    __tablename__ = "journey_events"
-    __table_args__ = (
-        sa.Index("ix_journey_events_participant_at", "participant_id", "occurred_at", "id"),
-        sa.Index("ix_journey_events_kind_id", "kind", "id"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    participant_id: int = Field(foreign_key="participants.id")
-    kind: str = Field(max_length=40)
-    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    actor_id: int | None = Field(default=None, foreign_key="users.id")
-    stage: str | None = Field(default=None, max_length=20)
-    # The reason a person gave (a transition's reason, an override's justification).
-    reason: str | None = Field(default=None, max_length=2000)
-    # One reminder per item and offset: scheduled events carry a key, and a key is written once.
-    dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
-    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)

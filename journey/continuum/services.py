@@ -7,7 +7,6 @@ queue notifications (journey events, which the notifications package consumes) â
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,40 +23,33 @@ from journey.continuum.models import (
     ChecklistItem,
     EventKind,
     ItemStatus,
-    JourneyEvent,
     Permit,
 )
 from journey.continuum.stages import PREVIOUS, TRANSITIONS, TRANSITIONS_BY_EVENT, Stage, Transition
 from journey.core import audit
+from journey.core import timeline as shared_timeline
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, ProblemError
 from journey.core.policy import allowed, require
+from journey.core.timeline import JourneyEvent
 from journey.core.versions import check_version
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
-from notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
-
-# Called with (session, participant, event) for every journey event written; the notifications
-# package registers here to queue messages in the same transaction.
-EVENT_HANDLERS: list[Callable[[Session, Participant, dict[str, Any]], None]] = []
-
 
 class TransitionRefused(ProblemError):
     status, code, title = 409, "transition-refused", "The transition is not allowed"
 
 
 # Statements on the transition path are built once; constructing them costs more than running them.
-_INSERT_EVENT = JourneyEvent.__table__.insert()
 _INSERT_ITEMS = ChecklistItem.__table__.insert()
 _ITEM_KEYS = select(ChecklistItem.key).where(ChecklistItem.participant_id == sa.bindparam("pid"),
                                              ChecklistItem.cycle == sa.bindparam("cycle"))
 _PROGRAMME_CONFIG = select(Programme.checklist_config).where(Programme.id == sa.bindparam("id"))
 _PARTICIPANTS = Participant.__table__
-_OUTBOX = OutboxMessage.__table__
 _MOVE = _PARTICIPANTS.update().where(_PARTICIPANTS.c.id == sa.bindparam("b_id"),
                                      _PARTICIPANTS.c.version == sa.bindparam("b_version"))
 
@@ -66,15 +58,9 @@ def record_event(sess: Session, participant: Participant, kind: EventKind, *,
                  actor_id: int | None = None, reason: str | None = None,
                  dedupe_key: str | None = None, at: datetime | None = None,
                  **data: Any) -> dict[str, Any]:
-    """Write a journey event (timeline entry) and hand it to the registered handlers."""
-    event = {"participant_id": participant.id, "kind": kind.value, "occurred_at": at or utcnow(),
-             "actor_id": actor_id, "stage": participant.stage, "reason": reason,
-             "dedupe_key": dedupe_key, "data": data}
-    # A plain INSERT: events are append-only and building a model instance costs more than it.
-    sess.connection().execute(_INSERT_EVENT, [event])
-    for handler in EVENT_HANDLERS:
-        handler(sess, participant, event)
-    return event
+    """Write one of continuum's timeline entries (see journey.core.timeline.record)."""
+    return shared_timeline.record(sess, participant, EventKind(kind).value, actor_id=actor_id,
+                                  reason=reason, dedupe_key=dedupe_key, at=at, **data)
 
 
 def _programme_config(sess: Session, participant: Participant) -> dict[str, Any]:
@@ -373,10 +359,8 @@ def record_due_events(sess: Session, today: date, permit_offsets: tuple[int, ...
 def timeline(sess: Session, participant: Participant, now: datetime | None = None) -> dict[str, Any]:
     """Everything that happened to a participant, in order, and the time spent in each stage."""
     now = now or utcnow()
-    # Plain rows, not ORM objects: a long timeline is read often and never changed here.
-    table = JourneyEvent.__table__
-    events = sess.execute(sa.select(table).where(table.c.participant_id == participant.id)
-                          .order_by(table.c.occurred_at, table.c.id)).mappings().all()
+    # Every domain's entries (messages come from messaging's provider); stage times from ours.
+    events = shared_timeline.entries(sess, participant)
     spent: dict[str, float] = {}
     current_stage, entered = None, None
     for e in events:
@@ -388,17 +372,6 @@ def timeline(sess: Session, participant: Participant, now: datetime | None = Non
         current_stage, entered = e["data"].get("to_stage"), e["occurred_at"]
     if current_stage is not None:
         spent[current_stage] = spent.get(current_stage, 0) + (now - entered).total_seconds()
-    # Messages and their delivery status sit on the same timeline.
-    out = sess.execute(sa.select(_OUTBOX.c.id, _OUTBOX.c.created_at, _OUTBOX.c.channel,
-                                 _OUTBOX.c.template, _OUTBOX.c.language, _OUTBOX.c.status,
-                                 _OUTBOX.c.skip_reason)
-                       .where(_OUTBOX.c.participant_id == participant.id)).all()
-    if out:
-        messages = [{"id": m.id, "kind": "message", "occurred_at": m.created_at, "actor_id": None,
-                     "stage": None, "reason": None,
-                     "data": {"channel": m.channel, "template": m.template, "language": m.language,
-                              "status": m.status, "skip_reason": m.skip_reason}} for m in out]
-        events = sorted([*events, *messages], key=lambda e: (e["occurred_at"], e["kind"] == "message"))
     return {
         "participant_id": participant.id,
         "stage": participant.stage,

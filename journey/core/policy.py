@@ -9,7 +9,10 @@ user's scope are reported as missing (404), not forbidden, so ids cannot be prob
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+from flask import current_app
 
 from journey.core.errors import Forbidden
 
@@ -28,50 +31,15 @@ class Role(enum.StrEnum):
 STAFF = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CASEWORKER})
 OFFICE_ROLES = frozenset({Role.SUPERVISOR, Role.CASEWORKER})
 
-# The whole matrix, as data. Tests walk it endpoint by endpoint.
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    "participants:read": STAFF,
-    "participants:create": STAFF,
-    "participants:update": STAFF,
-    "participants:read_sensitive": frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CASEWORKER}),
-    "consent:read": STAFF,
-    "consent:record": STAFF,
-    "audit:read": frozenset({Role.ADMIN, Role.SUPERVISOR}),
-    "continuum:transition": STAFF,
-    "continuum:override": frozenset({Role.ADMIN, Role.SUPERVISOR}),
-    "continuum:checklist": STAFF,
-    "permits:read": STAFF,
-    "permits:manage": STAFF,
-    "messages:read": STAFF,
-    "campaigns:send": STAFF,
-    "costs:read": STAFF,
-    "costs:record": STAFF,
-    "users:manage": frozenset({Role.ADMIN}),
-    "offices:read": STAFF,
-    "offices:manage": frozenset({Role.ADMIN}),
-    "programmes:read": frozenset(Role),
-    "programmes:manage": frozenset({Role.ADMIN}),
-    "organisations:read": frozenset(Role),
-    "organisations:manage": frozenset({Role.ADMIN}),
-    # Occupation codes are reference data: everyone signed in may search them.
-    "taxonomy:read": frozenset(Role),
-    "passports:read": STAFF,
-    "passports:write": STAFF,
-    "passports:verify": STAFF,
-    "credentials:read": STAFF,
-    "credentials:issue": STAFF,
-    "credentials:revoke": frozenset({Role.ADMIN, Role.SUPERVISOR}),
-    "skillcards:read": STAFF,
-    "skillcards:manage": STAFF,
-    "skillcards:revoke": frozenset({Role.ADMIN, Role.SUPERVISOR}),
-    "shares:read": STAFF,
-    "shares:manage": STAFF,
-}
+def permissions() -> Mapping[str, frozenset[Role]]:
+    """The current app's policy table: permission -> roles, assembled from its domains' rows
+    (``Domain.permissions``; see journey.core.domains). Tests walk it."""
+    return current_app.extensions["journey_policy"]
 
 
 def allowed(user: User, permission: str) -> bool:
     """Whether the user's role grants the permission at all."""
-    roles = PERMISSIONS.get(permission)
+    roles = permissions().get(permission)
     if roles is None:
         raise KeyError(f"unknown permission {permission!r}")
     return user.is_active and Role(user.role) in roles

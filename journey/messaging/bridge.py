@@ -1,4 +1,4 @@
-"""Journey events → named notifications, and the hooks notifications calls back."""
+"""Timeline entries → named notifications, and the hooks notifications calls back."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from journey.consent.services import has_consent
-from journey.continuum import services as continuum
 from journey.continuum.models import ChecklistItem, EventKind
 from journey.continuum.stages import Stage
+from journey.core import timeline
+from journey.messaging.kinds import MessageKind
 from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
-from notifications.hooks import Recipient, hooks
+from notifications.hooks import Recipient, hooks_for
 from notifications.outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ def recipient_for(sess: Session, p: Participant, cache: dict | None = None) -> R
                              "phone": current_app.config["HELPLINE"]})
 
 
-def _on_event(sess: Session, p: Participant, event: dict[str, Any]) -> None:
-    """Queue the notification a journey event calls for, in the same transaction."""
+def on_entry(sess: Session, p: Participant, event: dict[str, Any]) -> None:
+    """Queue the notification a timeline entry calls for, in the same transaction."""
     kind, data = event["kind"], event["data"]
     if not p.channels:
         return
@@ -92,24 +93,15 @@ def _resolve_phone(sess: Session, phone: str) -> Recipient | None:
 def _on_inbound(sess: Session, participant_id: int, inbound_id: int) -> None:
     p = sess.get(Participant, participant_id)
     if p is not None:
-        continuum.record_event(sess, p, EventKind.MESSAGE_RECEIVED, inbound_id=inbound_id,
-                               needs_attention=True)
+        timeline.record(sess, p, MessageKind.MESSAGE_RECEIVED, inbound_id=inbound_id,
+                        needs_attention=True)
 
 
 def _on_opt_change(sess: Session, participant_id: int | None, opted_out: bool) -> None:
     p = sess.get(Participant, participant_id) if participant_id else None
     if p is not None:
-        continuum.record_event(sess, p, EventKind.SMS_OPTED_OUT if opted_out
-                               else EventKind.SMS_OPTED_IN)
-
-
-def scan_job(app: Flask) -> dict[str, int]:
-    """Reminders: checklist items due or overdue, permits expiring (each once)."""
-    from journey.core.db import db, utcnow
-
-    with app.app_context(), db.job_session() as sess:
-        return continuum.record_due_events(sess, utcnow().date(),
-                                           tuple(app.config["PERMIT_REMINDER_DAYS"]))
+        timeline.record(sess, p, MessageKind.SMS_OPTED_OUT if opted_out
+                        else MessageKind.SMS_OPTED_IN)
 
 
 def build_senders(app: Flask):
@@ -137,14 +129,9 @@ def build_senders(app: Flask):
 
 
 def init_app(app: Flask) -> None:
-    if _on_event not in continuum.EVENT_HANDLERS:
-        continuum.EVENT_HANDLERS.append(_on_event)
+    """Hand this app's notifications what it needs to know of participants."""
+    hooks = hooks_for(app)
     hooks.consent = _consent
     hooks.resolve_phone = _resolve_phone
     hooks.on_inbound = _on_inbound
     hooks.on_opt_change = _on_opt_change
-    if not any(name == "continuum_scan" for name, _f, _s in hooks.jobs):
-        hooks.jobs.append(("continuum_scan", scan_job, 3600))
-    from notifications.webhooks import bp
-
-    app.register_blueprint(bp)

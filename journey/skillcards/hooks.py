@@ -7,7 +7,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from journey.continuum import services as continuum
 from journey.continuum.models import EventKind
 from journey.core.auth import User
 from journey.credentials import services as credentials
@@ -17,7 +16,7 @@ from journey.skillcards import services
 from journey.skillcards.models import SkillCard, SkillForm
 
 
-def _on_event(sess: Session, p: Participant, event: dict[str, Any]) -> None:
+def on_entry(sess: Session, p: Participant, event: dict[str, Any]) -> None:
     """Open the cycle's skill form when the participant enters return or reintegration."""
     if event["kind"] != EventKind.STAGE_ENTERED.value:
         return
@@ -36,8 +35,6 @@ def _issue_credential(sess: Session, actor: User | None, card: SkillCard, form: 
 
 
 def init_app(app: Flask) -> None:
-    """Register the continuum event handler and the card's credential (idempotent)."""
-    if _on_event not in continuum.EVENT_HANDLERS:
-        continuum.EVENT_HANDLERS.append(_on_event)
+    """Register the card's credential (idempotent); on_entry is declared in the domain."""
     if _issue_credential not in services.CARD_ISSUED_HANDLERS:
         services.CARD_ISSUED_HANDLERS.append(_issue_credential)

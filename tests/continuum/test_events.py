@@ -7,8 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from journey.continuum import services
-from journey.continuum.models import ChecklistItem, JourneyEvent
+from journey.continuum.models import ChecklistItem
 from journey.continuum.stages import Stage
+from journey.core.timeline import JourneyEvent
 from tests.continuum.conftest import TODAY
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from journey.continuum import services as continuum
-from journey.continuum.models import JourneyEvent
+from journey.core.timeline import JourneyEvent
 from notifications.models import InboundMessage, OutboxMessage, SmsOptOut
 from notifications.templates import STOP_REPLY, render_reply
 

@@ -101,10 +101,10 @@ def test_reminder_jobs_are_idempotent(live_app):
     release_deferred puts due deferred messages back in the queue."""
     from datetime import timedelta
 
+    from journey.continuum.cli import scan_job
     from journey.continuum.services import record_permit
     from journey.core.auth import User
     from journey.core.db import utcnow
-    from journey.messaging.bridge import scan_job
     from journey.participants.models import Participant
     from notifications.scheduler import release_deferred
 

@@ -1,0 +1,14 @@
+"""Consent, per purpose, with its history."""
+
+from journey.consent.models import ConsentRecord
+from journey.consent.routes import blp
+from journey.core.domains import Category, Domain, PersonalData
+from journey.core.policy import STAFF
+
+DOMAIN = Domain(
+    name="consent",
+    api_blueprints=(blp,),
+    models=(ConsentRecord,),
+    permissions={"consent:read": STAFF, "consent:record": STAFF},
+    personal_data=(PersonalData("consent_records", (Category.CASE,), ("participant_id",)),),
+)

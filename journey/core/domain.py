@@ -1,0 +1,27 @@
+"""The shared kernel's own tables: user accounts and tokens, the audit log and the timeline.
+
+Listed first in journey/domains.py; it has no routes of its own (accounts and auditlog serve
+these tables), and one command, `journey db`.
+"""
+
+from journey.core.audit import AuditEvent
+from journey.core.auth import ApiToken, LoginAttempt, User
+from journey.core.domains import Category, Domain, PersonalData
+from journey.core.migrate import db_group
+from journey.core.timeline import JourneyEvent
+
+DOMAIN = Domain(
+    name="core",
+    models=(User, ApiToken, LoginAttempt, AuditEvent, JourneyEvent),
+    commands=(db_group,),
+    personal_data=(
+        PersonalData("journey_events", (Category.CASE,), ("participant_id",),
+                     note="reasons people gave are free text"),
+        PersonalData("audit_events", (Category.CASE,), ("object_id",),
+                     note="ids only: object_id when object_type is 'participant', otherwise "
+                          "details.participant_id; append-only, so erasure cannot remove rows"),
+        PersonalData("users", (Category.IDENTITY, Category.CONTACT), ("id",), subject="staff"),
+        PersonalData("login_attempts", (Category.IDENTITY,), ("key",), subject="staff",
+                     note="a keyed hash of a username or client address, kept for throttling"),
+    ),
+)

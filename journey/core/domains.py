@@ -1,0 +1,144 @@
+"""What a domain declares, in one record, and how an app takes those declarations in.
+
+Each domain package has a ``domain.py`` exposing ``DOMAIN = Domain(...)``; ``journey/domains.py``
+lists the packages in order, and ``create_app`` walks that list (journey/__init__.py). Nothing a
+domain adds lives in a module-level list: every registry sits on the app (``app.extensions``),
+so two apps in one process never share handlers, permissions, kinds or keywords.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from journey.core.policy import Role
+
+
+class Category(enum.StrEnum):
+    """What kind of personal data a table holds (export, erasure and retention build on it)."""
+
+    IDENTITY = "identity"  # who someone is: names, date of birth, nationality, usernames
+    CONTACT = "contact"  # how to reach them: phone, email, addresses
+    SENSITIVE = "sensitive"  # special categories and immigration documents: gender, disability, permits
+    CASE = "case"  # what happened in their case: stages, consent, checklists, passports, cards
+    MESSAGE = "message"  # what was said to or by them: SMS and email texts
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A table holding personal data: its categories and how a row leads to its person.
+
+    ``link`` is the path from a row to the person's id, hop by hop: ``("participant_id",)`` when
+    the table has the column, ``("entry_id", "passport_entries.participant_id")`` through a join,
+    ``("id",)`` for the participants table itself. ``subject`` says whose data it is:
+    ``participant`` (the people the centre serves) or ``staff`` (user accounts).
+    """
+
+    table: str
+    categories: tuple[Category, ...]
+    link: tuple[str, ...]
+    subject: str = "participant"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: ``func(app)`` runs every ``seconds`` on the leading scheduler."""
+
+    name: str
+    func: Callable[[Flask], Any]
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """Inbound SMS words (per language) routed to ``handler(sess, inbound, recipient, language)``,
+    which returns the reply text or None."""
+
+    action: str
+    words: Mapping[str, Sequence[str]]
+    handler: Callable[..., str | None]
+
+
+@dataclass(frozen=True)
+class TimelineKind:
+    """A kind of timeline entry a domain records, with a translatable title (``_l``)."""
+
+    name: str
+    title: Any
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Everything one domain adds to the app. Only ``name`` is required."""
+
+    name: str
+    # flask-smorest Blueprints, registered on the Api under /api/v1 (their own prefix appended).
+    api_blueprints: tuple[Any, ...] = ()
+    # Plain Flask blueprints: staff pages, public pages, webhooks.
+    page_blueprints: tuple[Any, ...] = ()
+    # SQLModel table classes; journey/models.py (and so Alembic) collects them from here.
+    models: tuple[type, ...] = ()
+    # click commands or groups, added to the `journey` command.
+    commands: tuple[Any, ...] = ()
+    # Rows of the policy table: permission -> roles that hold it.
+    permissions: Mapping[str, frozenset[Role]] = field(default_factory=dict)
+    jobs: tuple[Job, ...] = ()
+    keywords: tuple[Keyword, ...] = ()
+    timeline_kinds: tuple[TimelineKind, ...] = ()
+    # provider(sess, participant) -> list of timeline entries read from the domain's own tables.
+    timeline_providers: tuple[Callable[..., list[dict[str, Any]]], ...] = ()
+    # handler(sess, participant, entry), called for every entry recorded, in its transaction.
+    timeline_handlers: tuple[Callable[..., None], ...] = ()
+    # notifications.templates.Template objects this domain sends, beyond the shipped catalog.
+    templates: tuple[Any, ...] = ()
+    personal_data: tuple[PersonalData, ...] = ()
+    # Anything else, called last with the app (e.g. the hooks notifications calls back).
+    init_app: Callable[[Flask], None] | None = None
+
+
+def load(names: Iterable[str | Domain]) -> list[Domain]:
+    """The Domain records of these packages (``<package>.domain.DOMAIN``), in order."""
+    domains = []
+    for name in names:
+        if isinstance(name, Domain):
+            domains.append(name)
+            continue
+        domain = importlib.import_module(f"{name}.domain").DOMAIN
+        if not isinstance(domain, Domain):
+            raise TypeError(f"{name}.domain.DOMAIN is not a Domain")
+        domains.append(domain)
+    seen: set[str] = set()
+    for d in domains:
+        if d.name in seen:
+            raise ValueError(f"domain {d.name!r} is listed twice")
+        seen.add(d.name)
+    return domains
+
+
+def permission_table(domains: Iterable[Domain]) -> dict[str, frozenset[Role]]:
+    """The policy table assembled from every domain's rows; a permission is declared once."""
+    table: dict[str, frozenset[Role]] = {}
+    for d in domains:
+        for permission, roles in d.permissions.items():
+            if permission in table:
+                raise ValueError(f"permission {permission!r} declared twice (again by {d.name})")
+            table[permission] = frozenset(roles)
+    return table
+
+
+def personal_data(domains: Iterable[Domain]) -> dict[str, PersonalData]:
+    """Every declared personal-data table, by table name."""
+    out: dict[str, PersonalData] = {}
+    for d in domains:
+        for entry in d.personal_data:
+            if entry.table in out:
+                raise ValueError(f"table {entry.table!r} declared twice (again by {d.name})")
+            out[entry.table] = entry
+    return out

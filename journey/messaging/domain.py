@@ -1,0 +1,35 @@
+"""Messaging: SMS and email through notifications, the Twilio webhooks, campaigns.
+
+notifications never imports a domain; this declaration hands it what it needs (bridge.init_app)
+and owns its tables.
+"""
+
+from journey.core.domains import Category, Domain, PersonalData
+from journey.core.policy import STAFF
+from journey.messaging import bridge
+from journey.messaging.cli import scheduler, worker
+from journey.messaging.kinds import TIMELINE_KINDS
+from journey.messaging.routes import blp
+from journey.messaging.timeline import message_entries
+from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
+from notifications.webhooks import bp as webhooks_bp
+
+DOMAIN = Domain(
+    name="messaging",
+    api_blueprints=(blp,),
+    page_blueprints=(webhooks_bp,),
+    models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut),
+    commands=(worker, scheduler),
+    permissions={"messages:read": STAFF, "campaigns:send": STAFF},
+    timeline_kinds=TIMELINE_KINDS,
+    timeline_providers=(message_entries,),
+    timeline_handlers=(bridge.on_entry,),
+    personal_data=(
+        PersonalData("outbox_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",)),
+        PersonalData("inbound_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
+                     note="texts from unknown numbers have no participant, only the sender"),
+        PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone", "participants.phone"),
+                     note="keyed by phone number, not by participant"),
+    ),
+    init_app=bridge.init_app,
+)

@@ -1,0 +1,29 @@
+"""Skills passports, their entries' history, and share links for employers."""
+
+from journey.core.domains import Category, Domain, PersonalData
+from journey.core.policy import STAFF
+from journey.passports.models import Passport, PassportEntry, PassportEntryRevision, ShareLink
+from journey.passports.pages import bp as pages_bp
+from journey.passports.routes import blp
+
+DOMAIN = Domain(
+    name="passports",
+    api_blueprints=(blp,),
+    page_blueprints=(pages_bp,),
+    models=(Passport, PassportEntry, PassportEntryRevision, ShareLink),
+    permissions={
+        "passports:read": STAFF,
+        "passports:write": STAFF,
+        "passports:verify": STAFF,
+        "shares:read": STAFF,
+        "shares:manage": STAFF,
+    },
+    personal_data=(
+        PersonalData("passports", (Category.CASE,), ("participant_id",)),
+        PersonalData("passport_entries", (Category.CASE,), ("participant_id",)),
+        PersonalData("passport_entry_revisions", (Category.CASE,),
+                     ("entry_id", "passport_entries.participant_id"),
+                     note="full snapshots of each entry"),
+        PersonalData("share_links", (Category.CASE,), ("participant_id",)),
+    ),
+)
