@@ -142,7 +142,8 @@ def test_two_apps_in_one_process_never_share_hooks(app, database_url):
         assert hooks_for(other).keywords.route("probe").action == "probe"
         assert "probe_hello" in templates_for(other) and "probe_hello" not in templates_for(app)
         with other.app_context():
-            assert render("probe_hello", "en", {"name": "Asha", "centre": "MRC"}).sms == "Hello Asha"
+            assert render("probe_hello", "en", {"name": "Asha", "centre": "MRC", "phone": "+3512",
+                                                "reference": "R-1"}).sms == "Hello Asha"
     finally:
         for built in (other, again):
             built.extensions["journey_db"].engine.dispose()
