@@ -9,12 +9,8 @@ from sqlalchemy.orm import Session
 
 from journey.continuum import services as continuum
 from journey.continuum.models import EventKind
-from journey.core.auth import User
-from journey.credentials import services as credentials
-from journey.credentials.models import Scope
 from journey.participants.models import Participant
 from journey.skillcards import services
-from journey.skillcards.models import SkillCard, SkillForm
 
 
 def _on_event(sess: Session, p: Participant, event: dict[str, Any]) -> None:
@@ -27,17 +23,7 @@ def _on_event(sess: Session, p: Participant, event: dict[str, Any]) -> None:
     services.ensure_form(sess, p, event.get("actor_id"))
 
 
-def _issue_credential(sess: Session, actor: User | None, card: SkillCard, form: SkillForm) -> None:
-    """Every card also comes as a signed Open Badges credential the returnee can carry."""
-    participant = sess.get(Participant, card.participant_id)
-    cred = credentials.issue(sess, actor, participant, Scope.SKILL_CARD, skill_card=card)
-    card.credential_id = cred.id
-    sess.flush()
-
-
 def init_app(app: Flask) -> None:
-    """Register the continuum event handler and the card's credential (idempotent)."""
+    """Register the continuum event handler (idempotent)."""
     if _on_event not in continuum.EVENT_HANDLERS:
         continuum.EVENT_HANDLERS.append(_on_event)
-    if _issue_credential not in services.CARD_ISSUED_HANDLERS:
-        services.CARD_ISSUED_HANDLERS.append(_issue_credential)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,7 +25,7 @@ from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.versions import check_version
 from journey.credentials import services as credentials
-from journey.credentials.models import Credential
+from journey.credentials.models import Credential, Scope
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.passports.models import EntryKind, PassportEntry, Verification
@@ -41,12 +40,6 @@ logger = logging.getLogger(__name__)
 
 RETURN_STAGES = frozenset({Stage.RETURN.value, Stage.REINTEGRATION.value})
 _LINK_SALT = "journey.skillcards.link"
-
-# Called with (session, actor or None, card, form) right after a card is issued, in the same
-# transaction. The credentials package registers here to issue the card's credential (and set
-# card.credential_id); nothing else in this module knows about credentials.
-CARD_ISSUED_HANDLERS: list[Callable[[Session, User | None, SkillCard, SkillForm], None]] = []
-
 
 class NotReturning(ProblemError):
     status, code, title = 409, "not-returning", "The participant is not returning"
@@ -286,9 +279,7 @@ def complete_form(sess: Session, actor: User | None, participant: Participant, f
                  object_type="skill_form", object_id=form.id, office_id=participant.office_id,
                  participant_id=participant.id, via=via)
     card = _issue_card(sess, actor_id, participant, form, now)
-    # The one place a card's credential is issued: see CARD_ISSUED_HANDLERS.
-    for handler in CARD_ISSUED_HANDLERS:
-        handler(sess, actor, card, form)
+    _issue_credential(sess, actor, participant, card, form)
     logger.info("skill form completed form=%s card=%s via=%s", form.id, card.id, via)
     return card
 
@@ -373,6 +364,16 @@ def valid_card_number(number: str) -> bool:
     if len(year) != 4 or len(serial) != 6 or len(check) != 1:
         return False
     return damm(year + serial + check) == 0
+
+
+def _issue_credential(sess: Session, actor: User | None, participant: Participant,
+                      card: SkillCard, form: SkillForm) -> None:
+    """Every card also comes as a signed Open Badges credential the returnee can carry."""
+    answers = form.answers if isinstance(form.answers, dict) else {}
+    cred = credentials.issue(sess, actor, participant, Scope.SKILL_CARD,
+                             card=credentials.CardFacts(number=card.number, answers=answers))
+    card.credential_id = cred.id
+    sess.flush()
 
 
 def _issue_card(sess: Session, actor_id: int | None, participant: Participant, form: SkillForm,
