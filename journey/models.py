@@ -4,6 +4,7 @@ from journey.consent.models import ConsentRecord
 from journey.continuum.models import ChecklistItem, JourneyEvent, Permit
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, LoginAttempt, User
+from journey.core.links import ParticipantLink
 from journey.costs.models import Cost
 from journey.credentials.models import Credential, SigningKey
 from journey.organisations.models import Employer, Office, ServiceProvider
@@ -19,5 +20,5 @@ __all__ = [
     "JourneyEvent", "LoginAttempt", "Office", "Participant", "Permit", "Programme",
     "ProgrammeEmployer", "ServiceProvider", "User", "Campaign", "InboundMessage", "OutboxMessage",
     "SmsOptOut", "Credential", "SigningKey", "Passport", "PassportEntry", "PassportEntryRevision",
-    "ShareLink", "SkillCard", "SkillForm", "EscoOccupation", "IscoGroup",
+    "ShareLink", "ParticipantLink", "SkillCard", "SkillForm", "EscoOccupation", "IscoGroup",
 ]

@@ -34,6 +34,7 @@ from journey.core.policy import OFFICE_ROLES, PERMISSIONS, Role
 from journey.credentials import services as credentials
 from journey.participants.models import Participant
 from journey.passports import services as passports
+from journey.passports import sharing
 from journey.taxonomy import services as taxonomy
 from tests.factories import PASSWORD
 from tests.skillcards.helpers import card_for, form_for, place
@@ -358,7 +359,7 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                     elif not (endpoint.path.endswith("/skill-form") and endpoint.method == "POST"):
                         form_for(factory.app, db_session, admin, p)  # an open form, version 1
                 if "_link}" in endpoint.path:
-                    link, _token = passports.create_share_link(db_session, admin, p, audience="Matrix")
+                    link, _token = sharing.create_share_link(db_session, admin, p, audience="Matrix")
                     setattr(world, f"{side}_link", link.id)
     if endpoint.path.startswith("/taxonomy/"):
         taxonomy.load_base(db_session)

@@ -18,7 +18,7 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.pagination import paginate
-from journey.core.policy import Role, in_scope, office_scope, require
+from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.core.schemas import like_pattern
 from journey.core.versions import check_version
 from journey.organisations.models import Office
@@ -204,9 +204,11 @@ def load_participant(sess: Session, actor: User, participant_id: int,
                      permission: str = "participants:read") -> Participant:
     """The participant if the actor may see it: 403 for the wrong role, 404 outside their scope."""
     require(actor, permission)
-    p = sess.get(Participant, participant_id)
-    # Outside the actor's office reads exactly like a missing id, so ids cannot be probed.
-    if p is None or not in_scope(actor, p.office_id):
+    # Outside the actor's scope reads exactly like a missing id, so ids cannot be probed.
+    p = sess.scalar(select(Participant).where(
+        Participant.id == participant_id,
+        participant_scope(actor, Participant.id, Participant.office_id)))
+    if p is None:
         raise NotFound("No such participant.")
     return p
 
@@ -292,10 +294,8 @@ _SORT_COLUMNS = {
 def filtered_query(actor: User, args: dict[str, Any]) -> sa.Select:
     """Participants the actor may see, narrowed by the list filters (no paging)."""
     require(actor, "participants:read")
-    stmt = select(Participant)
-    scope = office_scope(actor)
-    if scope is not None:
-        stmt = stmt.where(Participant.office_id == scope)
+    stmt = select(Participant).where(
+        participant_scope(actor, Participant.id, Participant.office_id))
     if args.get("office_id") is not None:
         stmt = stmt.where(Participant.office_id == args["office_id"])
     for field in ("programme_id", "nationality", "origin_country", "destination_country",

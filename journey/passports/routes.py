@@ -9,7 +9,7 @@ from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.versions import expected_version, if_match
 from journey.participants.services import load_participant
-from journey.passports import services
+from journey.passports import services, sharing
 from journey.passports.models import ShareLink
 from journey.passports.schemas import (
     EntryCreateSchema,
@@ -51,7 +51,7 @@ def _entry_out(entry) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _link_out(link: ShareLink, **extra: Any) -> dict[str, Any]:
-    return {**link.model_dump(), "status": services.share_status(link), **extra}
+    return {**link.model_dump(), "status": sharing.share_status(link), **extra}
 
 
 @blp.get("/<id:participant_id>/passport")
@@ -178,8 +178,8 @@ def create_share_link(data, participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "shares:manage")
-    link, token = services.create_share_link(sess, user, p, **data)
-    return _link_out(link, token=token, url=services.share_url(token))
+    link, token = sharing.create_share_link(sess, user, p, **data)
+    return _link_out(link, token=token, url=sharing.share_url(token))
 
 
 @blp.get("/<id:participant_id>/share-links")
@@ -190,7 +190,7 @@ def list_share_links(participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "shares:read")
-    return [_link_out(link) for link in services.list_share_links(sess, user, p)]
+    return [_link_out(link) for link in sharing.list_share_links(sess, user, p)]
 
 
 @blp.post("/<id:participant_id>/share-links/<id:link_id>/revoke")
@@ -202,5 +202,5 @@ def revoke_share_link(_data, participant_id: int, link_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "shares:manage")
-    link = services.load_share_link(sess, p, link_id)
-    return _link_out(services.revoke_share_link(sess, user, p, link))
+    link = sharing.load_share_link(sess, p, link_id)
+    return _link_out(sharing.revoke_share_link(sess, user, p, link))
