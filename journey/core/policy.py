@@ -62,6 +62,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "passports:read": STAFF,
     "passports:write": STAFF,
     "passports:verify": STAFF,
+    # What a participant agreed to show publicly, for anyone whose scope holds them: staff, and
+    # employer and partner users linked to the participant.
+    "passports:read_disclosed": frozenset(Role),
     "credentials:read": STAFF,
     "credentials:issue": STAFF,
     "credentials:revoke": frozenset({Role.ADMIN, Role.SUPERVISOR}),

@@ -17,7 +17,7 @@ from journey.core import audit
 from journey.core.db import db
 from journey.core.i18n import _l
 from journey.participants.services import load_participant
-from journey.passports import services, sharing
+from journey.passports import disclosure, services, sharing
 from journey.passports.models import VERIFICATION_TITLES, EntryKind
 from journey.web.pagekit import html_blueprint
 from journey.web.routes import login_required
@@ -48,7 +48,7 @@ def shared(token: str):
     """A passport shared with an employer: no login; in the participant's language and English."""
     sess = db.session
     link, p = sharing.open_share_link(sess, token)
-    entries = services.current_entries(sess, p.id, link.kinds or None)
+    entries = disclosure.entries(sess, p.id, disclosure.through_link(sess, link, p))
     sections = []
     for lang in dict.fromkeys([p.language, "en"]):
         with force_locale(lang):

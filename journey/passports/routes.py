@@ -9,9 +9,10 @@ from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.versions import expected_version, if_match
 from journey.participants.services import load_participant
-from journey.passports import services, sharing
+from journey.passports import disclosure, services, sharing
 from journey.passports.models import ShareLink
 from journey.passports.schemas import (
+    DisclosedPassportSchema,
     EntryCreateSchema,
     EntryRetireSchema,
     EntrySchema,
@@ -65,6 +66,16 @@ def get_passport(args, participant_id: int):
     p = load_participant(sess, user, participant_id, "passports:read")
     view = services.read_passport(sess, user, p, args.get("kind"))
     return view, {"ETag": f'"{view["version"]}"'}
+
+
+@blp.get("/<id:participant_id>/passport/disclosed")
+@requires("passports:read_disclosed")
+@blp.response(200, DisclosedPassportSchema)
+def get_disclosed_passport(participant_id: int):
+    """Only what the participant agreed to show publicly: for employers they are linked to and
+    partners they were referred to (and staff, to see what those see)."""
+    sess = db.session
+    return disclosure.read_disclosed(sess, current_user(sess), participant_id)
 
 
 @blp.patch("/<id:participant_id>/passport")
