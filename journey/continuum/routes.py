@@ -18,7 +18,6 @@ from journey.continuum.schemas import (
     TransitionRequestSchema,
 )
 from journey.continuum.stages import TRANSITIONS, Stage
-from journey.core import audit
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
@@ -112,9 +111,7 @@ def list_permits(participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "permits:read")
-    audit.record(sess, "continuum:permit:read", actor_id=user.id, object_type="participant",
-                 object_id=p.id, office_id=p.office_id)
-    return sess.scalars(select(Permit).where(Permit.participant_id == p.id).order_by(Permit.id)).all()
+    return services.read_permits(sess, user, p)
 
 
 @blp.post("/participants/<id:participant_id>/permits")
@@ -153,6 +150,4 @@ def timeline(participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id)
-    audit.record(sess, "continuum:timeline:read", actor_id=user.id, object_type="participant",
-                 object_id=p.id, office_id=p.office_id)
-    return services.timeline(sess, p)
+    return services.read_timeline(sess, user, p)

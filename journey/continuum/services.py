@@ -370,6 +370,23 @@ def record_due_events(sess: Session, today: date, permit_offsets: tuple[int, ...
 
 # --- timeline ------------------------------------------------------------------------------------
 
+def read_permits(sess: Session, actor: User, participant: Participant) -> list[Permit]:
+    """The participant's visas and permits (numbers included: the read is audited)."""
+    require(actor, "permits:read")
+    audit.record(sess, "continuum:permit:read", actor_id=actor.id, object_type="participant",
+                 object_id=participant.id, office_id=participant.office_id)
+    return list(sess.scalars(select(Permit).where(Permit.participant_id == participant.id)
+                             .order_by(Permit.id)))
+
+
+def read_timeline(sess: Session, actor: User, participant: Participant) -> dict[str, Any]:
+    """The participant's timeline for display; the read is audited."""
+    require(actor, "participants:read")
+    audit.record(sess, "continuum:timeline:read", actor_id=actor.id, object_type="participant",
+                 object_id=participant.id, office_id=participant.office_id)
+    return timeline(sess, participant)
+
+
 def timeline(sess: Session, participant: Participant, now: datetime | None = None) -> dict[str, Any]:
     """Everything that happened to a participant, in order, and the time spent in each stage."""
     now = now or utcnow()

@@ -215,6 +215,27 @@ def get_for(sess: Session, participant_id: int, credential_id: int) -> Credentia
     return cred
 
 
+def read_list(sess: Session, actor: User, participant: Participant) -> list[Credential]:
+    """The participant's credentials, newest first; the read is audited."""
+    require(actor, "credentials:read")
+    creds = list_for(sess, participant.id)
+    audit.record(sess, "credentials:credential:list", actor_id=actor.id,
+                 object_type="participant", object_id=participant.id,
+                 office_id=participant.office_id)
+    return creds
+
+
+def read_one(sess: Session, actor: User, participant: Participant,
+             credential_id: int) -> Credential:
+    """One of the participant's credentials (404 for another's); the read is audited."""
+    require(actor, "credentials:read")
+    cred = get_for(sess, participant.id, credential_id)
+    audit.record(sess, "credentials:credential:read", actor_id=actor.id, object_type="credential",
+                 object_id=cred.id, office_id=participant.office_id,
+                 participant_id=participant.id)
+    return cred
+
+
 def revoke(sess: Session, actor: User, participant: Participant, cred: Credential, *,
            reason: str, now: datetime | None = None) -> Credential:
     """Revoke at once; verification answers "revoked" from then on."""

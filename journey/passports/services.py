@@ -424,7 +424,7 @@ def get_or_create_passport(sess: Session, participant: Participant) -> Passport:
 
 
 def read_passport(sess: Session, actor: User, participant: Participant,
-                  kinds: list[str] | None = None) -> dict[str, Any]:
+                  kinds: list[str] | None = None, *, via: str | None = None) -> dict[str, Any]:
     """Settings and current entries, for PassportSchema (the read is audited). A participant
     without settings yet reads as version 1, disclosing nothing."""
     require(actor, "passports:read")
@@ -432,7 +432,7 @@ def read_passport(sess: Session, actor: User, participant: Participant,
     entries = current_entries(sess, participant.id, kinds)
     audit.record(sess, "passports:passport:read", actor_id=actor.id, object_type="participant",
                  object_id=participant.id, office_id=participant.office_id,
-                 entries=[e.id for e in entries])
+                 entries=[e.id for e in entries], **({"via": via} if via else {}))
     return {
         "participant_id": participant.id,
         "disclosure": passport.disclosure if passport else [],

@@ -23,7 +23,6 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from journey.config import RTL_LANGUAGES
-from journey.core import audit
 from journey.core.db import db
 from journey.core.errors import InvalidInput, flatten_messages
 from journey.core.i18n import _l
@@ -119,12 +118,10 @@ def printable_card(participant_id: int):
     """The participant's latest skill card, to print on one A4 page (staff only)."""
     sess = db.session
     p = load_participant(sess, g.user, participant_id, "skillcards:read")
-    card = services.latest_card(sess, p)
+    card = services.read_latest_card(sess, g.user, p)
     if card is None:
         return error_page(404, _("No skill card yet"),
                            _("The card is issued when the skill form is completed."))
-    audit.record(sess, "skillcards:skill_card:read", actor_id=g.user.id, object_type="skill_card",
-                 object_id=card.id, office_id=p.office_id, participant_id=p.id)
     return render_template("skillcards/card.html", **_card_context(sess, card, p))
 
 
@@ -134,10 +131,10 @@ def printable_card(participant_id: int):
 def verify_card(public_id: str):
     """Whether a skill card is valid, and only what its holder agreed to show."""
     sess = db.session
-    card = services.card_by_public_id(sess, public_id)
-    if card is None:
+    found = services.check_card(sess, public_id)
+    if found is None:
         return error_page(404, _("Page not found"), _("No skill card has this address."))
-    p = sess.get(Participant, card.participant_id)
+    card, p = found
     disclosed = disclosure.public(sess, p.id)
     answers = sess.get(SkillForm, card.form_id).answers
     shown: dict[str, Any] = {}
@@ -155,8 +152,6 @@ def verify_card(public_id: str):
                                               kinds=("qualification", "training"))
     if disclosed.shows("language"):
         shown["languages"] = answers.get("languages") or []
-    audit.record(sess, "skillcards:skill_card:verify", actor_id=None, object_type="skill_card",
-                 object_id=card.id, office_id=p.office_id, revoked=card.revoked_at is not None)
     return render_template("skillcards/verify.html", card=card,
                            office=sess.get(Office, p.office_id), shown=shown,
                            labels={k: str(v) for k, v in LABELS.items()},
@@ -296,9 +291,7 @@ def _has_nul(values: dict[str, Any]) -> list[str]:
 def self_form(token: str):
     """The returnee's own, pre-filled form (no login: the link is the key)."""
     sess = db.session
-    form, p = services.resolve_link(sess, token)
-    audit.record(sess, "skillcards:skill_form:view", actor_id=None, object_type="skill_form",
-                 object_id=form.id, office_id=p.office_id, participant_id=p.id, via="self_link")
+    form, p = services.view_link(sess, token)
     return _render_form(form, p, token, _values_from_answers(form.answers), {}, form.version)
 
 

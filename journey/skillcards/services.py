@@ -329,6 +329,15 @@ def resolve_link(sess: Session, token: str, now: datetime | None = None
     return form, sess.get(Participant, form.participant_id)
 
 
+def view_link(sess: Session, token: str) -> tuple[SkillForm, Participant]:
+    """The form and returnee behind a link, opened to be seen: the view is audited."""
+    form, participant = resolve_link(sess, token)
+    audit.record(sess, "skillcards:skill_form:view", actor_id=None, object_type="skill_form",
+                 object_id=form.id, office_id=participant.office_id,
+                 participant_id=participant.id, via="self_link")
+    return form, participant
+
+
 # --- cards ---------------------------------------------------------------------------------------
 
 # Damm's quasigroup (order 10): a check digit that catches every single-digit error and every
@@ -416,6 +425,16 @@ def latest_card(sess: Session, participant: Participant) -> SkillCard | None:
                        .order_by(SkillCard.issued_at.desc(), SkillCard.id.desc()).limit(1))
 
 
+def read_latest_card(sess: Session, actor: User, participant: Participant) -> SkillCard | None:
+    """The participant's latest card, to show or print; the read is audited."""
+    card = latest_card(sess, participant)
+    if card is not None:
+        audit.record(sess, "skillcards:skill_card:read", actor_id=actor.id,
+                     object_type="skill_card", object_id=card.id,
+                     office_id=participant.office_id, participant_id=participant.id)
+    return card
+
+
 def revoke_card(sess: Session, actor: User, participant: Participant, card: SkillCard,
                 reason: str) -> SkillCard:
     """Revoke a card: the verification page says so from now on. The reason stays here."""
@@ -450,3 +469,16 @@ def card_by_public_id(sess: Session, public_id: str) -> SkillCard | None:
     if not public_id or len(public_id) > 32:
         return None
     return sess.scalar(select(SkillCard).where(SkillCard.public_id == public_id))
+
+
+def check_card(sess: Session, public_id: str) -> tuple[SkillCard, Participant] | None:
+    """The card behind a public verification address and its holder (None: no such card);
+    every check is audited, valid or revoked."""
+    card = card_by_public_id(sess, public_id)
+    if card is None:
+        return None
+    participant = sess.get(Participant, card.participant_id)
+    audit.record(sess, "skillcards:skill_card:verify", actor_id=None, object_type="skill_card",
+                 object_id=card.id, office_id=participant.office_id,
+                 revoked=card.revoked_at is not None)
+    return card, participant
