@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from journey.continuum import services
+from journey.continuum import intake, services
 from journey.continuum.models import ChecklistItem, Permit
 from journey.continuum.schemas import (
     BulkResponseSchema,
     BulkTransitionSchema,
     ChecklistItemSchema,
     ChecklistItemUpdateSchema,
+    ParticipantRegistrationSchema,
     PermitSchema,
     PermitUpdateSchema,
     StageInfoSchema,
@@ -39,6 +40,18 @@ def list_stages():
              "events": [{"event": t.event, "title": str(t.title), "guards": list(t.guards),
                          "required": list(t.required)} for t in TRANSITIONS if s in t.sources]}
             for s in Stage]
+
+
+@blp.post("/participants/")
+@requires("participants:create")
+@blp.arguments(ParticipantRegistrationSchema)
+@blp.response(201, ParticipantSchema)
+@blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
+def register_participant(data):
+    """Register a participant (409 with the existing reference on a likely duplicate)."""
+    sess = db.session
+    p = intake.register_participant(sess, current_user(sess), data)
+    return p, {"ETag": f'"{p.version}"'}
 
 
 @blp.post("/participants/<id:participant_id>/transitions")

@@ -18,7 +18,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from journey.continuum import guards as guard_rules
-from journey.continuum.checklists import definitions_for
 from journey.continuum.models import (
     VALID_PERMIT_STATUSES,
     ChecklistItem,
@@ -36,7 +35,9 @@ from journey.core.policy import allowed, require
 from journey.core.versions import check_version
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
+from journey.participants.services import filtered_query
 from journey.programmes.models import Programme
+from journey.stages.checklists import definitions_for
 from notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -433,8 +434,6 @@ def bulk_transition(sess: Session, actor: User, event: str, *, participant_ids: 
                     filters: dict[str, Any] | None, data: dict[str, Any],
                     override_reason: str | None = None) -> dict[str, Any]:
     """Move a cohort: each participant all-or-nothing on their own, never the batch as a whole."""
-    from journey.participants.services import filtered_query
-
     require(actor, "continuum:transition")
     stmt = filtered_query(actor, filters or {})
     if participant_ids is not None:

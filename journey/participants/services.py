@@ -12,7 +12,6 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from journey.consent import services as consent_services
 from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
@@ -68,8 +67,8 @@ _DUPLICATES = {
     .limit(2)
     for with_phone in (True, False)
 }
-_PROGRAMME_DEFAULTS = select(Programme.destination_country, Programme.default_language,
-                             Programme.checklist_config).where(Programme.id == sa.bindparam("id"))
+_PROGRAMME_DEFAULTS = select(Programme.destination_country, Programme.default_language).where(
+    Programme.id == sa.bindparam("id"))
 
 
 def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
@@ -89,7 +88,7 @@ def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
 
 def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> sa.Row | None:
     """Field errors for an office or programme that does not exist; returns the programme's
-    defaults (destination, language, checklist configuration)."""
+    defaults (destination, language)."""
     errors = []
     office_id = data.get("office_id")
     if office_id is not None:
@@ -126,11 +125,11 @@ def _check_channels(p: Participant) -> None:
 
 
 def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Participant:
-    """Register a participant, refusing a likely duplicate unless the caller confirmed it."""
+    """Create the participant's record, refusing a likely duplicate unless the caller confirmed
+    it. Registration (journey.continuum.intake) adds the consents given and starts the journey."""
     require(actor, "participants:create")
     data = dict(data)
     confirmed = data.pop("confirm_not_duplicate", False)
-    consents = data.pop("consents", [])
     if data.get("office_id") is None:
         if Role(actor.role) == Role.ADMIN:
             raise InvalidInput(errors=[{"field": "office_id", "code": "required",
@@ -190,12 +189,6 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
         details = {"duplicate_confirmed": True, "duplicate_of": duplicate[0]}
     audit.record(sess, "participants:participant:create", actor_id=actor.id,
                  object_type="participant", object_id=p.id, office_id=p.office_id, **details)
-    for c in consents:
-        consent_services.grant(sess, actor, p, purpose=c["purpose"], method=c["method"],
-                               note=c.get("note"))
-    from journey.continuum.services import start_journey
-
-    start_journey(sess, actor, p, programme.checklist_config if programme else None)
     logger.debug("participant created id=%s office=%s", p.id, p.office_id)
     return p
 

@@ -224,7 +224,7 @@ def participant(participant_id: int):
 
 def _info_page(stage):
     """A public page a message links to: what to expect in a stage, in the reader's language."""
-    from journey.continuum.checklists import definitions_for
+    from journey.stages.checklists import definitions_for
 
     return render_template(
         "info.html", title=stage.title,
