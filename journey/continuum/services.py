@@ -109,9 +109,10 @@ def open_checklist(sess: Session, participant: Participant, stage: Stage, today:
 
 def start_journey(sess: Session, actor: User, participant: Participant,
                   checklist_config: dict[str, Any] | None = None) -> None:
-    """A new participant enters the initial stage: checklist and timeline start here."""
+    """A new participant enters the initial stage: checklist and timeline start here. Without a
+    checklist_config, the participant's programme's own is used."""
     open_checklist(sess, participant, Stage(participant.stage), participant.created_at.date(),
-                   new_participant=True, config=checklist_config or {})
+                   new_participant=True, config=checklist_config)
     record_event(sess, participant, EventKind.STAGE_ENTERED, actor_id=actor.id,
                  at=participant.created_at, to_stage=participant.stage)
 
