@@ -11,11 +11,11 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from journey.accounts.services import create_user
+from journey.continuum.intake import register_participant
 from journey.core.auth import User, issue_token
 from journey.core.db import utcnow
 from journey.organisations.models import Employer, Office, ServiceProvider
 from journey.participants.models import Participant
-from journey.participants.services import create_participant
 from journey.programmes.models import Programme
 
 _seq = itertools.count(1)
@@ -104,4 +104,4 @@ class Factory:
                 "phone": f"+97798{41000000 + n:08d}", "language": "ne",
                 "timezone": "Asia/Kathmandu", "channels": ["sms"]}
         data.update(kw)
-        return create_participant(self.session, actor, data)
+        return register_participant(self.session, actor, data)

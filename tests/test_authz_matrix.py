@@ -28,15 +28,20 @@ from journey.cli import alembic_config
 from journey.continuum.models import ChecklistItem
 from journey.continuum.services import record_permit
 from journey.continuum.stages import Stage
+from journey.core import links
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, User, issue_token
 from journey.core.db import db, metadata, utcnow
 from journey.core.domains import load, permission_table
-from journey.core.policy import OFFICE_ROLES, Role
+from journey.core.errors import NotFound
+from journey.core.links import LinkReason, OrganisationKind
+from journey.core.policy import Role, participant_scope
 from journey.credentials import services as credentials
 from journey.domains import DOMAINS
 from journey.participants.models import Participant
+from journey.participants.services import load_participant
 from journey.passports import services as passports
+from journey.passports import sharing
 from journey.taxonomy import services as taxonomy
 from tests.factories import PASSWORD
 from tests.skillcards.helpers import card_for, form_for, place
@@ -51,8 +56,9 @@ PUBLIC = "(public)"  # no token needed
 SIGNED_IN = "(signed-in)"  # any valid token, whatever the role
 
 
-# One row per endpoint, paths relative to /api/v1. {own}: a participant of the caller's office
-# (employer and partner users have no office; for them it is just some participant). {other}: a
+# One row per endpoint, paths relative to /api/v1. {own}: a participant of the caller's office,
+# presented to the employer user's employer and referred to the partner user's provider (employer
+# and partner users have no office: the participants linked to their organisation are their scope). {other}: a
 # participant of another office. {own_item}, {own_permit}: a checklist item and a permit of
 # {own}; {other_item}, {other_permit}: the same for {other}. {programme}: an existing programme.
 # {token}: a spare token of the caller.
@@ -91,6 +97,8 @@ GET    /participants/{other}/costs                     costs:read            200
 POST   /participants/{own}/costs                       costs:record          201 201 201 403 403 401
 POST   /participants/{other}/costs                     costs:record          201 404 404 403 403 401
 GET    /participants/{own}/passport                                 passports:read    200 200 200 403 403 401
+GET    /participants/{own}/passport/disclosed             passports:read_disclosed 200 200 200 200 200 401
+GET    /participants/{other}/passport/disclosed           passports:read_disclosed 200 404 404 404 404 401
 GET    /participants/{other}/passport                               passports:read    200 404 404 403 403 401
 PATCH  /participants/{own}/passport                                 passports:write   200 200 200 403 403 401
 PATCH  /participants/{other}/passport                               passports:write   200 404 404 403 403 401
@@ -335,6 +343,11 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         for side, office in (("own", office_a), ("other", office_b)):
             p = factory.participant(admin, office_id=office.id, consents=consents)
             setattr(world, side, p.id)
+            if side == "own":
+                links.link(db_session, admin.id, p.id, OrganisationKind.EMPLOYER,
+                           users["employer"].employer_id, LinkReason.PRESENTED)
+                links.link(db_session, admin.id, p.id, OrganisationKind.SERVICE_PROVIDER,
+                           users["partner"].provider_id, LinkReason.REFERRED)
             if side == "other":
                 world.other_reference = p.reference
             if "_item}" in endpoint.path:
@@ -365,7 +378,7 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                     elif not (endpoint.path.endswith("/skill-form") and endpoint.method == "POST"):
                         form_for(factory.app, db_session, admin, p)  # an open form, version 1
                 if "_link}" in endpoint.path:
-                    link, _token = passports.create_share_link(db_session, admin, p, audience="Matrix")
+                    link, _token = sharing.create_share_link(db_session, admin, p, audience="Matrix")
                     setattr(world, f"{side}_link", link.id)
     if endpoint.path.startswith("/taxonomy/"):
         taxonomy.load_base(db_session)
@@ -479,7 +492,8 @@ def _policy_status(endpoint: Endpoint, role: str) -> int:
     r = Role(role)
     if r not in PERMISSIONS[endpoint.permission]:
         return 403
-    if "{other}" in endpoint.path and r in OFFICE_ROLES:
+    # {other} is in no scope but the admin's: another office, linked to no organisation.
+    if "{other}" in endpoint.path and r != Role.ADMIN:
         return 404
     return endpoint.success
 
@@ -594,6 +608,124 @@ def test_bulk_transition_cannot_reach_another_office(client, factory, db_session
     # Reported exactly like an id that does not exist.
     assert results == {world.other: "not_found", world.own: "done"}
     assert db_session.get(Participant, world.other).stage == "intake"
+
+
+# --- employer and partner scopes ----------------------------------------------------------------
+
+def _visible(db_session, user: User) -> set[int]:
+    """The participants participant_scope lets the user see, by a list query."""
+    return set(db_session.scalars(sa.select(Participant.id).where(
+        participant_scope(user, Participant.id, Participant.office_id))))
+
+
+@pytest.fixture
+def two_employers(factory, db_session):
+    """A participant presented to employer A, one referred to a provider, one linked to nobody;
+    a user of employer A, of employer B and of the provider."""
+    admin = factory.user("admin")
+    office = factory.office()
+    emp_a, emp_b = factory.user("employer"), factory.user("employer")
+    partner = factory.user("partner")
+    presented, referred, alone = (factory.participant(admin, office_id=office.id)
+                                  for _ in range(3))
+    links.link(db_session, admin.id, presented.id, OrganisationKind.EMPLOYER, emp_a.employer_id,
+               LinkReason.PRESENTED)
+    links.link(db_session, admin.id, referred.id, OrganisationKind.SERVICE_PROVIDER,
+               partner.provider_id, LinkReason.REFERRED)
+    return admin, emp_a, emp_b, partner, presented, referred, alone
+
+
+def test_scope_of_employer_and_partner_users_is_their_links(app, db_session, two_employers):
+    admin, emp_a, emp_b, partner, presented, referred, alone = two_employers
+    assert _visible(db_session, emp_a) == {presented.id}
+    assert _visible(db_session, emp_b) == set()
+    assert _visible(db_session, partner) == {referred.id}
+    assert {presented.id, referred.id, alone.id} <= _visible(db_session, admin)
+    # The single-record loader asks the same rule (with a permission the role holds).
+    with app.app_context():
+        assert load_participant(db_session, emp_a, presented.id,
+                                "passports:read_disclosed") is presented
+        for user, pid in ((emp_b, presented.id), (emp_a, referred.id), (partner, presented.id),
+                          (emp_a, alone.id)):
+            with pytest.raises(NotFound):
+                load_participant(db_session, user, pid, "passports:read_disclosed")
+
+
+def test_employer_b_gets_404_for_a_participant_linked_to_employer_a(app, client, factory,
+                                                                    db_session, two_employers):
+    admin, emp_a, emp_b, partner, presented, _referred, _alone = two_employers
+    with app.app_context():
+        passports.add_entry(db_session, admin, presented, "skill", {"title": "Welding"})
+        passports.add_entry(db_session, admin, presented, "language",
+                            {"language": "pt", "mother_tongue": True})
+        passports.update_disclosure(db_session, admin, presented, ["name", "skill"], 1)
+    url = f"/api/v1/participants/{presented.id}/passport/disclosed"
+
+    refused = client.get(url, headers=factory.headers(emp_b))
+    missing = client.get(f"/api/v1/participants/{presented.id + 10_000}/passport/disclosed",
+                         headers=factory.headers(emp_b))
+    assert refused.status_code == missing.status_code == 404
+    assert _count_events(db_session, AuditEvent.actor_id == emp_b.id) == 0
+
+    seen = client.get(url, headers=factory.headers(emp_a))
+    assert seen.status_code == 200
+    body = seen.get_json()
+    # Only what the participant chose to show: the name and skills, not the language entry.
+    assert body["name"] == f"{presented.given_name} {presented.family_name}"
+    assert [(e["kind"], e["title"]) for e in body["entries"]] == [("skill", "Welding")]
+    assert set(body["entries"][0]) == {"kind", "title", "acquired_abroad", "verification",
+                                       "verification_title"}
+    assert _count_events(db_session, AuditEvent.actor_id == emp_a.id,
+                         AuditEvent.action == "passports:passport:read_disclosed") == 1
+
+
+def test_an_ended_link_takes_the_participant_out_of_scope(db_session, two_employers):
+    admin, emp_a, _emp_b, _partner, presented, _referred, _alone = two_employers
+    links.link(db_session, admin.id, presented.id, OrganisationKind.EMPLOYER, emp_a.employer_id,
+               LinkReason.PLACED)
+    links.unlink(db_session, admin.id, presented.id, OrganisationKind.EMPLOYER,
+                 emp_a.employer_id, LinkReason.PRESENTED)
+    assert _visible(db_session, emp_a) == {presented.id}  # still placed with the employer
+    links.unlink(db_session, admin.id, presented.id, OrganisationKind.EMPLOYER,
+                 emp_a.employer_id, LinkReason.PLACED)
+    assert _visible(db_session, emp_a) == set()
+
+
+def test_linking_twice_links_once_and_a_reason_must_fit_the_organisation(db_session,
+                                                                         two_employers):
+    admin, emp_a, _emp_b, partner, presented, _referred, _alone = two_employers
+    again = links.link(db_session, admin.id, presented.id, "employer", emp_a.employer_id,
+                       "presented")
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(links.ParticipantLink).where(
+        links.ParticipantLink.participant_id == presented.id)) == 1
+    assert again.reason == "presented" and again.ended_at is None
+    with pytest.raises(ValueError, match="cannot be"):
+        links.link(db_session, admin.id, presented.id, "service_provider", partner.provider_id,
+                   "placed")
+
+
+def test_a_share_link_naming_an_employer_shares_with_it_until_revoked(app, factory, db_session):
+    admin = factory.user("admin")
+    emp = factory.user("employer")
+    p = factory.participant(admin, office_id=factory.office().id,
+                            consents=[{"purpose": "share_employers", "method": "signed"}])
+    with app.test_request_context():
+        first, _ = sharing.create_share_link(db_session, admin, p, audience="HR",
+                                             employer_id=emp.employer_id)
+        second, _ = sharing.create_share_link(db_session, admin, p, audience="HR again",
+                                              employer_id=emp.employer_id)
+        assert _visible(db_session, emp) == {p.id}
+        sharing.revoke_share_link(db_session, admin, p, first)
+        assert _visible(db_session, emp) == {p.id}  # the second link still shares
+        sharing.revoke_share_link(db_session, admin, p, second)
+    assert _visible(db_session, emp) == set()
+
+
+def test_inactive_users_are_in_no_scope(db_session, two_employers):
+    admin, emp_a, *_rest = two_employers
+    emp_a.is_active = False
+    admin.is_active = False
+    assert _visible(db_session, emp_a) == _visible(db_session, admin) == set()
 
 
 def _count_events(db_session, *where) -> int:

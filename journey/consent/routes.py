@@ -10,7 +10,6 @@ from journey.consent.schemas import (
     ConsentStateSchema,
     ConsentWithdrawSchema,
 )
-from journey.core import audit
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
@@ -29,10 +28,7 @@ def list_consents(participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "consent:read")
-    records = services.history(sess, p.id)
-    audit.record(sess, "consent:consent:read", actor_id=user.id, object_type="participant",
-                 object_id=p.id, office_id=p.office_id)
-    return {"current": services.current(records), "history": records}
+    return services.read_consents(sess, user, p)
 
 
 @blp.post("/<id:participant_id>/consents")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -105,3 +105,13 @@ def current(records: list[ConsentRecord]) -> dict[str, bool]:
     """Purpose → whether consent stands, from a participant's full history."""
     standing = {rec.purpose for rec in records if rec.withdrawn_at is None}
     return {p.value: p.value in standing for p in Purpose}
+
+
+def read_consents(sess: Session, actor: User, participant: Participant) -> dict[str, Any]:
+    """Standing consent per purpose and the full history, for ConsentStateSchema; the read is
+    audited."""
+    require(actor, "consent:read")
+    records = history(sess, participant.id)
+    audit.record(sess, "consent:consent:read", actor_id=actor.id, object_type="participant",
+                 object_id=participant.id, office_id=participant.office_id)
+    return {"current": current(records), "history": records}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from journey.continuum import services
+from journey.continuum import intake, services
 from journey.continuum.models import ChecklistItem, Permit
 from journey.continuum.schemas import (
     BulkResponseSchema,
     BulkTransitionSchema,
     ChecklistItemSchema,
     ChecklistItemUpdateSchema,
+    ParticipantRegistrationSchema,
     PermitSchema,
     PermitUpdateSchema,
     StageInfoSchema,
@@ -18,7 +19,6 @@ from journey.continuum.schemas import (
     TransitionRequestSchema,
 )
 from journey.continuum.stages import TRANSITIONS, Stage
-from journey.core import audit
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
@@ -40,6 +40,18 @@ def list_stages():
              "events": [{"event": t.event, "title": str(t.title), "guards": list(t.guards),
                          "required": list(t.required)} for t in TRANSITIONS if s in t.sources]}
             for s in Stage]
+
+
+@blp.post("/participants/")
+@requires("participants:create")
+@blp.arguments(ParticipantRegistrationSchema)
+@blp.response(201, ParticipantSchema)
+@blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
+def register_participant(data):
+    """Register a participant (409 with the existing reference on a likely duplicate)."""
+    sess = db.session
+    p = intake.register_participant(sess, current_user(sess), data)
+    return p, {"ETag": f'"{p.version}"'}
 
 
 @blp.post("/participants/<id:participant_id>/transitions")
@@ -112,9 +124,7 @@ def list_permits(participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "permits:read")
-    audit.record(sess, "continuum:permit:read", actor_id=user.id, object_type="participant",
-                 object_id=p.id, office_id=p.office_id)
-    return sess.scalars(select(Permit).where(Permit.participant_id == p.id).order_by(Permit.id)).all()
+    return services.read_permits(sess, user, p)
 
 
 @blp.post("/participants/<id:participant_id>/permits")
@@ -153,6 +163,4 @@ def timeline(participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id)
-    audit.record(sess, "continuum:timeline:read", actor_id=user.id, object_type="participant",
-                 object_id=p.id, office_id=p.office_id)
-    return services.timeline(sess, p)
+    return services.read_timeline(sess, user, p)

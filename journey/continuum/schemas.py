@@ -1,14 +1,16 @@
-"""Continuum schemas: transitions, checklist items, permits, the timeline."""
+"""Continuum schemas: registration, transitions, checklist items, permits, the timeline."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import validate
 
+from journey.consent.models import Method, Purpose
 from journey.continuum.models import ItemStatus, PermitStatus, PermitType
 from journey.continuum.stages import TRANSITIONS_BY_EVENT
 from journey.core.ids import ID_RANGE
 from journey.core.schemas import Country
+from journey.participants.schemas import ParticipantCreateSchema
 
 _id = ID_RANGE
 
@@ -137,3 +139,16 @@ class StageInfoSchema(ma.Schema):
     stage = ma.fields.String()
     title = ma.fields.String()
     events = ma.fields.List(ma.fields.Dict())
+
+
+class InitialConsentSchema(ma.Schema):
+    purpose = ma.fields.String(required=True, validate=validate.OneOf([p.value for p in Purpose]))
+    method = ma.fields.String(required=True, validate=validate.OneOf([m.value for m in Method]))
+    note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+class ParticipantRegistrationSchema(ParticipantCreateSchema):
+    """A new participant's record, with the consents they give at registration."""
+
+    consents = ma.fields.List(ma.fields.Nested(InitialConsentSchema), load_default=list,
+                              validate=validate.Length(max=len(Purpose)))

@@ -17,7 +17,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from journey.continuum import guards as guard_rules
-from journey.continuum.checklists import definitions_for
 from journey.continuum.models import (
     VALID_PERMIT_STATUSES,
     ChecklistItem,
@@ -36,7 +35,9 @@ from journey.core.timeline import JourneyEvent
 from journey.core.versions import check_version
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
+from journey.participants.services import filtered_query
 from journey.programmes.models import Programme
+from journey.stages.checklists import definitions_for
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +95,10 @@ def open_checklist(sess: Session, participant: Participant, stage: Stage, today:
 
 def start_journey(sess: Session, actor: User, participant: Participant,
                   checklist_config: dict[str, Any] | None = None) -> None:
-    """A new participant enters the initial stage: checklist and timeline start here."""
+    """A new participant enters the initial stage: checklist and timeline start here. Without a
+    checklist_config, the participant's programme's own is used."""
     open_checklist(sess, participant, Stage(participant.stage), participant.created_at.date(),
-                   new_participant=True, config=checklist_config or {})
+                   new_participant=True, config=checklist_config)
     record_event(sess, participant, EventKind.STAGE_ENTERED, actor_id=actor.id,
                  at=participant.created_at, to_stage=participant.stage)
 
@@ -356,6 +358,23 @@ def record_due_events(sess: Session, today: date, permit_offsets: tuple[int, ...
 
 # --- timeline ------------------------------------------------------------------------------------
 
+def read_permits(sess: Session, actor: User, participant: Participant) -> list[Permit]:
+    """The participant's visas and permits (numbers included: the read is audited)."""
+    require(actor, "permits:read")
+    audit.record(sess, "continuum:permit:read", actor_id=actor.id, object_type="participant",
+                 object_id=participant.id, office_id=participant.office_id)
+    return list(sess.scalars(select(Permit).where(Permit.participant_id == participant.id)
+                             .order_by(Permit.id)))
+
+
+def read_timeline(sess: Session, actor: User, participant: Participant) -> dict[str, Any]:
+    """The participant's timeline for display; the read is audited."""
+    require(actor, "participants:read")
+    audit.record(sess, "continuum:timeline:read", actor_id=actor.id, object_type="participant",
+                 object_id=participant.id, office_id=participant.office_id)
+    return timeline(sess, participant)
+
+
 def timeline(sess: Session, participant: Participant, now: datetime | None = None) -> dict[str, Any]:
     """Everything that happened to a participant, in order, and the time spent in each stage."""
     now = now or utcnow()
@@ -389,8 +408,6 @@ def bulk_transition(sess: Session, actor: User, event: str, *, participant_ids: 
                     filters: dict[str, Any] | None, data: dict[str, Any],
                     override_reason: str | None = None) -> dict[str, Any]:
     """Move a cohort: each participant all-or-nothing on their own, never the batch as a whole."""
-    from journey.participants.services import filtered_query
-
     require(actor, "continuum:transition")
     stmt = filtered_query(actor, filters or {})
     if participant_ids is not None:

@@ -7,12 +7,13 @@ these tables), and one command, `journey db`.
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, LoginAttempt, User
 from journey.core.domains import Category, Domain, PersonalData
+from journey.core.links import ParticipantLink
 from journey.core.migrate import db_group
 from journey.core.timeline import JourneyEvent
 
 DOMAIN = Domain(
     name="core",
-    models=(User, ApiToken, LoginAttempt, AuditEvent, JourneyEvent),
+    models=(User, ApiToken, LoginAttempt, AuditEvent, JourneyEvent, ParticipantLink),
     commands=(db_group,),
     personal_data=(
         PersonalData("journey_events", (Category.CASE,), ("participant_id",),
@@ -20,6 +21,8 @@ DOMAIN = Domain(
         PersonalData("audit_events", (Category.CASE,), ("object_id",),
                      note="ids only: object_id when object_type is 'participant', otherwise "
                           "details.participant_id; append-only, so erasure cannot remove rows"),
+        PersonalData("participant_links", (Category.CASE,), ("participant_id",),
+                     note="which employers and service providers a participant is linked to"),
         PersonalData("users", (Category.IDENTITY, Category.CONTACT), ("id",), subject="staff"),
         PersonalData("login_attempts", (Category.IDENTITY,), ("key",), subject="staff",
                      note="a keyed hash of a username or client address, kept for throttling"),

@@ -1,8 +1,9 @@
 """Authorisation, decided in one place: which role may do what, and over which records.
 
 A permission names what is done (``participants:read``). A role grants a set of permissions. Scope
-says which records a user may touch at all: admins everything; supervisors and caseworkers their
-office; employer users their employer; partner users their service provider. Records outside a
+says which records a user may touch at all (participant_scope): admins everything; supervisors and
+caseworkers their office; employer users the participants linked to their employer; partner users
+those referred to their service provider (journey.core.links). Records outside a
 user's scope are reported as missing (404), not forbidden, so ids cannot be probed.
 """
 
@@ -12,9 +13,11 @@ import enum
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from flask import current_app
 
 from journey.core.errors import Forbidden
+from journey.core.links import OrganisationKind, linked_participants
 
 if TYPE_CHECKING:
     from journey.core.auth import User
@@ -51,8 +54,36 @@ def require(user: User, permission: str) -> None:
         raise Forbidden("Your role does not allow this.")
 
 
+def participant_scope(user: User, participant_id: sa.ColumnElement,
+                      office_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """The SQL condition for the participants this user may see, over the given columns.
+
+    The one scope rule, used by single-record loaders and list queries alike: admins see everyone;
+    supervisors and caseworkers their office; employer users the participants linked to their
+    employer (presented, shared or placed); partner users those referred to their provider.
+    Anything else sees no one.
+    """
+    role = Role(user.role)
+    if not user.is_active:
+        return sa.false()
+    if role == Role.ADMIN:
+        return sa.true()
+    if role in OFFICE_ROLES and user.office_id is not None:
+        return office_id == user.office_id
+    if role == Role.EMPLOYER and user.employer_id is not None:
+        return participant_id.in_(linked_participants(OrganisationKind.EMPLOYER, user.employer_id))
+    if role == Role.PARTNER and user.provider_id is not None:
+        return participant_id.in_(
+            linked_participants(OrganisationKind.SERVICE_PROVIDER, user.provider_id))
+    return sa.false()
+
+
 def office_scope(user: User) -> int | None:
-    """The single office a user is confined to, or None when they see every office."""
+    """The single office a user is confined to, or None when they see every office.
+
+    For records kept by office (audit events, campaigns). Records of a participant are scoped with
+    participant_scope, which also knows employer and partner links.
+    """
     if Role(user.role) == Role.ADMIN:
         return None
     if Role(user.role) in OFFICE_ROLES:
@@ -61,7 +92,3 @@ def office_scope(user: User) -> int | None:
     return -1
 
 
-def in_scope(user: User, office_id: int | None) -> bool:
-    """Whether a record of this office is within the user's scope."""
-    scope = office_scope(user)
-    return scope is None or office_id == scope

@@ -13,14 +13,12 @@ from typing import Any
 from flask import current_app, jsonify, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from journey.core.db import db
 from journey.core.errors import ProblemError
 from journey.core.i18n import normalise_language
 from journey.credentials import services
-from journey.participants.models import Participant
-from journey.passports.models import Passport
+from journey.passports import disclosure
 from journey.web.pagekit import error_page, html_blueprint, problem_page
 
 bp = html_blueprint("credential_pages", __name__)
@@ -112,15 +110,9 @@ def _disclosed(result: services.Result) -> dict[str, Any]:
     cred = result.credential
     if cred is None:
         return {"name": None, "entries": []}
-    disclosure = db.session.scalar(
-        select(Passport.disclosure).where(Passport.participant_id == cred.participant_id)) or []
-    name = None
-    if "name" in disclosure:
-        p = db.session.get(Participant, cred.participant_id)
-        name = f"{p.given_name} {p.family_name}" if p else None
-    entries = [e for e in result.document.get("evidence") or []
-               if isinstance(e, dict) and e.get("genre") in disclosure]
-    return {"name": name, "entries": entries}
+    shown = disclosure.public(db.session, cred.participant_id)
+    return {"name": shown.name,
+            "entries": disclosure.evidence(shown, result.document.get("evidence") or [])}
 
 
 def _render(result: services.Result | None, status: int = 200):

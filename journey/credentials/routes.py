@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app
 
-from journey.core import audit
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
@@ -46,10 +45,7 @@ def list_credentials(participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "credentials:read")
-    creds = services.list_for(sess, p.id)
-    audit.record(sess, "credentials:credential:list", actor_id=user.id, object_type="participant",
-                 object_id=p.id, office_id=p.office_id)
-    return [_out(c) for c in creds]
+    return [_out(c) for c in services.read_list(sess, user, p)]
 
 
 @blp.post("/participants/<id:participant_id>/credentials")
@@ -76,10 +72,7 @@ def get_credential(participant_id: int, credential_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "credentials:read")
-    cred = services.get_for(sess, p.id, credential_id)
-    audit.record(sess, "credentials:credential:read", actor_id=user.id, object_type="credential",
-                 object_id=cred.id, office_id=p.office_id, participant_id=p.id)
-    return _out(cred, detail=True)
+    return _out(services.read_one(sess, user, p, credential_id), detail=True)
 
 
 @blp.post("/participants/<id:participant_id>/credentials/<id:credential_id>/revoke")

@@ -88,14 +88,25 @@ def _card_entries(sess: Session, participant_id: int,
     return sorted(entries, key=lambda e: (e.kind, e.id))
 
 
+@dataclass(frozen=True)
+class CardFacts:
+    """What a "skill_card" credential states: the card's number and the returnee's answers.
+
+    The caller (the skill card) hands these over; credentials never reads another domain's tables.
+    """
+
+    number: str
+    answers: Mapping[str, Any]
+
+
 def issue(sess: Session, actor: User | None, participant: Participant, scope: Scope | str, *,
-          entry_id: int | None = None, skill_card: Any = None, now: datetime | None = None,
+          entry_id: int | None = None, card: CardFacts | None = None, now: datetime | None = None,
           valid_for: timedelta | None = None) -> Credential:
     """Build, sign and record a credential for the participant.
 
     scope "passport": every current entry (409 when there is none); "entry": entry_id, a current
-    qualification or skill of this participant (422 otherwise); "skill_card": skill_card, a
-    journey.skillcards.models.SkillCard already flushed (its number and form's answers are used).
+    qualification or skill of this participant (422 otherwise); "skill_card": card, the number and
+    answers of the card being issued.
     actor None means the returnee completed their own form (no staff member issued it). now and
     valid_for exist for tests and benchmarks; by default the credential is valid from now for
     CREDENTIAL_VALID_DAYS.
@@ -127,14 +138,11 @@ def issue(sess: Session, actor: User | None, participant: Participant, scope: Sc
         entry = _entry(sess, participant, entry_id)
         doc = builder.entry_credential(subject, credential_uuid, _facts(sess, [entry])[0])
     else:
-        if skill_card is None or skill_card.participant_id != participant.id:
-            raise ValueError("a skill-card credential needs the participant's skill card")
-        from journey.skillcards.models import SkillForm
-
-        form = sess.get(SkillForm, skill_card.form_id)
-        answers = form.answers if form is not None and isinstance(form.answers, dict) else {}
+        if card is None:
+            raise ValueError("a skill-card credential needs the card's facts")
+        answers = card.answers if isinstance(card.answers, Mapping) else {}
         doc = builder.skill_card_credential(
-            subject, credential_uuid, skill_card.number, answers,
+            subject, credential_uuid, card.number, answers,
             _facts(sess, _card_entries(sess, participant.id, answers)))
 
     pair = keys.key_pair()
@@ -204,6 +212,27 @@ def get_for(sess: Session, participant_id: int, credential_id: int) -> Credentia
     cred = sess.get(Credential, credential_id)
     if cred is None or cred.participant_id != participant_id:
         raise NotFound("No such credential.")
+    return cred
+
+
+def read_list(sess: Session, actor: User, participant: Participant) -> list[Credential]:
+    """The participant's credentials, newest first; the read is audited."""
+    require(actor, "credentials:read")
+    creds = list_for(sess, participant.id)
+    audit.record(sess, "credentials:credential:list", actor_id=actor.id,
+                 object_type="participant", object_id=participant.id,
+                 office_id=participant.office_id)
+    return creds
+
+
+def read_one(sess: Session, actor: User, participant: Participant,
+             credential_id: int) -> Credential:
+    """One of the participant's credentials (404 for another's); the read is audited."""
+    require(actor, "credentials:read")
+    cred = get_for(sess, participant.id, credential_id)
+    audit.record(sess, "credentials:credential:read", actor_id=actor.id, object_type="credential",
+                 object_id=cred.id, office_id=participant.office_id,
+                 participant_id=participant.id)
     return cred
 
 

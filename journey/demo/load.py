@@ -14,13 +14,13 @@ from sqlmodel import select
 from journey.accounts.services import create_user
 from journey.consent import services as consent_services
 from journey.continuum import services as continuum
+from journey.continuum.intake import register_participant
 from journey.continuum.models import ChecklistItem, ItemStatus
 from journey.continuum.stages import Stage
 from journey.core.auth import User
 from journey.core.db import db, utcnow
 from journey.organisations.models import Employer, Office, ServiceProvider
 from journey.participants.models import Participant
-from journey.participants.services import create_participant
 from journey.passports.demo import load_demo_passports
 from journey.programmes.models import Programme
 from journey.skillcards.demo import load_demo_skill_card
@@ -173,7 +173,7 @@ def _participants(sess: Session, rng: random.Random, users: dict[str, User], pro
             "office_id": offices["LIS" if abroad else "KTM"],
             "confirm_not_duplicate": True,
         }
-        p = create_participant(sess, actor, data)
+        p = register_participant(sess, actor, data)
         for purpose, method in (("case_management", "signed"), ("updates", "signed"),
                                 ("monitoring", "verbal")):
             consent_services.grant(sess, actor, p, purpose=purpose, method=method)

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from journey.continuum.stages import Stage
 from journey.core.db import UTCDateTime, enum_check
+from journey.stages import Stage
 
 
 class Sex(enum.StrEnum):

@@ -9,7 +9,6 @@ from journey.core.schemas import page_schema
 from journey.core.versions import if_match
 from journey.participants import services
 from journey.participants.schemas import (
-    ParticipantCreateSchema,
     ParticipantQuerySchema,
     ParticipantSchema,
     ParticipantSummarySchema,
@@ -34,18 +33,6 @@ def list_participants(args):
     sess = db.session
     page = services.search_participants(sess, current_user(sess), args)
     return page, {"X-Total-Count": str(page["total"])}
-
-
-@blp.post("/")
-@requires("participants:create")
-@blp.arguments(ParticipantCreateSchema)
-@blp.response(201, ParticipantSchema)
-@blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
-def create_participant(data):
-    """Register a participant (409 with the existing reference on a likely duplicate)."""
-    sess = db.session
-    p = services.create_participant(sess, current_user(sess), data)
-    return p, _etag(p)
 
 
 @blp.get("/<id:participant_id>")

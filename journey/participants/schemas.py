@@ -9,12 +9,11 @@ import marshmallow as ma
 from flask import g
 from marshmallow import validate
 
-from journey.consent.models import Method, Purpose
-from journey.continuum.stages import Stage
 from journey.core.ids import ID_RANGE
 from journey.core.policy import allowed
 from journey.core.schemas import Country, Language, PageArgsSchema, Phone, TimeZone, not_blank
 from journey.participants.models import Channel, Disability, Sex
+from journey.stages import Stage
 
 _sex = validate.OneOf([s.value for s in Sex])
 _disability = validate.OneOf([d.value for d in Disability])
@@ -26,12 +25,6 @@ def _past_date(value: date) -> None:
         raise ma.ValidationError("Date of birth cannot be in the future.")
     if value.year < 1900:
         raise ma.ValidationError("Date of birth is before 1900.")
-
-
-class InitialConsentSchema(ma.Schema):
-    purpose = ma.fields.String(required=True, validate=validate.OneOf([p.value for p in Purpose]))
-    method = ma.fields.String(required=True, validate=validate.OneOf([m.value for m in Method]))
-    note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
 
 
 class _ParticipantFields(ma.Schema):
@@ -76,9 +69,6 @@ class ParticipantCreateSchema(_ParticipantFields):
         load_default=False,
         metadata={"description": "Set after a 409 when the caller has checked it is another person."},
     )
-    consents = ma.fields.List(ma.fields.Nested(InitialConsentSchema), load_default=list,
-                              validate=validate.Length(max=len(Purpose)))
-
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
         if field_name in self.Meta.fields_required:
             field_obj.required = True

@@ -12,13 +12,12 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from journey.consent import services as consent_services
 from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.pagination import paginate
-from journey.core.policy import Role, in_scope, office_scope, require
+from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.core.schemas import like_pattern
 from journey.core.versions import check_version
 from journey.organisations.models import Office
@@ -68,8 +67,8 @@ _DUPLICATES = {
     .limit(2)
     for with_phone in (True, False)
 }
-_PROGRAMME_DEFAULTS = select(Programme.destination_country, Programme.default_language,
-                             Programme.checklist_config).where(Programme.id == sa.bindparam("id"))
+_PROGRAMME_DEFAULTS = select(Programme.destination_country, Programme.default_language).where(
+    Programme.id == sa.bindparam("id"))
 
 
 def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
@@ -89,7 +88,7 @@ def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
 
 def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> sa.Row | None:
     """Field errors for an office or programme that does not exist; returns the programme's
-    defaults (destination, language, checklist configuration)."""
+    defaults (destination, language)."""
     errors = []
     office_id = data.get("office_id")
     if office_id is not None:
@@ -126,11 +125,11 @@ def _check_channels(p: Participant) -> None:
 
 
 def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Participant:
-    """Register a participant, refusing a likely duplicate unless the caller confirmed it."""
+    """Create the participant's record, refusing a likely duplicate unless the caller confirmed
+    it. Registration (journey.continuum.intake) adds the consents given and starts the journey."""
     require(actor, "participants:create")
     data = dict(data)
     confirmed = data.pop("confirm_not_duplicate", False)
-    consents = data.pop("consents", [])
     if data.get("office_id") is None:
         if Role(actor.role) == Role.ADMIN:
             raise InvalidInput(errors=[{"field": "office_id", "code": "required",
@@ -190,12 +189,6 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
         details = {"duplicate_confirmed": True, "duplicate_of": duplicate[0]}
     audit.record(sess, "participants:participant:create", actor_id=actor.id,
                  object_type="participant", object_id=p.id, office_id=p.office_id, **details)
-    for c in consents:
-        consent_services.grant(sess, actor, p, purpose=c["purpose"], method=c["method"],
-                               note=c.get("note"))
-    from journey.continuum.services import start_journey
-
-    start_journey(sess, actor, p, programme.checklist_config if programme else None)
     logger.debug("participant created id=%s office=%s", p.id, p.office_id)
     return p
 
@@ -204,9 +197,11 @@ def load_participant(sess: Session, actor: User, participant_id: int,
                      permission: str = "participants:read") -> Participant:
     """The participant if the actor may see it: 403 for the wrong role, 404 outside their scope."""
     require(actor, permission)
-    p = sess.get(Participant, participant_id)
-    # Outside the actor's office reads exactly like a missing id, so ids cannot be probed.
-    if p is None or not in_scope(actor, p.office_id):
+    # Outside the actor's scope reads exactly like a missing id, so ids cannot be probed.
+    p = sess.scalar(select(Participant).where(
+        Participant.id == participant_id,
+        participant_scope(actor, Participant.id, Participant.office_id)))
+    if p is None:
         raise NotFound("No such participant.")
     return p
 
@@ -292,10 +287,8 @@ _SORT_COLUMNS = {
 def filtered_query(actor: User, args: dict[str, Any]) -> sa.Select:
     """Participants the actor may see, narrowed by the list filters (no paging)."""
     require(actor, "participants:read")
-    stmt = select(Participant)
-    scope = office_scope(actor)
-    if scope is not None:
-        stmt = stmt.where(Participant.office_id == scope)
+    stmt = select(Participant).where(
+        participant_scope(actor, Participant.id, Participant.office_id))
     if args.get("office_id") is not None:
         stmt = stmt.where(Participant.office_id == args["office_id"])
     for field in ("programme_id", "nationality", "origin_country", "destination_country",

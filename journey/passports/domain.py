@@ -1,7 +1,7 @@
 """Skills passports, their entries' history, and share links for employers."""
 
 from journey.core.domains import Category, Domain, PersonalData
-from journey.core.policy import STAFF
+from journey.core.policy import STAFF, Role
 from journey.passports.models import Passport, PassportEntry, PassportEntryRevision, ShareLink
 from journey.passports.pages import bp as pages_bp
 from journey.passports.routes import blp
@@ -15,6 +15,9 @@ DOMAIN = Domain(
         "passports:read": STAFF,
         "passports:write": STAFF,
         "passports:verify": STAFF,
+        # What a participant agreed to show publicly, for anyone whose scope holds them: staff, and
+        # employer and partner users linked to the participant.
+        "passports:read_disclosed": frozenset(Role),
         "shares:read": STAFF,
         "shares:manage": STAFF,
     },

@@ -13,11 +13,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from journey.config import RTL_LANGUAGES
-from journey.core import audit
 from journey.core.db import db
 from journey.core.i18n import _l
 from journey.participants.services import load_participant
-from journey.passports import services
+from journey.passports import disclosure, services, sharing
 from journey.passports.models import VERIFICATION_TITLES, EntryKind
 from journey.web.pagekit import html_blueprint
 from journey.web.routes import login_required
@@ -34,7 +33,8 @@ def _groups(entries) -> list[tuple[str, list[dict]]]:
     """Entries as dicts (titles in the current locale), grouped by kind in EntryKind order."""
     by_kind: dict[str, list[dict]] = {}
     for entry in entries:
-        by_kind.setdefault(entry.kind, []).append(services.entry_to_dict(entry))
+        row = entry if isinstance(entry, dict) else services.entry_to_dict(entry)
+        by_kind.setdefault(row["kind"], []).append(row)
     return [(k.value, by_kind[k.value]) for k in EntryKind if k.value in by_kind]
 
 
@@ -47,8 +47,8 @@ def _labels() -> dict:
 def shared(token: str):
     """A passport shared with an employer: no login; in the participant's language and English."""
     sess = db.session
-    link, p = services.open_share_link(sess, token)
-    entries = services.current_entries(sess, p.id, link.kinds or None)
+    link, p = sharing.open_share_link(sess, token)
+    entries = disclosure.entries(sess, p.id, disclosure.through_link(sess, link, p))
     sections = []
     for lang in dict.fromkeys([p.language, "en"]):
         with force_locale(lang):
@@ -66,11 +66,9 @@ def staff_passport(participant_id: int):
     sess = db.session
     user = g.user
     p = load_participant(sess, user, participant_id, "passports:read")
-    entries = services.current_entries(sess, p.id)
-    audit.record(sess, "passports:passport:read", actor_id=user.id, object_type="participant",
-                 object_id=p.id, office_id=p.office_id, entries=[e.id for e in entries],
-                 via="page")
-    return render_template("passports/staff.html", p=p, groups=_groups(entries), labels=_labels())
+    view = services.read_passport(sess, user, p, via="page")
+    return render_template("passports/staff.html", p=p, groups=_groups(view["entries"]),
+                           labels=_labels())
 
 
 @bp.get("/participants/<id:participant_id>/passport/entries/<id:entry_id>/history")

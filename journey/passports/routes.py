@@ -9,9 +9,10 @@ from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.versions import expected_version, if_match
 from journey.participants.services import load_participant
-from journey.passports import services
+from journey.passports import disclosure, services, sharing
 from journey.passports.models import ShareLink
 from journey.passports.schemas import (
+    DisclosedPassportSchema,
     EntryCreateSchema,
     EntryRetireSchema,
     EntrySchema,
@@ -51,7 +52,7 @@ def _entry_out(entry) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _link_out(link: ShareLink, **extra: Any) -> dict[str, Any]:
-    return {**link.model_dump(), "status": services.share_status(link), **extra}
+    return {**link.model_dump(), "status": sharing.share_status(link), **extra}
 
 
 @blp.get("/<id:participant_id>/passport")
@@ -65,6 +66,16 @@ def get_passport(args, participant_id: int):
     p = load_participant(sess, user, participant_id, "passports:read")
     view = services.read_passport(sess, user, p, args.get("kind"))
     return view, {"ETag": f'"{view["version"]}"'}
+
+
+@blp.get("/<id:participant_id>/passport/disclosed")
+@requires("passports:read_disclosed")
+@blp.response(200, DisclosedPassportSchema)
+def get_disclosed_passport(participant_id: int):
+    """Only what the participant agreed to show publicly: for employers they are linked to and
+    partners they were referred to (and staff, to see what those see)."""
+    sess = db.session
+    return disclosure.read_disclosed(sess, current_user(sess), participant_id)
 
 
 @blp.patch("/<id:participant_id>/passport")
@@ -178,8 +189,8 @@ def create_share_link(data, participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "shares:manage")
-    link, token = services.create_share_link(sess, user, p, **data)
-    return _link_out(link, token=token, url=services.share_url(token))
+    link, token = sharing.create_share_link(sess, user, p, **data)
+    return _link_out(link, token=token, url=sharing.share_url(token))
 
 
 @blp.get("/<id:participant_id>/share-links")
@@ -190,7 +201,7 @@ def list_share_links(participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "shares:read")
-    return [_link_out(link) for link in services.list_share_links(sess, user, p)]
+    return [_link_out(link) for link in sharing.list_share_links(sess, user, p)]
 
 
 @blp.post("/<id:participant_id>/share-links/<id:link_id>/revoke")
@@ -202,5 +213,5 @@ def revoke_share_link(_data, participant_id: int, link_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "shares:manage")
-    link = services.load_share_link(sess, p, link_id)
-    return _link_out(services.revoke_share_link(sess, user, p, link))
+    link = sharing.load_share_link(sess, p, link_id)
+    return _link_out(sharing.revoke_share_link(sess, user, p, link))

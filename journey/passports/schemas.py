@@ -342,6 +342,24 @@ class PassportSchema(ma.Schema):
     entries = ma.fields.List(ma.fields.Nested(EntrySchema))
 
 
+class DisclosedEntrySchema(ma.Schema):
+    """An entry as someone outside the case sees it: what it is and how far it was checked."""
+
+    kind = ma.fields.String()
+    title = ma.fields.String()
+    acquired_abroad = ma.fields.Boolean()
+    verification = ma.fields.String()
+    verification_title = ma.fields.Function(lambda e: Verification(e.verification).title)
+
+
+class DisclosedPassportSchema(ma.Schema):
+    """What the participant agreed to show publicly: the name (null when not) and entries."""
+
+    participant_id = ma.fields.Integer()
+    name = ma.fields.String(allow_none=True)
+    entries = ma.fields.List(ma.fields.Nested(DisclosedEntrySchema))
+
+
 class ShareLinkSchema(ma.Schema):
     id = ma.fields.Integer()
     participant_id = ma.fields.Integer()

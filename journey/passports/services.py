@@ -1,29 +1,24 @@
-"""Passport services: entries (add, edit, verify, retire, each a new revision), disclosure and
-share links. They never commit; every write is audited with ids only."""
+"""Passport services: entries (add, edit, verify, retire, each a new revision) and disclosure
+settings (share links: journey.passports.sharing). They never commit; every write is audited with
+ids only."""
 
 from __future__ import annotations
 
 import logging
-import secrets
-from datetime import timedelta
 from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import current_app, url_for
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from journey.consent.models import Purpose
-from journey.consent.services import has_consent
 from journey.core import audit
-from journey.core.auth import User, token_digest
+from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.i18n import _l
 from journey.core.policy import require
 from journey.core.versions import check_version
-from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.passports.models import (
     DISCLOSABLE,
@@ -32,7 +27,6 @@ from journey.passports.models import (
     PassportEntry,
     PassportEntryRevision,
     RevisionChange,
-    ShareLink,
     Verification,
 )
 from journey.passports.schemas import KIND_SCHEMAS, language_label
@@ -430,7 +424,7 @@ def get_or_create_passport(sess: Session, participant: Participant) -> Passport:
 
 
 def read_passport(sess: Session, actor: User, participant: Participant,
-                  kinds: list[str] | None = None) -> dict[str, Any]:
+                  kinds: list[str] | None = None, *, via: str | None = None) -> dict[str, Any]:
     """Settings and current entries, for PassportSchema (the read is audited). A participant
     without settings yet reads as version 1, disclosing nothing."""
     require(actor, "passports:read")
@@ -438,7 +432,7 @@ def read_passport(sess: Session, actor: User, participant: Participant,
     entries = current_entries(sess, participant.id, kinds)
     audit.record(sess, "passports:passport:read", actor_id=actor.id, object_type="participant",
                  object_id=participant.id, office_id=participant.office_id,
-                 entries=[e.id for e in entries])
+                 entries=[e.id for e in entries], **({"via": via} if via else {}))
     return {
         "participant_id": participant.id,
         "disclosure": passport.disclosure if passport else [],
@@ -470,97 +464,3 @@ def update_disclosure(sess: Session, actor: User, participant: Participant, disc
                  object_id=passport.id, office_id=participant.office_id,
                  participant_id=participant.id, disclosure=wanted, version=passport.version)
     return passport
-
-
-# --- share links ---------------------------------------------------------------------------------
-
-def share_status(link: ShareLink, now=None) -> str:
-    if link.revoked_at is not None:
-        return "revoked"
-    return "expired" if link.expires_at <= (now or utcnow()) else "active"
-
-
-def share_url(token: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"] + url_for("passport_pages.shared", token=token)
-
-
-def create_share_link(sess: Session, actor: User, participant: Participant, *, audience: str,
-                      employer_id: int | None = None, kinds: list[str] | None = None,
-                      expires_in_days: int = 14) -> tuple[ShareLink, str]:
-    """A link for an employer, refused without consent to share; the token is returned once."""
-    require(actor, "shares:manage")
-    if employer_id is not None and sess.get(Employer, employer_id) is None:
-        raise InvalidInput(errors=[{"field": "employer_id", "code": "not-found",
-                                    "message": "No such employer."}])
-    if not has_consent(sess, participant.id, Purpose.SHARE_EMPLOYERS):
-        raise Conflict("The participant has not agreed to share with employers.",
-                       code="consent-required")
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    link = ShareLink(participant_id=participant.id, token_hash=token_digest(token),
-                     employer_id=employer_id, audience=audience.strip(),
-                     kinds=[k.value for k in EntryKind if k.value in set(kinds or ())],
-                     created_by=actor.id, created_at=now,
-                     expires_at=now + timedelta(days=expires_in_days))
-    sess.add(link)
-    sess.flush()
-    audit.record(sess, "passports:share:create", actor_id=actor.id, object_type="share_link",
-                 object_id=link.id, office_id=participant.office_id,
-                 participant_id=participant.id, employer_id=employer_id, kinds=link.kinds,
-                 days=expires_in_days)
-    return link, token
-
-
-def list_share_links(sess: Session, actor: User, participant: Participant) -> list[ShareLink]:
-    require(actor, "shares:read")
-    links = list(sess.scalars(select(ShareLink).where(ShareLink.participant_id == participant.id)
-                              .order_by(ShareLink.id.desc())))
-    audit.record(sess, "passports:share:read", actor_id=actor.id, object_type="participant",
-                 object_id=participant.id, office_id=participant.office_id,
-                 links=[link.id for link in links])
-    return links
-
-
-def load_share_link(sess: Session, participant: Participant, link_id: int) -> ShareLink:
-    link = sess.get(ShareLink, link_id)
-    if link is None or link.participant_id != participant.id:
-        raise NotFound("No such share link.")
-    return link
-
-
-def revoke_share_link(sess: Session, actor: User, participant: Participant,
-                      link: ShareLink) -> ShareLink:
-    require(actor, "shares:manage")
-    if link.revoked_at is not None:
-        raise Conflict("This link is already revoked.", code="already-revoked")
-    link.revoked_at = utcnow()
-    link.revoked_by = actor.id
-    sess.flush()
-    audit.record(sess, "passports:share:revoke", actor_id=actor.id, object_type="share_link",
-                 object_id=link.id, office_id=participant.office_id, participant_id=participant.id)
-    return link
-
-
-def open_share_link(sess: Session, token: str) -> tuple[ShareLink, Participant]:
-    """The link and participant behind a token, counting and auditing the view.
-
-    404 for a token that never existed; 410 once the link is expired or revoked, or the
-    participant has withdrawn consent to share.
-    """
-    if not token or len(token) > 100:
-        raise NotFound("No such link.")
-    link = sess.scalar(select(ShareLink).where(ShareLink.token_hash == token_digest(token)))
-    if link is None:
-        raise NotFound("No such link.")
-    participant = sess.get(Participant, link.participant_id)
-    now = utcnow()
-    if (share_status(link, now) != "active"
-            or not has_consent(sess, participant.id, Purpose.SHARE_EMPLOYERS)):
-        raise Gone("This link has expired or was withdrawn.")
-    # In SQL, so simultaneous views all count.
-    sess.execute(sa.update(ShareLink).where(ShareLink.id == link.id)
-                 .values(view_count=ShareLink.view_count + 1, last_viewed_at=now)
-                 .execution_options(synchronize_session=False))
-    audit.record(sess, "passports:share:view", actor_id=None, object_type="share_link",
-                 object_id=link.id, office_id=participant.office_id, participant_id=participant.id)
-    return link, participant

@@ -41,7 +41,7 @@ class Programme(SQLModel, table=True):
     # Other languages the programme works in (BCP 47), besides the default.
     languages: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
     training_provider_id: int | None = Field(default=None, foreign_key="service_providers.id")
-    # How this programme adapts the default checklists (journey.continuum.checklists).
+    # How this programme adapts the default checklists (journey.stages.checklists).
     checklist_config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.continuum.checklists import validate_config
-from journey.continuum.stages import Stage
 from journey.core.i18n import _l
 from journey.core.ids import ID_RANGE
 from journey.core.schemas import Country, Language, not_blank
+from journey.stages import Stage
+from journey.stages.checklists import validate_config
 
 
 class AddedItemSchema(ma.Schema):

@@ -23,5 +23,4 @@ DOMAIN = Domain(
         PersonalData("skill_forms", (Category.CASE,), ("participant_id",)),
         PersonalData("skill_cards", (Category.CASE,), ("participant_id",)),
     ),
-    init_app=hooks.init_app,
 )

@@ -21,17 +21,15 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlmodel import select
 
 from journey.config import RTL_LANGUAGES
-from journey.core import audit
 from journey.core.db import db
 from journey.core.errors import InvalidInput, flatten_messages
 from journey.core.i18n import _l
 from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
-from journey.passports.models import Passport, PassportEntry
+from journey.passports import disclosure
 from journey.passports.schemas import CEFR_LEVELS, LANGUAGE_SKILLS
 from journey.skillcards import services
 from journey.skillcards.models import CompletedVia, SkillCard, SkillForm
@@ -120,56 +118,40 @@ def printable_card(participant_id: int):
     """The participant's latest skill card, to print on one A4 page (staff only)."""
     sess = db.session
     p = load_participant(sess, g.user, participant_id, "skillcards:read")
-    card = services.latest_card(sess, p)
+    card = services.read_latest_card(sess, g.user, p)
     if card is None:
         return error_page(404, _("No skill card yet"),
                            _("The card is issued when the skill form is completed."))
-    audit.record(sess, "skillcards:skill_card:read", actor_id=g.user.id, object_type="skill_card",
-                 object_id=card.id, office_id=p.office_id, participant_id=p.id)
     return render_template("skillcards/card.html", **_card_context(sess, card, p))
 
 
 # --- the public check ----------------------------------------------------------------------------
 
-def _disclosed_items(sess, rows: list[dict[str, Any]], disclosed: set[str], default_kind: str,
-                     kinds: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The rows whose passport entry is of a disclosed kind (rows added on the form count as
-    default_kind)."""
-    ids = [r["entry_id"] for r in rows if r.get("entry_id")]
-    kind_of = dict(sess.execute(select(PassportEntry.id, PassportEntry.kind)
-                                .where(PassportEntry.id.in_(ids))).all()) if ids else {}
-    return [r for r in rows
-            if kind_of.get(r.get("entry_id"), default_kind) in disclosed & set(kinds)]
-
-
 @bp.get("/cards/<public_id>")
 def verify_card(public_id: str):
     """Whether a skill card is valid, and only what its holder agreed to show."""
     sess = db.session
-    card = services.card_by_public_id(sess, public_id)
-    if card is None:
+    found = services.check_card(sess, public_id)
+    if found is None:
         return error_page(404, _("Page not found"), _("No skill card has this address."))
-    p = sess.get(Participant, card.participant_id)
-    passport = sess.scalar(select(Passport).where(Passport.participant_id == p.id))
-    disclosed = set(passport.disclosure) if passport else set()
+    card, p = found
+    disclosed = disclosure.public(sess, p.id)
     answers = sess.get(SkillForm, card.form_id).answers
     shown: dict[str, Any] = {}
-    if "name" in disclosed:
-        shown["name"] = f"{p.given_name} {p.family_name}"
-    if "occupation" in disclosed:
+    if disclosed.name:
+        shown["name"] = disclosed.name
+    if disclosed.shows("occupation"):
         shown["occupation"] = answers.get("occupation") or {}
         shown["sector"] = answers.get("sector")
-    if "experience" in disclosed:
+    if disclosed.shows("experience"):
         shown["experience"] = answers
-    shown["skills"] = _disclosed_items(sess, answers.get("skills") or [], disclosed, "skill",
-                                       ("skill", "soft_skill"))
-    shown["certifications"] = _disclosed_items(sess, answers.get("certifications") or [],
-                                               disclosed, "qualification",
-                                               ("qualification", "training"))
-    if "language" in disclosed:
+    shown["skills"] = disclosure.rows(sess, disclosed, answers.get("skills") or [],
+                                      default_kind="skill", kinds=("skill", "soft_skill"))
+    shown["certifications"] = disclosure.rows(sess, disclosed, answers.get("certifications") or [],
+                                              default_kind="qualification",
+                                              kinds=("qualification", "training"))
+    if disclosed.shows("language"):
         shown["languages"] = answers.get("languages") or []
-    audit.record(sess, "skillcards:skill_card:verify", actor_id=None, object_type="skill_card",
-                 object_id=card.id, office_id=p.office_id, revoked=card.revoked_at is not None)
     return render_template("skillcards/verify.html", card=card,
                            office=sess.get(Office, p.office_id), shown=shown,
                            labels={k: str(v) for k, v in LABELS.items()},
@@ -309,9 +291,7 @@ def _has_nul(values: dict[str, Any]) -> list[str]:
 def self_form(token: str):
     """The returnee's own, pre-filled form (no login: the link is the key)."""
     sess = db.session
-    form, p = services.resolve_link(sess, token)
-    audit.record(sess, "skillcards:skill_form:view", actor_id=None, object_type="skill_form",
-                 object_id=form.id, office_id=p.office_id, participant_id=p.id, via="self_link")
+    form, p = services.view_link(sess, token)
     return _render_form(form, p, token, _values_from_answers(form.answers), {}, form.version)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,7 +25,7 @@ from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.versions import check_version
 from journey.credentials import services as credentials
-from journey.credentials.models import Credential
+from journey.credentials.models import Credential, Scope
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.passports.models import EntryKind, PassportEntry, Verification
@@ -41,12 +40,6 @@ logger = logging.getLogger(__name__)
 
 RETURN_STAGES = frozenset({Stage.RETURN.value, Stage.REINTEGRATION.value})
 _LINK_SALT = "journey.skillcards.link"
-
-# Called with (session, actor or None, card, form) right after a card is issued, in the same
-# transaction. The credentials package registers here to issue the card's credential (and set
-# card.credential_id); nothing else in this module knows about credentials.
-CARD_ISSUED_HANDLERS: list[Callable[[Session, User | None, SkillCard, SkillForm], None]] = []
-
 
 class NotReturning(ProblemError):
     status, code, title = 409, "not-returning", "The participant is not returning"
@@ -286,9 +279,7 @@ def complete_form(sess: Session, actor: User | None, participant: Participant, f
                  object_type="skill_form", object_id=form.id, office_id=participant.office_id,
                  participant_id=participant.id, via=via)
     card = _issue_card(sess, actor_id, participant, form, now)
-    # The one place a card's credential is issued: see CARD_ISSUED_HANDLERS.
-    for handler in CARD_ISSUED_HANDLERS:
-        handler(sess, actor, card, form)
+    _issue_credential(sess, actor, participant, card, form)
     logger.info("skill form completed form=%s card=%s via=%s", form.id, card.id, via)
     return card
 
@@ -338,6 +329,15 @@ def resolve_link(sess: Session, token: str, now: datetime | None = None
     return form, sess.get(Participant, form.participant_id)
 
 
+def view_link(sess: Session, token: str) -> tuple[SkillForm, Participant]:
+    """The form and returnee behind a link, opened to be seen: the view is audited."""
+    form, participant = resolve_link(sess, token)
+    audit.record(sess, "skillcards:skill_form:view", actor_id=None, object_type="skill_form",
+                 object_id=form.id, office_id=participant.office_id,
+                 participant_id=participant.id, via="self_link")
+    return form, participant
+
+
 # --- cards ---------------------------------------------------------------------------------------
 
 # Damm's quasigroup (order 10): a check digit that catches every single-digit error and every
@@ -373,6 +373,16 @@ def valid_card_number(number: str) -> bool:
     if len(year) != 4 or len(serial) != 6 or len(check) != 1:
         return False
     return damm(year + serial + check) == 0
+
+
+def _issue_credential(sess: Session, actor: User | None, participant: Participant,
+                      card: SkillCard, form: SkillForm) -> None:
+    """Every card also comes as a signed Open Badges credential the returnee can carry."""
+    answers = form.answers if isinstance(form.answers, dict) else {}
+    cred = credentials.issue(sess, actor, participant, Scope.SKILL_CARD,
+                             card=credentials.CardFacts(number=card.number, answers=answers))
+    card.credential_id = cred.id
+    sess.flush()
 
 
 def _issue_card(sess: Session, actor_id: int | None, participant: Participant, form: SkillForm,
@@ -415,6 +425,16 @@ def latest_card(sess: Session, participant: Participant) -> SkillCard | None:
                        .order_by(SkillCard.issued_at.desc(), SkillCard.id.desc()).limit(1))
 
 
+def read_latest_card(sess: Session, actor: User, participant: Participant) -> SkillCard | None:
+    """The participant's latest card, to show or print; the read is audited."""
+    card = latest_card(sess, participant)
+    if card is not None:
+        audit.record(sess, "skillcards:skill_card:read", actor_id=actor.id,
+                     object_type="skill_card", object_id=card.id,
+                     office_id=participant.office_id, participant_id=participant.id)
+    return card
+
+
 def revoke_card(sess: Session, actor: User, participant: Participant, card: SkillCard,
                 reason: str) -> SkillCard:
     """Revoke a card: the verification page says so from now on. The reason stays here."""
@@ -449,3 +469,16 @@ def card_by_public_id(sess: Session, public_id: str) -> SkillCard | None:
     if not public_id or len(public_id) > 32:
         return None
     return sess.scalar(select(SkillCard).where(SkillCard.public_id == public_id))
+
+
+def check_card(sess: Session, public_id: str) -> tuple[SkillCard, Participant] | None:
+    """The card behind a public verification address and its holder (None: no such card);
+    every check is audited, valid or revoked."""
+    card = card_by_public_id(sess, public_id)
+    if card is None:
+        return None
+    participant = sess.get(Participant, card.participant_id)
+    audit.record(sess, "skillcards:skill_card:verify", actor_id=None, object_type="skill_card",
+                 object_id=card.id, office_id=participant.office_id,
+                 revoked=card.revoked_at is not None)
+    return card, participant

@@ -30,7 +30,6 @@ from werkzeug.exceptions import HTTPException
 from journey.config import RTL_LANGUAGES
 from journey.consent import services as consent_services
 from journey.continuum.stages import Stage
-from journey.core import audit
 from journey.core.auth import authenticate, load_current_user
 from journey.core.db import db
 from journey.core.errors import ProblemError, flatten_messages
@@ -218,17 +217,14 @@ def participant(participant_id: int):
     p = participants.read_participant(sess, user, participant_id)
     consent = None
     if allowed(user, "consent:read"):
-        records = consent_services.history(sess, p.id)
-        audit.record(sess, "consent:consent:read", actor_id=user.id, object_type="participant",
-                     object_id=p.id, office_id=p.office_id)
-        consent = {"current": consent_services.current(records), "history": records}
+        consent = consent_services.read_consents(sess, user, p)
     return render_template("participant.html", p=p, consent=consent,
                            sensitive=allowed(user, "participants:read_sensitive"))
 
 
 def _info_page(stage):
     """A public page a message links to: what to expect in a stage, in the reader's language."""
-    from journey.continuum.checklists import definitions_for
+    from journey.stages.checklists import definitions_for
 
     return render_template(
         "info.html", title=stage.title,

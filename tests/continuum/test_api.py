@@ -160,6 +160,26 @@ def test_programme_checklist_configuration(app, factory, journey_kit, db_session
     assert items["food_hygiene"].required is True
 
 
+def test_registration_opens_the_intake_checklist_as_the_programme_adapts_it(client, factory,
+                                                                          journey_kit, db_session):
+    prog = factory.programme(checklist_config={
+        "disabled": ["aspirations"],
+        "added": [{"stage": "intake", "key": "photo", "title": "Photo taken", "required": False}],
+    })
+    h = factory.headers(journey_kit.caseworker)
+    resp = client.post("/api/v1/participants/", headers=h, json={
+        "given_name": "Sita", "family_name": "Rai", "date_of_birth": "1994-03-02", "sex": "female",
+        "nationality": "NP", "origin_country": "NP", "programme_id": prog.id,
+        "consents": [{"purpose": "case_management", "method": "signed"}]})
+    assert resp.status_code == 201 and resp.headers["ETag"] == '"1"'
+    pid = resp.get_json()["id"]
+    items = set(db_session.scalars(sa.select(ChecklistItem.key).where(
+        ChecklistItem.participant_id == pid, ChecklistItem.stage == "intake")))
+    assert items == {"consent_explained", "photo"}
+    consents = client.get(f"/api/v1/participants/{pid}/consents", headers=h).get_json()
+    assert consents["current"]["case_management"] is True
+
+
 def test_permits_are_recorded_validated_and_their_reads_audited(client, factory, journey_kit,
                                                                 db_session):
     p = journey_kit.participant(Stage.PRE_DEPARTURE, ready=False)

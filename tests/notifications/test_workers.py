@@ -34,9 +34,9 @@ def live_app(fresh_database_url, instance_dir):
 def _populate(app, n: int) -> None:
     from journey.accounts.services import create_user
     from journey.consent.services import grant
+    from journey.continuum.intake import register_participant
     from journey.core.db import utcnow
     from journey.organisations.models import Office
-    from journey.participants.services import create_participant
 
     with app.test_request_context(), db.job_session() as sess:
         office = Office(code="W1", name="Workers", country="NP", timezone="Asia/Kathmandu",
@@ -46,7 +46,7 @@ def _populate(app, n: int) -> None:
         cw = create_user(sess, None, {"username": "cw", "full_name": "Cw", "role": "caseworker",
                                       "password": "x" * 12, "office_id": office.id})
         for i in range(n):
-            p = create_participant(sess, cw, {
+            p = register_participant(sess, cw, {
                 "given_name": f"G{i}", "family_name": "F", "date_of_birth": date(1990, 1, 1),
                 "sex": "female", "nationality": "NP", "origin_country": "NP",
                 "phone": f"+97798{42000000 + i}", "channels": ["sms"]})

@@ -288,15 +288,27 @@ def test_completing_with_a_stale_version_or_bad_answers_issues_nothing(client, f
         SkillCard.participant_id == p.id)) == 0
 
 
-def test_card_issued_handlers_run_in_the_same_transaction(app, kit, db_session, monkeypatch):
+def test_a_card_asks_credentials_to_issue_through_its_public_service(app, kit, db_session,
+                                                                    monkeypatch):
+    from journey.credentials import services as credentials
+
     seen = []
-    monkeypatch.setattr(services, "CARD_ISSUED_HANDLERS",
-                        [lambda sess, actor, card, form: seen.append((actor.id, card.form_id))])
+    real_issue = credentials.issue
+
+    def spy(sess, actor, participant, scope, **kw):
+        seen.append((sess, actor.id, participant.id, scope, kw["card"]))
+        return real_issue(sess, actor, participant, scope, **kw)
+
+    monkeypatch.setattr(credentials, "issue", spy)
     p = kit.participant(Stage.RETURN)
     form = form_for(app, db_session, kit.caseworker, p)
     with app.test_request_context():
-        services.complete_form(db_session, kit.caseworker, p, form, expected_version=1)
-    assert seen == [(kit.caseworker.id, form.id)]
+        card = services.complete_form(db_session, kit.caseworker, p, form, expected_version=1)
+    [(sess, actor_id, pid, scope, facts)] = seen
+    # Same session (one transaction); credentials gets the card's facts, not the card itself.
+    assert (sess, actor_id, pid, scope) == (db_session, kit.caseworker.id, p.id, "skill_card")
+    assert facts == credentials.CardFacts(number=card.number, answers=form.answers)
+    assert card.credential_id is not None
 
 
 def test_demo_card_is_idempotent(app, kit, db_session):

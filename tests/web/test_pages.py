@@ -404,8 +404,8 @@ def test_info_pages_linked_from_messages_are_public_and_in_the_readers_language(
     from flask_babel import force_locale
     from markupsafe import escape
 
-    from journey.continuum.checklists import definitions_for
     from journey.continuum.stages import Stage
+    from journey.stages.checklists import definitions_for
 
     for path, stage in (("/welcome", Stage.ARRIVAL), ("/return", Stage.RETURN)):
         resp = client.get(f"{path}?lang=fr")

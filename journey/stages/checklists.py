@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from journey.continuum.stages import Stage
 from journey.core.i18n import _l
+from journey.stages import Stage
 
 
 @dataclass(frozen=True)
