@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from journey.continuum.stages import Stage
 from journey.core.audit import AuditEvent
+from journey.core.versions import Precondition
 from journey.participants.models import Participant
 from journey.skillcards import services
 from journey.skillcards.models import SkillCard, SkillForm
@@ -295,7 +296,7 @@ def test_card_issued_handlers_run_in_the_same_transaction(app, kit, db_session, 
     p = kit.participant(Stage.RETURN)
     form = form_for(app, db_session, kit.caseworker, p)
     with app.test_request_context():
-        services.complete_form(db_session, kit.caseworker, p, form, expected_version=1)
+        services.complete_form(db_session, kit.caseworker, p, form, expected=Precondition(body=1))
     assert seen == [(kit.caseworker.id, form.id)]
 
 
