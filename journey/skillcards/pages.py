@@ -28,6 +28,7 @@ from journey.core import audit
 from journey.core.db import db
 from journey.core.errors import InvalidInput, flatten_messages
 from journey.core.i18n import _l
+from journey.core.versions import Precondition
 from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
@@ -339,10 +340,11 @@ def self_form_post(token: str):
         answers = AnswersSchema().load(raw)
         if request.form.get("action") == "complete":
             card = services.complete_form(sess, None, p, form, answers=answers,
-                                          expected_version=version,
+                                          expected=Precondition(body=version),
                                           via=CompletedVia.SELF_LINK.value)
         else:
-            services.update_answers(sess, None, p, form, answers, expected_version=version,
+            services.update_answers(sess, None, p, form, answers,
+                                    expected=Precondition(body=version),
                                     via=CompletedVia.SELF_LINK.value)
             card = None
     except (ValidationError, InvalidInput) as err:
