@@ -44,16 +44,24 @@ class Precondition:
         return self.version is not None
 
 
+def parse_version(raw: str) -> int | None:
+    """A version written as an ETag ("3", W/"3") or plain digits, or None when it is not one."""
+    found = _ETAG.fullmatch(raw.strip())
+    if found is None or not 1 <= int(found.group(1)) <= MAX_ID:
+        return None
+    return int(found.group(1))
+
+
 def if_match() -> int | None:
     """The version in an If-Match header (an ETag like "3"), or None when there is none."""
     raw = request.headers.get("If-Match")
     if raw is None:
         return None
-    found = _ETAG.fullmatch(raw.strip())
-    if found is None or not 1 <= int(found.group(1)) <= MAX_ID:
+    version = parse_version(raw)
+    if version is None:
         raise PreconditionFailed(_('If-Match must be the ETag you read, e.g. "3".'),
                                  code="invalid-if-match")
-    return int(found.group(1))
+    return version
 
 
 def precondition(data: dict[str, Any] | None = None, *, required: bool = True) -> Precondition:
