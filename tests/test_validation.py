@@ -530,6 +530,9 @@ HOSTILE = {
         "POST", "/api/v1/users", {"username": "spoof1", "full_name": "Admin\u202e",
                                   "role": "admin", "password": PASSWORD}, {}, 422,
         {("full_name", "invalid")}),
+    "override in a share link's audience": (
+        "POST", P + "/share-links", {"audience": "Hotel \u202eLtd"}, {}, 422,
+        {("audience", "invalid")}),
     # Languages: a BCP 47 tag, not a POSIX locale read as its first two letters.
     "POSIX locale as a language": ("POST", URL, _body(language="en_US.UTF-8"), {}, 422,
                                    {("language", "invalid")}),

@@ -15,7 +15,15 @@ import pycountry
 from flask import current_app
 from marshmallow import validate
 
-from journey.core.schemas import Country, Id, Integer, QueryArgsSchema, Version, not_blank
+from journey.core.schemas import (
+    Country,
+    Id,
+    Integer,
+    Name,
+    QueryArgsSchema,
+    Version,
+    not_blank,
+)
 from journey.passports.models import DISCLOSABLE, EntryKind, Verification
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -275,7 +283,7 @@ class PassportUpdateSchema(ma.Schema):
 
 
 class ShareLinkCreateSchema(ma.Schema):
-    audience = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank],
+    audience = Name(required=True, validate=validate.Length(max=200),
                                 metadata={"description": "Who the link is for."})
     employer_id = Id(allow_none=True)
     kinds = ma.fields.List(ma.fields.String(validate=validate.OneOf(KINDS)),
