@@ -7,7 +7,7 @@ import logging
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
-from journey.core.db import db
+from journey.core.db import READ_ONLY, db
 from journey.core.errors import problem_response
 
 logger = logging.getLogger(__name__)
@@ -17,7 +17,8 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     try:
-        with db.engine.connect() as conn:
+        # Only reads: on SQLite it must not queue behind writers for the write lock.
+        with db.engine.connect().execution_options(**READ_ONLY) as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as exc:
         logger.error("health check failed: %s", type(exc).__name__)

@@ -36,6 +36,7 @@ from journey.core.domains import load, permission_table
 from journey.core.errors import NotFound
 from journey.core.links import LinkReason, OrganisationKind
 from journey.core.policy import Role, participant_scope
+from journey.core.versions import Precondition
 from journey.credentials import services as credentials
 from journey.domains import DOMAINS
 from journey.participants.models import Participant
@@ -658,7 +659,8 @@ def test_employer_b_gets_404_for_a_participant_linked_to_employer_a(app, client,
         passports.add_entry(db_session, admin, presented, "skill", {"title": "Welding"})
         passports.add_entry(db_session, admin, presented, "language",
                             {"language": "pt", "mother_tongue": True})
-        passports.update_disclosure(db_session, admin, presented, ["name", "skill"], 1)
+        passports.update_disclosure(db_session, admin, presented, ["name", "skill"],
+                                    Precondition(body=1))
     url = f"/api/v1/participants/{presented.id}/passport/disclosed"
 
     refused = client.get(url, headers=factory.headers(emp_b))

@@ -448,3 +448,141 @@ def test_unexpected_error_is_a_500_problem_without_the_exception_text(crashing_a
     # What the failing request had written was rolled back.
     with crashing_app.app_context(), db.job_session() as s:
         assert s.scalars(sa.select(Office.id)).all() == []
+
+
+# --- hostile inputs (issue 10): each was a 500, or was accepted and stored altered ---------------
+
+HUGE = 10909724611286747136  # beyond any id column, and beyond a 64-bit integer
+P = "/api/v1/participants/{p}"
+
+# id: (method, path, JSON body, extra headers, expected status, expected [field, code] pairs)
+HOSTILE = {
+    # Ids in bodies and query strings: one Id field, 1..2**31-1, never an OverflowError.
+    "huge entry_id for a credential": (
+        "POST", P + "/credentials", {"scope": "entry", "entry_id": HUGE}, {}, 422,
+        {("entry_id", "invalid")}),
+    "huge employer_id on a share link": (
+        "POST", P + "/share-links", {"audience": "Hotel", "employer_id": HUGE}, {}, 422,
+        {("employer_id", "invalid")}),
+    "huge employer_id on a transition": (
+        "POST", P + "/transitions", {"event": "preselect", "version": 1, "employer_id": HUGE}, {},
+        422, {("employer_id", "invalid")}),
+    "huge id in a bulk transition": (
+        "POST", "/api/v1/participants/transitions", {"event": "preselect",
+                                                     "participant_ids": [HUGE]}, {}, 422,
+        {("participant_ids.0", "invalid")}),
+    "huge version": (
+        "PATCH", P, {"notes": "x", "version": HUGE}, {}, 422, {("version", "invalid")}),
+    # Integers are strict: never truncated, never read from text or booleans in JSON.
+    "office_id 1.5": ("POST", URL, _body(office_id=1.5), {}, 422, {("office_id", "invalid")}),
+    "office_id as text": ("POST", URL, _body(office_id="1"), {}, 422, {("office_id", "invalid")}),
+    "office_id true": ("POST", URL, _body(office_id=True), {}, 422, {("office_id", "invalid")}),
+    "version 1.0": ("PATCH", P, {"notes": "x", "version": 1.0}, {}, 422, {("version", "invalid")}),
+    "share link days 14.5": (
+        "POST", P + "/share-links", {"audience": "Hotel", "expires_in_days": 14.5}, {}, 422,
+        {("expires_in_days", "invalid")}),
+    # Query strings: ASCII digits only.
+    "query office_id=1.5": ("GET", URL + "?office_id=1.5", None, {}, 422, {("office_id", "invalid")}),
+    "query page=² (a Unicode digit)": ("GET", URL + "?page=%C2%B2", None, {}, 422,
+                                       {("page", "invalid")}),
+    "query huge actor_id": ("GET", f"/api/v1/audit-events/?actor_id={HUGE}", None, {}, 422,
+                            {("actor_id", "invalid")}),
+    # Lone surrogates: JSON can carry them, no database can store them.
+    "lone surrogate in a name": ("POST", URL, _body(given_name="Sun\ud800ita"), {}, 422,
+                                 {("given_name", "invalid")}),
+    "lone surrogate in nested text": (
+        "POST", URL, _body(consents=[{"purpose": "updates", "method": "verbal",
+                                      "note": "\udfff"}]), {}, 422,
+        {("consents.0.note", "invalid")}),
+    "lone surrogate in a key": ("POST", URL, {**_body(), "\ud800": 1}, {}, 422,
+                                {("\\ud800", "invalid")}),
+    "lone surrogate in a passport entry": (
+        "POST", P + "/passport/entries", {"kind": "soft_skill", "title": "\ud83d"}, {}, 422,
+        {("title", "invalid")}),
+    "lone surrogate in an update": ("PATCH", P, {"notes": "a\udc00b", "version": 1}, {}, 422,
+                                    {("notes", "invalid")}),
+    # If-Match: only ASCII digits are versions.
+    "If-Match superscript two": ("PATCH", P, {"notes": "x"}, {"If-Match": '"²"'}, 412, set()),
+    "If-Match Arabic-Indic one": ("PATCH", P, {"notes": "x"}, {"If-Match": '"١"'}, 412, set()),
+    "If-Match on a passport": ("PATCH", P + "/passport", {"disclosure": []}, {"If-Match": '"²"'},
+                               412, set()),
+    # Names: no direction overrides, and something visible.
+    "right-to-left override in a name": ("POST", URL, _body(family_name="Gur\u202eung"), {}, 422,
+                                         {("family_name", "invalid")}),
+    "left-to-right embedding in a name": ("POST", URL, _body(given_name="\u202aSunita"), {}, 422,
+                                          {("given_name", "invalid")}),
+    "isolate in a name": ("POST", URL, _body(given_name="\u2067Sunita\u2069"), {}, 422,
+                          {("given_name", "invalid")}),
+    "name of zero-width and direction marks": (
+        "POST", URL, _body(given_name="\u200b\u200f\u200e\u2060\ufeff"), {}, 422,
+        {("given_name", "invalid")}),
+    "name of ideographic spaces": ("POST", URL, _body(family_name="\u3000\u00a0"), {}, 422,
+                                   {("family_name", "invalid")}),
+    "line break in a name": ("POST", URL, _body(family_name="Gurung\nSmith"), {}, 422,
+                             {("family_name", "invalid")}),
+    "override in an update's name": ("PATCH", P, {"given_name": "a\u202eb", "version": 1}, {},
+                                     422, {("given_name", "invalid")}),
+    "override in notes": ("POST", URL, _body(notes="paid \u202e0001"), {}, 422,
+                          {("notes", "invalid")}),
+    "control character in notes": ("POST", URL, _body(notes="bell\x07"), {}, 422,
+                                   {("notes", "invalid")}),
+    "override in a user's full name": (
+        "POST", "/api/v1/users", {"username": "spoof1", "full_name": "Admin\u202e",
+                                  "role": "admin", "password": PASSWORD}, {}, 422,
+        {("full_name", "invalid")}),
+    "override in a share link's audience": (
+        "POST", P + "/share-links", {"audience": "Hotel \u202eLtd"}, {}, 422,
+        {("audience", "invalid")}),
+    # Languages: a BCP 47 tag, not a POSIX locale read as its first two letters.
+    "POSIX locale as a language": ("POST", URL, _body(language="en_US.UTF-8"), {}, 422,
+                                   {("language", "invalid")}),
+    "language with an underscore": ("POST", URL, _body(language="pt_PT"), {}, 422,
+                                    {("language", "invalid")}),
+    "POSIX locale in an update": ("PATCH", P, {"language": "en_US.UTF-8", "version": 1}, {}, 422,
+                                  {("language", "invalid")}),
+}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "headers", "status", "expected"),
+                         HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_inputs_are_refused_field_by_field(client, factory, db_session, method, path,
+                                                   body, headers, status, expected):
+    office = factory.office()
+    admin = factory.user("admin")
+    p = factory.participant(factory.user("caseworker", office=office), office_id=office.id)
+    auth = factory.headers(admin)
+    before = _counts(db_session)
+    data = None if body is None else json.dumps(body)  # \ud800 travels escaped, as JSON allows
+    resp = client.open(path.format(p=p.id), method=method, data=data,
+                       content_type="application/json" if data else None,
+                       headers={**auth, **headers})
+    code = {412: "precondition-failed", 422: "validation-failed"}[status]
+    problem = _problem(resp, status, code if status == 422 else resp.get_json()["code"])
+    assert _fields(problem) == expected
+    assert _counts(db_session) == before
+
+
+# id: (changes to a valid registration, what is stored)
+ACCEPTED = {
+    "a region subtag is normalised, visibly documented": ({"language": "pt-PT"},
+                                                          {"language": "pt"}),
+    "joiners inside a name are letters' business": ({"given_name": "\u0938\u0941\u200d\u0928"},
+                                                     {"given_name": "\u0938\u0941\u200d\u0928"}),
+    "right-to-left names are fine": ({"family_name": "\u0639\u0644\u064a"},
+                                     {"family_name": "\u0639\u0644\u064a"}),
+    "a right-to-left mark in notes is fine": ({"notes": "\u0639\u0644\u064a\u200f 3"},
+                                              {"notes": "\u0639\u0644\u064a\u200f 3"}),
+    "an office id that is an integer": ({"office_id": "{office}"}, {"office_id": "{office}"}),
+}
+
+
+@pytest.mark.parametrize(("changes", "stored"), ACCEPTED.values(), ids=ACCEPTED.keys())
+def test_the_controls_for_hostile_inputs_are_accepted(client, factory, changes, stored):
+    office = factory.office()
+    headers = factory.headers(factory.user("caseworker", office=office))
+    fill = {k: (office.id if v == "{office}" else v) for k, v in changes.items()}
+    resp = client.post(URL, json=_body(**fill), headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert {k: body[k] for k in stored} == {k: (office.id if v == "{office}" else v)
+                                           for k, v in stored.items()}

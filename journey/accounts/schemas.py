@@ -5,9 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.core.ids import ID_RANGE
 from journey.core.policy import Role
-from journey.core.schemas import Language, not_blank
+from journey.core.schemas import Id, Integer, Language, Name
 
 
 class TokenRequestSchema(ma.Schema):
@@ -15,7 +14,7 @@ class TokenRequestSchema(ma.Schema):
     password = ma.fields.String(required=True, load_only=True,
                                 validate=validate.Length(min=1, max=1024))
     name = ma.fields.String(load_default="api", validate=validate.Length(min=1, max=100))
-    expires_in_days = ma.fields.Integer(validate=validate.Range(min=1, max=365))
+    expires_in_days = Integer(validate=validate.Range(min=1, max=365))
 
 
 class TokenSchema(ma.Schema):
@@ -49,12 +48,12 @@ class UserCreateSchema(ma.Schema):
         validate.Length(min=3, max=80),
         validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="Letters, digits and . _ @ - only."),
     ])
-    full_name = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank])
+    full_name = Name(required=True, validate=validate.Length(max=200))
     email = ma.fields.Email(allow_none=True)
     role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     password = ma.fields.String(required=True, load_only=True,
                                 validate=validate.Length(min=12, max=1024))
-    office_id = ma.fields.Integer(allow_none=True, validate=ID_RANGE)
-    employer_id = ma.fields.Integer(allow_none=True, validate=ID_RANGE)
-    provider_id = ma.fields.Integer(allow_none=True, validate=ID_RANGE)
+    office_id = Id(allow_none=True)
+    employer_id = Id(allow_none=True)
+    provider_id = Id(allow_none=True)
     language = Language(load_default="en")

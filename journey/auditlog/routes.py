@@ -10,10 +10,9 @@ from journey.core.api import Blueprint
 from journey.core.audit import AuditEvent
 from journey.core.auth import current_user, requires
 from journey.core.db import db
-from journey.core.ids import ID_RANGE
 from journey.core.pagination import paginate
 from journey.core.policy import office_scope
-from journey.core.schemas import AwareDateTime, PageArgsSchema, page_schema
+from journey.core.schemas import AwareDateTime, Id, PageArgsSchema, page_schema
 
 blp = Blueprint("audit", __name__, url_prefix="/audit-events",
                 description="The append-only audit trail.")
@@ -37,9 +36,9 @@ class AuditQuerySchema(PageArgsSchema):
 
     action = ma.fields.String(validate=validate.Length(max=80),
                               metadata={"description": "Exact tag, or a prefix ending in ':'."})
-    actor_id = ma.fields.Integer(validate=ID_RANGE)
+    actor_id = Id()
     object_type = ma.fields.String(validate=validate.Length(max=40))
-    object_id = ma.fields.Integer(validate=ID_RANGE)
+    object_id = Id()
     request_id = ma.fields.String(validate=validate.Length(max=64))
     since = AwareDateTime()
     until = AwareDateTime()

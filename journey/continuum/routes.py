@@ -23,7 +23,7 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound
-from journey.core.versions import expected_version
+from journey.core.versions import precondition
 from journey.participants.schemas import ParticipantSchema
 from journey.participants.services import load_participant
 
@@ -64,10 +64,10 @@ def transition(data, participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "continuum:transition")
-    expected = expected_version(data.pop("version", None))
+    expected = precondition(data)
     event = data.pop("event")
     override = data.pop("override_reason", None)
-    p = services.apply_transition(sess, user, p, event, data, expected_version=expected,
+    p = services.apply_transition(sess, user, p, event, data, expected=expected,
                                   override_reason=override)
     return p, {"ETag": f'"{p.version}"'}
 
@@ -112,8 +112,8 @@ def update_checklist_item(data, participant_id: int, item_id: int):
     item = sess.get(ChecklistItem, item_id)
     if item is None or item.participant_id != p.id:
         raise NotFound("No such checklist item.")
-    expected = expected_version(data.pop("version", None))
-    return services.update_item(sess, user, p, item, data, expected_version=expected)
+    expected = precondition(data)
+    return services.update_item(sess, user, p, item, data, expected=expected)
 
 
 @blp.get("/participants/<id:participant_id>/permits")
@@ -151,8 +151,8 @@ def update_permit(data, participant_id: int, permit_id: int):
     permit = sess.get(Permit, permit_id)
     if permit is None or permit.participant_id != p.id:
         raise NotFound("No such permit.")
-    expected = expected_version(data.pop("version", None))
-    return services.update_permit(sess, user, p, permit, data, expected_version=expected)
+    expected = precondition(data)
+    return services.update_permit(sess, user, p, permit, data, expected=expected)
 
 
 @blp.get("/participants/<id:participant_id>/timeline")

@@ -8,16 +8,13 @@ from marshmallow import validate
 from journey.consent.models import Method, Purpose
 from journey.continuum.models import ItemStatus, PermitStatus, PermitType
 from journey.continuum.stages import TRANSITIONS_BY_EVENT
-from journey.core.ids import ID_RANGE
-from journey.core.schemas import Country
+from journey.core.schemas import Country, Id, Text, Version
 from journey.participants.schemas import ParticipantCreateSchema
-
-_id = ID_RANGE
 
 
 class TransitionDataSchema(ma.Schema):
     reason = ma.fields.String(validate=validate.Length(max=2000), allow_none=True)
-    employer_id = ma.fields.Integer(validate=_id, allow_none=True)
+    employer_id = Id(allow_none=True)
     arrival_date = ma.fields.Date(allow_none=True)
     return_date = ma.fields.Date(allow_none=True)
     destination_country = Country(allow_none=True)
@@ -25,23 +22,22 @@ class TransitionDataSchema(ma.Schema):
 
 class TransitionRequestSchema(TransitionDataSchema):
     event = ma.fields.String(required=True, validate=validate.OneOf(sorted(TRANSITIONS_BY_EVENT)))
-    version = ma.fields.Integer(validate=validate.Range(min=1),
-                                metadata={"description": "The version you read (or If-Match)."})
+    version = Version()
     override_reason = ma.fields.String(
         validate=validate.Length(min=1, max=2000),
         metadata={"description": "Supervisors: override unmet guards, with a written reason."})
 
 
 class BulkFilterSchema(ma.Schema):
-    office_id = ma.fields.Integer(validate=_id)
-    programme_id = ma.fields.Integer(validate=_id)
+    office_id = Id()
+    programme_id = Id()
     stage = ma.fields.List(ma.fields.String())
     destination_country = Country()
 
 
 class BulkTransitionSchema(TransitionDataSchema):
     event = ma.fields.String(required=True, validate=validate.OneOf(sorted(TRANSITIONS_BY_EVENT)))
-    participant_ids = ma.fields.List(ma.fields.Integer(validate=_id),
+    participant_ids = ma.fields.List(Id(),
                                      validate=validate.Length(min=1, max=1000))
     filter = ma.fields.Nested(BulkFilterSchema)
     override_reason = ma.fields.String(validate=validate.Length(min=1, max=2000))
@@ -86,7 +82,7 @@ class ChecklistItemUpdateSchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf([s.value for s in ItemStatus]))
     due_date = ma.fields.Date(allow_none=True)
     evidence_note = ma.fields.String(validate=validate.Length(max=1000), allow_none=True)
-    version = ma.fields.Integer(validate=validate.Range(min=1))
+    version = Version()
 
 
 class PermitSchema(ma.Schema):
@@ -101,7 +97,7 @@ class PermitSchema(ma.Schema):
     issued_on = ma.fields.Date(allow_none=True)
     expires_on = ma.fields.Date(allow_none=True)
     employer_tied = ma.fields.Boolean(load_default=False)
-    employer_id = ma.fields.Integer(validate=_id, allow_none=True)
+    employer_id = Id(allow_none=True)
     version = ma.fields.Integer(dump_only=True)
 
 
@@ -110,7 +106,7 @@ class PermitUpdateSchema(PermitSchema):
     issuing_country = Country()
     status = ma.fields.String(validate=validate.OneOf([s.value for s in PermitStatus]))
     employer_tied = ma.fields.Boolean()
-    version = ma.fields.Integer(validate=validate.Range(min=1), load_only=True)
+    version = Version(load_only=True)
 
 
 class JourneyEventSchema(ma.Schema):
@@ -144,7 +140,7 @@ class StageInfoSchema(ma.Schema):
 class InitialConsentSchema(ma.Schema):
     purpose = ma.fields.String(required=True, validate=validate.OneOf([p.value for p in Purpose]))
     method = ma.fields.String(required=True, validate=validate.OneOf([m.value for m in Method]))
-    note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+    note = Text(validate=validate.Length(max=500), allow_none=True)
 
 
 class ParticipantRegistrationSchema(ParticipantCreateSchema):

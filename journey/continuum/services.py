@@ -29,10 +29,10 @@ from journey.core import audit
 from journey.core import timeline as shared_timeline
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import Conflict, InvalidInput, ProblemError
+from journey.core.errors import InvalidInput, ProblemError
 from journey.core.policy import allowed, require
 from journey.core.timeline import JourneyEvent
-from journey.core.versions import check_version
+from journey.core.versions import Precondition, bump, check_version, stale
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.participants.services import filtered_query
@@ -131,7 +131,7 @@ def _check_required(sess: Session, t: Transition, data: dict[str, Any]) -> None:
 
 
 def apply_transition(sess: Session, actor: User, participant: Participant, event: str,
-                     data: dict[str, Any] | None = None, *, expected_version: int | None,
+                     data: dict[str, Any] | None = None, *, expected: Precondition | None,
                      override_reason: str | None = None, today: date | None = None) -> Participant:
     """Move a participant by one event of the transition table, or refuse with every reason."""
     data = dict(data or {})
@@ -148,7 +148,7 @@ def apply_transition(sess: Session, actor: User, participant: Participant, event
             _("%(event)s is not possible from %(stage)s.", event=event, stage=source.title),
             code="event-not-allowed",
             extra={"stage": source.value, "allowed_events": available_events(source)})
-    check_version(participant.version, expected_version,
+    check_version(participant.version, expected,
                   _("Someone changed this participant since you read it; reload and try again."))
     _check_required(sess, t, data)
     target = _resolve_target(sess, participant, t)
@@ -177,8 +177,8 @@ def apply_transition(sess: Session, actor: User, participant: Participant, event
     sess.flush()  # pending ORM changes go first; the UPDATE below bypasses the unit of work
     result = sess.connection().execute(_MOVE, {**values, "b_id": participant.id, "b_version": version})
     if result.rowcount != 1:
-        raise Conflict(_("Someone changed this participant at the same time; reload and try again."),
-                       code="stale-version")
+        raise stale(expected,
+                    _("Someone changed this participant at the same time; reload and try again."))
     for name, value in values.items():
         # Already written by the UPDATE above; record the values without a second UPDATE.
         set_committed_value(participant, name, value)
@@ -211,10 +211,10 @@ def apply_transition(sess: Session, actor: User, participant: Participant, event
 
 
 def update_item(sess: Session, actor: User, participant: Participant, item: ChecklistItem,
-                changes: dict[str, Any], *, expected_version: int | None) -> ChecklistItem:
+                changes: dict[str, Any], *, expected: Precondition | None) -> ChecklistItem:
     """Change a checklist item's status, due date or evidence note."""
     require(actor, "continuum:checklist")
-    check_version(item.version, expected_version,
+    check_version(item.version, expected,
                   _("Someone changed this item since you read it; reload and try again."))
     before = item.status
     now = utcnow()
@@ -229,7 +229,7 @@ def update_item(sess: Session, actor: User, participant: Participant, item: Chec
     if "evidence_note" in changes:
         item.evidence_note = changes["evidence_note"]
     item.updated_at = now
-    item.version += 1
+    bump(sess, item, expected, _("Someone changed this item at the same time; reload and try again."))
     sess.flush()
     audit.record(sess, "continuum:checklist_item:update", actor_id=actor.id,
                  object_type="checklist_item", object_id=item.id, office_id=participant.office_id,
@@ -275,9 +275,9 @@ def record_permit(sess: Session, actor: User, participant: Participant,
 
 
 def update_permit(sess: Session, actor: User, participant: Participant, permit: Permit,
-                  data: dict[str, Any], *, expected_version: int | None) -> Permit:
+                  data: dict[str, Any], *, expected: Precondition | None) -> Permit:
     require(actor, "permits:manage")
-    check_version(permit.version, expected_version,
+    check_version(permit.version, expected,
                   _("Someone changed this permit since you read it; reload and try again."))
     changed = [k for k in _PERMIT_FIELDS if k in data and getattr(permit, k) != data[k]]
     for k in changed:
@@ -285,7 +285,8 @@ def update_permit(sess: Session, actor: User, participant: Participant, permit: 
     _check_permit_dates(permit)
     if changed:
         permit.updated_at = utcnow()
-        permit.version += 1
+        bump(sess, permit, expected,
+             _("Someone changed this permit at the same time; reload and try again."))
         sess.flush()
         audit.record(sess, "continuum:permit:update", actor_id=actor.id, object_type="permit",
                      object_id=permit.id, office_id=participant.office_id,
@@ -426,7 +427,7 @@ def bulk_transition(sess: Session, actor: User, event: str, *, participant_ids: 
             continue
         savepoint = sess.begin_nested()
         try:
-            apply_transition(sess, actor, p, event, data, expected_version=None,
+            apply_transition(sess, actor, p, event, data, expected=None,
                              override_reason=override_reason)
             savepoint.commit()
         except ProblemError as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import flask
@@ -32,29 +33,51 @@ class ProblemSchema(ma.Schema):
 
 
 _NUL_MESSAGE = "Invalid character: text must not contain NUL (U+0000)."
+_SURROGATE_MESSAGE = ("Invalid character: text must be valid Unicode (a lone surrogate, "
+                      "U+D800 to U+DFFF, cannot be stored).")
+# NUL, which PostgreSQL refuses in text, and lone surrogates, which JSON's \u escapes can carry
+# but no encoding can store (UnicodeEncodeError in the driver).
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
-def _nul_paths(value: Any, path: str = "") -> list[str]:
-    """Where a parsed JSON document holds a string with a NUL character."""
+def _bad_character(text: str) -> str | None:
+    """The error for a string no database can store, or None when it is fine."""
+    found = _BAD_CHARACTER.search(text)
+    if found is None:
+        return None
+    return _NUL_MESSAGE if found.group() == "\x00" else _SURROGATE_MESSAGE
+
+
+def _escaped(name: str) -> str:
+    """A key as an error may name it: its bad characters written as escapes."""
+    return _BAD_CHARACTER.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
+
+
+def _bad_paths(value: Any, path: str = "") -> dict[str, str]:
+    """Where a parsed JSON document holds a string that cannot be stored, and why."""
     if isinstance(value, str):
-        return [path or "_body"] if "\x00" in value else []
+        message = _bad_character(value)
+        return {path or "_body": message} if message else {}
     if isinstance(value, dict):
-        found = []
+        found: dict[str, str] = {}
         for key, item in value.items():
-            child = f"{path}.{key}" if path else str(key)
-            found += [child] if "\x00" in str(key) else _nul_paths(item, child)
+            message = _bad_character(str(key))
+            name = _escaped(str(key))
+            child = f"{path}.{name}" if path else name
+            found.update({child: message} if message else _bad_paths(item, child))
         return found
     if isinstance(value, list):
-        return [found for i, item in enumerate(value)
-                for found in _nul_paths(item, f"{path}.{i}" if path else str(i))]
-    return []
+        return {p: m for i, item in enumerate(value)
+                for p, m in _bad_paths(item, f"{path}.{i}" if path else str(i)).items()}
+    return {}
 
 
 class JourneyParser(FlaskParser):
     """webargs' parser, hardened: no input may crash a request.
 
-    Deeply nested JSON is a 400 (not a RecursionError), and NUL characters, which PostgreSQL
-    refuses in text, are field errors before they reach a service.
+    Deeply nested JSON is a 400 (not a RecursionError), and characters no database can store
+    (NUL, which PostgreSQL refuses in text, and lone surrogates) are field errors before they
+    reach a service.
     """
 
     def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
@@ -62,15 +85,19 @@ class JourneyParser(FlaskParser):
             data = super().load_json(req, schema)
         except RecursionError:
             abort(400, messages={"json": ["Invalid JSON body: nested too deeply."]})
-        bad = _nul_paths(data) if data is not ma.missing else []
+        bad = _bad_paths(data) if data is not ma.missing else {}
         if bad:
-            abort(422, messages={"json": {p: [_NUL_MESSAGE] for p in bad}})
+            abort(422, messages={"json": {p: [m] for p, m in bad.items()}})
         return data
 
     def load_querystring(self, req: flask.Request, schema: ma.Schema) -> Any:
-        bad = sorted({k for k, v in req.args.items(multi=True) if "\x00" in k or "\x00" in v})
+        bad: dict[str, str] = {}
+        for key, value in req.args.items(multi=True):
+            message = _bad_character(key) or _bad_character(value)
+            if message:
+                bad.setdefault(_escaped(key), message)
         if bad:
-            abort(422, messages={"query": {k: [_NUL_MESSAGE] for k in bad}})
+            abort(422, messages={"query": {k: [bad[k]] for k in sorted(bad)}})
         return super().load_querystring(req, schema)
 
 

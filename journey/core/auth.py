@@ -168,6 +168,10 @@ def authenticate(sess: Session, username: str, password: str) -> User:
     keys = check_login_allowed(sess, username)
     user = sess.scalar(select(User).where(sa.func.lower(User.username) == username.strip().lower()))
     if not verify_password(user, password):
+        # End the request's transaction (it only read, and a 401 is never committed) before the
+        # failure is written in its own: on SQLite every transaction holds the write lock, so
+        # the second would wait for the first until busy_timeout.
+        sess.rollback()
         record_login_failure(keys)
         raise Unauthorized("Unknown username or wrong password.", code="invalid-credentials")
     if _password_hasher().check_needs_rehash(user.password_hash):

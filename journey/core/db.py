@@ -78,8 +78,22 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cur.close()
 
 
+READ_ONLY = {"journey_read_only": True}
+"""Execution options for a connection that only reads (e.g. the health check): on SQLite its
+transaction starts deferred, so it never waits for the write lock."""
+
+
 def _sqlite_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    # Every request may write (reads write an audit event), and a deferred transaction that read
+    # first cannot take the write lock later in WAL mode: SQLite fails it at once with "database
+    # is locked", without waiting for busy_timeout. Taking the write lock up front makes
+    # concurrent writers queue on busy_timeout instead (so SQLite serves one writing request at
+    # a time, which an office's few caseworkers never notice). Only a connection that says it
+    # never writes (READ_ONLY) starts deferred, and so never waits.
+    if conn.get_execution_options().get("journey_read_only"):
+        conn.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 import zoneinfo
 from datetime import UTC
 from typing import Any
@@ -14,11 +15,63 @@ import pycountry
 from marshmallow import validate
 
 from journey.core.i18n import normalise_language
+from journey.core.ids import ID_RANGE, MAX_ID
 
 
 @functools.cache
 def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
+
+
+class QueryArgsSchema(ma.Schema):
+    """The base of every query-string schema: there every value arrives as text, so Integer
+    fields read ASCII digits (and only those) as numbers."""
+
+    QUERY_STRING = True
+
+
+_ASCII_INTEGER = re.compile(r"-?[0-9]{1,20}")
+
+
+class Integer(ma.fields.Integer):
+    """An integer, strictly. In a JSON body only a number without a fraction: 1.5, "1" and true
+    are refused, never truncated or coerced. In a query string (QueryArgsSchema) only ASCII
+    digits, so "²", "١" or "1_0" are refused rather than read as numbers by int()."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("strict", None)
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if (isinstance(value, str) and getattr(self.root, "QUERY_STRING", False)
+                and _ASCII_INTEGER.fullmatch(value)):
+            value = int(value)
+        return super()._validated(value)
+
+
+def _with(validator: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    extra = kwargs.pop("validate", None)
+    if extra is None:
+        extra = []
+    elif callable(extra):
+        extra = [extra]
+    return {**kwargs, "validate": [validator, *extra]}
+
+
+class Id(Integer):
+    """A database id, in a body or a query string: 1..MAX_ID, since no row can have another
+    (outside it the database would overflow; here it is a field error, a 422)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_with(ID_RANGE, kwargs))
+
+
+class Version(Integer):
+    """The version a client read (an INTEGER column like the ids, so within the same range)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {"description": "The version you read; or send it as If-Match."})
+        super().__init__(**_with(validate.Range(min=1, max=MAX_ID), kwargs))
 
 
 class Country(ma.fields.String):
@@ -33,16 +86,73 @@ class Country(ma.fields.String):
         return code
 
 
+# A BCP 47 tag's shape: a language subtag, then subtags joined by hyphens. A POSIX locale
+# ("en_US.UTF-8") is not a tag, and is refused rather than silently read as its language.
+_BCP47 = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
 class Language(ma.fields.String):
     """A BCP 47 tag for one of the supported languages, normalised ("pt-PT" → "pt")."""
 
     default_error_messages = {"invalid_language": "Not a supported language."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        lang = normalise_language(super()._deserialize(value, attr, data, **kwargs))
+        tag = super()._deserialize(value, attr, data, **kwargs)
+        lang = normalise_language(tag) if _BCP47.fullmatch(tag) else None
         if lang is None:
             raise self.make_error("invalid_language")
         return lang
+
+
+# Bidirectional embedding and override controls (U+202A..U+202E) and isolates (U+2066..U+2069)
+# reorder what follows them on screen: in a name they let one string display as another.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_LEGACY_BIDI = re.compile("[\u202a-\u202e]")
+
+
+def _visible(value: str) -> bool:
+    """Whether the text has a character that shows: not only spaces, controls, zero-width or
+    direction marks (categories Z*, Cc, Cf)."""
+    return any(unicodedata.category(c)[0] not in "ZC" for c in value)
+
+
+class Text(ma.fields.String):
+    """Free text typed by a person: no control characters but tab and newlines, and no bidi
+    embedding or override controls (they can make text display as something else)."""
+
+    default_error_messages = {
+        "control_character": "Text must not contain control characters.",
+        "bidi_control": "Text must not contain direction override characters (U+202A to U+202E).",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text):
+            raise self.make_error("control_character")
+        if _LEGACY_BIDI.search(text):
+            raise self.make_error("bidi_control")
+        return text
+
+
+class Name(Text):
+    """A person's name (or any name a person types): one line, with something visible in it,
+    and no bidi controls at all (isolates included)."""
+
+    default_error_messages = {
+        "blank": "Must not be blank (spaces, zero-width or direction marks only).",
+        "bidi_control": "A name must not contain direction control characters.",
+        "control_character": "A name must not contain control characters or line breaks.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if any(c in "\t\n\r" for c in name):
+            raise self.make_error("control_character")
+        if _BIDI_CONTROLS.search(name):
+            raise self.make_error("bidi_control")
+        if not _visible(name):
+            raise self.make_error("blank")
+        return name
 
 
 class TimeZone(ma.fields.String):
@@ -100,14 +210,14 @@ def not_blank(value: str) -> None:
         raise ma.ValidationError("Must not be blank.")
 
 
-class PageArgsSchema(ma.Schema):
+class PageArgsSchema(QueryArgsSchema):
     """page/per_page/sort; sort is a comma list of fields, '-' for descending."""
 
     SORTABLE: tuple[str, ...] = ()
     DEFAULT_SORT = "-id"
 
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = Integer(load_default=25, validate=validate.Range(min=1, max=100))
     sort = ma.fields.String(load_default=None, validate=validate.Length(max=200))
 
     @ma.validates("sort")

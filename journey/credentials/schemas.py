@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.core.schemas import not_blank
+from journey.core.schemas import Id, not_blank
 from journey.credentials.models import Scope
 
 # Issued through the API; skill-card credentials come from completing a skill form.
@@ -14,7 +14,7 @@ API_SCOPES = (Scope.PASSPORT.value, Scope.ENTRY.value)
 
 class CredentialCreateSchema(ma.Schema):
     scope = ma.fields.String(required=True, validate=validate.OneOf(API_SCOPES))
-    entry_id = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    entry_id = Id(allow_none=True)
 
 
 class CredentialRevokeSchema(ma.Schema):

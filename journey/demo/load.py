@@ -221,7 +221,7 @@ def _walk(sess: Session, actor: User, p: Participant, target: Stage, *, employer
             if item.status != ItemStatus.DONE:
                 continuum.update_item(sess, actor, p, item,
                                       {"status": "done", "evidence_note": "Checked at the centre."},
-                                      expected_version=None)
+                                      expected=None)
         if event == "depart":
             continuum.record_permit(sess, actor, p, {
                 "type": "work_visa", "issuing_country": "PT", "status": "issued",
@@ -232,5 +232,5 @@ def _walk(sess: Session, actor: User, p: Participant, target: Stage, *, employer
         data = {"reason": _REASONS.get(event), "employer_id": employer_id,
                 "arrival_date": today - timedelta(days=20), "return_date": today - timedelta(days=3),
                 "destination_country": "ES" if event == "move_onward" else None}
-        continuum.apply_transition(sess, actor, p, event, data, expected_version=None,
+        continuum.apply_transition(sess, actor, p, event, data, expected=None,
                                    today=today)

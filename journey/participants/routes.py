@@ -6,7 +6,7 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.schemas import page_schema
-from journey.core.versions import if_match
+from journey.core.versions import precondition
 from journey.participants import services
 from journey.participants.schemas import (
     ParticipantQuerySchema,
@@ -53,6 +53,7 @@ def get_participant(participant_id: int):
 def update_participant(data, participant_id: int):
     """Change some fields, at the version you read (If-Match or the version field)."""
     sess = db.session
+    expected = precondition(data)
     p = services.update_participant(sess, current_user(sess), participant_id, data,
-                                    if_match=if_match())
+                                    expected=expected)
     return p, _etag(p)

@@ -9,9 +9,18 @@ import marshmallow as ma
 from flask import g
 from marshmallow import validate
 
-from journey.core.ids import ID_RANGE
 from journey.core.policy import allowed
-from journey.core.schemas import Country, Language, PageArgsSchema, Phone, TimeZone, not_blank
+from journey.core.schemas import (
+    Country,
+    Id,
+    Language,
+    Name,
+    PageArgsSchema,
+    Phone,
+    Text,
+    TimeZone,
+    Version,
+)
 from journey.participants.models import Channel, Disability, Sex
 from journey.stages import Stage
 
@@ -28,12 +37,12 @@ def _past_date(value: date) -> None:
 
 
 class _ParticipantFields(ma.Schema):
-    given_name = ma.fields.String(validate=[validate.Length(max=100), not_blank])
-    family_name = ma.fields.String(validate=[validate.Length(max=100), not_blank])
+    given_name = Name(validate=validate.Length(max=100))
+    family_name = Name(validate=validate.Length(max=100))
     date_of_birth = ma.fields.Date(validate=_past_date)
     sex = ma.fields.String(validate=_sex)
-    sex_self_described = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
-    gender_identity = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
+    sex_self_described = Text(validate=validate.Length(max=100), allow_none=True)
+    gender_identity = Text(validate=validate.Length(max=100), allow_none=True)
     nationality = Country()
     origin_country = Country()
     destination_country = Country(allow_none=True)
@@ -43,10 +52,10 @@ class _ParticipantFields(ma.Schema):
     timezone = TimeZone()
     channels = ma.fields.List(ma.fields.String(validate=_channel), validate=validate.Length(max=2))
     disability = ma.fields.String(validate=_disability)
-    disability_details = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
-    notes = ma.fields.String(validate=validate.Length(max=10_000), allow_none=True)
-    office_id = ma.fields.Integer(validate=ID_RANGE)
-    programme_id = ma.fields.Integer(validate=ID_RANGE, allow_none=True)
+    disability_details = Text(validate=validate.Length(max=500), allow_none=True)
+    notes = Text(validate=validate.Length(max=10_000), allow_none=True)
+    office_id = Id()
+    programme_id = Id(allow_none=True)
 
     @ma.validates_schema
     def _cross_field(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -76,10 +85,7 @@ class ParticipantCreateSchema(_ParticipantFields):
 
 class ParticipantUpdateSchema(_ParticipantFields):
     confirm_not_duplicate = ma.fields.Boolean(load_default=False)
-    version = ma.fields.Integer(
-        validate=validate.Range(min=1),
-        metadata={"description": "The version you read; or send it as If-Match."},
-    )
+    version = Version()
 
 
 class ParticipantSummarySchema(ma.Schema):
@@ -130,8 +136,8 @@ class ParticipantQuerySchema(PageArgsSchema):
                 "updated_at", "stage")
     DEFAULT_SORT = "-created_at"
 
-    office_id = ma.fields.Integer(validate=ID_RANGE)
-    programme_id = ma.fields.Integer(validate=ID_RANGE)
+    office_id = Id()
+    programme_id = Id()
     stage = ma.fields.List(ma.fields.String(validate=validate.OneOf([s.value for s in Stage])))
     sex = ma.fields.List(ma.fields.String(validate=_sex))
     nationality = Country()

@@ -15,11 +15,11 @@ from sqlmodel import select
 from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
+from journey.core.errors import Conflict, InvalidInput, NotFound
 from journey.core.pagination import paginate
 from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.core.schemas import like_pattern
-from journey.core.versions import check_version
+from journey.core.versions import Precondition, bump, check_version
 from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
@@ -215,22 +215,16 @@ def read_participant(sess: Session, actor: User, participant_id: int) -> Partici
 
 
 def update_participant(sess: Session, actor: User, participant_id: int, data: dict[str, Any],
-                       *, if_match: int | None) -> Participant:
+                       *, expected: Precondition) -> Participant:
     """Apply a partial update at the version the caller read; a stale version is refused."""
     p = load_participant(sess, actor, participant_id, "participants:update")
     data = dict(data)
-    body_version = data.pop("version", None)
     if data.get("office_id") is not None and data["office_id"] != p.office_id:
         raise InvalidInput(errors=[{"field": "office_id", "code": "not-allowed",
                                     "message": "Moving a participant to another office is a transfer."}])
     data.pop("office_id", None)
-    if if_match is None and body_version is None:
-        raise ProblemError("Send If-Match with the version you read (or a version field).",
-                           status=428, code="precondition-required")
-    expected = if_match if if_match is not None else body_version
     check_version(p.version, expected,
-                  "Someone changed this participant since you read it; reload and try again.",
-                  from_header=if_match is not None)
+                  "Someone changed this participant since you read it; reload and try again.")
     _check_refs(sess, actor, {"programme_id": data.get("programme_id")})
 
     changed = []
@@ -256,15 +250,7 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
                            extra={"existing_reference": dup[1], "matched_on": dup[2]})
     p.search_text = _search_text(p)
     p.updated_at = utcnow()
-    # Compare-and-set in SQL as well, so two processes racing on the same version cannot both win.
-    result = sess.execute(
-        sa.update(Participant).where(Participant.id == p.id, Participant.version == expected)
-        .values(version=expected + 1).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict("Someone changed this participant at the same time; reload and try again.",
-                       code="stale-version")
-    p.version = expected + 1
+    bump(sess, p, expected, "Someone changed this participant at the same time; reload and try again.")
     sess.flush()
     audit.record(sess, "participants:participant:update", actor_id=actor.id,
                  object_type="participant", object_id=p.id, office_id=p.office_id,

@@ -7,7 +7,7 @@ from typing import Any
 from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
-from journey.core.versions import expected_version, if_match
+from journey.core.versions import precondition
 from journey.participants.services import load_participant
 from journey.passports import disclosure, services, sharing
 from journey.passports.models import ShareLink
@@ -32,19 +32,6 @@ blp = Blueprint("passports", __name__, url_prefix="/participants",
                 description="Skills passports: entries, their verification and history, sharing.")
 
 _ENTRY = "/<id:participant_id>/passport/entries/<id:entry_id>"
-
-
-def _required_version(data: dict[str, Any]) -> tuple[int, bool]:
-    """The version the client read: If-Match, else the body's field; 428 without either."""
-    header = if_match()
-    body = data.pop("version", None)
-    return expected_version(body), header is not None
-
-
-def _optional_version(data: dict[str, Any]) -> tuple[int | None, bool]:
-    header = if_match()
-    body = data.pop("version", None)
-    return (header, True) if header is not None else (body, False)
 
 
 def _entry_out(entry) -> tuple[dict[str, Any], dict[str, str]]:
@@ -88,9 +75,8 @@ def update_passport(data, participant_id: int):
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "passports:write")
-    version, from_header = _required_version(data)
-    passport = services.update_disclosure(sess, user, p, data["disclosure"], version,
-                                          from_header=from_header)
+    expected = precondition(data)
+    passport = services.update_disclosure(sess, user, p, data["disclosure"], expected)
     view = {"participant_id": p.id, "disclosure": passport.disclosure, "version": passport.version,
             "updated_at": passport.updated_at}
     return view, {"ETag": f'"{passport.version}"'}
@@ -131,10 +117,10 @@ def update_entry(data, participant_id: int, entry_id: int):
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "passports:write")
     entry = services.load_entry(sess, p, entry_id)
-    version, from_header = _required_version(data)
+    expected = precondition(data)
     reason = data.pop("reason", None)
-    return _entry_out(services.update_entry(sess, user, p, entry, data, expected_version=version,
-                                            from_header=from_header, reason=reason))
+    return _entry_out(services.update_entry(sess, user, p, entry, data, expected=expected,
+                                            reason=reason))
 
 
 @blp.post(f"{_ENTRY}/verify")
@@ -147,10 +133,10 @@ def verify_entry(data, participant_id: int, entry_id: int):
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "passports:verify")
     entry = services.load_entry(sess, p, entry_id)
-    version, from_header = _optional_version(data)
+    # Verifying and retiring do not need a version (they never lose an edit), but check one sent.
+    expected = precondition(data, required=False)
     return _entry_out(services.verify_entry(sess, user, p, entry, level=data["level"],
-                                            evidence=data.get("evidence"),
-                                            expected_version=version, from_header=from_header))
+                                            evidence=data.get("evidence"), expected=expected))
 
 
 @blp.post(f"{_ENTRY}/retire")
@@ -163,9 +149,9 @@ def retire_entry(data, participant_id: int, entry_id: int):
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "passports:write")
     entry = services.load_entry(sess, p, entry_id)
-    version, from_header = _optional_version(data)
+    expected = precondition(data, required=False)
     return _entry_out(services.retire_entry(sess, user, p, entry, reason=data["reason"],
-                                            expected_version=version, from_header=from_header))
+                                            expected=expected))
 
 
 @blp.get(f"{_ENTRY}/history")

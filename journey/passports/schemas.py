@@ -15,8 +15,15 @@ import pycountry
 from flask import current_app
 from marshmallow import validate
 
-from journey.core.ids import ID_RANGE
-from journey.core.schemas import Country, not_blank
+from journey.core.schemas import (
+    Country,
+    Id,
+    Integer,
+    Name,
+    QueryArgsSchema,
+    Version,
+    not_blank,
+)
 from journey.passports.models import DISCLOSABLE, EntryKind, Verification
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -244,8 +251,7 @@ class EntryUpdateSchema(ma.Schema):
     class Meta:
         unknown = ma.INCLUDE  # the kind's own schema checks the rest, strictly
 
-    version = ma.fields.Integer(validate=validate.Range(min=1),
-                                metadata={"description": "The version you read (or If-Match)."})
+    version = Version()
     reason = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
 
 
@@ -253,7 +259,7 @@ class EntryVerifySchema(ma.Schema):
     level = ma.fields.String(required=True, validate=validate.OneOf([v.value for v in Verification]))
     evidence = ma.fields.String(validate=validate.Length(max=1000), allow_none=True,
                                 metadata={"description": "Required above self_declared."})
-    version = ma.fields.Integer(validate=validate.Range(min=1))
+    version = Version()
 
     @ma.validates_schema
     def _evidence_when_verified(self, data, **_kwargs):
@@ -263,26 +269,26 @@ class EntryVerifySchema(ma.Schema):
 
 class EntryRetireSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=[validate.Length(max=500), not_blank])
-    version = ma.fields.Integer(validate=validate.Range(min=1))
+    version = Version()
 
 
-class PassportQuerySchema(ma.Schema):
+class PassportQuerySchema(QueryArgsSchema):
     kind = ma.fields.List(ma.fields.String(validate=validate.OneOf(KINDS)))
 
 
 class PassportUpdateSchema(ma.Schema):
     disclosure = ma.fields.List(ma.fields.String(validate=validate.OneOf(DISCLOSABLE)),
                                 required=True, validate=validate.Length(max=len(DISCLOSABLE)))
-    version = ma.fields.Integer(validate=validate.Range(min=1))
+    version = Version()
 
 
 class ShareLinkCreateSchema(ma.Schema):
-    audience = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank],
+    audience = Name(required=True, validate=validate.Length(max=200),
                                 metadata={"description": "Who the link is for."})
-    employer_id = ma.fields.Integer(validate=ID_RANGE, allow_none=True)
+    employer_id = Id(allow_none=True)
     kinds = ma.fields.List(ma.fields.String(validate=validate.OneOf(KINDS)),
                            load_default=list, metadata={"description": "Empty: every kind."})
-    expires_in_days = ma.fields.Integer(load_default=14)
+    expires_in_days = Integer(load_default=14)
 
     @ma.validates("expires_in_days")
     def _within_limit(self, value: int, **_kwargs: Any) -> None:

@@ -18,7 +18,7 @@ from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.i18n import _l
 from journey.core.policy import require
-from journey.core.versions import check_version
+from journey.core.versions import Precondition, bump, check_version
 from journey.participants.models import Participant
 from journey.passports.models import (
     DISCLOSABLE,
@@ -264,21 +264,11 @@ def _check_live(entry: PassportEntry) -> None:
         raise Conflict("This entry is retired; add a new one instead.", code="entry-retired")
 
 
-def _check_version(current: int, expected: int | None, *, from_header: bool, what: str) -> None:
-    """412 for a stale If-Match, 409 for a stale version field (as for participants)."""
-    check_version(current, expected, f"Someone changed this {what} since you read it; reload and "
-                  "try again.", from_header=from_header)
-
-
-def _bump(sess: Session, model, obj) -> None:
-    """Compare-and-set the version in SQL, so two writers racing on one version cannot both win."""
-    result = sess.execute(
-        sa.update(model).where(model.id == obj.id, model.version == obj.version)
-        .values(version=obj.version + 1).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise Conflict("Someone changed this at the same time; reload and try again.",
-                       code="stale-version")
-    obj.version += 1
+_STALE = {
+    "entry": "Someone changed this entry since you read it; reload and try again.",
+    "passport": "Someone changed this passport since you read it; reload and try again.",
+}
+_RACED = "Someone changed this at the same time; reload and try again."
 
 
 # --- writing entries -----------------------------------------------------------------------------
@@ -307,13 +297,13 @@ _CODE_FIELDS = {"esco_uri", "isco_code", "occupation", "language"}
 
 
 def update_entry(sess: Session, actor: User, participant: Participant, entry: PassportEntry,
-                 raw: dict[str, Any], *, expected_version: int, from_header: bool = False,
+                 raw: dict[str, Any], *, expected: Precondition | None,
                  reason: str | None = None) -> PassportEntry:
     """Change some of an entry's fields at the version the caller read. A verified entry whose
     substance changes drops back to self-declared; the revision history keeps what was verified."""
     require(actor, "passports:write")
     _check_live(entry)
-    _check_version(entry.version, expected_version, from_header=from_header, what="entry")
+    check_version(entry.version, expected, _STALE["entry"])
     kind = EntryKind(entry.kind)
     raw = dict(raw)
     if raw.pop("kind", entry.kind) != entry.kind:
@@ -347,7 +337,7 @@ def update_entry(sess: Session, actor: User, participant: Participant, entry: Pa
         if "evidence" not in raw:  # what the verifier saw was about the old content
             entry.evidence = None
     entry.updated_at = utcnow()
-    _bump(sess, PassportEntry, entry)
+    bump(sess, entry, expected, _RACED)
     sess.flush()
     _revise(sess, entry, RevisionChange.UPDATED, actor, reason)
     audit.record(sess, "passports:entry:update", actor_id=actor.id, object_type="passport_entry",
@@ -358,12 +348,12 @@ def update_entry(sess: Session, actor: User, participant: Participant, entry: Pa
 
 
 def verify_entry(sess: Session, actor: User, participant: Participant, entry: PassportEntry, *,
-                 level: str, evidence: str | None, expected_version: int | None = None,
-                 from_header: bool = False) -> PassportEntry:
+                 level: str, evidence: str | None,
+                 expected: Precondition | None = None) -> PassportEntry:
     """Record how far the entry has been checked, by whom, when, and on what evidence."""
     require(actor, "passports:verify")
     _check_live(entry)
-    _check_version(entry.version, expected_version, from_header=from_header, what="entry")
+    check_version(entry.version, expected, _STALE["entry"])
     level = Verification(level)
     evidence = (evidence or "").strip() or None
     if level != Verification.SELF_DECLARED and evidence is None:
@@ -378,7 +368,7 @@ def verify_entry(sess: Session, actor: User, participant: Participant, entry: Pa
     if evidence is not None:
         entry.evidence = evidence
     entry.updated_at = utcnow()
-    _bump(sess, PassportEntry, entry)
+    bump(sess, entry, expected, _RACED)
     sess.flush()
     _revise(sess, entry, RevisionChange.VERIFIED, actor)
     audit.record(sess, "passports:entry:verify", actor_id=actor.id, object_type="passport_entry",
@@ -388,15 +378,14 @@ def verify_entry(sess: Session, actor: User, participant: Participant, entry: Pa
 
 
 def retire_entry(sess: Session, actor: User, participant: Participant, entry: PassportEntry, *,
-                 reason: str, expected_version: int | None = None,
-                 from_header: bool = False) -> PassportEntry:
+                 reason: str, expected: Precondition | None = None) -> PassportEntry:
     """Take an entry out of the passport; it and its history stay on record."""
     require(actor, "passports:write")
     _check_live(entry)
-    _check_version(entry.version, expected_version, from_header=from_header, what="entry")
+    check_version(entry.version, expected, _STALE["entry"])
     entry.retired_at = entry.updated_at = utcnow()
     entry.retired_by = actor.id
-    _bump(sess, PassportEntry, entry)
+    bump(sess, entry, expected, _RACED)
     sess.flush()
     _revise(sess, entry, RevisionChange.RETIRED, actor, reason.strip())
     audit.record(sess, "passports:entry:retire", actor_id=actor.id, object_type="passport_entry",
@@ -443,7 +432,7 @@ def read_passport(sess: Session, actor: User, participant: Participant,
 
 
 def update_disclosure(sess: Session, actor: User, participant: Participant, disclosure: list[str],
-                      version: int, *, from_header: bool = False) -> Passport:
+                      expected: Precondition | None) -> Passport:
     """Set what public verification pages may show (values from DISCLOSABLE)."""
     require(actor, "passports:write")
     bad = [{"field": f"disclosure.{i}", "code": "not-allowed", "message": "Not disclosable."}
@@ -451,14 +440,14 @@ def update_disclosure(sess: Session, actor: User, participant: Participant, disc
     if bad:
         raise InvalidInput(errors=bad)
     passport = get_or_create_passport(sess, participant)
-    _check_version(passport.version, version, from_header=from_header, what="passport")
+    check_version(passport.version, expected, _STALE["passport"])
     wanted = [d for d in DISCLOSABLE if d in set(disclosure)]
     if wanted == passport.disclosure:
         return passport
     passport.disclosure = wanted
     passport.updated_at = utcnow()
     passport.updated_by = actor.id
-    _bump(sess, Passport, passport)
+    bump(sess, passport, expected, _RACED)
     sess.flush()
     audit.record(sess, "passports:passport:update", actor_id=actor.id, object_type="passport",
                  object_id=passport.id, office_id=participant.office_id,

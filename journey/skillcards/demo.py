@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from journey.core.auth import User
+from journey.core.versions import Precondition
 from journey.participants.models import Participant
 from journey.skillcards import services
 from journey.skillcards.models import FormStatus, SkillCard
@@ -22,4 +23,4 @@ def load_demo_skill_card(sess: Session, actor: User, participant: Participant) -
     form, _created = services.ensure_form(sess, participant, actor.id)
     if form.status == FormStatus.COMPLETED.value:
         return sess.scalar(select(SkillCard).where(SkillCard.form_id == form.id))
-    return services.complete_form(sess, actor, participant, form, expected_version=form.version)
+    return services.complete_form(sess, actor, participant, form, expected=Precondition(body=form.version))

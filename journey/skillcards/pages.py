@@ -26,6 +26,7 @@ from journey.config import RTL_LANGUAGES
 from journey.core.db import db
 from journey.core.errors import InvalidInput, flatten_messages
 from journey.core.i18n import _l
+from journey.core.versions import Precondition, parse_version
 from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
@@ -301,10 +302,7 @@ def self_form_post(token: str):
     sess = db.session
     form, p = services.resolve_link(sess, token)
     values = _values_from_post(request.form)
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        version = 0
+    version = parse_version(request.form.get("version", ""))
     if version != form.version:
         with force_locale(p.language):
             notice = _("Your caseworker changed this form meanwhile. Check it and send it again.")
@@ -319,10 +317,11 @@ def self_form_post(token: str):
         answers = AnswersSchema().load(raw)
         if request.form.get("action") == "complete":
             card = services.complete_form(sess, None, p, form, answers=answers,
-                                          expected_version=version,
+                                          expected=Precondition(body=version),
                                           via=CompletedVia.SELF_LINK.value)
         else:
-            services.update_answers(sess, None, p, form, answers, expected_version=version,
+            services.update_answers(sess, None, p, form, answers,
+                                    expected=Precondition(body=version),
                                     via=CompletedVia.SELF_LINK.value)
             card = None
     except (ValidationError, InvalidInput) as err:

@@ -8,7 +8,7 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound
-from journey.core.versions import expected_version, if_match
+from journey.core.versions import precondition
 from journey.participants.services import load_participant
 from journey.skillcards import services
 from journey.skillcards.schemas import (
@@ -67,17 +67,15 @@ def open_skill_form(participant_id: int):
 @requires("skillcards:manage")
 @blp.arguments(SkillFormUpdateSchema)
 @blp.response(200, SkillFormSchema)
-@blp.alt_response(409, description="Stale version, or the form is completed.")
+@blp.alt_response(409, description="Stale version field, or the form is completed.")
 def update_skill_form(data, participant_id: int):
     """Correct some answers, with the returnee, at the version you read (If-Match or version).
     Fields not sent keep their answers; a list sent replaces that list."""
     sess = db.session
     user = current_user(sess)
     p, form = _open_form(sess, user, participant_id, "skillcards:manage")
-    header = if_match()
-    expected = expected_version(data.get("version"))
-    form = services.update_answers(sess, user, p, form, data["answers"], expected_version=expected,
-                                   header=header is not None)
+    expected = precondition(data)
+    form = services.update_answers(sess, user, p, form, data["answers"], expected=expected)
     return form, _etag(form)
 
 
@@ -85,16 +83,15 @@ def update_skill_form(data, participant_id: int):
 @requires("skillcards:manage")
 @blp.arguments(SkillFormCompleteSchema)
 @blp.response(201, SkillCardSchema)
-@blp.alt_response(409, description="Stale version, or the form is already completed.")
+@blp.alt_response(409, description="Stale version field, or the form is already completed.")
 def complete_skill_form(data, participant_id: int):
     """Confirm the answers (with any last corrections) and issue the skill card."""
     sess = db.session
     user = current_user(sess)
     p, form = _open_form(sess, user, participant_id, "skillcards:manage")
-    header = if_match()
-    expected = expected_version(data.get("version"))
+    expected = precondition(data)
     return services.complete_form(sess, user, p, form, answers=data.get("answers"),
-                                  expected_version=expected, header=header is not None)
+                                  expected=expected)
 
 
 @blp.post("/participants/<id:participant_id>/skill-form/link")

@@ -14,8 +14,7 @@ import marshmallow as ma
 from flask import current_app
 from marshmallow import validate
 
-from journey.core.ids import ID_RANGE
-from journey.core.schemas import Country, not_blank
+from journey.core.schemas import Country, Id, Version, not_blank
 
 # The passport's own field types: a form's answers are checked exactly as passport entries are.
 from journey.passports.schemas import CEFR_LEVELS, IscoCode, Iso639
@@ -26,9 +25,6 @@ MAX_ITEMS = 60  # skills, certifications or languages on one form
 
 def _text(length: int) -> dict[str, Any]:
     return {"validate": validate.Length(max=length), "allow_none": True}
-
-
-_entry_id = {"allow_none": True, "strict": True, "validate": ID_RANGE}
 
 
 class OccupationAnswerSchema(ma.Schema):
@@ -42,13 +38,13 @@ class OccupationAnswerSchema(ma.Schema):
 class SkillAnswerSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=[validate.Length(max=255), not_blank])
     esco_uri = ma.fields.String(load_default=None, **_text(255))
-    entry_id = ma.fields.Integer(load_default=None, **_entry_id)
+    entry_id = Id(load_default=None, allow_none=True)
 
 
 class CertificationAnswerSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=[validate.Length(max=255), not_blank])
     awarding_body = ma.fields.String(load_default=None, **_text(200))
-    entry_id = ma.fields.Integer(load_default=None, **_entry_id)
+    entry_id = Id(load_default=None, allow_none=True)
 
 
 def _cefr() -> ma.fields.String:
@@ -136,12 +132,12 @@ class SkillFormSchema(ma.Schema):
 
 class SkillFormUpdateSchema(ma.Schema):
     answers = ma.fields.Nested(AnswersSchema, required=True)
-    version = ma.fields.Integer(validate=ID_RANGE)
+    version = Version()
 
 
 class SkillFormCompleteSchema(ma.Schema):
     answers = ma.fields.Nested(AnswersSchema)
-    version = ma.fields.Integer(validate=ID_RANGE)
+    version = Version()
 
 
 class SkillFormLinkSchema(ma.Schema):

@@ -23,7 +23,7 @@ from journey.core import audit
 from journey.core.auth import User, token_digest
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
-from journey.core.versions import check_version
+from journey.core.versions import Precondition, bump, check_version
 from journey.credentials import services as credentials
 from journey.credentials.models import Credential, Scope
 from journey.organisations.models import Employer
@@ -193,10 +193,13 @@ def read_form(sess: Session, actor: User, participant: Participant) -> SkillForm
     return form
 
 
-def _check_version(form: SkillForm, expected: int | None, *, header: bool) -> None:
+def _check_version(form: SkillForm, expected: Precondition | None) -> None:
     check_version(form.version, expected,
-                  _("Someone changed this form since you read it; reload and try again."),
-                  from_header=header)
+                  _("Someone changed this form since you read it; reload and try again."))
+
+
+def _bump(sess: Session, form: SkillForm, expected: Precondition | None) -> None:
+    bump(sess, form, expected, _("Someone changed this form at the same time; reload and try again."))
 
 
 def _check_references(sess: Session, participant: Participant, answers: dict[str, Any]) -> None:
@@ -236,12 +239,12 @@ def _merge(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_answers(sess: Session, actor: User | None, participant: Participant, form: SkillForm,
-                   changes: dict[str, Any], *, expected_version: int | None, header: bool = False,
+                   changes: dict[str, Any], *, expected: Precondition | None,
                    via: str = CompletedVia.CASEWORKER.value) -> SkillForm:
     """Correct some answers (loaded by AnswersSchema) at the version the caller read."""
     if form.status == FormStatus.COMPLETED.value:
         raise FormCompleted(_("The skill form is already completed."))
-    _check_version(form, expected_version, header=header)
+    _check_version(form, expected)
     _check_references(sess, participant, changes)
     merged = _merge(form.answers, answers_to_json(changes))
     changed = sorted(k for k in merged if merged[k] != form.answers.get(k))
@@ -249,7 +252,7 @@ def update_answers(sess: Session, actor: User | None, participant: Participant, 
         return form
     form.answers = merged
     form.updated_at = utcnow()
-    form.version += 1
+    _bump(sess, form, expected)
     sess.flush()
     audit.record(sess, "skillcards:skill_form:update", actor_id=actor.id if actor else None,
                  object_type="skill_form", object_id=form.id, office_id=participant.office_id,
@@ -258,20 +261,20 @@ def update_answers(sess: Session, actor: User | None, participant: Participant, 
 
 
 def complete_form(sess: Session, actor: User | None, participant: Participant, form: SkillForm,
-                  *, answers: dict[str, Any] | None = None, expected_version: int | None,
-                  header: bool = False, via: str = CompletedVia.CASEWORKER.value) -> SkillCard:
+                  *, answers: dict[str, Any] | None = None, expected: Precondition | None,
+                  via: str = CompletedVia.CASEWORKER.value) -> SkillCard:
     """Confirm the answers (with any last corrections) and issue the skill card."""
     if form.status == FormStatus.COMPLETED.value:
         raise FormCompleted(_("The skill form is already completed."))
-    _check_version(form, expected_version, header=header)
+    _check_version(form, expected)
     if answers:
-        update_answers(sess, actor, participant, form, answers, expected_version=None, via=via)
+        update_answers(sess, actor, participant, form, answers, expected=None, via=via)
     now = utcnow()
     form.status = FormStatus.COMPLETED.value
     form.completed_at, form.completed_via = now, via
     form.completed_by = actor.id if actor else None
     form.updated_at = now
-    form.version += 1
+    _bump(sess, form, expected)
     # The returnee's link is kept (not cleared) so that opening it again says "already used".
     sess.flush()
     actor_id = actor.id if actor else None

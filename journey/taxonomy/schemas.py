@@ -5,15 +5,15 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.core.schemas import not_blank
+from journey.core.schemas import Integer, QueryArgsSchema, not_blank
 
 _code = validate.Regexp(r"^\d{1,4}$", error="An ISCO-08 code is 1 to 4 digits, e.g. 5120.")
 
 
-class _PageArgs(ma.Schema):
+class _PageArgs(QueryArgsSchema):
     # Results are ranked (exact matches first), so these lists take no sort argument.
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
 class IscoGroupQuerySchema(_PageArgs):
@@ -21,7 +21,7 @@ class IscoGroupQuerySchema(_PageArgs):
         "description": "Words of the title (any case, accents optional), or a code prefix."})
     code = ma.fields.String(validate=_code, metadata={
         "description": "Code prefix: 22 finds 22, 221, 2211 and so on."})
-    level = ma.fields.Integer(validate=validate.Range(min=1, max=4), metadata={
+    level = Integer(validate=validate.Range(min=1, max=4), metadata={
         "description": "1 major, 2 sub-major, 3 minor, 4 unit group."})
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from journey.continuum.models import ChecklistItem
 from journey.continuum.stages import Stage
 from journey.core.audit import AuditEvent
+from journey.core.versions import Precondition
 from journey.participants.models import Participant
 
 
@@ -25,7 +26,7 @@ def test_a_transition_needs_the_version_and_refuses_a_stale_one(client, factory,
     assert ok.status_code == 200 and ok.headers["ETag"] == '"2"'
     stale = client.post(f"/api/v1/participants/{p.id}/transitions",
                         json={"event": "join_local_track"}, headers={**h, "If-Match": '"1"'})
-    assert stale.status_code == 409 and stale.get_json()["code"] == "stale-version"
+    assert stale.status_code == 412 and stale.get_json()["code"] == "stale-version"
     db_session.refresh(p)
     assert p.stage == "preselection"
 
@@ -41,7 +42,7 @@ def test_a_write_racing_on_the_same_version_loses(app, db_session, journey_kit):
     with app.test_request_context():
         try:
             apply_transition(db_session, journey_kit.caseworker, p, "preselect", {},
-                             expected_version=1)
+                             expected=Precondition(body=1))
         except Conflict as err:
             assert err.code == "stale-version"
         else:

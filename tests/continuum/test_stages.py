@@ -15,6 +15,7 @@ from journey.continuum.stages import (
     Stage,
 )
 from journey.core.errors import ProblemError
+from journey.core.versions import Precondition
 from tests.continuum.conftest import TODAY
 
 
@@ -69,7 +70,7 @@ def test_every_stage_event_pair(app, db_session, journey_kit, stage, event):
         if stage not in t.sources:
             with pytest.raises(ProblemError) as refused:
                 services.apply_transition(db_session, journey_kit.caseworker, p, event,
-                                          journey_kit.data(), expected_version=p.version,
+                                          journey_kit.data(), expected=Precondition(body=p.version),
                                           today=TODAY)
             assert refused.value.code == "event-not-allowed"
             assert refused.value.extra["allowed_events"] == services.available_events(stage)
@@ -77,7 +78,7 @@ def test_every_stage_event_pair(app, db_session, journey_kit, stage, event):
             return
         before = p.version
         services.apply_transition(db_session, journey_kit.caseworker, p, event, journey_kit.data(),
-                                  expected_version=before, today=TODAY)
+                                  expected=Precondition(body=before), today=TODAY)
     expected = Stage.TRAINING if t.target == PREVIOUS else Stage(t.target)
     assert p.stage == expected.value
     assert p.version == before + 1

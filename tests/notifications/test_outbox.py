@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from journey.continuum import services as continuum
 from journey.core.timeline import JourneyEvent
+from journey.core.versions import Precondition
 from notifications.models import InboundMessage, OutboxMessage, SmsOptOut
 from notifications.templates import STOP_REPLY, render_reply
 
@@ -42,7 +43,7 @@ def test_a_rolled_back_change_leaves_no_message(app, person, db_session):
     savepoint = db_session.begin_nested()
     with app.test_request_context():
         continuum.apply_transition(db_session, person.caseworker, p, "withdraw",
-                                   {"reason": "changed plans"}, expected_version=p.version)
+                                   {"reason": "changed plans"}, expected=Precondition(body=p.version))
     assert len(_messages(db_session, p)) == before + 1
     savepoint.rollback()
     assert len(_messages(db_session, p)) == before

@@ -8,6 +8,7 @@ import pytest
 
 from journey.continuum import services as continuum
 from journey.continuum.stages import Stage
+from journey.core.versions import Precondition
 from journey.passports.models import EntryKind, Verification
 from tests.skillcards.helpers import ensure_isco, entry, place
 
@@ -83,7 +84,7 @@ def kit(app, factory, db_session):
             """Move through the real continuum service, as the API does."""
             with app.test_request_context():
                 continuum.apply_transition(db_session, self.caseworker, p, event, data,
-                                           expected_version=p.version,
+                                           expected=Precondition(body=p.version),
                                            today=date(2026, 11, 23))
                 db_session.flush()
             return p

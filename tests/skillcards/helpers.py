@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from journey.continuum.stages import Stage
 from journey.core.auth import User
 from journey.core.db import utcnow
+from journey.core.versions import Precondition
 from journey.participants.models import Participant
 from journey.passports.models import PassportEntry, Verification
 from journey.skillcards import services
@@ -70,4 +71,4 @@ def card_for(app, sess: Session, actor: User, participant: Participant) -> Skill
     form = form_for(app, sess, actor, participant)
     with app.test_request_context():
         return services.complete_form(sess, actor, participant, form,
-                                      expected_version=form.version)
+                                      expected=Precondition(body=form.version))

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from journey.continuum.stages import Stage
 from journey.core.audit import AuditEvent
+from journey.core.versions import Precondition
 from journey.participants.models import Participant
 from journey.skillcards import services
 from journey.skillcards.models import SkillCard, SkillForm
@@ -303,7 +304,7 @@ def test_a_card_asks_credentials_to_issue_through_its_public_service(app, kit, d
     p = kit.participant(Stage.RETURN)
     form = form_for(app, db_session, kit.caseworker, p)
     with app.test_request_context():
-        card = services.complete_form(db_session, kit.caseworker, p, form, expected_version=1)
+        card = services.complete_form(db_session, kit.caseworker, p, form, expected=Precondition(body=1))
     [(sess, actor_id, pid, scope, facts)] = seen
     # Same session (one transaction); credentials gets the card's facts, not the card itself.
     assert (sess, actor_id, pid, scope) == (db_session, kit.caseworker.id, p.id, "skill_card")

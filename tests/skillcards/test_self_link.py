@@ -138,7 +138,8 @@ def test_bad_input_shows_the_form_again_with_messages_and_what_was_typed(app, cl
 def test_odd_input_never_breaks_the_page(client, linked):
     _p, _form, path = linked
     fields = _fields(client.get(path, headers=HTML).get_data(as_text=True))
-    for odd in ({"sector": "a\x00b"}, {"version": "x"}, {"skills.0.title": "x" * 5000},
+    for odd in ({"sector": "a\x00b"}, {"version": "x"}, {"version": "\u0661"},  # Arabic-Indic 1
+                {"version": "\u00b9"}, {"version": "9" * 5000}, {"skills.0.title": "x" * 5000},
                 {"languages.0.code": "zz"}, {"languages.1.code": "pt"},
                 {"last_overseas_country": "QQ"}, {"years_experience_abroad": "1e400"}):
         resp = client.post(path, data={**fields, **odd, "action": "save"}, headers=HTML)

@@ -416,3 +416,24 @@ def test_info_pages_linked_from_messages_are_public_and_in_the_readers_language(
             items = [str(d.title) for d in definitions_for(stage, None)]
         assert str(escape(title)) in html and all(str(escape(i)) in html for i in items)
         assert title != stage.value
+
+
+# --- hostile form posts (issue 10): no page answers 500 ----------------------------------------
+
+# Percent-encoded bytes that are no UTF-8 (a lone surrogate's encoding, a stray byte), NUL, and
+# direction overrides; each stands in every field of the form.
+_HOSTILE_VALUES = ["%ED%A0%80", "%FF%FE", "a%00b", "%E2%80%AEevil", "%C2%B2"]
+
+
+@pytest.mark.parametrize("value", _HOSTILE_VALUES)
+@pytest.mark.parametrize(("path", "fields"), [
+    ("/login", ("username", "password")),
+    ("/verify", ("token",)),
+])
+def test_hostile_form_posts_never_break_a_page(client, office_cw, path, fields, value):
+    token = csrf_token(client, path)
+    body = "&".join([f"{name}={value}" for name in fields] + [f"csrf_token={token}"])
+    resp = client.post(path, data=body, content_type="application/x-www-form-urlencoded",
+                       headers=HTML)
+    assert resp.status_code < 500, (path, value, resp.status_code)
+    assert_html_page(resp, resp.status_code)
