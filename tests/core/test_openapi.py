@@ -155,3 +155,23 @@ def test_entry_documents_each_kinds_fields(spec):
                   "start_date", "awarding_body"):
         assert field in props
     assert "required" not in entry or "formality" not in entry["required"]
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "post"])
+def test_an_id_out_of_range_is_404_whatever_the_method(client, factory, method):
+    """werkzeug checks methods before converters: a too-large id once made PATCH a 405."""
+    headers = factory.headers(factory.user(role="admin"))
+    for path in ("/api/v1/participants/2147483648", "/api/v1/participants/99999999999/permits"):
+        resp = getattr(client, method)(path, headers=headers,
+                                       **({} if method == "get" else {"json": {}}))
+        assert resp.status_code == 404, (method, path, resp.status_code)
+
+
+def test_the_id_converter_takes_exactly_1_to_max_id():
+    from journey.core.ids import IdConverter
+
+    pattern = re.compile(IdConverter.regex)
+    for value in (1, 9, 10, 999_999_999, 1_000_000_000, 2_099_999_999, MAX_ID):
+        assert pattern.fullmatch(str(value)), value
+    for text in ("0", "01", str(MAX_ID + 1), "2200000000", "9999999999", str(MAX_ID * 10)):
+        assert not pattern.fullmatch(text), text
