@@ -133,7 +133,7 @@ _X_REQUEST_ID_PARAM = {
     "in": "header", "name": "X-Request-ID", "required": False,
     "description": "Your id for this request, echoed back and logged when it is 8 to 64 of "
                    "A-Z a-z 0-9 . _ - (any other value is replaced by a new id, not refused).",
-    "schema": {"type": "string", "example": "caseload-import-0001"},
+    "schema": {"type": "string"},
 }
 
 
