@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import runpy
+from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
@@ -175,3 +177,10 @@ def test_the_id_converter_takes_exactly_1_to_max_id():
         assert pattern.fullmatch(str(value)), value
     for text in ("0", "01", str(MAX_ID + 1), "2200000000", "9999999999", str(MAX_ID * 10)):
         assert not pattern.fullmatch(text), text
+
+
+def test_the_fuzzers_exclusions_name_real_operations(spec):
+    """.ci/fuzz excludes operations by operationId: a renamed one would silently be fuzzed."""
+    fuzz = runpy.run_path(str(Path(__file__).resolve().parents[2] / ".ci" / "fuzz"))
+    ids = {op["operationId"] for _, _, _, op in operations(spec)}
+    assert fuzz["EXCLUDED"] and set(fuzz["EXCLUDED"]) <= ids
