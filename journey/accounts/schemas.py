@@ -10,11 +10,14 @@ from journey.core.schemas import Id, Integer, Language, Name
 
 
 class TokenRequestSchema(ma.Schema):
-    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=80))
+    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=80),
+                                metadata={"example": "caseworker"})
     password = ma.fields.String(required=True, load_only=True,
-                                validate=validate.Length(min=1, max=1024))
-    name = ma.fields.String(load_default="api", validate=validate.Length(min=1, max=100))
-    expires_in_days = Integer(validate=validate.Range(min=1, max=365))
+                                validate=validate.Length(min=1, max=1024),
+                                metadata={"example": "journey-demo-2026"})
+    name = ma.fields.String(load_default="api", validate=validate.Length(min=1, max=100),
+                            metadata={"example": "caseload-sync"})
+    expires_in_days = Integer(validate=validate.Range(min=1, max=365), metadata={"example": 30})
 
 
 class TokenSchema(ma.Schema):

@@ -246,6 +246,13 @@ _PERMIT_FIELDS = ("type", "issuing_country", "number", "status", "applied_on", "
                   "issued_on", "expires_on", "employer_tied", "employer_id")
 
 
+def _check_permit_employer(sess: Session, data: dict[str, Any]) -> None:
+    # Checked before any change, not left to the foreign key, which refused it at flush: a 500.
+    if data.get("employer_id") is not None and sess.get(Employer, data["employer_id"]) is None:
+        raise InvalidInput(errors=[{"field": "employer_id", "code": "not-found",
+                                    "message": _("No such employer.")}])
+
+
 def _check_permit_dates(permit: Permit) -> None:
     if permit.expires_on and permit.issued_on and permit.expires_on <= permit.issued_on:
         raise InvalidInput(errors=[{"field": "expires_on", "code": "before-issue",
@@ -259,6 +266,7 @@ def record_permit(sess: Session, actor: User, participant: Participant,
                   data: dict[str, Any]) -> Permit:
     """Record a visa or permit (its number is sensitive: audited, never logged)."""
     require(actor, "permits:manage")
+    _check_permit_employer(sess, data)
     now = utcnow()
     permit = Permit(participant_id=participant.id, created_by=actor.id, created_at=now,
                     updated_at=now, **{k: data[k] for k in _PERMIT_FIELDS if k in data})
@@ -279,6 +287,7 @@ def update_permit(sess: Session, actor: User, participant: Participant, permit: 
     require(actor, "permits:manage")
     check_version(permit.version, expected,
                   _("Someone changed this permit since you read it; reload and try again."))
+    _check_permit_employer(sess, data)
     changed = [k for k in _PERMIT_FIELDS if k in data and getattr(permit, k) != data[k]]
     for k in changed:
         setattr(permit, k, data[k])

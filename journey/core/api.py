@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import decimal
+import http
+import inspect
 import re
+import types
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import flask
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import send_from_directory
 from flask_smorest import Api as _Api
+from flask_smorest.utils import prepare_response
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser, abort
+
+from journey.core.errors import PROBLEM_JSON
+from journey.core.ids import MAX_ID, IdConverter
 
 
 class ProblemFieldSchema(ma.Schema):
@@ -21,7 +31,14 @@ class ProblemFieldSchema(ma.Schema):
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, with field-by-field errors for invalid input."""
+    """RFC 9457 problem details, with field-by-field errors for invalid input.
+
+    Some problems carry extension members (a stale version's `current_version`, a duplicate's
+    `existing`, a refused transition's `guards`), so other properties are allowed.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String()
     title = ma.fields.String(required=True)
@@ -107,12 +124,200 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JourneyParser()
 
 
+# --- the OpenAPI document ------------------------------------------------------------------------
+# flask-smorest documents what the decorators say (bodies, success responses); JourneyDocPlugin
+# completes every operation from what the code does, in one place rather than on every route:
+# its error responses, security, headers and operationId.
+
+BEARER = "bearerAuth"
+
+# Operations anyone may call; every other one needs an API token (Authorization: Bearer …).
+# tests/core/test_openapi.py calls each operation without a token to hold this list to the truth.
+PUBLIC_ENDPOINTS = frozenset({
+    "accounts.create_token",  # how a token is obtained
+    "credentials.verify_credential",  # a verifier (an employer, a border officer) has no account
+    "credentials.credential_status",  # the status list a verifier's software polls
+})
+
+_BODY_METHODS = {"post", "put", "patch"}
+_REQUEST_ID = {
+    "description": "The request's id, in every log line about it: the caller's X-Request-ID when it "
+                   "is 8 to 64 letters, digits, '.', '_' or '-', else a new one.",
+    "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._-]{8,64}$"},
+    "required": True,
+}
+_ETAG = {
+    "description": "The version of what was returned; send it back in If-Match to change it.",
+    "schema": {"type": "string", "pattern": r'^"[0-9]+"$', "example": '"3"'},
+    "required": True,
+}
+_IF_MATCH = {
+    "in": "header", "name": "If-Match", "required": False,
+    "description": "The ETag you read (or send the body's version field): a stale one is a 412.",
+    "schema": {"type": "string", "maxLength": 24, "example": '"3"'},
+}
+_X_REQUEST_ID_PARAM = {
+    "in": "header", "name": "X-Request-ID", "required": False,
+    "description": "Your id for this request, echoed back and logged when it is 8 to 64 of "
+                   "A-Z a-z 0-9 . _ - (any other value is replaced by a new id, not refused).",
+    "schema": {"type": "string"},
+}
+
+
+def _code_mentions(code: types.CodeType) -> Iterator[Any]:
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_mentions(const)
+        else:
+            yield const
+
+
+def mentions(view: Callable, found: Callable[[Any], bool]) -> bool:
+    """Whether a view, or a function of its own module that it calls, names something `found`
+    accepts (a global it uses, or a constant): what the code does, read without running it."""
+    seen: set[int] = set()
+
+    def walk(func: types.FunctionType) -> bool:
+        if id(func) in seen:
+            return False
+        seen.add(id(func))
+        for name in _code_mentions(func.__code__):
+            obj = func.__globals__.get(name, name) if isinstance(name, str) else name
+            if found(obj):
+                return True
+            if (isinstance(obj, types.FunctionType) and obj.__module__ == func.__module__
+                    and walk(obj)):
+                return True
+        return False
+
+    inner = inspect.unwrap(view)
+    return isinstance(inner, types.FunctionType) and walk(inner)
+
+
+class JourneyDocPlugin(BasePlugin):
+    """Completes each operation with what flask-smorest's decorators do not say."""
+
+    def __init__(self, api: Api) -> None:
+        super().__init__()
+        self.api = api
+
+    def _response(self, status: int) -> dict[str, str]:
+        return self.api.spec.components.get_ref("response", http.HTTPStatus(status).name)
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        from journey.core.versions import if_match, precondition
+
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        view = self.api._app.view_functions[rule.endpoint]
+        public = rule.endpoint in PUBLIC_ENDPOINTS
+        # A view that reads If-Match refuses a stale one (412) and, when it needs a version,
+        # a request with neither If-Match nor a version field (428).
+        reads_if_match = mentions(view, lambda o: o is if_match or o is precondition)
+        sets_etag = mentions(view, lambda o: o == "ETag")
+        has_path_ids = bool(rule.arguments)
+        for method, op in operations.items():
+            op["operationId"] = rule.endpoint.replace(".", "_") + (
+                f"_{method}" if len(operations) > 1 else "")
+            op["security"] = [] if public else [{BEARER: []}]
+            params = op.setdefault("parameters", [])
+            params.append(dict(_X_REQUEST_ID_PARAM))
+            if reads_if_match:
+                params.append(dict(_IF_MATCH))
+            has_body = "requestBody" in op
+            has_query = any(isinstance(p, dict) and p.get("in") == "query" for p in params)
+            errors = set()
+            if not public:
+                errors |= {401, 403}
+            if has_path_ids:
+                errors.add(404)
+            if method in _BODY_METHODS:
+                errors |= {413, 415}  # journey.core.requests refuses these before any view
+            if has_body:
+                errors |= {400, 422}  # malformed JSON; invalid fields
+            if has_query:
+                errors.add(422)
+            if method != "get":
+                errors.add(409)  # a write that conflicts at commit (journey.core.requests)
+            if reads_if_match:
+                errors |= {412, 428}
+            responses = op.setdefault("responses", {})
+            responses.pop("default", None)
+            for status in errors:
+                responses.setdefault(str(status), self._response(status))
+            for status, response in list(responses.items()):
+                code = int(status)
+                if isinstance(response, str):  # a component's name
+                    responses[status] = self.api.spec.components.get_ref("response", response)
+                    continue
+                if "$ref" in response:
+                    continue
+                headers = response.setdefault("headers", {})
+                headers["X-Request-ID"] = {"$ref": "#/components/headers/X-Request-ID"}
+                if code >= 400:  # a described error (alt_response): the shared problem body
+                    response["content"] = {PROBLEM_JSON: {"schema": {
+                        "$ref": "#/components/schemas/Problem"}}}
+                elif sets_etag and code != 204:
+                    headers["ETag"] = {"$ref": "#/components/headers/ETag"}
+
+
+def _decimal_schema(_converter, field, ret: dict[str, Any], **_kwargs) -> dict[str, Any]:
+    """A Decimal field as it really travels: its bounds as JSON numbers (apispec writes them as
+    the field serialises them, strings), and, when the field is answered as a string, either a
+    number or a decimal string."""
+    if not isinstance(field, ma.fields.Decimal):
+        return {}
+    number: dict[str, Any] = {"type": "number"}
+    for key in ("minimum", "maximum"):
+        if key in ret:
+            number[key] = float(decimal.Decimal(str(ret.pop(key))))
+    if not field.as_string:
+        ret.update(number)
+        return {}
+    ret.pop("type", None)
+    ret.pop("format", None)
+    ret["oneOf"] = [number, {"type": "string", "pattern": r"^-?[0-9]{1,15}(\.[0-9]{1,10})?$"}]
+    return {}
+
+
+def _id_param_schema(_converter: IdConverter) -> dict[str, Any]:
+    return {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_ID}
+
+
 class Api(_Api):
     ERROR_SCHEMA = ProblemSchema
+    # Errors are documented per status (JourneyDocPlugin), not as a catch-all "default".
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         # journey.core.errors handles every error; flask-smorest's own JSON shape is not used.
         return None
+
+    def _init_spec(self, *, extra_plugins=None, **options):
+        options.setdefault("servers", [{"url": "/", "description": "This server."}])
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), JourneyDocPlugin(self)],
+                           **options)
+        self._register_converter(IdConverter, _id_param_schema)
+        self.ma_plugin.converter.add_attribute_function(_decimal_schema)
+        self.spec.components.security_scheme(BEARER, {
+            "type": "http", "scheme": "bearer",
+            "description": "An API token from POST /api/v1/auth/tokens: "
+                           "`Authorization: Bearer jrn_…`.",
+        })
+        self.spec.components.header("X-Request-ID", _REQUEST_ID)
+        self.spec.components.header("ETag", _ETAG)
+
+    def _register_responses(self):
+        # Every error is application/problem+json with the one ProblemSchema (journey.core.errors).
+        for status in http.HTTPStatus:
+            if status < 400:
+                continue
+            response = {"description": status.phrase, "schema": self.ERROR_SCHEMA,
+                        "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}}}
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
 
 
 # Swagger UI's files are served from the installed package: the docs page loads nothing from a CDN.

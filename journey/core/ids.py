@@ -13,8 +13,21 @@ MAX_ID = 2**31 - 1
 ID_RANGE = validate.Range(min=1, max=MAX_ID)
 
 
+def _at_most(limit: str) -> str:
+    """A regex for the decimal numbers of len(limit) digits that are at most `limit`."""
+    if len(limit) == 1:
+        return f"[0-{limit}]"
+    head, rest = limit[0], limit[1:]
+    below = f"[0-{int(head) - 1}][0-9]{{{len(rest)}}}|" if head != "0" else ""
+    return f"(?:{below}{head}(?:{_at_most(rest)}))"
+
+
 class IdConverter(BaseConverter):
-    regex = r"[1-9][0-9]{0,9}"
+    # 1..MAX_ID in the regex itself: werkzeug checks a rule's methods before its converter, so
+    # refusing a too-large id in to_python turned PATCH /participants/2147483648 into a 405
+    # (GET matched the path) where it is a 404 like any other id that cannot exist.
+    regex = (rf"(?:[1-9][0-9]{{0,{len(str(MAX_ID)) - 2}}}"
+             rf"|(?=[1-9])(?:{_at_most(str(MAX_ID))}))")
     part_isolating = True
 
     def to_python(self, value: str) -> int:

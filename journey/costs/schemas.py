@@ -21,4 +21,4 @@ class CostSchema(ma.Schema):
     recorded_at = ma.fields.DateTime(dump_only=True)
     employer_pays_breach = ma.fields.Function(
         lambda c: c.paid_by == Payer.MIGRANT and c.category in RECRUITMENT_COSTS and c.amount > 0,
-        dump_only=True)
+        dump_only=True, metadata={"type": "boolean"})

@@ -96,7 +96,7 @@ class ParticipantSummarySchema(ma.Schema):
     date_of_birth = ma.fields.Date()
     sex = ma.fields.String()
     stage = ma.fields.String()
-    stage_title = ma.fields.Function(lambda p: Stage(p.stage).title)
+    stage_title = ma.fields.Function(lambda p: Stage(p.stage).title, metadata={"type": "string"})
     office_id = ma.fields.Integer()
     programme_id = ma.fields.Integer(allow_none=True)
     origin_country = ma.fields.String()

@@ -7,6 +7,7 @@ occupation, an ISCO group) are checked by the services after the schema has pass
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -136,7 +137,8 @@ class QualificationLevelSchema(ma.Schema):
     """EQF level 1-8, or a national framework's name and its level as written there."""
 
     framework = ma.fields.String(required=True, validate=validate.OneOf(["EQF", "national"]))
-    level = ma.fields.Raw(required=True)
+    level = ma.fields.Raw(required=True, metadata={"oneOf": [
+        {"type": "integer", "minimum": 1, "maximum": 8}, {"type": "string", "maxLength": 100}]})
     name = ma.fields.String(validate=[validate.Length(max=100), not_blank])
 
     @ma.validates_schema
@@ -303,12 +305,28 @@ class ShareLinkRevokeSchema(ma.Schema):
 
 # --- responses -----------------------------------------------------------------------------------
 
-class EntrySchema(ma.Schema):
-    """An entry: its kind's own fields (as sent) beside the verification and version."""
+def _kind_fields() -> dict[str, ma.fields.Field]:
+    """Every kind's own fields, optional: an entry carries those of its kind."""
+    fields: dict[str, ma.fields.Field] = {}
+    for schema in KIND_SCHEMAS.values():
+        for name, field in schema._declared_fields.items():
+            if name not in fields:
+                fields[name] = copy.deepcopy(field)
+                fields[name].required = False
+    return fields
+
+
+class _EntryKindFieldsSchema(ma.Schema.from_dict(_kind_fields())):  # type: ignore[misc]
+    pass
+
+
+class EntrySchema(_EntryKindFieldsSchema):
+    """An entry: its kind's own fields (as sent) beside the verification and version; the
+    document lists every kind's fields (an entry has those of its kind)."""
 
     id = ma.fields.Integer()
     participant_id = ma.fields.Integer()
-    kind = ma.fields.String()
+    kind = ma.fields.String(metadata={"enum": KINDS})
     title = ma.fields.String()
     acquired_abroad = ma.fields.Boolean()
     evidence = ma.fields.String(allow_none=True)
@@ -355,7 +373,8 @@ class DisclosedEntrySchema(ma.Schema):
     title = ma.fields.String()
     acquired_abroad = ma.fields.Boolean()
     verification = ma.fields.String()
-    verification_title = ma.fields.Function(lambda e: Verification(e.verification).title)
+    verification_title = ma.fields.Function(lambda e: Verification(e.verification).title,
+                                            metadata={"type": "string"})
 
 
 class DisclosedPassportSchema(ma.Schema):

@@ -152,7 +152,7 @@ class SkillCardSchema(ma.Schema):
     form_id = ma.fields.Integer()
     credential_id = ma.fields.Integer(allow_none=True)
     public_id = ma.fields.String()
-    verification_url = ma.fields.Method("_url")
+    verification_url = ma.fields.Method("_url", metadata={"type": "string", "format": "uri"})
     issued_at = ma.fields.DateTime()
     issued_by = ma.fields.Integer(allow_none=True)
     revoked_at = ma.fields.DateTime(allow_none=True)

@@ -204,6 +204,23 @@ def test_permits_are_recorded_validated_and_their_reads_audited(client, factory,
     assert "PT-V-123456" not in str(audit_rows)
 
 
+def test_a_permit_tied_to_an_employer_that_does_not_exist_is_a_field_error(client, factory,
+                                                                          journey_kit):
+    """Found by the fuzzer: PostgreSQL's foreign key refused it at flush, a 500."""
+    p = journey_kit.participant(Stage.PRE_DEPARTURE, ready=False)
+    h = factory.headers(journey_kit.caseworker)
+    body = {"type": "work_visa", "issuing_country": "PT", "employer_id": 1040}
+    bad = client.post(f"/api/v1/participants/{p.id}/permits", headers=h, json=body)
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"] == [{"field": "employer_id", "code": "not-found",
+                                         "message": "No such employer."}]
+    made = client.post(f"/api/v1/participants/{p.id}/permits", headers=h,
+                       json={"type": "work_visa", "issuing_country": "PT"}).get_json()
+    upd = client.patch(f"/api/v1/participants/{p.id}/permits/{made['id']}", headers=h,
+                       json={"employer_id": 1040, "version": 1})
+    assert upd.status_code == 422 and upd.get_json()["errors"][0]["field"] == "employer_id"
+
+
 def test_stages_endpoint_describes_the_table_in_the_users_language(client, factory):
     user = factory.user("caseworker", language="fr")
     body = client.get("/api/v1/stages", headers=factory.headers(user)).get_json()
