@@ -81,7 +81,10 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 @functools.cache
 def _templates() -> tuple[tuple[re.Pattern[str], LazyString], ...]:
-    return tuple((_pattern(source(m)), m) for m in BUILTIN)
+    # The most specific first: "Must be greater than {min}." also matches the text of
+    # "Must be greater than {min} and less than {max}.", with "1 and less than 5" as {min}.
+    by_length = sorted(BUILTIN, key=lambda m: -len(re.sub(r"\{\w+\}", "", source(m))))
+    return tuple((_pattern(source(m)), m) for m in by_length)
 
 
 def translate(message: Any) -> tuple[str, str]:
