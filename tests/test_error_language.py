@@ -161,3 +161,9 @@ def test_translations_do_not_change_an_error_code(lang):
     for m in _catalog(lang):
         if isinstance(m.id, str) and m.string and _message_code(m.id) == "invalid":
             assert _message_code(m.string) == "invalid", f"{lang}: {m.string!r}"
+
+
+def test_an_http_error_page_is_in_the_readers_language(client):
+    resp = client.put("/login", headers={"Accept": "text/html", "Accept-Language": "fr"})
+    assert resp.status_code == 405
+    assert "Méthode non autorisée" in resp.get_data(as_text=True)
