@@ -22,6 +22,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from journey.config import RTL_LANGUAGES, SUPPORTED_LANGUAGES
@@ -57,6 +58,9 @@ DATE = Param("date", lambda v: isinstance(v, date) and not isinstance(v, datetim
 URL = Param("url", lambda v: isinstance(v, str) and re.fullmatch(r"https?://\S+", v) is not None,
             lambda: ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
                                   validate=[ma.validate.Length(max=200), _encodable]))
+# What a caseworker reads when a value is of the wrong kind (marshmallow's own words).
+_NOT_A = {"text": _l("Not a valid string."), "date": _l("Not a valid date."),
+          "url": _l("Not a valid URL.")}
 
 
 class TemplateParamsError(ValueError):
@@ -95,19 +99,19 @@ class Template:
             value = values.get(key)
             if key not in values:
                 errors.append({"field": f"params.{key}", "code": "required",
-                               "message": "Missing data for required field."})
+                               "message": _("Missing data for required field.")})
             elif not param.accepts(value):
                 errors.append({"field": f"params.{key}", "code": "invalid",
-                               "message": f"Not a {param.kind}."})
+                               "message": str(_NOT_A.get(param.kind, _l("Invalid value.")))})
         if rendering:
             unknown: set[str] = set()
             missing = RECIPIENT_PARAMS - set(self.params) - set(values)
         else:
             unknown, missing = set(values) - set(self.params), set()
         errors += [{"field": f"params.{key}", "code": "required",
-                    "message": "Missing data for required field."} for key in sorted(missing)]
+                    "message": _("Missing data for required field.")} for key in sorted(missing)]
         errors += [{"field": f"params.{key}", "code": "unknown-field",
-                    "message": "Unknown field."} for key in sorted(unknown)]
+                    "message": _("Unknown field.")} for key in sorted(unknown)]
         if errors:
             raise TemplateParamsError(self.name, errors)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from journey.core.i18n import _l
 from journey.core.policy import Role
 from journey.core.schemas import Id, Integer, Language, Name
 
@@ -49,7 +50,7 @@ class UserSchema(ma.Schema):
 class UserCreateSchema(ma.Schema):
     username = ma.fields.String(required=True, validate=[
         validate.Length(min=3, max=80),
-        validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="Letters, digits and . _ @ - only."),
+        validate.Regexp(r"^[A-Za-z0-9._@-]+$", error=_l("Letters, digits and . _ @ - only.")),
     ])
     full_name = Name(required=True, validate=validate.Length(max=200))
     email = ma.fields.Email(allow_none=True)

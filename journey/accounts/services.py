@@ -12,6 +12,7 @@ from journey.core import audit
 from journey.core.auth import ApiToken, User, hash_password, issue_token, validate_affiliation
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
+from journey.core.i18n import _
 from journey.core.policy import Role, allowed
 from journey.organisations.models import Employer, Office, ServiceProvider
 
@@ -23,13 +24,13 @@ def create_user(sess: Session, actor_id: int | None, data: dict[str, Any]) -> Us
     for field, model in (("office_id", Office), ("employer_id", Employer),
                          ("provider_id", ServiceProvider)):
         if data.get(field) is not None and sess.get(model, data[field]) is None:
-            errors.append({"field": field, "code": "not-found", "message": "Does not exist."})
+            errors.append({"field": field, "code": "not-found", "message": _("Does not exist.")})
     if errors:
         raise InvalidInput(errors=errors)
     exists = sess.scalar(select(User.id).where(
         sa.func.lower(User.username) == data["username"].lower()))
     if exists:
-        raise Conflict("That username is taken.", code="username-taken")
+        raise Conflict(_("That username is taken."), code="username-taken")
     role = Role(data["role"])
     user = User(
         username=data["username"],
@@ -61,7 +62,7 @@ def revoke_token(sess: Session, actor: User, token_id: int) -> ApiToken:
     """Revoke one of your own tokens (admins may revoke anyone's)."""
     token = sess.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.id and not allowed(actor, "users:manage")):
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(sess, "accounts:token:revoke", actor_id=actor.id, object_type="api_token",

@@ -14,6 +14,7 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound
+from journey.core.i18n import _
 from journey.participants.services import load_participant
 
 blp = Blueprint("consent", __name__, url_prefix="/participants",
@@ -50,7 +51,7 @@ def grant_consent(data, participant_id: int):
 def withdraw_consent(data, participant_id: int, purpose: str):
     """Withdraw consent for one purpose; the history keeps the grant and the withdrawal."""
     if purpose not in {p.value for p in Purpose}:
-        raise NotFound("No such consent purpose.")
+        raise NotFound(_("No such consent purpose."))
     sess = db.session
     user = current_user(sess)
     p = load_participant(sess, user, participant_id, "consent:record")

@@ -13,6 +13,7 @@ from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict
+from journey.core.i18n import _
 from journey.core.policy import require
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def grant(sess: Session, actor: User, participant: Participant, *, purpose: str,
     """Record consent for a purpose; refused if it already stands."""
     require(actor, "consent:record")
     if active_record(sess, participant.id, purpose) is not None:
-        raise Conflict("Consent for this purpose is already recorded.", code="consent-already-given")
+        raise Conflict(_("Consent for this purpose is already recorded."), code="consent-already-given")
     rec = ConsentRecord(participant_id=participant.id, purpose=purpose, method=method, note=note,
                         recorded_by=actor.id, recorded_at=utcnow())
     sess.add(rec)
@@ -82,7 +83,7 @@ def withdraw(sess: Session, actor: User, participant: Participant, *, purpose: s
     require(actor, "consent:record")
     rec = active_record(sess, participant.id, purpose)
     if rec is None:
-        raise Conflict("There is no standing consent for this purpose.", code="no-active-consent")
+        raise Conflict(_("There is no standing consent for this purpose."), code="no-active-consent")
     rec.withdrawn_at = utcnow()
     rec.withdrawn_by = actor.id
     rec.withdrawal_method = method

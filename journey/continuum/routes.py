@@ -23,6 +23,7 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound
+from journey.core.i18n import _
 from journey.core.versions import precondition
 from journey.participants.schemas import ParticipantSchema
 from journey.participants.services import load_participant
@@ -111,7 +112,7 @@ def update_checklist_item(data, participant_id: int, item_id: int):
     p = load_participant(sess, user, participant_id, "continuum:checklist")
     item = sess.get(ChecklistItem, item_id)
     if item is None or item.participant_id != p.id:
-        raise NotFound("No such checklist item.")
+        raise NotFound(_("No such checklist item."))
     expected = precondition(data)
     return services.update_item(sess, user, p, item, data, expected=expected)
 
@@ -150,7 +151,7 @@ def update_permit(data, participant_id: int, permit_id: int):
     p = load_participant(sess, user, participant_id, "permits:manage")
     permit = sess.get(Permit, permit_id)
     if permit is None or permit.participant_id != p.id:
-        raise NotFound("No such permit.")
+        raise NotFound(_("No such permit."))
     expected = precondition(data)
     return services.update_permit(sess, user, p, permit, data, expected=expected)
 

@@ -8,6 +8,7 @@ from marshmallow import validate
 from journey.consent.models import Method, Purpose
 from journey.continuum.models import ItemStatus, PermitStatus, PermitType
 from journey.continuum.stages import TRANSITIONS_BY_EVENT
+from journey.core.i18n import _
 from journey.core.schemas import Country, Id, Text, Version
 from journey.participants.schemas import ParticipantCreateSchema
 
@@ -45,7 +46,7 @@ class BulkTransitionSchema(TransitionDataSchema):
     @ma.validates_schema
     def _one_selector(self, data, **_kwargs):
         if ("participant_ids" in data) == ("filter" in data):
-            raise ma.ValidationError("Give either participant_ids or filter.", "_schema")
+            raise ma.ValidationError(_("Give either participant_ids or filter."), "_schema")
 
 
 class BulkResultSchema(ma.Schema):

@@ -30,6 +30,7 @@ from journey.core import timeline as shared_timeline
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import InvalidInput, ProblemError
+from journey.core.i18n import _l
 from journey.core.policy import allowed, require
 from journey.core.timeline import JourneyEvent
 from journey.core.versions import Precondition, bump, check_version, stale
@@ -42,7 +43,7 @@ from journey.stages.checklists import definitions_for
 logger = logging.getLogger(__name__)
 
 class TransitionRefused(ProblemError):
-    status, code, title = 409, "transition-refused", "The transition is not allowed"
+    status, code, title = 409, "transition-refused", _l("The transition is not allowed")
 
 
 # Statements on the transition path are built once; constructing them costs more than running them.

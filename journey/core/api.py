@@ -21,6 +21,7 @@ from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser, abort
 
 from journey.core.errors import PROBLEM_JSON
+from journey.core.i18n import _l
 from journey.core.ids import MAX_ID, IdConverter
 
 
@@ -49,9 +50,9 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.List(ma.fields.Nested(ProblemFieldSchema))
 
 
-_NUL_MESSAGE = "Invalid character: text must not contain NUL (U+0000)."
-_SURROGATE_MESSAGE = ("Invalid character: text must be valid Unicode (a lone surrogate, "
-                      "U+D800 to U+DFFF, cannot be stored).")
+_NUL_MESSAGE = _l("Invalid character: text must not contain NUL (U+0000).")
+_SURROGATE_MESSAGE = _l("Invalid character: text must be valid Unicode (a lone surrogate, "
+                        "U+D800 to U+DFFF, cannot be stored).")
 # NUL, which PostgreSQL refuses in text, and lone surrogates, which JSON's \u escapes can carry
 # but no encoding can store (UnicodeEncodeError in the driver).
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
@@ -101,7 +102,7 @@ class JourneyParser(FlaskParser):
         try:
             data = super().load_json(req, schema)
         except RecursionError:
-            abort(400, messages={"json": ["Invalid JSON body: nested too deeply."]})
+            abort(400, messages={"json": [_l("Invalid JSON body: nested too deeply.")]})
         bad = _bad_paths(data) if data is not ma.missing else {}
         if bad:
             abort(422, messages={"json": {p: [m] for p, m in bad.items()}})

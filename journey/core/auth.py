@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel, select
 
 from journey.core.db import UTCDateTime, enum_check, utcnow
 from journey.core.errors import TooManyRequests, Unauthorized
+from journey.core.i18n import _
 from journey.core.policy import OFFICE_ROLES, Role
 
 logger = logging.getLogger(__name__)
@@ -110,13 +111,13 @@ def validate_affiliation(role: str, office_id, employer_id, provider_id) -> list
     r = Role(role)
     if r in OFFICE_ROLES and office_id is None:
         errors.append({"field": "office_id", "code": "required",
-                       "message": "Supervisors and caseworkers belong to an office."})
+                       "message": _("Supervisors and caseworkers belong to an office.")})
     if r == Role.EMPLOYER and employer_id is None:
         errors.append({"field": "employer_id", "code": "required",
-                       "message": "Employer users belong to an employer."})
+                       "message": _("Employer users belong to an employer.")})
     if r == Role.PARTNER and provider_id is None:
         errors.append({"field": "provider_id", "code": "required",
-                       "message": "Partner users belong to a service provider."})
+                       "message": _("Partner users belong to a service provider.")})
     return errors
 
 
@@ -143,7 +144,7 @@ def check_login_allowed(sess: Session, username: str) -> list[str]:
             .where(LoginAttempt.key == key, LoginAttempt.attempted_at >= since)
         )
         if count >= limit:
-            raise TooManyRequests("Too many failed logins; try again later.",
+            raise TooManyRequests(_("Too many failed logins; try again later."),
                                   headers={"Retry-After": str(cfg["LOGIN_WINDOW_SECONDS"])})
     return keys
 
@@ -164,7 +165,7 @@ def record_login_failure(keys: list[str]) -> None:
 def authenticate(sess: Session, username: str, password: str) -> User:
     """Return the user for valid credentials, or raise 401/429."""
     if "\x00" in username or "\x00" in password:  # no such user; PostgreSQL refuses NUL in text
-        raise Unauthorized("Unknown username or wrong password.", code="invalid-credentials")
+        raise Unauthorized(_("Unknown username or wrong password."), code="invalid-credentials")
     keys = check_login_allowed(sess, username)
     user = sess.scalar(select(User).where(sa.func.lower(User.username) == username.strip().lower()))
     if not verify_password(user, password):
@@ -173,7 +174,7 @@ def authenticate(sess: Session, username: str, password: str) -> User:
         # the second would wait for the first until busy_timeout.
         sess.rollback()
         record_login_failure(keys)
-        raise Unauthorized("Unknown username or wrong password.", code="invalid-credentials")
+        raise Unauthorized(_("Unknown username or wrong password."), code="invalid-credentials")
     if _password_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user

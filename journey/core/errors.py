@@ -6,8 +6,12 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json, request
+from flask_babel import LazyString
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
+
+from journey.core.field_messages import translate
+from journey.core.i18n import _l
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +33,49 @@ _CODES = {
     500: "internal-error",
 }
 
+# The titles (and, where werkzeug gives only its own English text, the details) of the HTTP
+# errors raised outside journey's code: unknown addresses, wrong methods, bodies too large.
+_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Authentication required"),
+    403: _l("Forbidden"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    412: _l("Precondition failed"),
+    413: _l("Payload too large"),
+    415: _l("Unsupported media type"),
+    422: _l("The request has invalid fields"),
+    428: _l("Precondition required"),
+    429: _l("Too many requests"),
+    500: _l("Internal server error"),
+}
+_DETAILS = {
+    400: _l("The request could not be understood."),
+    404: _l("Nothing is found at this address."),
+    405: _l("This address does not accept this method."),
+    413: _l("The request is too large."),
+    415: _l("The body is not in a format this address accepts."),
+}
+
+
+def http_title(err: HTTPException) -> str:
+    """The title of an HTTP error in the reader's language (werkzeug's name otherwise)."""
+    return str(_TITLES.get(err.code or 500, err.name))
+
+
+def _http_detail(err: HTTPException) -> str | None:
+    if err.description == type(err).description and err.code in _DETAILS:
+        return str(_DETAILS[err.code])
+    return err.description
+
 
 class ProblemError(Exception):
     """Base class for errors that become a problem+json response."""
 
     status = 400
     code = "bad-request"
-    title = "Bad request"
+    title = _l("Bad request")
 
     def __init__(
         self,
@@ -59,31 +99,31 @@ class ProblemError(Exception):
 
 
 class NotFound(ProblemError):
-    status, code, title = 404, "not-found", "Not found"
+    status, code, title = 404, "not-found", _l("Not found")
 
 
 class Forbidden(ProblemError):
-    status, code, title = 403, "forbidden", "Forbidden"
+    status, code, title = 403, "forbidden", _l("Forbidden")
 
 
 class Unauthorized(ProblemError):
-    status, code, title = 401, "unauthorized", "Authentication required"
+    status, code, title = 401, "unauthorized", _l("Authentication required")
 
 
 class Conflict(ProblemError):
-    status, code, title = 409, "conflict", "Conflict"
+    status, code, title = 409, "conflict", _l("Conflict")
 
 
 class PreconditionFailed(ProblemError):
-    status, code, title = 412, "precondition-failed", "Precondition failed"
+    status, code, title = 412, "precondition-failed", _l("Precondition failed")
 
 
 class InvalidInput(ProblemError):
-    status, code, title = 422, "validation-failed", "The request has invalid fields"
+    status, code, title = 422, "validation-failed", _l("The request has invalid fields")
 
 
 class TooManyRequests(ProblemError):
-    status, code, title = 429, "too-many-requests", "Too many requests"
+    status, code, title = 429, "too-many-requests", _l("Too many requests")
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -98,16 +138,21 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
             field = f"{prefix}.{key}" if prefix else str(key)
             out.extend(flatten_messages(value, field))
     elif isinstance(messages, list | tuple):
-        if all(isinstance(m, str) for m in messages):
+        if all(isinstance(m, str | LazyString) for m in messages):
             for m in messages:
-                out.append({"field": prefix or "_body", "code": _message_code(m), "message": m})
+                out.append(_item(prefix, m))
         else:
             for m in messages:
                 out.extend(flatten_messages(m, prefix))
     elif messages is not None:
-        out.append({"field": prefix or "_body", "code": _message_code(str(messages)),
-                    "message": str(messages)})
+        out.append(_item(prefix, messages))
     return out
+
+
+def _item(field: str, message: Any) -> dict[str, str]:
+    # The code comes from the English text, so it is the same in every language.
+    english, text = translate(message)
+    return {"field": field or "_body", "code": _message_code(english), "message": text}
 
 
 def _message_code(message: str) -> str:
@@ -130,12 +175,12 @@ def problem_response(status: int, *, title: str, code: str, detail: str | None =
                      headers: dict | None = None) -> Response:
     body: dict[str, Any] = {
         "type": f"https://journey.example/problems/{code}",
-        "title": title,
+        "title": str(title),
         "status": status,
         "code": code,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = str(detail)
     if errors:
         body["errors"] = errors
     if extra:
@@ -174,7 +219,7 @@ def init_app(app: Flask) -> None:
         if _wants_html():
             from flask import render_template
 
-            return render_template("error.html", status=status, title=err.name), status
+            return render_template("error.html", status=status, title=http_title(err)), status
         errors = None
         data = getattr(err, "data", None) or {}
         if "messages" in data:  # webargs/flask-smorest validation failures
@@ -182,10 +227,8 @@ def init_app(app: Flask) -> None:
         headers = {}
         if status == 405 and getattr(err, "valid_methods", None):
             headers["Allow"] = ", ".join(sorted(err.valid_methods))
-        detail = err.description if status != 422 else None
-        if status == 422 and not errors:
-            detail = err.description
-        return problem_response(status, title=err.name, code=_CODES.get(status, f"http-{status}"),
+        detail = _http_detail(err) if status != 422 or not errors else None
+        return problem_response(status, title=http_title(err), code=_CODES.get(status, f"http-{status}"),
                                 detail=detail, errors=errors, headers=headers)
 
     @app.errorhandler(Exception)
@@ -198,6 +241,7 @@ def init_app(app: Flask) -> None:
         if _wants_html():
             from flask import render_template
 
-            return render_template("error.html", status=500, title="Internal error"), 500
-        return problem_response(500, title="Internal server error", code="internal-error",
-                                detail="Something went wrong; the request id identifies it in the logs.")
+            return render_template("error.html", status=500, title=_l("Internal error")), 500
+        return problem_response(500, title=_l("Internal server error"), code="internal-error",
+                                detail=_l("Something went wrong; the request id identifies it in "
+                                          "the logs."))

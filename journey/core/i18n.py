@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import Babel, lazy_gettext
+from flask_babel import Babel, gettext, lazy_gettext
 
 from journey.config import SUPPORTED_LANGUAGES
 
-_l = lazy_gettext
+_ = gettext  # at run time, in a request: errors raised while serving it
+_l = lazy_gettext  # at import time: translated when shown
 babel = Babel()
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from journey.core.errors import Forbidden
+from journey.core.i18n import _
 from journey.core.links import OrganisationKind, linked_participants
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def allowed(user: User, permission: str) -> bool:
 def require(user: User, permission: str) -> None:
     """Raise 403 unless the user's role grants the permission."""
     if not allowed(user, permission):
-        raise Forbidden("Your role does not allow this.")
+        raise Forbidden(_("Your role does not allow this."))
 
 
 def participant_scope(user: User, participant_id: sa.ColumnElement,

@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from sqlalchemy.exc import IntegrityError
 
 from journey.core.errors import ProblemError, problem_response
+from journey.core.i18n import _
 
 logger = logging.getLogger("journey.request")
 _RID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -26,12 +27,12 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/") and request.method in _BODY_METHODS:
             limit = app.config["MAX_CONTENT_LENGTH"]
             if request.content_length is not None and request.content_length > limit:
-                raise ProblemError(f"The body is larger than {limit} bytes.", status=413,
+                raise ProblemError(_("The body is larger than %(limit)s bytes.", limit=limit), status=413,
                                    code="payload-too-large")
             has_body = (request.content_length or 0) > 0 or request.headers.get(
                 "Transfer-Encoding", "").lower() == "chunked"
             if has_body and request.mimetype != "application/json":
-                raise ProblemError("Send the body as application/json.", status=415,
+                raise ProblemError(_("Send the body as application/json."), status=415,
                                    code="unsupported-media-type")
 
     @app.after_request
@@ -43,8 +44,8 @@ def init_app(app: Flask) -> None:
             except IntegrityError:
                 sess.rollback()
                 logger.warning("commit conflict request_id=%s", g.get("request_id"))
-                response = problem_response(409, title="Conflict", code="conflict",
-                                            detail="The change conflicts with another record.")
+                response = problem_response(409, title=_("Conflict"), code="conflict",
+                                            detail=_("The change conflicts with another record."))
         response.headers["X-Request-ID"] = g.get("request_id", "")
         rule = request.url_rule.rule if request.url_rule else "<unmatched>"
         duration = (time.perf_counter() - g.get("start", time.perf_counter())) * 1000

@@ -14,7 +14,7 @@ import phonenumbers
 import pycountry
 from marshmallow import validate
 
-from journey.core.i18n import normalise_language
+from journey.core.i18n import _, _l, normalise_language
 from journey.core.ids import ID_RANGE, MAX_ID
 
 
@@ -74,10 +74,22 @@ class Version(Integer):
         super().__init__(**_with(validate.Range(min=1, max=MAX_ID), kwargs))
 
 
-class Country(ma.fields.String):
+class String(ma.fields.String):
+    """A string field whose own error messages are lazily translated (_l). marshmallow formats
+    only str messages and would hand a lazy one on bare; here it is in a list, like every other
+    field error."""
+
+    def make_error(self, key: str, **kwargs: Any) -> ma.ValidationError:
+        error = super().make_error(key, **kwargs)
+        if isinstance(error.messages, list | dict):
+            return error
+        return ma.ValidationError([error.messages])
+
+
+class Country(String):
     """An ISO 3166-1 alpha-2 country code, upper-cased."""
 
-    default_error_messages = {"invalid_country": "Not an ISO 3166-1 alpha-2 country code."}
+    default_error_messages = {"invalid_country": _l("Not an ISO 3166-1 alpha-2 country code.")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
@@ -91,10 +103,10 @@ class Country(ma.fields.String):
 _BCP47 = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
-class Language(ma.fields.String):
+class Language(String):
     """A BCP 47 tag for one of the supported languages, normalised ("pt-PT" → "pt")."""
 
-    default_error_messages = {"invalid_language": "Not a supported language."}
+    default_error_messages = {"invalid_language": _l("Not a supported language.")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         tag = super()._deserialize(value, attr, data, **kwargs)
@@ -116,13 +128,13 @@ def _visible(value: str) -> bool:
     return any(unicodedata.category(c)[0] not in "ZC" for c in value)
 
 
-class Text(ma.fields.String):
+class Text(String):
     """Free text typed by a person: no control characters but tab and newlines, and no bidi
     embedding or override controls (they can make text display as something else)."""
 
     default_error_messages = {
-        "control_character": "Text must not contain control characters.",
-        "bidi_control": "Text must not contain direction override characters (U+202A to U+202E).",
+        "control_character": _l("Text must not contain control characters."),
+        "bidi_control": _l("Text must not contain direction override characters (U+202A to U+202E)."),
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -139,9 +151,9 @@ class Name(Text):
     and no bidi controls at all (isolates included)."""
 
     default_error_messages = {
-        "blank": "Must not be blank (spaces, zero-width or direction marks only).",
-        "bidi_control": "A name must not contain direction control characters.",
-        "control_character": "A name must not contain control characters or line breaks.",
+        "blank": _l("Must not be blank (spaces, zero-width or direction marks only)."),
+        "bidi_control": _l("A name must not contain direction control characters."),
+        "control_character": _l("A name must not contain control characters or line breaks."),
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -155,10 +167,10 @@ class Name(Text):
         return name
 
 
-class TimeZone(ma.fields.String):
+class TimeZone(String):
     """An IANA time zone name."""
 
-    default_error_messages = {"invalid_timezone": "Not an IANA time zone."}
+    default_error_messages = {"invalid_timezone": _l("Not an IANA time zone.")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         tz = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -180,11 +192,11 @@ def to_e164(raw: str, region: str | None = None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-class Phone(ma.fields.String):
+class Phone(String):
     """A phone number with its country code, stored in E.164 (validated with phonenumbers)."""
 
     default_error_messages = {
-        "invalid_phone": "Not a valid phone number; include the country code, e.g. +9779812345678."
+        "invalid_phone": _l("Not a valid phone number; include the country code, e.g. +9779812345678.")
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -207,7 +219,7 @@ class AwareDateTime(ma.fields.AwareDateTime):
 
 def not_blank(value: str) -> None:
     if not value or not value.strip():
-        raise ma.ValidationError("Must not be blank.")
+        raise ma.ValidationError(_("Must not be blank."))
 
 
 class PageArgsSchema(QueryArgsSchema):
@@ -227,9 +239,8 @@ class PageArgsSchema(QueryArgsSchema):
         for part in value.split(","):
             name = part.strip().lstrip("-")
             if name not in self.SORTABLE:
-                raise ma.ValidationError(
-                    f"Cannot sort by {name!r}; choose from {', '.join(self.SORTABLE)}."
-                )
+                raise ma.ValidationError(_("Cannot sort by '%(name)s'; choose from %(choices)s.",
+                                           name=name, choices=", ".join(self.SORTABLE)))
 
     @ma.post_load
     def _parse_sort(self, data: dict, **_kwargs: Any) -> dict:

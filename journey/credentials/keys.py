@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from journey.core.db import utcnow
 from journey.core.errors import ProblemError
+from journey.core.i18n import _l
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ _lock = threading.Lock()
 
 
 class SigningKeyMissing(ProblemError):
-    status, code, title = 503, "signing-key-missing", "Credential signing is not configured"
+    status, code, title = 503, "signing-key-missing", _l("Credential signing is not configured")
 
 
 @dataclass(frozen=True)

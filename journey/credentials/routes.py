@@ -10,6 +10,7 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound
+from journey.core.i18n import _
 from journey.credentials import services
 from journey.credentials.models import Credential
 from journey.credentials.schemas import (
@@ -113,5 +114,5 @@ def credential_status(credential_uuid: str):
     """Revocation status of one credential (public; the credential's credentialStatus.id)."""
     cred = services.by_uuid(db.session, credential_uuid)
     if cred is None:
-        raise NotFound("No such credential.")
+        raise NotFound(_("No such credential."))
     return services.status_document(cred)

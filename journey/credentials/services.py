@@ -30,7 +30,7 @@ from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
-from journey.core.i18n import normalise_language
+from journey.core.i18n import _, normalise_language
 from journey.core.policy import require
 from journey.credentials import builder, keys
 from journey.credentials.models import Credential, Scope, SigningKey
@@ -67,12 +67,12 @@ def _entry(sess: Session, participant: Participant, entry_id: int | None) -> Pas
         return InvalidInput(errors=[{"field": "entry_id", "code": code, "message": message}])
 
     if entry_id is None:
-        raise refuse("required", "A single-entry credential names its entry.")
+        raise refuse("required", _("A single-entry credential names its entry."))
     entry = sess.get(PassportEntry, entry_id)
     if entry is None or entry.participant_id != participant.id or entry.retired_at is not None:
-        raise refuse("not-found", "No such current entry in this participant's passport.")
+        raise refuse("not-found", _("No such current entry in this participant's passport."))
     if entry.kind not in ENTRY_KINDS:
-        raise refuse("not-allowed", "Only a qualification or a skill can be issued on its own.")
+        raise refuse("not-allowed", _("Only a qualification or a skill can be issued on its own."))
     return entry
 
 
@@ -131,7 +131,7 @@ def issue(sess: Session, actor: User | None, participant: Participant, scope: Sc
         # Evidence is listed by kind name, then id, as credentials have always listed it.
         entries = sorted(current_entries(sess, participant.id), key=lambda e: (e.kind, e.id))
         if not entries:
-            raise Conflict("The passport has no entries to put in a credential.",
+            raise Conflict(_("The passport has no entries to put in a credential."),
                            code="passport-empty")
         doc = builder.passport_credential(subject, credential_uuid, _facts(sess, entries))
     elif scope == Scope.ENTRY:
@@ -211,7 +211,7 @@ def list_for(sess: Session, participant_id: int) -> list[Credential]:
 def get_for(sess: Session, participant_id: int, credential_id: int) -> Credential:
     cred = sess.get(Credential, credential_id)
     if cred is None or cred.participant_id != participant_id:
-        raise NotFound("No such credential.")
+        raise NotFound(_("No such credential."))
     return cred
 
 
@@ -241,7 +241,7 @@ def revoke(sess: Session, actor: User, participant: Participant, cred: Credentia
     """Revoke at once; verification answers "revoked" from then on."""
     require(actor, "credentials:revoke")
     if cred.revoked_at is not None:
-        raise Conflict("This credential is already revoked.", code="already-revoked")
+        raise Conflict(_("This credential is already revoked."), code="already-revoked")
     cred.revoked_at = now or utcnow()
     cred.revoked_by = actor.id
     cred.revocation_reason = reason
@@ -422,7 +422,7 @@ def jwks(sess: Session) -> dict[str, Any]:
 def issuer_document(sess: Session, office_id: int) -> dict[str, Any]:
     office = sess.get(Office, office_id)
     if office is None:
-        raise NotFound("No such issuer.")
+        raise NotFound(_("No such issuer."))
     base = current_app.config["PUBLIC_BASE_URL"]
     return {"@context": [builder.VC_CONTEXT, builder.OB_CONTEXT],
             **builder.issuer_profile(base, office.id, office.name, office.country)}

@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import g
 from marshmallow import validate
 
+from journey.core.i18n import _
 from journey.core.policy import allowed
 from journey.core.schemas import (
     Country,
@@ -31,9 +32,9 @@ _channel = validate.OneOf([c.value for c in Channel])
 
 def _past_date(value: date) -> None:
     if value > date.today():
-        raise ma.ValidationError("Date of birth cannot be in the future.")
+        raise ma.ValidationError(_("Date of birth cannot be in the future."))
     if value.year < 1900:
-        raise ma.ValidationError("Date of birth is before 1900.")
+        raise ma.ValidationError(_("Date of birth is before 1900."))
 
 
 class _ParticipantFields(ma.Schema):
@@ -61,10 +62,10 @@ class _ParticipantFields(ma.Schema):
     def _cross_field(self, data: dict[str, Any], **_kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
         if data.get("sex_self_described") and data.get("sex", Sex.ANOTHER) != Sex.ANOTHER:
-            errors["sex_self_described"] = ["Only for sex 'another'."]
+            errors["sex_self_described"] = [_("Only for sex 'another'.")]
         channels = data.get("channels") or []
         if len(set(channels)) != len(channels):
-            errors["channels"] = ["List each channel once."]
+            errors["channels"] = [_("List each channel once.")]
         if errors:
             raise ma.ValidationError(errors)
 

@@ -16,6 +16,7 @@ from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
+from journey.core.i18n import _
 from journey.core.pagination import paginate
 from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.core.schemas import like_pattern
@@ -95,15 +96,15 @@ def _check_refs(sess: Session, actor: User, data: dict[str, Any]) -> sa.Row | No
         scope = office_scope(actor)
         if scope is not None and office_id != scope:
             errors.append({"field": "office_id", "code": "not-allowed",
-                           "message": "You can only register participants in your own office."})
+                           "message": _("You can only register participants in your own office.")})
         elif scope is None and sess.get(Office, office_id) is None:
-            errors.append({"field": "office_id", "code": "not-found", "message": "No such office."})
+            errors.append({"field": "office_id", "code": "not-found", "message": _("No such office.")})
     programme = None
     if data.get("programme_id") is not None:
         programme = sess.execute(_PROGRAMME_DEFAULTS, {"id": data["programme_id"]}).first()
         if programme is None:
             errors.append({"field": "programme_id", "code": "not-found",
-                           "message": "No such programme."})
+                           "message": _("No such programme.")})
     if errors:
         raise InvalidInput(errors=errors)
     return programme
@@ -113,13 +114,13 @@ def _check_channels(p: Participant) -> None:
     errors = []
     if "sms" in p.channels and not p.phone:
         errors.append({"field": "channels", "code": "needs-phone",
-                       "message": "SMS needs a phone number."})
+                       "message": _("SMS needs a phone number.")})
     if "email" in p.channels and not p.email:
         errors.append({"field": "channels", "code": "needs-email",
-                       "message": "Email needs an email address."})
+                       "message": _("Email needs an email address.")})
     if p.sex != "another" and p.sex_self_described:
         errors.append({"field": "sex_self_described", "code": "not-allowed",
-                       "message": "Only for sex 'another'."})
+                       "message": _("Only for sex 'another'.")})
     if errors:
         raise InvalidInput(errors=errors)
 
@@ -133,7 +134,7 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     if data.get("office_id") is None:
         if Role(actor.role) == Role.ADMIN:
             raise InvalidInput(errors=[{"field": "office_id", "code": "required",
-                                        "message": "Choose the office the participant belongs to."}])
+                                        "message": _("Choose the office the participant belongs to.")}])
         data["office_id"] = actor.office_id
     programme = _check_refs(sess, actor, data)
 
@@ -143,7 +144,8 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     if duplicate and not confirmed:
         _id, reference, matched_on = duplicate
         raise Conflict(
-            "A participant with the same " + matched_on.replace("_", " ") + " is registered.",
+            _("A participant with the same phone number is registered.") if matched_on == "phone"
+            else _("A participant with the same name and date of birth is registered."),
             code="possible-duplicate",
             extra={"existing_reference": reference, "matched_on": matched_on},
         )
@@ -202,7 +204,7 @@ def load_participant(sess: Session, actor: User, participant_id: int,
         Participant.id == participant_id,
         participant_scope(actor, Participant.id, Participant.office_id)))
     if p is None:
-        raise NotFound("No such participant.")
+        raise NotFound(_("No such participant."))
     return p
 
 
@@ -221,10 +223,10 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
     data = dict(data)
     if data.get("office_id") is not None and data["office_id"] != p.office_id:
         raise InvalidInput(errors=[{"field": "office_id", "code": "not-allowed",
-                                    "message": "Moving a participant to another office is a transfer."}])
+                                    "message": _("Moving a participant to another office is a transfer.")}])
     data.pop("office_id", None)
     check_version(p.version, expected,
-                  "Someone changed this participant since you read it; reload and try again.")
+                  _("Someone changed this participant since you read it; reload and try again."))
     _check_refs(sess, actor, {"programme_id": data.get("programme_id")})
 
     changed = []
@@ -245,7 +247,7 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
         dup = find_duplicate(sess, phone=p.phone, key=p.name_key, date_of_birth=p.date_of_birth,
                              exclude_id=p.id)
         if dup and not data.get("confirm_not_duplicate"):
-            raise Conflict("The change makes this record match another participant.",
+            raise Conflict(_("The change makes this record match another participant."),
                            code="possible-duplicate",
                            extra={"existing_reference": dup[1], "matched_on": dup[2]})
     p.search_text = _search_text(p)
@@ -287,7 +289,7 @@ def filtered_query(actor: User, args: dict[str, Any]) -> sa.Select:
     q = (args.get("q") or "").strip().casefold()
     if "\x00" in q:
         raise InvalidInput(errors=[{"field": "q", "code": "invalid",
-                                    "message": "Invalid character: text must not contain NUL."}])
+                                    "message": _("Invalid character: text must not contain NUL.")}])
     if q:
         compact = q.replace(" ", "").replace("-", "")
         if compact.lstrip("+").isdigit():  # a phone number, typed with spaces or dashes

@@ -16,12 +16,14 @@ import pycountry
 from flask import current_app
 from marshmallow import validate
 
+from journey.core.i18n import _, _l
 from journey.core.schemas import (
     Country,
     Id,
     Integer,
     Name,
     QueryArgsSchema,
+    String,
     Version,
     not_blank,
 )
@@ -40,9 +42,9 @@ _text200 = {"validate": validate.Length(max=200), "allow_none": True}
 _text500 = {"validate": validate.Length(max=500), "allow_none": True}
 
 
-class EscoOccupationUri(ma.fields.String):
+class EscoOccupationUri(String):
     default_error_messages = {
-        "invalid_uri": "Not an ESCO occupation URI (http://data.europa.eu/esco/occupation/<uuid>)."}
+        "invalid_uri": _l("Not an ESCO occupation URI (http://data.europa.eu/esco/occupation/<uuid>).")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         uri = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -51,9 +53,9 @@ class EscoOccupationUri(ma.fields.String):
         return uri
 
 
-class EscoSkillUri(ma.fields.String):
+class EscoSkillUri(String):
     default_error_messages = {
-        "invalid_uri": "Not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>)."}
+        "invalid_uri": _l("Not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>).")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         uri = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -62,10 +64,10 @@ class EscoSkillUri(ma.fields.String):
         return uri
 
 
-class IscoCode(ma.fields.String):
+class IscoCode(String):
     """An ISCO-08 code of any level ("5", "51", "512", "5120"); whether it exists is checked later."""
 
-    default_error_messages = {"invalid_isco": "Not an ISCO-08 code (one to four digits)."}
+    default_error_messages = {"invalid_isco": _l("Not an ISCO-08 code (one to four digits).")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -74,11 +76,11 @@ class IscoCode(ma.fields.String):
         return code
 
 
-class Iso639(ma.fields.String):
+class Iso639(String):
     """An ISO 639 language code: 639-1 (two letters) or 639-3 (three); stored as 639-1 when the
     language has one, so that "nep" and "ne" are the same language."""
 
-    default_error_messages = {"invalid_iso639": "Not an ISO 639-1 or ISO 639-3 language code."}
+    default_error_messages = {"invalid_iso639": _l("Not an ISO 639-1 or ISO 639-3 language code.")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
@@ -117,7 +119,7 @@ class OccupationSchema(_KindSchema):
     @ma.validates_schema
     def _something_named(self, data, **_kwargs):
         if not (data.get("title") or data.get("esco_uri") or data.get("isco_code")):
-            raise ma.ValidationError("Give a title, an ESCO occupation or an ISCO code.", "title")
+            raise ma.ValidationError(_("Give a title, an ESCO occupation or an ISCO code."), "title")
 
 
 class SkillSchema(_KindSchema):
@@ -126,7 +128,7 @@ class SkillSchema(_KindSchema):
     @ma.validates_schema
     def _something_named(self, data, **_kwargs):
         if not (data.get("title") or data.get("esco_uri")):
-            raise ma.ValidationError("Give a title or an ESCO skill URI.", "title")
+            raise ma.ValidationError(_("Give a title or an ESCO skill URI."), "title")
 
 
 class SoftSkillSchema(SkillSchema):
@@ -146,14 +148,14 @@ class QualificationLevelSchema(ma.Schema):
         level = data.get("level")
         if data.get("framework") == "EQF":
             if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 8:
-                raise ma.ValidationError("An EQF level is a whole number from 1 to 8.", "level")
+                raise ma.ValidationError(_("An EQF level is a whole number from 1 to 8."), "level")
             if "name" in data:
-                raise ma.ValidationError("Only a national framework has a name.", "name")
+                raise ma.ValidationError(_("Only a national framework has a name."), "name")
         elif data.get("framework") == "national":
             if not isinstance(level, str) or not level.strip() or len(level) > 100:
-                raise ma.ValidationError("Write the level as the framework names it.", "level")
+                raise ma.ValidationError(_("Write the level as the framework names it."), "level")
             if not data.get("name"):
-                raise ma.ValidationError("Name the national framework.", "name")
+                raise ma.ValidationError(_("Name the national framework."), "name")
 
 
 class QualificationSchema(_KindSchema):
@@ -180,7 +182,7 @@ class OccupationRefSchema(ma.Schema):
     @ma.validates_schema
     def _one_code(self, data, **_kwargs):
         if not (data.get("isco_code") or data.get("esco_uri")):
-            raise ma.ValidationError("Give an ISCO code or an ESCO occupation URI.", "isco_code")
+            raise ma.ValidationError(_("Give an ISCO code or an ESCO occupation URI."), "isco_code")
 
 
 class ExperienceSchema(_KindSchema):
@@ -194,9 +196,9 @@ class ExperienceSchema(_KindSchema):
     def _dates_and_title(self, data, **_kwargs):
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
-            raise ma.ValidationError("The end date cannot be before the start date.", "end_date")
+            raise ma.ValidationError(_("The end date cannot be before the start date."), "end_date")
         if not data.get("title") and not data.get("occupation"):
-            raise ma.ValidationError("Give a title or an occupation.", "title")
+            raise ma.ValidationError(_("Give a title or an occupation."), "title")
 
 
 class LanguageSchema(_KindSchema):
@@ -266,7 +268,7 @@ class EntryVerifySchema(ma.Schema):
     @ma.validates_schema
     def _evidence_when_verified(self, data, **_kwargs):
         if data.get("level") != Verification.SELF_DECLARED and not (data.get("evidence") or "").strip():
-            raise ma.ValidationError("Say what evidence you saw, tested or received.", "evidence")
+            raise ma.ValidationError(_("Say what evidence you saw, tested or received."), "evidence")
 
 
 class EntryRetireSchema(ma.Schema):
@@ -296,7 +298,7 @@ class ShareLinkCreateSchema(ma.Schema):
     def _within_limit(self, value: int, **_kwargs: Any) -> None:
         limit = current_app.config["SHARE_LINK_MAX_DAYS"]
         if not 1 <= value <= limit:
-            raise ma.ValidationError(f"From 1 to {limit} days.")
+            raise ma.ValidationError(_("From 1 to %(limit)s days.", limit=limit))
 
 
 class ShareLinkRevokeSchema(ma.Schema):

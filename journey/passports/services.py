@@ -16,7 +16,7 @@ from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
-from journey.core.i18n import _l
+from journey.core.i18n import _, _l
 from journey.core.policy import require
 from journey.core.versions import Precondition, bump, check_version
 from journey.participants.models import Participant
@@ -65,7 +65,7 @@ _KIND_ORDER = sa.case({k.value: i for i, k in enumerate(EntryKind)}, value=Passp
 
 
 class Gone(ProblemError):
-    status, code, title = 410, "gone", "Gone"
+    status, code, title = 410, "gone", _l("Gone")
 
 
 # --- reading entries -----------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def load_entry(sess: Session, participant: Participant, entry_id: int) -> Passpo
     """One of this participant's entries; another participant's reads as missing."""
     entry = sess.get(PassportEntry, entry_id)
     if entry is None or entry.participant_id != participant.id:
-        raise NotFound("No such passport entry.")
+        raise NotFound(_("No such passport entry."))
     return entry
 
 
@@ -160,17 +160,18 @@ def _occupation_ref(sess: Session, esco_uri: str | None, isco_code: str | None,
         occ = sess.scalar(select(EscoOccupation).where(EscoOccupation.uri == esco_uri))
         if occ is None:
             errors.append({"field": f"{prefix}esco_uri", "code": "not-found",
-                           "message": "No such ESCO occupation."})
+                           "message": _("No such ESCO occupation.")})
             return isco_code, None, errors
         if isco_code and isco_code != occ.isco_code:
             errors.append({"field": f"{prefix}isco_code", "code": "mismatch",
-                           "message": f"The ESCO occupation is in ISCO unit group {occ.isco_code}."})
+                           "message": _("The ESCO occupation is in ISCO unit group %(code)s.",
+                                        code=occ.isco_code)})
         return occ.isco_code, occ.label, errors
     if isco_code:
         group = sess.get(IscoGroup, isco_code)
         if group is None:
             errors.append({"field": f"{prefix}isco_code", "code": "not-found",
-                           "message": "No such ISCO-08 group."})
+                           "message": _("No such ISCO-08 group.")})
             return isco_code, None, errors
         return isco_code, group.label, errors
     return None, None, errors
@@ -261,14 +262,14 @@ def _revise(sess: Session, entry: PassportEntry, change: RevisionChange, actor: 
 
 def _check_live(entry: PassportEntry) -> None:
     if entry.retired_at is not None:
-        raise Conflict("This entry is retired; add a new one instead.", code="entry-retired")
+        raise Conflict(_("This entry is retired; add a new one instead."), code="entry-retired")
 
 
 _STALE = {
-    "entry": "Someone changed this entry since you read it; reload and try again.",
-    "passport": "Someone changed this passport since you read it; reload and try again.",
+    "entry": _l("Someone changed this entry since you read it; reload and try again."),
+    "passport": _l("Someone changed this passport since you read it; reload and try again."),
 }
-_RACED = "Someone changed this at the same time; reload and try again."
+_RACED = _l("Someone changed this at the same time; reload and try again.")
 
 
 # --- writing entries -----------------------------------------------------------------------------
@@ -308,7 +309,7 @@ def update_entry(sess: Session, actor: User, participant: Participant, entry: Pa
     raw = dict(raw)
     if raw.pop("kind", entry.kind) != entry.kind:
         raise InvalidInput(errors=[{"field": "kind", "code": "not-allowed",
-                                    "message": "An entry's kind cannot change; add a new entry."}])
+                                    "message": _("An entry's kind cannot change; add a new entry.")}])
     schema = KIND_SCHEMAS[kind]()
     fields = entry_fields(entry)
     current = {k: v for k, v in schema.dump(fields).items() if v is not None}
@@ -358,7 +359,7 @@ def verify_entry(sess: Session, actor: User, participant: Participant, entry: Pa
     evidence = (evidence or "").strip() or None
     if level != Verification.SELF_DECLARED and evidence is None:
         raise InvalidInput(errors=[{"field": "evidence", "code": "required",
-                                    "message": "Say what evidence you saw, tested or received."}])
+                                    "message": _("Say what evidence you saw, tested or received.")}])
     entry.verification = level.value
     if level == Verification.SELF_DECLARED:
         entry.verified_by = entry.verified_at = None
@@ -435,7 +436,7 @@ def update_disclosure(sess: Session, actor: User, participant: Participant, disc
                       expected: Precondition | None) -> Passport:
     """Set what public verification pages may show (values from DISCLOSABLE)."""
     require(actor, "passports:write")
-    bad = [{"field": f"disclosure.{i}", "code": "not-allowed", "message": "Not disclosable."}
+    bad = [{"field": f"disclosure.{i}", "code": "not-allowed", "message": _("Not disclosable.")}
            for i, value in enumerate(disclosure) if value not in DISCLOSABLE]
     if bad:
         raise InvalidInput(errors=bad)

@@ -20,6 +20,7 @@ from journey.core import audit, links
 from journey.core.auth import User, token_digest
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
+from journey.core.i18n import _
 from journey.core.links import LinkReason, OrganisationKind
 from journey.core.policy import require
 from journey.organisations.models import Employer
@@ -45,9 +46,9 @@ def create_share_link(sess: Session, actor: User, participant: Participant, *, a
     require(actor, "shares:manage")
     if employer_id is not None and sess.get(Employer, employer_id) is None:
         raise InvalidInput(errors=[{"field": "employer_id", "code": "not-found",
-                                    "message": "No such employer."}])
+                                    "message": _("No such employer.")}])
     if not has_consent(sess, participant.id, Purpose.SHARE_EMPLOYERS):
-        raise Conflict("The participant has not agreed to share with employers.",
+        raise Conflict(_("The participant has not agreed to share with employers."),
                        code="consent-required")
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -82,7 +83,7 @@ def list_share_links(sess: Session, actor: User, participant: Participant) -> li
 def load_share_link(sess: Session, participant: Participant, link_id: int) -> ShareLink:
     link = sess.get(ShareLink, link_id)
     if link is None or link.participant_id != participant.id:
-        raise NotFound("No such share link.")
+        raise NotFound(_("No such share link."))
     return link
 
 
@@ -90,7 +91,7 @@ def revoke_share_link(sess: Session, actor: User, participant: Participant,
                       link: ShareLink) -> ShareLink:
     require(actor, "shares:manage")
     if link.revoked_at is not None:
-        raise Conflict("This link is already revoked.", code="already-revoked")
+        raise Conflict(_("This link is already revoked."), code="already-revoked")
     link.revoked_at = utcnow()
     link.revoked_by = actor.id
     sess.flush()
@@ -113,15 +114,15 @@ def open_share_link(sess: Session, token: str) -> tuple[ShareLink, Participant]:
     participant has withdrawn consent to share.
     """
     if not token or len(token) > 100:
-        raise NotFound("No such link.")
+        raise NotFound(_("No such link."))
     link = sess.scalar(select(ShareLink).where(ShareLink.token_hash == token_digest(token)))
     if link is None:
-        raise NotFound("No such link.")
+        raise NotFound(_("No such link."))
     participant = sess.get(Participant, link.participant_id)
     now = utcnow()
     if (share_status(link, now) != "active"
             or not has_consent(sess, participant.id, Purpose.SHARE_EMPLOYERS)):
-        raise Gone("This link has expired or was withdrawn.")
+        raise Gone(_("This link has expired or was withdrawn."))
     # In SQL, so simultaneous views all count.
     sess.execute(sa.update(ShareLink).where(ShareLink.id == link.id)
                  .values(view_count=ShareLink.view_count + 1, last_viewed_at=now)

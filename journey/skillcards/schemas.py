@@ -14,6 +14,7 @@ import marshmallow as ma
 from flask import current_app
 from marshmallow import validate
 
+from journey.core.i18n import _
 from journey.core.schemas import Country, Id, Version, not_blank
 
 # The passport's own field types: a form's answers are checked exactly as passport entries are.
@@ -104,7 +105,7 @@ class AnswersSchema(ma.Schema):
     def _one_row_per_language(self, value: list[dict[str, Any]], **_kwargs: Any) -> None:
         codes = [row.get("code") for row in value if row.get("code")]
         if len(codes) != len(set(codes)):
-            raise ma.ValidationError("Each language once.")
+            raise ma.ValidationError(_("Each language once."))
 
 
 def answers_to_json(answers: dict[str, Any]) -> dict[str, Any]:

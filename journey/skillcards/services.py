@@ -23,6 +23,7 @@ from journey.core import audit
 from journey.core.auth import User, token_digest
 from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
+from journey.core.i18n import _l
 from journey.core.versions import Precondition, bump, check_version
 from journey.credentials import services as credentials
 from journey.credentials.models import Credential, Scope
@@ -42,7 +43,7 @@ RETURN_STAGES = frozenset({Stage.RETURN.value, Stage.REINTEGRATION.value})
 _LINK_SALT = "journey.skillcards.link"
 
 class NotReturning(ProblemError):
-    status, code, title = 409, "not-returning", "The participant is not returning"
+    status, code, title = 409, "not-returning", _l("The participant is not returning")
 
 
 class FormCompleted(ProblemError):
@@ -56,7 +57,7 @@ class CardRevoked(ProblemError):
 class LinkGone(ProblemError):
     """A link that was real but no longer works: expired, replaced, or already used."""
 
-    status, code, title = 410, "link-gone", "This link no longer works"
+    status, code, title = 410, "link-gone", _l("This link no longer works")
 
 
 # --- pre-fill ------------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ def _issue_card(sess: Session, actor_id: int | None, participant: Participant, f
         if sess.scalar(select(SkillCard.id).where(SkillCard.number == number)) is None:
             break
     else:  # pragma: no cover - a million serials a year
-        raise Conflict("No free card number; try again.", code="card-number-exhausted")
+        raise Conflict(_("No free card number; try again."), code="card-number-exhausted")
     card = SkillCard(number=number, participant_id=participant.id, form_id=form.id,
                      public_id=secrets.token_urlsafe(24), issued_at=now, issued_by=actor_id)
     sess.add(card)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from journey.core.i18n import _l
+from journey.core.i18n import _, _l
 from journey.stages import Stage
 
 
@@ -103,13 +103,13 @@ def validate_config(config: dict[str, Any]) -> list[dict[str, str]]:
     for key in config.get("disabled", []):
         if key not in known:
             errors.append({"field": "checklist_config.disabled", "code": "unknown-item",
-                           "message": f"No default checklist item {key!r}."})
+                           "message": _("No default checklist item '%(key)s'.", key=key)})
     for key in config.get("renamed", {}):
         if key not in known:
             errors.append({"field": "checklist_config.renamed", "code": "unknown-item",
-                           "message": f"No default checklist item {key!r}."})
+                           "message": _("No default checklist item '%(key)s'.", key=key)})
     for extra in config.get("added", []):
         if extra.get("key") in known:
             errors.append({"field": "checklist_config.added", "code": "duplicate-item",
-                           "message": f"{extra['key']!r} is already a default item."})
+                           "message": _("'%(key)s' is already a default item.", key=extra["key"])})
     return errors

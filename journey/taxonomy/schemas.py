@@ -5,9 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from journey.core.i18n import _l
 from journey.core.schemas import Integer, QueryArgsSchema, not_blank
 
-_code = validate.Regexp(r"^\d{1,4}$", error="An ISCO-08 code is 1 to 4 digits, e.g. 5120.")
+_code = validate.Regexp(r"^\d{1,4}$", error=_l("An ISCO-08 code is 1 to 4 digits, e.g. 5120."))
 
 
 class _PageArgs(QueryArgsSchema):

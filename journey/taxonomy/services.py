@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from journey.core.errors import NotFound
+from journey.core.i18n import _
 from journey.core.pagination import paginate
 from journey.core.schemas import like_pattern
 from journey.taxonomy import files
@@ -209,7 +210,7 @@ def group_detail(sess: Session, code: str) -> dict[str, Any]:
     """A group with its parents (major first), its children and, for a unit group, its occupations."""
     group = isco_group(sess, code)
     if group is None:
-        raise NotFound("No ISCO-08 group with this code.")
+        raise NotFound(_("No ISCO-08 group with this code."))
     ancestors = [code[:n] for n in range(1, len(code))]
     parents = sess.scalars(sa.select(IscoGroup).where(IscoGroup.code.in_(ancestors))
                            .order_by(IscoGroup.level)).all() if ancestors else []

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from journey.core.errors import ProblemError
+from journey.core.errors import ProblemError, http_title
 
 SECURITY_HEADERS = {
     # The pages use no scripts at all; nothing may frame them or post their forms elsewhere.
@@ -70,6 +70,6 @@ def html_blueprint(name: str, import_name: str, *, headers: Mapping[str, str] | 
 
     @bp.errorhandler(HTTPException)
     def _http(err: HTTPException):
-        return error_page(err.code or 500, err.name)
+        return error_page(err.code or 500, http_title(err))
 
     return bp

@@ -32,7 +32,7 @@ from journey.consent import services as consent_services
 from journey.continuum.stages import Stage
 from journey.core.auth import authenticate, load_current_user
 from journey.core.db import db
-from journey.core.errors import ProblemError, flatten_messages
+from journey.core.errors import ProblemError, flatten_messages, http_title
 from journey.core.i18n import _l
 from journey.core.policy import allowed
 from journey.participants import services as participants
@@ -107,7 +107,7 @@ def _problem(err: ProblemError):
 
 @bp.errorhandler(HTTPException)
 def _http(err: HTTPException):
-    return _error_page(err.code or 500, err.name)
+    return _error_page(err.code or 500, http_title(err))
 
 
 def _safe_next(target: str | None) -> str | None:
