@@ -48,8 +48,7 @@ def list_tokens():
 @blp.response(204)
 def revoke_token(token_id: int):
     """Revoke a token at once."""
-    sess = db.session
-    services.revoke_token(sess, current_user(sess), token_id)
+    services.revoke_token(db.session, current_user(), token_id)
 
 
 @blp.get("/auth/me")
@@ -73,5 +72,4 @@ def list_users():
 @blp.response(201, UserSchema)
 def create_user(data):
     """Create a user (admins)."""
-    sess = db.session
-    return services.create_user(sess, current_user(sess).id, data)
+    return services.create_user(db.session, current_user().id, data)

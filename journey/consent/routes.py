@@ -11,10 +11,9 @@ from journey.consent.schemas import (
     ConsentWithdrawSchema,
 )
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
-from journey.core.db import db
+from journey.core.auth import requires
 from journey.core.errors import NotFound
-from journey.participants.services import load_participant
+from journey.participants.routing import participant_context
 
 blp = Blueprint("consent", __name__, url_prefix="/participants",
                 description="Consent per purpose, with its full history.")
@@ -25,9 +24,7 @@ blp = Blueprint("consent", __name__, url_prefix="/participants",
 @blp.response(200, ConsentStateSchema)
 def list_consents(participant_id: int):
     """Standing consent per purpose and the full history."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "consent:read")
+    sess, user, p = participant_context(participant_id, "consent:read")
     return services.read_consents(sess, user, p)
 
 
@@ -37,9 +34,7 @@ def list_consents(participant_id: int):
 @blp.response(201, ConsentRecordSchema)
 def grant_consent(data, participant_id: int):
     """Record consent for one purpose, and how it was given."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "consent:record")
+    sess, user, p = participant_context(participant_id, "consent:record")
     return services.grant(sess, user, p, **data)
 
 
@@ -51,7 +46,5 @@ def withdraw_consent(data, participant_id: int, purpose: str):
     """Withdraw consent for one purpose; the history keeps the grant and the withdrawal."""
     if purpose not in {p.value for p in Purpose}:
         raise NotFound("No such consent purpose.")
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "consent:record")
+    sess, user, p = participant_context(participant_id, "consent:record")
     return services.withdraw(sess, user, p, purpose=purpose, **data)

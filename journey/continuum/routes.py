@@ -24,8 +24,8 @@ from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound
 from journey.core.versions import precondition
+from journey.participants.routing import participant_context
 from journey.participants.schemas import ParticipantSchema
-from journey.participants.services import load_participant
 
 blp = Blueprint("continuum", __name__, url_prefix="",
                 description="The migration continuum: stages, checklists, permits, timeline.")
@@ -49,8 +49,7 @@ def list_stages():
 @blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
 def register_participant(data):
     """Register a participant (409 with the existing reference on a likely duplicate)."""
-    sess = db.session
-    p = intake.register_participant(sess, current_user(sess), data)
+    p = intake.register_participant(db.session, current_user(), data)
     return p, {"ETag": f'"{p.version}"'}
 
 
@@ -61,9 +60,7 @@ def register_participant(data):
 @blp.alt_response(409, description="Not possible from this stage, or guards unmet (listed).")
 def transition(data, participant_id: int):
     """Move a participant by one event; 409 lists every unmet guard."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "continuum:transition")
+    sess, user, p = participant_context(participant_id, "continuum:transition")
     expected = precondition(data)
     event = data.pop("event")
     override = data.pop("override_reason", None)
@@ -93,8 +90,7 @@ def bulk_transition(data):
 @blp.response(200, ChecklistItemSchema(many=True))
 def checklist(participant_id: int):
     """The participant's checklist items for the current cycle, stage by stage."""
-    sess = db.session
-    p = load_participant(sess, current_user(sess), participant_id)
+    sess, _user, p = participant_context(participant_id)
     return sess.scalars(select(ChecklistItem).where(
         ChecklistItem.participant_id == p.id, ChecklistItem.cycle == p.cycle,
     ).order_by(ChecklistItem.id)).all()
@@ -106,9 +102,7 @@ def checklist(participant_id: int):
 @blp.response(200, ChecklistItemSchema)
 def update_checklist_item(data, participant_id: int, item_id: int):
     """Mark an item in progress, done, not applicable or blocked; set its due date or evidence."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "continuum:checklist")
+    sess, user, p = participant_context(participant_id, "continuum:checklist")
     item = sess.get(ChecklistItem, item_id)
     if item is None or item.participant_id != p.id:
         raise NotFound("No such checklist item.")
@@ -121,9 +115,7 @@ def update_checklist_item(data, participant_id: int, item_id: int):
 @blp.response(200, PermitSchema(many=True))
 def list_permits(participant_id: int):
     """Visas and permits (numbers included: the read is audited)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "permits:read")
+    sess, user, p = participant_context(participant_id, "permits:read")
     return services.read_permits(sess, user, p)
 
 
@@ -133,9 +125,7 @@ def list_permits(participant_id: int):
 @blp.response(201, PermitSchema)
 def create_permit(data, participant_id: int):
     """Record a visa or permit."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "permits:manage")
+    sess, user, p = participant_context(participant_id, "permits:manage")
     return services.record_permit(sess, user, p, data)
 
 
@@ -145,9 +135,7 @@ def create_permit(data, participant_id: int):
 @blp.response(200, PermitSchema)
 def update_permit(data, participant_id: int, permit_id: int):
     """Update a permit: its status, dates, renewal."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "permits:manage")
+    sess, user, p = participant_context(participant_id, "permits:manage")
     permit = sess.get(Permit, permit_id)
     if permit is None or permit.participant_id != p.id:
         raise NotFound("No such permit.")
@@ -160,7 +148,5 @@ def update_permit(data, participant_id: int, permit_id: int):
 @blp.response(200, TimelineSchema)
 def timeline(participant_id: int):
     """Everything that happened, in order, with actor and reason; time spent in each stage."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id)
+    sess, user, p = participant_context(participant_id)
     return services.read_timeline(sess, user, p)

@@ -17,8 +17,7 @@ blp = Blueprint("costs", __name__, url_prefix="/participants",
 @blp.response(200, CostSchema(many=True))
 def list_costs(participant_id: int):
     """Every cost recorded for the participant."""
-    sess = db.session
-    return services.list_costs(sess, current_user(sess), participant_id)
+    return services.list_costs(db.session, current_user(), participant_id)
 
 
 @blp.post("/<id:participant_id>/costs")
@@ -27,5 +26,4 @@ def list_costs(participant_id: int):
 @blp.response(201, CostSchema)
 def record_cost(data, participant_id: int):
     """Record a cost and who paid it; recruitment costs paid by the migrant block departure."""
-    sess = db.session
-    return services.record_cost(sess, current_user(sess), participant_id, data)
+    return services.record_cost(db.session, current_user(), participant_id, data)

@@ -17,8 +17,7 @@ blp = Blueprint("messages", __name__, url_prefix="", description="SMS and email 
 @blp.response(200, PreviewSchema)
 def preview_campaign(data):
     """Who would receive it, by language; segments; estimated cost; who is skipped and why."""
-    sess = db.session
-    return services.preview_campaign(sess, current_user(sess), data)
+    return services.preview_campaign(db.session, current_user(), data)
 
 
 @blp.post("/campaigns")
@@ -27,8 +26,7 @@ def preview_campaign(data):
 @blp.response(201, PreviewSchema)
 def send_campaign(data):
     """Queue the message for everyone the preview counted (the workers send it)."""
-    sess = db.session
-    return services.send_campaign(sess, current_user(sess), data)
+    return services.send_campaign(db.session, current_user(), data)
 
 
 @blp.get("/participants/<id:participant_id>/messages")
@@ -36,8 +34,7 @@ def send_campaign(data):
 @blp.response(200, MessageSchema(many=True))
 def participant_messages(participant_id: int):
     """Every message to the participant, newest first, with its delivery status."""
-    sess = db.session
-    return services.participant_messages(sess, current_user(sess), participant_id)
+    return services.participant_messages(db.session, current_user(), participant_id)
 
 
 @blp.get("/messages/stats")
@@ -45,5 +42,4 @@ def participant_messages(participant_id: int):
 @blp.response(200, StatsSchema(many=True))
 def message_stats():
     """Delivery rates by channel and language (your office's participants)."""
-    sess = db.session
-    return services.message_stats(sess, current_user(sess))
+    return services.message_stats(db.session, current_user())

@@ -17,8 +17,7 @@ blp = Blueprint("organisations", __name__, url_prefix="",
 @blp.response(200, OfficeSchema(many=True))
 def list_offices():
     """Migrant resource centres."""
-    sess = db.session
-    return services.list_offices(sess, current_user(sess))
+    return services.list_offices(db.session, current_user())
 
 
 @blp.post("/offices")
@@ -28,8 +27,7 @@ def list_offices():
 @blp.alt_response(409, description="The code is taken; existing_id names the office.")
 def create_office(data):
     """Open an office (admins)."""
-    sess = db.session
-    return services.create_office(sess, current_user(sess), data)
+    return services.create_office(db.session, current_user(), data)
 
 
 @blp.get("/employers")
@@ -37,8 +35,7 @@ def create_office(data):
 @blp.response(200, EmployerSchema(many=True))
 def list_employers():
     """Employers taking part in programmes."""
-    sess = db.session
-    return services.list_employers(sess, current_user(sess))
+    return services.list_employers(db.session, current_user())
 
 
 @blp.post("/employers")
@@ -49,8 +46,7 @@ def list_employers():
                                     "existing_id names the employer.")
 def create_employer(data):
     """Add an employer (admins)."""
-    sess = db.session
-    return services.create_employer(sess, current_user(sess), data)
+    return services.create_employer(db.session, current_user(), data)
 
 
 @blp.get("/service-providers")
@@ -58,8 +54,7 @@ def create_employer(data):
 @blp.response(200, ServiceProviderSchema(many=True))
 def list_providers():
     """Partner agencies that receive referrals."""
-    sess = db.session
-    return services.list_providers(sess, current_user(sess))
+    return services.list_providers(db.session, current_user())
 
 
 @blp.post("/service-providers")
@@ -70,5 +65,4 @@ def list_providers():
                                     "existing_id names the provider.")
 def create_provider(data):
     """Add a service provider (admins)."""
-    sess = db.session
-    return services.create_provider(sess, current_user(sess), data)
+    return services.create_provider(db.session, current_user(), data)

@@ -30,8 +30,7 @@ def _etag(p) -> dict[str, str]:
 @blp.response(200, ParticipantPageSchema)
 def list_participants(args):
     """List participants you may see, filtered, sorted and paged (total included)."""
-    sess = db.session
-    page = services.search_participants(sess, current_user(sess), args)
+    page = services.search_participants(db.session, current_user(), args)
     return page, {"X-Total-Count": str(page["total"])}
 
 
@@ -40,8 +39,7 @@ def list_participants(args):
 @blp.response(200, ParticipantSchema)
 def get_participant(participant_id: int):
     """One participant's full record (the read is audited)."""
-    sess = db.session
-    p = services.read_participant(sess, current_user(sess), participant_id)
+    p = services.read_participant(db.session, current_user(), participant_id)
     return p, _etag(p)
 
 

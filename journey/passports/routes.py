@@ -8,7 +8,7 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.versions import precondition
-from journey.participants.services import load_participant
+from journey.participants.routing import participant_context
 from journey.passports import disclosure, services, sharing
 from journey.passports.models import ShareLink
 from journey.passports.schemas import (
@@ -48,9 +48,7 @@ def _link_out(link: ShareLink, **extra: Any) -> dict[str, Any]:
 @blp.response(200, PassportSchema)
 def get_passport(args, participant_id: int):
     """Disclosure settings and the current entries, by kind (optionally only some kinds)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:read")
+    sess, user, p = participant_context(participant_id, "passports:read")
     view = services.read_passport(sess, user, p, args.get("kind"))
     return view, {"ETag": f'"{view["version"]}"'}
 
@@ -61,8 +59,7 @@ def get_passport(args, participant_id: int):
 def get_disclosed_passport(participant_id: int):
     """Only what the participant agreed to show publicly: for employers they are linked to and
     partners they were referred to (and staff, to see what those see)."""
-    sess = db.session
-    return disclosure.read_disclosed(sess, current_user(sess), participant_id)
+    return disclosure.read_disclosed(db.session, current_user(), participant_id)
 
 
 @blp.patch("/<id:participant_id>/passport")
@@ -72,9 +69,7 @@ def get_disclosed_passport(participant_id: int):
 @blp.alt_response(412, description="The version you sent is stale.")
 def update_passport(data, participant_id: int):
     """Set what public verification pages may show: "name" and entry kinds (nothing by default)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:write")
+    sess, user, p = participant_context(participant_id, "passports:write")
     expected = precondition(data)
     passport = services.update_disclosure(sess, user, p, data["disclosure"], expected)
     view = {"participant_id": p.id, "disclosure": passport.disclosure, "version": passport.version,
@@ -88,9 +83,7 @@ def update_passport(data, participant_id: int):
 @blp.response(201, EntrySchema)
 def create_entry(data, participant_id: int):
     """Add an entry: "kind" plus that kind's fields; it starts self-declared."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:write")
+    sess, user, p = participant_context(participant_id, "passports:write")
     kind = data.pop("kind")
     return _entry_out(services.add_entry(sess, user, p, kind, data))
 
@@ -100,9 +93,7 @@ def create_entry(data, participant_id: int):
 @blp.response(200, EntrySchema)
 def get_entry(participant_id: int, entry_id: int):
     """One entry, retired or not, with its ETag."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:read")
+    sess, user, p = participant_context(participant_id, "passports:read")
     return _entry_out(services.read_entry(sess, user, p, entry_id))
 
 
@@ -113,9 +104,7 @@ def get_entry(participant_id: int, entry_id: int):
 @blp.alt_response(412, description="The version you sent is stale.")
 def update_entry(data, participant_id: int, entry_id: int):
     """Change some fields at the version you read; a verified entry drops to self-declared."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:write")
+    sess, user, p = participant_context(participant_id, "passports:write")
     entry = services.load_entry(sess, p, entry_id)
     expected = precondition(data)
     reason = data.pop("reason", None)
@@ -129,9 +118,7 @@ def update_entry(data, participant_id: int, entry_id: int):
 @blp.response(200, EntrySchema)
 def verify_entry(data, participant_id: int, entry_id: int):
     """Record a verification level, with the evidence (required above self-declared)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:verify")
+    sess, user, p = participant_context(participant_id, "passports:verify")
     entry = services.load_entry(sess, p, entry_id)
     # Verifying and retiring do not need a version (they never lose an edit), but check one sent.
     expected = precondition(data, required=False)
@@ -145,9 +132,7 @@ def verify_entry(data, participant_id: int, entry_id: int):
 @blp.response(200, EntrySchema)
 def retire_entry(data, participant_id: int, entry_id: int):
     """Take an entry out of the passport, with a reason; it is never deleted."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:write")
+    sess, user, p = participant_context(participant_id, "passports:write")
     entry = services.load_entry(sess, p, entry_id)
     expected = precondition(data, required=False)
     return _entry_out(services.retire_entry(sess, user, p, entry, reason=data["reason"],
@@ -159,9 +144,7 @@ def retire_entry(data, participant_id: int, entry_id: int):
 @blp.response(200, RevisionSchema(many=True))
 def entry_history(participant_id: int, entry_id: int):
     """Every version of the entry, oldest first: who changed what, when and why."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:read")
+    sess, user, p = participant_context(participant_id, "passports:read")
     return services.history(sess, user, p, services.load_entry(sess, p, entry_id))
 
 
@@ -172,9 +155,7 @@ def entry_history(participant_id: int, entry_id: int):
 @blp.alt_response(409, description="No standing consent to share with employers.")
 def create_share_link(data, participant_id: int):
     """A time-limited link to the passport for an employer; the URL is shown only this once."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "shares:manage")
+    sess, user, p = participant_context(participant_id, "shares:manage")
     link, token = sharing.create_share_link(sess, user, p, **data)
     return _link_out(link, token=token, url=sharing.share_url(token))
 
@@ -184,9 +165,7 @@ def create_share_link(data, participant_id: int):
 @blp.response(200, ShareLinkSchema(many=True))
 def list_share_links(participant_id: int):
     """The participant's share links, newest first, with their status and views (no tokens)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "shares:read")
+    sess, user, p = participant_context(participant_id, "shares:read")
     return [_link_out(link) for link in sharing.list_share_links(sess, user, p)]
 
 
@@ -196,8 +175,6 @@ def list_share_links(participant_id: int):
 @blp.response(200, ShareLinkSchema)
 def revoke_share_link(_data, participant_id: int, link_id: int):
     """Revoke a link at once; the next view gets a 410."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "shares:manage")
+    sess, user, p = participant_context(participant_id, "shares:manage")
     link = sharing.load_share_link(sess, p, link_id)
     return _link_out(sharing.revoke_share_link(sess, user, p, link))

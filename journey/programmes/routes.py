@@ -17,8 +17,7 @@ blp = Blueprint("programmes", __name__, url_prefix="/programmes",
 @blp.response(200, ProgrammeSchema(many=True))
 def list_programmes():
     """Every programme."""
-    sess = db.session
-    return services.list_programmes(sess, current_user(sess))
+    return services.list_programmes(db.session, current_user())
 
 
 @blp.get("/<id:programme_id>")
@@ -26,8 +25,7 @@ def list_programmes():
 @blp.response(200, ProgrammeSchema)
 def get_programme(programme_id: int):
     """One programme."""
-    sess = db.session
-    return services.load_programme(sess, current_user(sess), programme_id)
+    return services.load_programme(db.session, current_user(), programme_id)
 
 
 @blp.post("/")
@@ -37,8 +35,7 @@ def get_programme(programme_id: int):
 @blp.alt_response(409, description="The code is taken; existing_id names the programme.")
 def create_programme(data):
     """Create a programme (admins)."""
-    sess = db.session
-    return services.create_programme(sess, current_user(sess), data)
+    return services.create_programme(db.session, current_user(), data)
 
 
 @blp.patch("/<id:programme_id>")
@@ -47,5 +44,4 @@ def create_programme(data):
 @blp.response(200, ProgrammeSchema)
 def update_programme(data, programme_id: int):
     """Change a programme's partners, languages or checklist configuration (admins)."""
-    sess = db.session
-    return services.update_programme(sess, current_user(sess), programme_id, data)
+    return services.update_programme(db.session, current_user(), programme_id, data)
