@@ -14,7 +14,7 @@ from journey.accounts.schemas import (
     UserSchema,
 )
 from journey.core.api import Blueprint
-from journey.core.auth import ApiToken, User, authenticate, current_user, requires
+from journey.core.auth import ApiToken, User, authenticate, current_user
 from journey.core.db import db
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="Tokens and users.")
@@ -58,16 +58,14 @@ def me():
     return current_user(db.session)
 
 
-@blp.get("/users")
-@requires("users:manage")
+@blp.get("/users", permission="users:manage")
 @blp.response(200, UserSchema(many=True))
 def list_users():
     """Every user (admins)."""
     return db.session.scalars(select(User).order_by(User.id)).all()
 
 
-@blp.post("/users")
-@requires("users:manage")
+@blp.post("/users", permission="users:manage")
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 def create_user(data):

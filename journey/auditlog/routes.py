@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from journey.core.api import Blueprint
 from journey.core.audit import AuditEvent
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.pagination import paginate
 from journey.core.policy import office_scope
@@ -48,8 +48,7 @@ AuditPageSchema = page_schema(AuditEventSchema, "AuditEventPage")
 _COLUMNS = {"id": AuditEvent.id, "occurred_at": AuditEvent.occurred_at}
 
 
-@blp.get("/")
-@requires("audit:read")
+@blp.get("/", permission="audit:read")
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
 def list_events(args):

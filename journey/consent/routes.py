@@ -11,7 +11,6 @@ from journey.consent.schemas import (
     ConsentWithdrawSchema,
 )
 from journey.core.api import Blueprint
-from journey.core.auth import requires
 from journey.core.errors import NotFound
 from journey.participants.routing import participant_context
 
@@ -19,8 +18,7 @@ blp = Blueprint("consent", __name__, url_prefix="/participants",
                 description="Consent per purpose, with its full history.")
 
 
-@blp.get("/<id:participant_id>/consents")
-@requires("consent:read")
+@blp.get("/<id:participant_id>/consents", permission="consent:read")
 @blp.response(200, ConsentStateSchema)
 def list_consents(participant_id: int):
     """Standing consent per purpose and the full history."""
@@ -28,8 +26,7 @@ def list_consents(participant_id: int):
     return services.read_consents(sess, user, p)
 
 
-@blp.post("/<id:participant_id>/consents")
-@requires("consent:record")
+@blp.post("/<id:participant_id>/consents", permission="consent:record")
 @blp.arguments(ConsentCreateSchema)
 @blp.response(201, ConsentRecordSchema)
 def grant_consent(data, participant_id: int):
@@ -38,8 +35,7 @@ def grant_consent(data, participant_id: int):
     return services.grant(sess, user, p, **data)
 
 
-@blp.post("/<id:participant_id>/consents/<purpose>/withdraw")
-@requires("consent:record")
+@blp.post("/<id:participant_id>/consents/<purpose>/withdraw", permission="consent:record")
 @blp.arguments(ConsentWithdrawSchema)
 @blp.response(200, ConsentRecordSchema)
 def withdraw_consent(data, participant_id: int, purpose: str):

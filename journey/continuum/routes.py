@@ -20,7 +20,7 @@ from journey.continuum.schemas import (
 )
 from journey.continuum.stages import TRANSITIONS, Stage
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.errors import NotFound
 from journey.core.versions import precondition
@@ -31,8 +31,7 @@ blp = Blueprint("continuum", __name__, url_prefix="",
                 description="The migration continuum: stages, checklists, permits, timeline.")
 
 
-@blp.get("/stages")
-@requires("participants:read")
+@blp.get("/stages", permission="participants:read")
 @blp.response(200, StageInfoSchema(many=True))
 def list_stages():
     """Every stage, its translated title, and the events that leave it."""
@@ -42,8 +41,7 @@ def list_stages():
             for s in Stage]
 
 
-@blp.post("/participants/")
-@requires("participants:create")
+@blp.post("/participants/", permission="participants:create")
 @blp.arguments(ParticipantRegistrationSchema)
 @blp.response(201, ParticipantSchema)
 @blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
@@ -53,8 +51,7 @@ def register_participant(data):
     return p, {"ETag": f'"{p.version}"'}
 
 
-@blp.post("/participants/<id:participant_id>/transitions")
-@requires("continuum:transition")
+@blp.post("/participants/<id:participant_id>/transitions", permission="continuum:transition")
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, ParticipantSchema)
 @blp.alt_response(409, description="Not possible from this stage, or guards unmet (listed).")
@@ -69,8 +66,7 @@ def transition(data, participant_id: int):
     return p, {"ETag": f'"{p.version}"'}
 
 
-@blp.post("/participants/transitions")
-@requires("continuum:transition")
+@blp.post("/participants/transitions", permission="continuum:transition")
 @blp.arguments(BulkTransitionSchema)
 @blp.response(200, BulkResponseSchema)
 def bulk_transition(data):
@@ -85,8 +81,7 @@ def bulk_transition(data):
                                     data=data, override_reason=override)
 
 
-@blp.get("/participants/<id:participant_id>/checklist")
-@requires("participants:read")
+@blp.get("/participants/<id:participant_id>/checklist", permission="participants:read")
 @blp.response(200, ChecklistItemSchema(many=True))
 def checklist(participant_id: int):
     """The participant's checklist items for the current cycle, stage by stage."""
@@ -96,8 +91,7 @@ def checklist(participant_id: int):
     ).order_by(ChecklistItem.id)).all()
 
 
-@blp.patch("/participants/<id:participant_id>/checklist/<id:item_id>")
-@requires("continuum:checklist")
+@blp.patch("/participants/<id:participant_id>/checklist/<id:item_id>", permission="continuum:checklist")
 @blp.arguments(ChecklistItemUpdateSchema)
 @blp.response(200, ChecklistItemSchema)
 def update_checklist_item(data, participant_id: int, item_id: int):
@@ -110,8 +104,7 @@ def update_checklist_item(data, participant_id: int, item_id: int):
     return services.update_item(sess, user, p, item, data, expected=expected)
 
 
-@blp.get("/participants/<id:participant_id>/permits")
-@requires("permits:read")
+@blp.get("/participants/<id:participant_id>/permits", permission="permits:read")
 @blp.response(200, PermitSchema(many=True))
 def list_permits(participant_id: int):
     """Visas and permits (numbers included: the read is audited)."""
@@ -119,8 +112,7 @@ def list_permits(participant_id: int):
     return services.read_permits(sess, user, p)
 
 
-@blp.post("/participants/<id:participant_id>/permits")
-@requires("permits:manage")
+@blp.post("/participants/<id:participant_id>/permits", permission="permits:manage")
 @blp.arguments(PermitSchema)
 @blp.response(201, PermitSchema)
 def create_permit(data, participant_id: int):
@@ -129,8 +121,7 @@ def create_permit(data, participant_id: int):
     return services.record_permit(sess, user, p, data)
 
 
-@blp.patch("/participants/<id:participant_id>/permits/<id:permit_id>")
-@requires("permits:manage")
+@blp.patch("/participants/<id:participant_id>/permits/<id:permit_id>", permission="permits:manage")
 @blp.arguments(PermitUpdateSchema)
 @blp.response(200, PermitSchema)
 def update_permit(data, participant_id: int, permit_id: int):
@@ -143,8 +134,7 @@ def update_permit(data, participant_id: int, permit_id: int):
     return services.update_permit(sess, user, p, permit, data, expected=expected)
 
 
-@blp.get("/participants/<id:participant_id>/timeline")
-@requires("participants:read")
+@blp.get("/participants/<id:participant_id>/timeline", permission="participants:read")
 @blp.response(200, TimelineSchema)
 def timeline(participant_id: int):
     """Everything that happened, in order, with actor and reason; time spent in each stage."""

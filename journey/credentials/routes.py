@@ -7,7 +7,6 @@ from typing import Any
 from flask import current_app
 
 from journey.core.api import Blueprint
-from journey.core.auth import requires
 from journey.core.db import db
 from journey.core.errors import NotFound
 from journey.credentials import services
@@ -37,8 +36,7 @@ def _out(cred: Credential, *, detail: bool = False) -> dict[str, Any]:
     return data
 
 
-@blp.get("/participants/<id:participant_id>/credentials")
-@requires("credentials:read")
+@blp.get("/participants/<id:participant_id>/credentials", permission="credentials:read")
 @blp.response(200, CredentialSchema(many=True))
 def list_credentials(participant_id: int):
     """The participant's credentials, newest first (without their tokens)."""
@@ -46,8 +44,7 @@ def list_credentials(participant_id: int):
     return [_out(c) for c in services.read_list(sess, user, p)]
 
 
-@blp.post("/participants/<id:participant_id>/credentials")
-@requires("credentials:issue")
+@blp.post("/participants/<id:participant_id>/credentials", permission="credentials:issue")
 @blp.arguments(CredentialCreateSchema)
 @blp.response(201, CredentialDetailSchema)
 @blp.alt_response(409, description="The passport has no entries.")
@@ -60,8 +57,7 @@ def issue_credential(data, participant_id: int):
     return _out(cred, detail=True)
 
 
-@blp.get("/participants/<id:participant_id>/credentials/<id:credential_id>")
-@requires("credentials:read")
+@blp.get("/participants/<id:participant_id>/credentials/<id:credential_id>", permission="credentials:read")
 @blp.response(200, CredentialDetailSchema)
 def get_credential(participant_id: int, credential_id: int):
     """One credential with its token and credential JSON."""
@@ -69,8 +65,8 @@ def get_credential(participant_id: int, credential_id: int):
     return _out(services.read_one(sess, user, p, credential_id), detail=True)
 
 
-@blp.post("/participants/<id:participant_id>/credentials/<id:credential_id>/revoke")
-@requires("credentials:revoke")
+@blp.post("/participants/<id:participant_id>/credentials/<id:credential_id>/revoke",
+          permission="credentials:revoke")
 @blp.arguments(CredentialRevokeSchema)
 @blp.response(200, CredentialSchema)
 @blp.alt_response(409, description="Already revoked.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.messaging import services
 from journey.messaging.schemas import CampaignSchema, MessageSchema, PreviewSchema, StatsSchema
@@ -11,8 +11,7 @@ from journey.messaging.schemas import CampaignSchema, MessageSchema, PreviewSche
 blp = Blueprint("messages", __name__, url_prefix="", description="SMS and email to participants.")
 
 
-@blp.post("/campaigns/preview")
-@requires("campaigns:send")
+@blp.post("/campaigns/preview", permission="campaigns:send")
 @blp.arguments(CampaignSchema)
 @blp.response(200, PreviewSchema)
 def preview_campaign(data):
@@ -20,8 +19,7 @@ def preview_campaign(data):
     return services.preview_campaign(db.session, current_user(), data)
 
 
-@blp.post("/campaigns")
-@requires("campaigns:send")
+@blp.post("/campaigns", permission="campaigns:send")
 @blp.arguments(CampaignSchema)
 @blp.response(201, PreviewSchema)
 def send_campaign(data):
@@ -29,16 +27,14 @@ def send_campaign(data):
     return services.send_campaign(db.session, current_user(), data)
 
 
-@blp.get("/participants/<id:participant_id>/messages")
-@requires("messages:read")
+@blp.get("/participants/<id:participant_id>/messages", permission="messages:read")
 @blp.response(200, MessageSchema(many=True))
 def participant_messages(participant_id: int):
     """Every message to the participant, newest first, with its delivery status."""
     return services.participant_messages(db.session, current_user(), participant_id)
 
 
-@blp.get("/messages/stats")
-@requires("messages:read")
+@blp.get("/messages/stats", permission="messages:read")
 @blp.response(200, StatsSchema(many=True))
 def message_stats():
     """Delivery rates by channel and language (your office's participants)."""

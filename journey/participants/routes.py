@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.schemas import page_schema
 from journey.core.versions import precondition
@@ -24,8 +24,7 @@ def _etag(p) -> dict[str, str]:
     return {"ETag": f'"{p.version}"'}
 
 
-@blp.get("/")
-@requires("participants:read")
+@blp.get("/", permission="participants:read")
 @blp.arguments(ParticipantQuerySchema, location="query")
 @blp.response(200, ParticipantPageSchema)
 def list_participants(args):
@@ -34,8 +33,7 @@ def list_participants(args):
     return page, {"X-Total-Count": str(page["total"])}
 
 
-@blp.get("/<id:participant_id>")
-@requires("participants:read")
+@blp.get("/<id:participant_id>", permission="participants:read")
 @blp.response(200, ParticipantSchema)
 def get_participant(participant_id: int):
     """One participant's full record (the read is audited)."""
@@ -43,8 +41,7 @@ def get_participant(participant_id: int):
     return p, _etag(p)
 
 
-@blp.patch("/<id:participant_id>")
-@requires("participants:update")
+@blp.patch("/<id:participant_id>", permission="participants:update")
 @blp.arguments(ParticipantUpdateSchema)
 @blp.response(200, ParticipantSchema)
 @blp.alt_response(412, description="The version you sent is stale.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.versions import precondition
 from journey.participants.routing import participant_context
@@ -42,8 +42,7 @@ def _link_out(link: ShareLink, **extra: Any) -> dict[str, Any]:
     return {**link.model_dump(), "status": sharing.share_status(link), **extra}
 
 
-@blp.get("/<id:participant_id>/passport")
-@requires("passports:read")
+@blp.get("/<id:participant_id>/passport", permission="passports:read")
 @blp.arguments(PassportQuerySchema, location="query")
 @blp.response(200, PassportSchema)
 def get_passport(args, participant_id: int):
@@ -53,8 +52,7 @@ def get_passport(args, participant_id: int):
     return view, {"ETag": f'"{view["version"]}"'}
 
 
-@blp.get("/<id:participant_id>/passport/disclosed")
-@requires("passports:read_disclosed")
+@blp.get("/<id:participant_id>/passport/disclosed", permission="passports:read_disclosed")
 @blp.response(200, DisclosedPassportSchema)
 def get_disclosed_passport(participant_id: int):
     """Only what the participant agreed to show publicly: for employers they are linked to and
@@ -62,8 +60,7 @@ def get_disclosed_passport(participant_id: int):
     return disclosure.read_disclosed(db.session, current_user(), participant_id)
 
 
-@blp.patch("/<id:participant_id>/passport")
-@requires("passports:write")
+@blp.patch("/<id:participant_id>/passport", permission="passports:write")
 @blp.arguments(PassportUpdateSchema)
 @blp.response(200, PassportSchema)
 @blp.alt_response(412, description="The version you sent is stale.")
@@ -77,8 +74,7 @@ def update_passport(data, participant_id: int):
     return view, {"ETag": f'"{passport.version}"'}
 
 
-@blp.post("/<id:participant_id>/passport/entries")
-@requires("passports:write")
+@blp.post("/<id:participant_id>/passport/entries", permission="passports:write")
 @blp.arguments(EntryCreateSchema)
 @blp.response(201, EntrySchema)
 def create_entry(data, participant_id: int):
@@ -88,8 +84,7 @@ def create_entry(data, participant_id: int):
     return _entry_out(services.add_entry(sess, user, p, kind, data))
 
 
-@blp.get(_ENTRY)
-@requires("passports:read")
+@blp.get(_ENTRY, permission="passports:read")
 @blp.response(200, EntrySchema)
 def get_entry(participant_id: int, entry_id: int):
     """One entry, retired or not, with its ETag."""
@@ -97,8 +92,7 @@ def get_entry(participant_id: int, entry_id: int):
     return _entry_out(services.read_entry(sess, user, p, entry_id))
 
 
-@blp.patch(_ENTRY)
-@requires("passports:write")
+@blp.patch(_ENTRY, permission="passports:write")
 @blp.arguments(EntryUpdateSchema)
 @blp.response(200, EntrySchema)
 @blp.alt_response(412, description="The version you sent is stale.")
@@ -112,8 +106,7 @@ def update_entry(data, participant_id: int, entry_id: int):
                                             reason=reason))
 
 
-@blp.post(f"{_ENTRY}/verify")
-@requires("passports:verify")
+@blp.post(f"{_ENTRY}/verify", permission="passports:verify")
 @blp.arguments(EntryVerifySchema)
 @blp.response(200, EntrySchema)
 def verify_entry(data, participant_id: int, entry_id: int):
@@ -126,8 +119,7 @@ def verify_entry(data, participant_id: int, entry_id: int):
                                             evidence=data.get("evidence"), expected=expected))
 
 
-@blp.post(f"{_ENTRY}/retire")
-@requires("passports:write")
+@blp.post(f"{_ENTRY}/retire", permission="passports:write")
 @blp.arguments(EntryRetireSchema)
 @blp.response(200, EntrySchema)
 def retire_entry(data, participant_id: int, entry_id: int):
@@ -139,8 +131,7 @@ def retire_entry(data, participant_id: int, entry_id: int):
                                             expected=expected))
 
 
-@blp.get(f"{_ENTRY}/history")
-@requires("passports:read")
+@blp.get(f"{_ENTRY}/history", permission="passports:read")
 @blp.response(200, RevisionSchema(many=True))
 def entry_history(participant_id: int, entry_id: int):
     """Every version of the entry, oldest first: who changed what, when and why."""
@@ -148,8 +139,7 @@ def entry_history(participant_id: int, entry_id: int):
     return services.history(sess, user, p, services.load_entry(sess, p, entry_id))
 
 
-@blp.post("/<id:participant_id>/share-links")
-@requires("shares:manage")
+@blp.post("/<id:participant_id>/share-links", permission="shares:manage")
 @blp.arguments(ShareLinkCreateSchema)
 @blp.response(201, ShareLinkCreatedSchema)
 @blp.alt_response(409, description="No standing consent to share with employers.")
@@ -160,8 +150,7 @@ def create_share_link(data, participant_id: int):
     return _link_out(link, token=token, url=sharing.share_url(token))
 
 
-@blp.get("/<id:participant_id>/share-links")
-@requires("shares:read")
+@blp.get("/<id:participant_id>/share-links", permission="shares:read")
 @blp.response(200, ShareLinkSchema(many=True))
 def list_share_links(participant_id: int):
     """The participant's share links, newest first, with their status and views (no tokens)."""
@@ -169,8 +158,7 @@ def list_share_links(participant_id: int):
     return [_link_out(link) for link in sharing.list_share_links(sess, user, p)]
 
 
-@blp.post("/<id:participant_id>/share-links/<id:link_id>/revoke")
-@requires("shares:manage")
+@blp.post("/<id:participant_id>/share-links/<id:link_id>/revoke", permission="shares:manage")
 @blp.arguments(ShareLinkRevokeSchema)
 @blp.response(200, ShareLinkSchema)
 def revoke_share_link(_data, participant_id: int, link_id: int):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from journey.core.api import Blueprint
-from journey.core.auth import requires
 from journey.core.errors import NotFound
 from journey.core.versions import precondition
 from journey.participants.routing import participant_context
@@ -35,8 +34,7 @@ def _open_form(participant_id: int):
     return sess, user, p, form
 
 
-@blp.get("/participants/<id:participant_id>/skill-form")
-@requires("skillcards:read")
+@blp.get("/participants/<id:participant_id>/skill-form", permission="skillcards:read")
 @blp.response(200, SkillFormSchema)
 def get_skill_form(participant_id: int):
     """The current cycle's return skill form: the pre-fill and the answers (the read is audited)."""
@@ -45,8 +43,7 @@ def get_skill_form(participant_id: int):
     return form, _etag(form)
 
 
-@blp.post("/participants/<id:participant_id>/skill-form")
-@requires("skillcards:manage")
+@blp.post("/participants/<id:participant_id>/skill-form", permission="skillcards:manage")
 @blp.response(201, SkillFormSchema)
 @blp.alt_response(200, schema=SkillFormSchema, description="The cycle's form was already open.")
 @blp.alt_response(409, description="The participant is not preparing to return or back home.")
@@ -58,8 +55,7 @@ def open_skill_form(participant_id: int):
     return form, 201 if created else 200, _etag(form)
 
 
-@blp.patch("/participants/<id:participant_id>/skill-form")
-@requires("skillcards:manage")
+@blp.patch("/participants/<id:participant_id>/skill-form", permission="skillcards:manage")
 @blp.arguments(SkillFormUpdateSchema)
 @blp.response(200, SkillFormSchema)
 @blp.alt_response(409, description="Stale version field, or the form is completed.")
@@ -72,8 +68,7 @@ def update_skill_form(data, participant_id: int):
     return form, _etag(form)
 
 
-@blp.post("/participants/<id:participant_id>/skill-form/complete")
-@requires("skillcards:manage")
+@blp.post("/participants/<id:participant_id>/skill-form/complete", permission="skillcards:manage")
 @blp.arguments(SkillFormCompleteSchema)
 @blp.response(201, SkillCardSchema)
 @blp.alt_response(409, description="Stale version field, or the form is already completed.")
@@ -85,8 +80,7 @@ def complete_skill_form(data, participant_id: int):
                                   expected=expected)
 
 
-@blp.post("/participants/<id:participant_id>/skill-form/link")
-@requires("skillcards:manage")
+@blp.post("/participants/<id:participant_id>/skill-form/link", permission="skillcards:manage")
 @blp.response(201, SkillFormLinkSchema)
 @blp.alt_response(409, description="The form is already completed.")
 def create_skill_form_link(participant_id: int):
@@ -96,8 +90,7 @@ def create_skill_form_link(participant_id: int):
     return services.create_link(sess, user, p, form)
 
 
-@blp.get("/participants/<id:participant_id>/skill-cards")
-@requires("skillcards:read")
+@blp.get("/participants/<id:participant_id>/skill-cards", permission="skillcards:read")
 @blp.response(200, SkillCardSchema(many=True))
 def list_skill_cards(participant_id: int):
     """Every skill card issued to the participant, newest first (the read is audited)."""
@@ -105,8 +98,7 @@ def list_skill_cards(participant_id: int):
     return services.list_cards(sess, user, p)
 
 
-@blp.post("/participants/<id:participant_id>/skill-cards/<id:card_id>/revoke")
-@requires("skillcards:revoke")
+@blp.post("/participants/<id:participant_id>/skill-cards/<id:card_id>/revoke", permission="skillcards:revoke")
 @blp.arguments(SkillCardRevokeSchema)
 @blp.response(200, SkillCardSchema)
 @blp.alt_response(409, description="The card is already revoked.")

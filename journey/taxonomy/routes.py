@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from journey.core.api import Blueprint
-from journey.core.auth import requires
 from journey.core.db import db
 from journey.core.schemas import page_schema
 from journey.taxonomy import services
@@ -23,8 +22,7 @@ OccupationPageSchema = page_schema(OccupationSchema, "OccupationPage")
 # Reference data with no personal data in it: reads are not audited.
 
 
-@blp.get("/isco-groups")
-@requires("taxonomy:read")
+@blp.get("/isco-groups", permission="taxonomy:read")
 @blp.arguments(IscoGroupQuerySchema, location="query")
 @blp.response(200, IscoGroupPageSchema)
 def list_isco_groups(args):
@@ -33,8 +31,7 @@ def list_isco_groups(args):
     return page, {"X-Total-Count": str(page["total"])}
 
 
-@blp.get("/isco-groups/<code>")
-@requires("taxonomy:read")
+@blp.get("/isco-groups/<code>", permission="taxonomy:read")
 @blp.response(200, IscoGroupDetailSchema)
 def get_isco_group(code: str):
     """One ISCO-08 group with its parents, its children and (unit groups) its ESCO occupations."""
@@ -44,8 +41,7 @@ def get_isco_group(code: str):
             "parent_code": group.parent_code, **detail}
 
 
-@blp.get("/occupations")
-@requires("taxonomy:read")
+@blp.get("/occupations", permission="taxonomy:read")
 @blp.arguments(OccupationQuerySchema, location="query")
 @blp.response(200, OccupationPageSchema)
 def list_occupations(args):
