@@ -74,16 +74,28 @@ class Version(Integer):
         super().__init__(**_with(validate.Range(min=1, max=MAX_ID), kwargs))
 
 
-class Country(ma.fields.String):
-    """An ISO 3166-1 alpha-2 country code, upper-cased."""
+class CodeField(ma.fields.String):
+    """A string read into its normal form by `normalise`, which answers None for a value it does
+    not recognise; the field's "unrecognised" message then says what was expected."""
 
-    default_error_messages = {"invalid_country": "Not an ISO 3166-1 alpha-2 country code."}
+    def normalise(self, text: str) -> str | None:
+        raise NotImplementedError
 
     def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
-        if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-            raise self.make_error("invalid_country")
-        return code
+        normal = self.normalise(super()._deserialize(value, attr, data, **kwargs))
+        if normal is None:
+            raise self.make_error("unrecognised")
+        return normal
+
+
+class Country(CodeField):
+    """An ISO 3166-1 alpha-2 country code, upper-cased."""
+
+    default_error_messages = {"unrecognised": "Not an ISO 3166-1 alpha-2 country code."}
+
+    def normalise(self, text: str) -> str | None:
+        code = text.strip().upper()
+        return code if len(code) == 2 and pycountry.countries.get(alpha_2=code) else None
 
 
 # A BCP 47 tag's shape: a language subtag, then subtags joined by hyphens. A POSIX locale
@@ -91,17 +103,13 @@ class Country(ma.fields.String):
 _BCP47 = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
-class Language(ma.fields.String):
+class Language(CodeField):
     """A BCP 47 tag for one of the supported languages, normalised ("pt-PT" → "pt")."""
 
-    default_error_messages = {"invalid_language": "Not a supported language."}
+    default_error_messages = {"unrecognised": "Not a supported language."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        tag = super()._deserialize(value, attr, data, **kwargs)
-        lang = normalise_language(tag) if _BCP47.fullmatch(tag) else None
-        if lang is None:
-            raise self.make_error("invalid_language")
-        return lang
+    def normalise(self, text: str) -> str | None:
+        return normalise_language(text) if _BCP47.fullmatch(text) else None
 
 
 # Bidirectional embedding and override controls (U+202A..U+202E) and isolates (U+2066..U+2069)
@@ -155,16 +163,14 @@ class Name(Text):
         return name
 
 
-class TimeZone(ma.fields.String):
+class TimeZone(CodeField):
     """An IANA time zone name."""
 
-    default_error_messages = {"invalid_timezone": "Not an IANA time zone."}
+    default_error_messages = {"unrecognised": "Not an IANA time zone."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        tz = super()._deserialize(value, attr, data, **kwargs).strip()
-        if tz not in _timezones():
-            raise self.make_error("invalid_timezone")
-        return tz
+    def normalise(self, text: str) -> str | None:
+        tz = text.strip()
+        return tz if tz in _timezones() else None
 
 
 def to_e164(raw: str, region: str | None = None) -> str | None:
@@ -180,19 +186,15 @@ def to_e164(raw: str, region: str | None = None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-class Phone(ma.fields.String):
+class Phone(CodeField):
     """A phone number with its country code, stored in E.164 (validated with phonenumbers)."""
 
     default_error_messages = {
-        "invalid_phone": "Not a valid phone number; include the country code, e.g. +9779812345678."
+        "unrecognised": "Not a valid phone number; include the country code, e.g. +9779812345678."
     }
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        raw = super()._deserialize(value, attr, data, **kwargs)
-        e164 = to_e164(raw)
-        if e164 is None:
-            raise self.make_error("invalid_phone")
-        return e164
+    def normalise(self, text: str) -> str | None:
+        return to_e164(text)
 
 
 class AwareDateTime(ma.fields.AwareDateTime):

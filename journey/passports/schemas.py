@@ -16,6 +16,7 @@ from flask import current_app
 from marshmallow import validate
 
 from journey.core.schemas import (
+    CodeField,
     Country,
     Id,
     Integer,
@@ -39,55 +40,50 @@ _text200 = {"validate": validate.Length(max=200), "allow_none": True}
 _text500 = {"validate": validate.Length(max=500), "allow_none": True}
 
 
-class EscoOccupationUri(ma.fields.String):
+class _Matching(CodeField):
+    """A code or URI that, stripped of surrounding space, matches the whole `pattern`."""
+
+    pattern: re.Pattern[str]
+
+    def normalise(self, text: str) -> str | None:
+        text = text.strip()
+        return text if self.pattern.fullmatch(text) else None
+
+
+class EscoOccupationUri(_Matching):
+    pattern = ESCO_OCCUPATION_RE
     default_error_messages = {
-        "invalid_uri": "Not an ESCO occupation URI (http://data.europa.eu/esco/occupation/<uuid>)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        uri = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not ESCO_OCCUPATION_RE.match(uri):
-            raise self.make_error("invalid_uri")
-        return uri
+        "unrecognised": "Not an ESCO occupation URI (http://data.europa.eu/esco/occupation/<uuid>)."}
 
 
-class EscoSkillUri(ma.fields.String):
+class EscoSkillUri(_Matching):
+    pattern = ESCO_SKILL_RE
     default_error_messages = {
-        "invalid_uri": "Not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        uri = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not ESCO_SKILL_RE.match(uri):
-            raise self.make_error("invalid_uri")
-        return uri
+        "unrecognised": "Not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>)."}
 
 
-class IscoCode(ma.fields.String):
+class IscoCode(_Matching):
     """An ISCO-08 code of any level ("5", "51", "512", "5120"); whether it exists is checked later."""
 
-    default_error_messages = {"invalid_isco": "Not an ISCO-08 code (one to four digits)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not re.fullmatch(r"[0-9]{1,4}", code):
-            raise self.make_error("invalid_isco")
-        return code
+    pattern = re.compile(r"[0-9]{1,4}")
+    default_error_messages = {"unrecognised": "Not an ISCO-08 code (one to four digits)."}
 
 
-class Iso639(ma.fields.String):
+class Iso639(CodeField):
     """An ISO 639 language code: 639-1 (two letters) or 639-3 (three); stored as 639-1 when the
     language has one, so that "nep" and "ne" are the same language."""
 
-    default_error_messages = {"invalid_iso639": "Not an ISO 639-1 or ISO 639-3 language code."}
+    default_error_messages = {"unrecognised": "Not an ISO 639-1 or ISO 639-3 language code."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+    def normalise(self, text: str) -> str | None:
+        code = text.strip().lower()
         lang = None
         if len(code) == 2 and code.isalpha():
             lang = pycountry.languages.get(alpha_2=code)
         elif len(code) == 3 and code.isalpha():
             lang = pycountry.languages.get(alpha_3=code)
         if lang is None:
-            raise self.make_error("invalid_iso639")
+            return None
         return getattr(lang, "alpha_2", None) or lang.alpha_3
 
 
