@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
+import types
+import typing
 import unicodedata
 import zoneinfo
-from datetime import UTC
+from datetime import UTC, date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -16,6 +18,29 @@ from marshmallow import validate
 
 from journey.core.i18n import normalise_language
 from journey.core.ids import ID_RANGE, MAX_ID
+
+# A column's Python type and the field that dumps it (bool before int, datetime before date: each
+# is a subclass of the next).
+_DUMP_FIELDS: tuple[tuple[type, type[ma.fields.Field]], ...] = (
+    (bool, ma.fields.Boolean), (int, ma.fields.Integer), (float, ma.fields.Float),
+    (str, ma.fields.String), (datetime, ma.fields.DateTime), (date, ma.fields.Date),
+    (dict, ma.fields.Dict),
+)
+
+
+def columns(model: Any, names: str) -> dict[str, ma.fields.Field]:
+    """Fields that dump these columns of a table model as they are typed and nullable there: for a
+    response schema's `class Meta: include = columns(Model, "id name ...")`."""
+    fields = {}
+    for name in names.split():
+        annotation = model.model_fields[name].annotation
+        if isinstance(annotation, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        python_type = typing.get_origin(annotation) or annotation
+        field = next(f for t, f in _DUMP_FIELDS if issubclass(python_type, t))
+        column = model.__table__.c[name]
+        fields[name] = field(allow_none=bool(column.nullable and not column.primary_key))
+    return fields
 
 
 @functools.cache

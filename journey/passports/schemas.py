@@ -23,9 +23,17 @@ from journey.core.schemas import (
     Name,
     QueryArgsSchema,
     Version,
+    columns,
     not_blank,
 )
-from journey.passports.models import DISCLOSABLE, EntryKind, Verification
+from journey.passports.models import (
+    DISCLOSABLE,
+    EntryKind,
+    PassportEntry,
+    PassportEntryRevision,
+    ShareLink,
+    Verification,
+)
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ESCO_OCCUPATION_RE = re.compile(rf"^http://data\.europa\.eu/esco/occupation/{_UUID}$")
@@ -302,22 +310,12 @@ class ShareLinkRevokeSchema(ma.Schema):
 class EntrySchema(ma.Schema):
     """An entry: its kind's own fields (as sent) beside the verification and version."""
 
-    id = ma.fields.Integer()
-    participant_id = ma.fields.Integer()
-    kind = ma.fields.String()
-    title = ma.fields.String()
-    acquired_abroad = ma.fields.Boolean()
-    evidence = ma.fields.String(allow_none=True)
-    verification = ma.fields.String()
+    class Meta:
+        include = columns(PassportEntry, "id participant_id kind title acquired_abroad evidence"
+                                         " verification verified_by verified_at version created_by"
+                                         " created_at updated_at retired_at retired_by")
+
     verification_title = ma.fields.String()
-    verified_by = ma.fields.Integer(allow_none=True)
-    verified_at = ma.fields.DateTime(allow_none=True)
-    version = ma.fields.Integer()
-    created_by = ma.fields.Integer(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
-    retired_at = ma.fields.DateTime(allow_none=True)
-    retired_by = ma.fields.Integer(allow_none=True)
 
     @ma.post_dump(pass_original=True)
     def _kind_fields(self, data, original, **_kwargs):
@@ -328,12 +326,9 @@ class EntrySchema(ma.Schema):
 
 
 class RevisionSchema(ma.Schema):
-    version = ma.fields.Integer()
-    change = ma.fields.String()
-    snapshot = ma.fields.Dict()
-    reason = ma.fields.String(allow_none=True)
-    changed_by = ma.fields.Integer(allow_none=True)
-    changed_at = ma.fields.DateTime()
+    class Meta:
+        include = columns(PassportEntryRevision, "version change snapshot reason changed_by"
+                                                 " changed_at")
 
 
 class PassportSchema(ma.Schema):
@@ -363,19 +358,12 @@ class DisclosedPassportSchema(ma.Schema):
 
 
 class ShareLinkSchema(ma.Schema):
-    id = ma.fields.Integer()
-    participant_id = ma.fields.Integer()
-    audience = ma.fields.String()
-    employer_id = ma.fields.Integer(allow_none=True)
+    class Meta:
+        include = columns(ShareLink, "id participant_id audience employer_id created_by created_at"
+                                     " expires_at revoked_at revoked_by view_count last_viewed_at")
+
     kinds = ma.fields.List(ma.fields.String())
     status = ma.fields.String(metadata={"description": "active, expired or revoked"})
-    created_by = ma.fields.Integer(allow_none=True)
-    created_at = ma.fields.DateTime()
-    expires_at = ma.fields.DateTime()
-    revoked_at = ma.fields.DateTime(allow_none=True)
-    revoked_by = ma.fields.Integer(allow_none=True)
-    view_count = ma.fields.Integer()
-    last_viewed_at = ma.fields.DateTime(allow_none=True)
 
 
 class ShareLinkCreatedSchema(ShareLinkSchema):
