@@ -21,8 +21,7 @@ from journey.continuum.schemas import (
 from journey.continuum.stages import TRANSITIONS, Stage
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
-from journey.core.db import db
-from journey.core.errors import NotFound
+from journey.core.db import db, load_owned
 from journey.core.versions import precondition
 from journey.participants.routing import participant_context
 from journey.participants.schemas import ParticipantSchema
@@ -97,9 +96,7 @@ def checklist(participant_id: int):
 def update_checklist_item(data, participant_id: int, item_id: int):
     """Mark an item in progress, done, not applicable or blocked; set its due date or evidence."""
     sess, user, p = participant_context(participant_id, "continuum:checklist")
-    item = sess.get(ChecklistItem, item_id)
-    if item is None or item.participant_id != p.id:
-        raise NotFound("No such checklist item.")
+    item = load_owned(sess, ChecklistItem, item_id, p.id, "No such checklist item.")
     expected = precondition(data)
     return services.update_item(sess, user, p, item, data, expected=expected)
 
@@ -127,9 +124,7 @@ def create_permit(data, participant_id: int):
 def update_permit(data, participant_id: int, permit_id: int):
     """Update a permit: its status, dates, renewal."""
     sess, user, p = participant_context(participant_id, "permits:manage")
-    permit = sess.get(Permit, permit_id)
-    if permit is None or permit.participant_id != p.id:
-        raise NotFound("No such permit.")
+    permit = load_owned(sess, Permit, permit_id, p.id, "No such permit.")
     expected = precondition(data)
     return services.update_permit(sess, user, p, permit, data, expected=expected)
 
