@@ -5,6 +5,7 @@ from __future__ import annotations
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
+from journey.core.pagination import with_total
 from journey.core.schemas import page_schema
 from journey.core.versions import precondition
 from journey.participants import services
@@ -29,8 +30,7 @@ def _etag(p) -> dict[str, str]:
 @blp.response(200, ParticipantPageSchema)
 def list_participants(args):
     """List participants you may see, filtered, sorted and paged (total included)."""
-    page = services.search_participants(db.session, current_user(), args)
-    return page, {"X-Total-Count": str(page["total"])}
+    return with_total(services.search_participants(db.session, current_user(), args))
 
 
 @blp.get("/<id:participant_id>", permission="participants:read")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from journey.core.api import Blueprint
 from journey.core.db import db
+from journey.core.pagination import with_total
 from journey.core.schemas import page_schema
 from journey.taxonomy import services
 from journey.taxonomy.schemas import (
@@ -27,8 +28,7 @@ OccupationPageSchema = page_schema(OccupationSchema, "OccupationPage")
 @blp.response(200, IscoGroupPageSchema)
 def list_isco_groups(args):
     """Search ISCO-08 groups by code prefix, title or level; exact matches first, then by code."""
-    page = services.search_groups(db.session, **args)
-    return page, {"X-Total-Count": str(page["total"])}
+    return with_total(services.search_groups(db.session, **args))
 
 
 @blp.get("/isco-groups/<code>", permission="taxonomy:read")
@@ -46,5 +46,4 @@ def get_isco_group(code: str):
 @blp.response(200, OccupationPageSchema)
 def list_occupations(args):
     """Search ESCO occupations by title or ISCO-08 code prefix; exact titles first, then by title."""
-    page = services.search_occupations(db.session, **args)
-    return page, {"X-Total-Count": str(page["total"])}
+    return with_total(services.search_occupations(db.session, **args))
