@@ -104,6 +104,17 @@ def language_label(code: str) -> str:
     return re.sub(r"\s*\((?:macrolanguage|individual language)\)$", "", lang.name)
 
 
+def _one_of(*names: str, message: str):
+    """A schema validator: at least one of these fields is given (the error names the first)."""
+
+    @ma.validates_schema
+    def check(self, data, **_kwargs):
+        if not any(data.get(name) for name in names):
+            raise ma.ValidationError(message, names[0])
+
+    return check
+
+
 class _KindSchema(ma.Schema):
     """What every kind has: a title, whether it was gained abroad, the evidence behind it."""
 
@@ -117,19 +128,14 @@ class OccupationSchema(_KindSchema):
     isco_code = IscoCode(allow_none=True)
     years = ma.fields.Float(validate=validate.Range(min=0, max=70), allow_none=True)
 
-    @ma.validates_schema
-    def _something_named(self, data, **_kwargs):
-        if not (data.get("title") or data.get("esco_uri") or data.get("isco_code")):
-            raise ma.ValidationError("Give a title, an ESCO occupation or an ISCO code.", "title")
+    _something_named = _one_of("title", "esco_uri", "isco_code",
+                               message="Give a title, an ESCO occupation or an ISCO code.")
 
 
 class SkillSchema(_KindSchema):
     esco_uri = EscoSkillUri(allow_none=True)
 
-    @ma.validates_schema
-    def _something_named(self, data, **_kwargs):
-        if not (data.get("title") or data.get("esco_uri")):
-            raise ma.ValidationError("Give a title or an ESCO skill URI.", "title")
+    _something_named = _one_of("title", "esco_uri", message="Give a title or an ESCO skill URI.")
 
 
 class SoftSkillSchema(SkillSchema):
@@ -179,10 +185,8 @@ class OccupationRefSchema(ma.Schema):
     isco_code = IscoCode(allow_none=True)
     esco_uri = EscoOccupationUri(allow_none=True)
 
-    @ma.validates_schema
-    def _one_code(self, data, **_kwargs):
-        if not (data.get("isco_code") or data.get("esco_uri")):
-            raise ma.ValidationError("Give an ISCO code or an ESCO occupation URI.", "isco_code")
+    _one_code = _one_of("isco_code", "esco_uri",
+                        message="Give an ISCO code or an ESCO occupation URI.")
 
 
 class ExperienceSchema(_KindSchema):
