@@ -97,6 +97,12 @@ def make_participant(app, seed) -> int:
         return p.id
 
 
+def _batches(n: int, batch: int) -> Iterator[int]:
+    """The sizes of the batches that make n: batch each, the last one what is left."""
+    for done in range(0, n, batch):
+        yield min(batch, n - done)
+
+
 def service_side(app, seed, participant_id: int, n: int, batch: int,
                  parts: dict[str, Timings], tokens: list[str]) -> Iterator[float]:
     """Issue a batch (one commit), then verify it; yields each batch's seconds."""
@@ -109,9 +115,7 @@ def service_side(app, seed, participant_id: int, n: int, batch: int,
         sess = db.session
         actor = sess.get(User, seed.caseworker_ids[seed.office_ids[0]])
         participant = sess.get(Participant, participant_id)
-        done = 0
-        while done < n:
-            size = min(batch, n - done)
+        for size in _batches(n, batch):
             start = time.perf_counter()
             issued = [services.issue(sess, actor, participant, "passport").token
                       for _ in range(size)]
@@ -125,34 +129,27 @@ def service_side(app, seed, participant_id: int, n: int, batch: int,
             parts["issue"].samples.append(mid - start)
             parts["verify"].samples.append(end - mid)
             tokens.extend(issued)
-            done += size
             yield end - start
 
 
 def pyjwt_side(payload: dict, private, public, n: int, batch: int) -> Iterator[float]:
     import jwt
 
-    done = 0
-    while done < n:
-        size = min(batch, n - done)
+    for size in _batches(n, batch):
         start = time.perf_counter()
         for _ in range(size):
             token = jwt.encode(payload, private, algorithm="EdDSA",
                                headers={"kid": "k", "typ": "JWT"})
             jwt.decode(token, public, algorithms=["EdDSA"],
                        options={"verify_exp": False, "verify_nbf": False})
-        done += size
         yield time.perf_counter() - start
 
 
 def raw_side(message: bytes, private, public, n: int, batch: int) -> Iterator[float]:
-    done = 0
-    while done < n:
-        size = min(batch, n - done)
+    for size in _batches(n, batch):
         start = time.perf_counter()
         for _ in range(size):
             public.verify(private.sign(message), message)
-        done += size
         yield time.perf_counter() - start
 
 

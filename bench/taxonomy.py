@@ -44,6 +44,7 @@ from _common import (  # noqa: E402
     note,
     stopwatch,
     table,
+    targets,
     verdict,
 )
 
@@ -251,12 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 dbs.close()
 
-    heading("Targets")
-    for label, ok, figure in results:
-        print(f"  {verdict(ok)}  {label:<52} {figure}")
-    passed = sum(ok for _, ok, _ in results)
-    print(f"  {passed}/{len(results)} targets met (exit code is 0 regardless)", flush=True)
-    return 0
+    return targets(results, width=52)
 
 
 if __name__ == "__main__":

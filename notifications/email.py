@@ -105,7 +105,26 @@ def _redact(text: str) -> str:
     return _ADDRESS.sub("[address]", text)[:300]
 
 
-class SmtpEmailSender:
+class _MimeSender:
+    """What both senders do first: build the MIME message, and refuse one that cannot be built."""
+
+    sender: str
+    done = "sent"  # for the log line: "email <id> not sent: ..."
+
+    def send(self, message: EmailMessage) -> SendResult:
+        try:
+            mime = build_mime(message, sender=self.sender)
+        except ValueError:
+            logger.warning("email %s not %s: the message cannot be built", message.message_id,
+                           self.done)
+            return SendResult(ok=False, error_code="invalid-message", retryable=False)
+        return self._send(message, mime)
+
+    def _send(self, message: EmailMessage, mime: email.message.EmailMessage) -> SendResult:
+        raise NotImplementedError
+
+
+class SmtpEmailSender(_MimeSender):
     """Sends through an SMTP server (plain, STARTTLS or implicit TLS), logging in when configured."""
 
     def __init__(
@@ -139,13 +158,8 @@ class SmtpEmailSender:
             ssl_context = ssl.create_default_context()
         self.ssl_context = ssl_context
 
-    def send(self, message: EmailMessage) -> SendResult:
+    def _send(self, message: EmailMessage, mime: email.message.EmailMessage) -> SendResult:
         """Sends one message; a refusal or a network failure comes back in the result."""
-        try:
-            mime = build_mime(message, sender=self.sender)
-        except ValueError:
-            logger.warning("email %s not sent: the message cannot be built", message.message_id)
-            return SendResult(ok=False, error_code="invalid-message", retryable=False)
         provider_id = mime["Message-ID"]
         try:
             self._deliver(mime, message.to)
@@ -223,20 +237,17 @@ class SmtpEmailSender:
         )
 
 
-class FileEmailSender:
+class FileEmailSender(_MimeSender):
     """Development backend: writes each message as an .eml file instead of sending it."""
+
+    done = "written"
 
     def __init__(self, directory: Path = Path("instance") / "mail", *, sender: str = "journey@localhost"):
         self.directory = Path(directory)
         self.sender = sender
 
-    def send(self, message: EmailMessage) -> SendResult:
+    def _send(self, message: EmailMessage, mime: email.message.EmailMessage) -> SendResult:
         """Writes the message to ``<directory>/<time>-<id>-<random>.eml``."""
-        try:
-            mime = build_mime(message, sender=self.sender)
-        except ValueError:
-            logger.warning("email %s not written: the message cannot be built", message.message_id)
-            return SendResult(ok=False, error_code="invalid-message", retryable=False)
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{stamp}-{message.message_id}-{secrets.token_hex(4)}.eml"

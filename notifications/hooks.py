@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from journey.core.per_app import PerApp
 from notifications.keywords import Keywords
 
 
@@ -53,13 +53,7 @@ class Hooks:
         self.jobs.append((name, func, seconds))
 
 
-def init_app(app: Flask) -> Hooks:
-    """Give the app its own hooks (the domains fill them in)."""
-    hooks = Hooks()
-    app.extensions["notifications"] = hooks
-    return hooks
-
-
-def hooks_for(app: Flask | None = None) -> Hooks:
-    """The hooks of this app (by default the current one)."""
-    return (app or current_app).extensions["notifications"]
+# hooks_for() is the (current) app's Hooks, which the domains fill in; init_app(app) gives an
+# app its own.
+hooks_for = PerApp("notifications", Hooks)
+init_app = hooks_for.init_app

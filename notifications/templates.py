@@ -20,12 +20,12 @@ from typing import Any
 import marshmallow as ma
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from journey.config import RTL_LANGUAGES, SUPPORTED_LANGUAGES
+from journey.core.per_app import PerApp
 
 # Every recipient carries these (notifications.hooks.Recipient.params); a template uses them
 # without declaring them.
@@ -276,15 +276,10 @@ class TemplateRegistry:
         return self._texts[key]
 
 
-def init_app(app: Flask) -> TemplateRegistry:
-    registry = TemplateRegistry()
-    app.extensions["notification_templates"] = registry
-    return registry
-
-
-def templates_for(app: Flask | None = None) -> TemplateRegistry:
-    """The notification templates of this app (by default the current one)."""
-    return (app or current_app).extensions["notification_templates"]
+# templates_for() is the (current) app's notification templates; init_app(app) gives an app
+# its own.
+templates_for = PerApp("notification_templates", TemplateRegistry)
+init_app = templates_for.init_app
 
 
 def render(name: str, language: str, params: dict[str, Any]) -> Rendered:

@@ -20,6 +20,16 @@ from journey.programmes.models import Programme
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"
+DROP = object()  # a field registration_body leaves out
+
+
+def registration_body(**kw: Any) -> dict[str, Any]:
+    """A valid POST /participants/ body; keywords replace fields, DROP leaves one out."""
+    body = {"given_name": "Sunita", "family_name": "Gurung", "date_of_birth": "1995-04-02",
+            "sex": "female", "nationality": "NP", "origin_country": "NP",
+            "destination_country": "PT", "phone": "+9779812345678", "language": "ne",
+            "timezone": "Asia/Kathmandu", "channels": ["sms"], **kw}
+    return {k: v for k, v in body.items() if v is not DROP}
 
 
 def _in_app_context(method):

@@ -16,7 +16,9 @@ from journey import create_app
 from journey.cli import alembic_config
 from journey.core.db import db, metadata, utcnow
 from journey.organisations.models import Office
+from tests.factories import DROP as _DROP
 from tests.factories import PASSWORD
+from tests.factories import registration_body as _body
 
 PROBLEM = "application/problem+json"
 URL = "/api/v1/participants/"
@@ -30,18 +32,6 @@ def caseworker(factory):
 @pytest.fixture
 def h(factory, caseworker):
     return factory.headers(caseworker)
-
-
-_DROP = object()  # a field to leave out of the body
-
-
-def _body(**kw):
-    body = {"given_name": "Sunita", "family_name": "Gurung", "date_of_birth": "1995-04-02",
-            "sex": "female", "nationality": "NP", "origin_country": "NP",
-            "destination_country": "PT", "phone": "+9779812345678", "language": "ne",
-            "timezone": "Asia/Kathmandu", "channels": ["sms"]}
-    body.update(kw)
-    return {k: v for k, v in body.items() if v is not _DROP}
 
 
 def _counts(db_session) -> dict[str, int]:

@@ -14,7 +14,7 @@ from journey.accounts.schemas import (
     UserSchema,
 )
 from journey.core.api import Blueprint
-from journey.core.auth import ApiToken, User, authenticate, current_user, requires
+from journey.core.auth import ApiToken, User, authenticate, current_user
 from journey.core.db import db
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="Tokens and users.")
@@ -48,8 +48,7 @@ def list_tokens():
 @blp.response(204)
 def revoke_token(token_id: int):
     """Revoke a token at once."""
-    sess = db.session
-    services.revoke_token(sess, current_user(sess), token_id)
+    services.revoke_token(db.session, current_user(), token_id)
 
 
 @blp.get("/auth/me")
@@ -59,19 +58,16 @@ def me():
     return current_user(db.session)
 
 
-@blp.get("/users")
-@requires("users:manage")
+@blp.get("/users", permission="users:manage")
 @blp.response(200, UserSchema(many=True))
 def list_users():
     """Every user (admins)."""
     return db.session.scalars(select(User).order_by(User.id)).all()
 
 
-@blp.post("/users")
-@requires("users:manage")
+@blp.post("/users", permission="users:manage")
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 def create_user(data):
     """Create a user (admins)."""
-    sess = db.session
-    return services.create_user(sess, current_user(sess).id, data)
+    return services.create_user(db.session, current_user().id, data)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from journey.core.auth import ApiToken, User
 from journey.core.i18n import _l
 from journey.core.policy import Role
-from journey.core.schemas import Id, Integer, Language, Name
+from journey.core.schemas import Id, Integer, Language, Name, columns
 
 
 class TokenRequestSchema(ma.Schema):
@@ -22,12 +23,8 @@ class TokenRequestSchema(ma.Schema):
 
 
 class TokenSchema(ma.Schema):
-    id = ma.fields.Integer()
-    name = ma.fields.String()
-    created_at = ma.fields.DateTime()
-    expires_at = ma.fields.DateTime()
-    revoked_at = ma.fields.DateTime(allow_none=True)
-    last_used_at = ma.fields.DateTime(allow_none=True)
+    class Meta:
+        include = columns(ApiToken, "id name created_at expires_at revoked_at last_used_at")
 
 
 class IssuedTokenSchema(TokenSchema):
@@ -35,16 +32,9 @@ class IssuedTokenSchema(TokenSchema):
 
 
 class UserSchema(ma.Schema):
-    id = ma.fields.Integer()
-    username = ma.fields.String()
-    full_name = ma.fields.String()
-    email = ma.fields.String(allow_none=True)
-    role = ma.fields.String()
-    office_id = ma.fields.Integer(allow_none=True)
-    employer_id = ma.fields.Integer(allow_none=True)
-    provider_id = ma.fields.Integer(allow_none=True)
-    language = ma.fields.String()
-    is_active = ma.fields.Boolean()
+    class Meta:
+        include = columns(User, "id username full_name email role office_id employer_id"
+                                " provider_id language is_active")
 
 
 class UserCreateSchema(ma.Schema):

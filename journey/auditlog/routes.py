@@ -8,26 +8,20 @@ from sqlmodel import select
 
 from journey.core.api import Blueprint
 from journey.core.audit import AuditEvent
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.pagination import paginate
 from journey.core.policy import office_scope
-from journey.core.schemas import AwareDateTime, Id, PageArgsSchema, page_schema
+from journey.core.schemas import AwareDateTime, Id, PageArgsSchema, columns, page_schema
 
 blp = Blueprint("audit", __name__, url_prefix="/audit-events",
                 description="The append-only audit trail.")
 
 
 class AuditEventSchema(ma.Schema):
-    id = ma.fields.Integer()
-    occurred_at = ma.fields.DateTime()
-    actor_id = ma.fields.Integer(allow_none=True)
-    action = ma.fields.String()
-    object_type = ma.fields.String()
-    object_id = ma.fields.Integer(allow_none=True)
-    office_id = ma.fields.Integer(allow_none=True)
-    request_id = ma.fields.String(allow_none=True)
-    details = ma.fields.Dict()
+    class Meta:
+        include = columns(AuditEvent, "id occurred_at actor_id action object_type object_id"
+                                      " office_id request_id details")
 
 
 class AuditQuerySchema(PageArgsSchema):
@@ -48,8 +42,7 @@ AuditPageSchema = page_schema(AuditEventSchema, "AuditEventPage")
 _COLUMNS = {"id": AuditEvent.id, "occurred_at": AuditEvent.occurred_at}
 
 
-@blp.get("/")
-@requires("audit:read")
+@blp.get("/", permission="audit:read")
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
 def list_events(args):

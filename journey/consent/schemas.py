@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.consent.models import Method, Purpose
+from journey.consent.models import ConsentRecord, Method, Purpose
+from journey.core.schemas import columns
 
 
 class ConsentCreateSchema(ma.Schema):
@@ -20,16 +21,10 @@ class ConsentWithdrawSchema(ma.Schema):
 
 
 class ConsentRecordSchema(ma.Schema):
-    id = ma.fields.Integer()
-    purpose = ma.fields.String()
-    method = ma.fields.String()
-    note = ma.fields.String(allow_none=True)
-    recorded_by = ma.fields.Integer(allow_none=True)
-    recorded_at = ma.fields.DateTime()
-    withdrawn_at = ma.fields.DateTime(allow_none=True)
-    withdrawn_by = ma.fields.Integer(allow_none=True)
-    withdrawal_method = ma.fields.String(allow_none=True)
-    withdrawal_note = ma.fields.String(allow_none=True)
+    class Meta:
+        include = columns(ConsentRecord, "id purpose method note recorded_by recorded_at"
+                                         " withdrawn_at withdrawn_by withdrawal_method"
+                                         " withdrawal_note")
 
 
 class ConsentStateSchema(ma.Schema):

@@ -20,20 +20,18 @@ from journey.continuum.schemas import (
 )
 from journey.continuum.stages import TRANSITIONS, Stage
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
-from journey.core.db import db
-from journey.core.errors import NotFound
+from journey.core.auth import current_user
+from journey.core.db import db, load_owned
 from journey.core.i18n import _
 from journey.core.versions import precondition
+from journey.participants.routing import participant_context
 from journey.participants.schemas import ParticipantSchema
-from journey.participants.services import load_participant
 
 blp = Blueprint("continuum", __name__, url_prefix="",
                 description="The migration continuum: stages, checklists, permits, timeline.")
 
 
-@blp.get("/stages")
-@requires("participants:read")
+@blp.get("/stages", permission="participants:read")
 @blp.response(200, StageInfoSchema(many=True))
 def list_stages():
     """Every stage, its translated title, and the events that leave it."""
@@ -43,28 +41,23 @@ def list_stages():
             for s in Stage]
 
 
-@blp.post("/participants/")
-@requires("participants:create")
+@blp.post("/participants/", permission="participants:create")
 @blp.arguments(ParticipantRegistrationSchema)
 @blp.response(201, ParticipantSchema)
 @blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
 def register_participant(data):
     """Register a participant (409 with the existing reference on a likely duplicate)."""
-    sess = db.session
-    p = intake.register_participant(sess, current_user(sess), data)
+    p = intake.register_participant(db.session, current_user(), data)
     return p, {"ETag": f'"{p.version}"'}
 
 
-@blp.post("/participants/<id:participant_id>/transitions")
-@requires("continuum:transition")
+@blp.post("/participants/<id:participant_id>/transitions", permission="continuum:transition")
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, ParticipantSchema)
 @blp.alt_response(409, description="Not possible from this stage, or guards unmet (listed).")
 def transition(data, participant_id: int):
     """Move a participant by one event; 409 lists every unmet guard."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "continuum:transition")
+    sess, user, p = participant_context(participant_id, "continuum:transition")
     expected = precondition(data)
     event = data.pop("event")
     override = data.pop("override_reason", None)
@@ -73,8 +66,7 @@ def transition(data, participant_id: int):
     return p, {"ETag": f'"{p.version}"'}
 
 
-@blp.post("/participants/transitions")
-@requires("continuum:transition")
+@blp.post("/participants/transitions", permission="continuum:transition")
 @blp.arguments(BulkTransitionSchema)
 @blp.response(200, BulkResponseSchema)
 def bulk_transition(data):
@@ -89,79 +81,58 @@ def bulk_transition(data):
                                     data=data, override_reason=override)
 
 
-@blp.get("/participants/<id:participant_id>/checklist")
-@requires("participants:read")
+@blp.get("/participants/<id:participant_id>/checklist", permission="participants:read")
 @blp.response(200, ChecklistItemSchema(many=True))
 def checklist(participant_id: int):
     """The participant's checklist items for the current cycle, stage by stage."""
-    sess = db.session
-    p = load_participant(sess, current_user(sess), participant_id)
+    sess, _user, p = participant_context(participant_id)
     return sess.scalars(select(ChecklistItem).where(
         ChecklistItem.participant_id == p.id, ChecklistItem.cycle == p.cycle,
     ).order_by(ChecklistItem.id)).all()
 
 
-@blp.patch("/participants/<id:participant_id>/checklist/<id:item_id>")
-@requires("continuum:checklist")
+@blp.patch("/participants/<id:participant_id>/checklist/<id:item_id>", permission="continuum:checklist")
 @blp.arguments(ChecklistItemUpdateSchema)
 @blp.response(200, ChecklistItemSchema)
 def update_checklist_item(data, participant_id: int, item_id: int):
     """Mark an item in progress, done, not applicable or blocked; set its due date or evidence."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "continuum:checklist")
-    item = sess.get(ChecklistItem, item_id)
-    if item is None or item.participant_id != p.id:
-        raise NotFound(_("No such checklist item."))
+    sess, user, p = participant_context(participant_id, "continuum:checklist")
+    item = load_owned(sess, ChecklistItem, item_id, p.id, _("No such checklist item."))
     expected = precondition(data)
     return services.update_item(sess, user, p, item, data, expected=expected)
 
 
-@blp.get("/participants/<id:participant_id>/permits")
-@requires("permits:read")
+@blp.get("/participants/<id:participant_id>/permits", permission="permits:read")
 @blp.response(200, PermitSchema(many=True))
 def list_permits(participant_id: int):
     """Visas and permits (numbers included: the read is audited)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "permits:read")
+    sess, user, p = participant_context(participant_id, "permits:read")
     return services.read_permits(sess, user, p)
 
 
-@blp.post("/participants/<id:participant_id>/permits")
-@requires("permits:manage")
+@blp.post("/participants/<id:participant_id>/permits", permission="permits:manage")
 @blp.arguments(PermitSchema)
 @blp.response(201, PermitSchema)
 def create_permit(data, participant_id: int):
     """Record a visa or permit."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "permits:manage")
+    sess, user, p = participant_context(participant_id, "permits:manage")
     return services.record_permit(sess, user, p, data)
 
 
-@blp.patch("/participants/<id:participant_id>/permits/<id:permit_id>")
-@requires("permits:manage")
+@blp.patch("/participants/<id:participant_id>/permits/<id:permit_id>", permission="permits:manage")
 @blp.arguments(PermitUpdateSchema)
 @blp.response(200, PermitSchema)
 def update_permit(data, participant_id: int, permit_id: int):
     """Update a permit: its status, dates, renewal."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "permits:manage")
-    permit = sess.get(Permit, permit_id)
-    if permit is None or permit.participant_id != p.id:
-        raise NotFound(_("No such permit."))
+    sess, user, p = participant_context(participant_id, "permits:manage")
+    permit = load_owned(sess, Permit, permit_id, p.id, _("No such permit."))
     expected = precondition(data)
     return services.update_permit(sess, user, p, permit, data, expected=expected)
 
 
-@blp.get("/participants/<id:participant_id>/timeline")
-@requires("participants:read")
+@blp.get("/participants/<id:participant_id>/timeline", permission="participants:read")
 @blp.response(200, TimelineSchema)
 def timeline(participant_id: int):
     """Everything that happened, in order, with actor and reason; time spent in each stage."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id)
+    sess, user, p = participant_context(participant_id)
     return services.read_timeline(sess, user, p)

@@ -6,10 +6,11 @@ import marshmallow as ma
 from marshmallow import validate
 
 from journey.consent.models import Method, Purpose
-from journey.continuum.models import ItemStatus, PermitStatus, PermitType
+from journey.continuum.models import ChecklistItem, ItemStatus, PermitStatus, PermitType
 from journey.continuum.stages import TRANSITIONS_BY_EVENT
 from journey.core.i18n import _
-from journey.core.schemas import Country, Id, Text, Version
+from journey.core.schemas import Country, Id, Text, Version, columns
+from journey.core.timeline import JourneyEvent
 from journey.participants.schemas import ParticipantCreateSchema
 
 
@@ -65,18 +66,9 @@ class BulkResponseSchema(ma.Schema):
 
 
 class ChecklistItemSchema(ma.Schema):
-    id = ma.fields.Integer()
-    stage = ma.fields.String()
-    cycle = ma.fields.Integer()
-    key = ma.fields.String()
-    title = ma.fields.String()
-    required = ma.fields.Boolean()
-    status = ma.fields.String()
-    due_date = ma.fields.Date(allow_none=True)
-    completed_by = ma.fields.Integer(allow_none=True)
-    completed_at = ma.fields.DateTime(allow_none=True)
-    evidence_note = ma.fields.String(allow_none=True)
-    version = ma.fields.Integer()
+    class Meta:
+        include = columns(ChecklistItem, "id stage cycle key title required status due_date"
+                                         " completed_by completed_at evidence_note version")
 
 
 class ChecklistItemUpdateSchema(ma.Schema):
@@ -111,13 +103,8 @@ class PermitUpdateSchema(PermitSchema):
 
 
 class JourneyEventSchema(ma.Schema):
-    id = ma.fields.Integer()
-    kind = ma.fields.String()
-    occurred_at = ma.fields.DateTime()
-    actor_id = ma.fields.Integer(allow_none=True)
-    stage = ma.fields.String(allow_none=True)
-    reason = ma.fields.String(allow_none=True)
-    data = ma.fields.Dict()
+    class Meta:
+        include = columns(JourneyEvent, "id kind occurred_at actor_id stage reason data")
 
 
 class StageTimeSchema(ma.Schema):

@@ -20,6 +20,7 @@ from flask_smorest.utils import prepare_response
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser, abort
 
+from journey.core.auth import requires
 from journey.core.errors import PROBLEM_JSON
 from journey.core.i18n import _l
 from journey.core.ids import MAX_ID, IdConverter
@@ -123,6 +124,14 @@ class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with journey's argument parser; every API module uses it."""
 
     ARGUMENTS_PARSER = JourneyParser()
+
+    def route(self, rule, *, parameters=None, permission: str | None = None, **options):
+        """flask-smorest's route; with a `permission`, the caller is authenticated and checked
+        (401/403) before anything else, the body included, is read."""
+        register = super().route(rule, parameters=parameters, **options)
+        if permission is None:
+            return register
+        return lambda view: register(requires(permission)(view))
 
 
 # --- the OpenAPI document ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from flask import current_app, g, request, session
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, select
 
-from journey.core.db import UTCDateTime, enum_check, utcnow
+from journey.core.db import UTCDateTime, db, enum_check, utcnow
 from journey.core.errors import TooManyRequests, Unauthorized
 from journey.core.i18n import _
 from journey.core.policy import OFFICE_ROLES, Role
@@ -237,8 +237,10 @@ def load_current_user(sess: Session) -> User | None:
     return user
 
 
-def current_user(sess: Session) -> User:
-    """The authenticated user, or 401."""
+def current_user(sess: Session | None = None) -> User:
+    """The authenticated user (read through the request's session unless given one), or 401."""
+    if sess is None:
+        sess = db.session
     user = load_current_user(sess)
     if user is None:
         raise Unauthorized(headers={"WWW-Authenticate": 'Bearer realm="journey"'})

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -13,6 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import SQLModel
+
+from journey.core.errors import NotFound
 
 # Set before any model module is imported so every constraint gets a stable name (Indico).
 NAMING_CONVENTION = {
@@ -57,6 +60,19 @@ class UTCDateTime(sa.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+_Row = TypeVar("_Row")
+
+
+def load_owned(sess: Session, model: type[_Row], record_id: int, participant_id: int,
+               missing: str) -> _Row:
+    """The `model` row with this id if it belongs to the participant; another participant's row
+    reads exactly like a missing one (404, with the `missing` message)."""
+    row = sess.get(model, record_id)
+    if row is None or row.participant_id != participant_id:
+        raise NotFound(missing)
+    return row
 
 
 def enum_check(column: str, values: type[enum.StrEnum] | list[str], name: str | None = None):

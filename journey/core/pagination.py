@@ -28,3 +28,8 @@ def paginate(sess: Session, stmt: sa.Select, *, columns: dict[str, Any], id_colu
         "per_page": per_page,
         "pages": math.ceil(total / per_page) if total else 0,
     }
+
+
+def with_total(page: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A page as a list route returns it: with the total in an X-Total-Count header too."""
+    return page, {"X-Total-Count": str(page["total"])}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
+import types
+import typing
 import unicodedata
 import zoneinfo
-from datetime import UTC
+from datetime import UTC, date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -16,6 +18,29 @@ from marshmallow import validate
 
 from journey.core.i18n import _, _l, normalise_language
 from journey.core.ids import ID_RANGE, MAX_ID
+
+# A column's Python type and the field that dumps it (bool before int, datetime before date: each
+# is a subclass of the next).
+_DUMP_FIELDS: tuple[tuple[type, type[ma.fields.Field]], ...] = (
+    (bool, ma.fields.Boolean), (int, ma.fields.Integer), (float, ma.fields.Float),
+    (str, ma.fields.String), (datetime, ma.fields.DateTime), (date, ma.fields.Date),
+    (dict, ma.fields.Dict),
+)
+
+
+def columns(model: Any, names: str) -> dict[str, ma.fields.Field]:
+    """Fields that dump these columns of a table model as they are typed and nullable there: for a
+    response schema's `class Meta: include = columns(Model, "id name ...")`."""
+    fields = {}
+    for name in names.split():
+        annotation = model.model_fields[name].annotation
+        if isinstance(annotation, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        python_type = typing.get_origin(annotation) or annotation
+        field = next(f for t, f in _DUMP_FIELDS if issubclass(python_type, t))
+        column = model.__table__.c[name]
+        fields[name] = field(allow_none=bool(column.nullable and not column.primary_key))
+    return fields
 
 
 @functools.cache
@@ -86,16 +111,29 @@ class String(ma.fields.String):
         return ma.ValidationError([error.messages])
 
 
-class Country(String):
-    """An ISO 3166-1 alpha-2 country code, upper-cased."""
 
-    default_error_messages = {"invalid_country": _l("Not an ISO 3166-1 alpha-2 country code.")}
+class CodeField(String):
+    """A string read into its normal form by `normalise`, which answers None for a value it does
+    not recognise; the field's "unrecognised" message then says what was expected."""
+
+    def normalise(self, text: str) -> str | None:
+        raise NotImplementedError
 
     def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
-        if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-            raise self.make_error("invalid_country")
-        return code
+        normal = self.normalise(super()._deserialize(value, attr, data, **kwargs))
+        if normal is None:
+            raise self.make_error("unrecognised")
+        return normal
+
+
+class Country(CodeField):
+    """An ISO 3166-1 alpha-2 country code, upper-cased."""
+
+    default_error_messages = {"unrecognised": _l("Not an ISO 3166-1 alpha-2 country code.")}
+
+    def normalise(self, text: str) -> str | None:
+        code = text.strip().upper()
+        return code if len(code) == 2 and pycountry.countries.get(alpha_2=code) else None
 
 
 # A BCP 47 tag's shape: a language subtag, then subtags joined by hyphens. A POSIX locale
@@ -103,17 +141,13 @@ class Country(String):
 _BCP47 = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
-class Language(String):
+class Language(CodeField):
     """A BCP 47 tag for one of the supported languages, normalised ("pt-PT" → "pt")."""
 
-    default_error_messages = {"invalid_language": _l("Not a supported language.")}
+    default_error_messages = {"unrecognised": _l("Not a supported language.")}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        tag = super()._deserialize(value, attr, data, **kwargs)
-        lang = normalise_language(tag) if _BCP47.fullmatch(tag) else None
-        if lang is None:
-            raise self.make_error("invalid_language")
-        return lang
+    def normalise(self, text: str) -> str | None:
+        return normalise_language(text) if _BCP47.fullmatch(text) else None
 
 
 # Bidirectional embedding and override controls (U+202A..U+202E) and isolates (U+2066..U+2069)
@@ -167,16 +201,14 @@ class Name(Text):
         return name
 
 
-class TimeZone(String):
+class TimeZone(CodeField):
     """An IANA time zone name."""
 
-    default_error_messages = {"invalid_timezone": _l("Not an IANA time zone.")}
+    default_error_messages = {"unrecognised": _l("Not an IANA time zone.")}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        tz = super()._deserialize(value, attr, data, **kwargs).strip()
-        if tz not in _timezones():
-            raise self.make_error("invalid_timezone")
-        return tz
+    def normalise(self, text: str) -> str | None:
+        tz = text.strip()
+        return tz if tz in _timezones() else None
 
 
 def to_e164(raw: str, region: str | None = None) -> str | None:
@@ -192,19 +224,15 @@ def to_e164(raw: str, region: str | None = None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-class Phone(String):
+class Phone(CodeField):
     """A phone number with its country code, stored in E.164 (validated with phonenumbers)."""
 
     default_error_messages = {
-        "invalid_phone": _l("Not a valid phone number; include the country code, e.g. +9779812345678.")
+        "unrecognised": _l("Not a valid phone number; include the country code, e.g. +9779812345678.")
     }
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        raw = super()._deserialize(value, attr, data, **kwargs)
-        e164 = to_e164(raw)
-        if e164 is None:
-            raise self.make_error("invalid_phone")
-        return e164
+    def normalise(self, text: str) -> str | None:
+        return to_e164(text)
 
 
 class AwareDateTime(ma.fields.AwareDateTime):

@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 from journey.core.db import UTCDateTime, utcnow
+from journey.core.per_app import PerApp
 
 Entry = dict[str, Any]  # id, kind, occurred_at, actor_id, stage, reason, data
 Provider = Callable[[Session, Any], list[Entry]]
@@ -70,14 +70,9 @@ class Registry:
         return str(entry[0]) if entry else kind
 
 
-def init_app(app: Flask) -> Registry:
-    registry = Registry()
-    app.extensions["journey_timeline"] = registry
-    return registry
-
-
-def registry(app: Flask | None = None) -> Registry:
-    return (app or current_app).extensions["journey_timeline"]
+# registry() is the (current) app's Registry; init_app(app) gives an app its own.
+registry = PerApp("journey_timeline", Registry)
+init_app = registry.init_app
 
 
 # A plain INSERT: entries are append-only and building a model instance costs more than it.

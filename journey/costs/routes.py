@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.costs import services
 from journey.costs.schemas import CostSchema
@@ -12,20 +12,16 @@ blp = Blueprint("costs", __name__, url_prefix="/participants",
                 description="Migration costs and who paid them (Employer Pays).")
 
 
-@blp.get("/<id:participant_id>/costs")
-@requires("costs:read")
+@blp.get("/<id:participant_id>/costs", permission="costs:read")
 @blp.response(200, CostSchema(many=True))
 def list_costs(participant_id: int):
     """Every cost recorded for the participant."""
-    sess = db.session
-    return services.list_costs(sess, current_user(sess), participant_id)
+    return services.list_costs(db.session, current_user(), participant_id)
 
 
-@blp.post("/<id:participant_id>/costs")
-@requires("costs:record")
+@blp.post("/<id:participant_id>/costs", permission="costs:record")
 @blp.arguments(CostSchema)
 @blp.response(201, CostSchema)
 def record_cost(data, participant_id: int):
     """Record a cost and who paid it; recruitment costs paid by the migrant block departure."""
-    sess = db.session
-    return services.record_cost(sess, current_user(sess), participant_id, data)
+    return services.record_cost(db.session, current_user(), participant_id, data)

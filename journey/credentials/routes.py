@@ -7,7 +7,6 @@ from typing import Any
 from flask import current_app
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
 from journey.core.db import db
 from journey.core.errors import NotFound
 from journey.core.i18n import _
@@ -22,7 +21,7 @@ from journey.credentials.schemas import (
     VerificationSchema,
     VerifyRequestSchema,
 )
-from journey.participants.services import load_participant
+from journey.participants.routing import participant_context
 
 blp = Blueprint("credentials", __name__, url_prefix="",
                 description="Open Badges 3.0 credentials: issue, verify, revoke.")
@@ -38,19 +37,15 @@ def _out(cred: Credential, *, detail: bool = False) -> dict[str, Any]:
     return data
 
 
-@blp.get("/participants/<id:participant_id>/credentials")
-@requires("credentials:read")
+@blp.get("/participants/<id:participant_id>/credentials", permission="credentials:read")
 @blp.response(200, CredentialSchema(many=True))
 def list_credentials(participant_id: int):
     """The participant's credentials, newest first (without their tokens)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "credentials:read")
+    sess, user, p = participant_context(participant_id, "credentials:read")
     return [_out(c) for c in services.read_list(sess, user, p)]
 
 
-@blp.post("/participants/<id:participant_id>/credentials")
-@requires("credentials:issue")
+@blp.post("/participants/<id:participant_id>/credentials", permission="credentials:issue")
 @blp.arguments(CredentialCreateSchema)
 @blp.response(201, CredentialDetailSchema)
 @blp.alt_response(409, description="The passport has no entries.")
@@ -58,34 +53,27 @@ def list_credentials(participant_id: int):
 def issue_credential(data, participant_id: int):
     """Issue the whole passport, or one qualification or skill, as a signed Open Badges 3.0
     credential (VC-JWT, EdDSA)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "credentials:issue")
+    sess, user, p = participant_context(participant_id, "credentials:issue")
     cred = services.issue(sess, user, p, data["scope"], entry_id=data.get("entry_id"))
     return _out(cred, detail=True)
 
 
-@blp.get("/participants/<id:participant_id>/credentials/<id:credential_id>")
-@requires("credentials:read")
+@blp.get("/participants/<id:participant_id>/credentials/<id:credential_id>", permission="credentials:read")
 @blp.response(200, CredentialDetailSchema)
 def get_credential(participant_id: int, credential_id: int):
     """One credential with its token and credential JSON."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "credentials:read")
+    sess, user, p = participant_context(participant_id, "credentials:read")
     return _out(services.read_one(sess, user, p, credential_id), detail=True)
 
 
-@blp.post("/participants/<id:participant_id>/credentials/<id:credential_id>/revoke")
-@requires("credentials:revoke")
+@blp.post("/participants/<id:participant_id>/credentials/<id:credential_id>/revoke",
+          permission="credentials:revoke")
 @blp.arguments(CredentialRevokeSchema)
 @blp.response(200, CredentialSchema)
 @blp.alt_response(409, description="Already revoked.")
 def revoke_credential(data, participant_id: int, credential_id: int):
     """Revoke a credential: verification answers "revoked" from now on."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "credentials:revoke")
+    sess, user, p = participant_context(participant_id, "credentials:revoke")
     cred = services.get_for(sess, p.id, credential_id)
     return _out(services.revoke(sess, user, p, cred, reason=data["reason"]))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.core.schemas import Id, not_blank
-from journey.credentials.models import Scope
+from journey.core.schemas import Id, columns, not_blank
+from journey.credentials.models import Credential, Scope
 
 # Issued through the API; skill-card credentials come from completing a skill form.
 API_SCOPES = (Scope.PASSPORT.value, Scope.ENTRY.value)
@@ -24,20 +24,11 @@ class CredentialRevokeSchema(ma.Schema):
 class CredentialSchema(ma.Schema):
     """A credential as staff list it: everything but the signed token."""
 
-    id = ma.fields.Integer()
-    uuid = ma.fields.String()
-    participant_id = ma.fields.Integer()
-    scope = ma.fields.String()
-    entry_id = ma.fields.Integer(allow_none=True)
-    entry_version = ma.fields.Integer(allow_none=True)
-    kid = ma.fields.String()
-    language = ma.fields.String()
-    issued_by = ma.fields.Integer(allow_none=True)
-    issued_at = ma.fields.DateTime()
-    valid_until = ma.fields.DateTime(allow_none=True)
-    revoked_at = ma.fields.DateTime(allow_none=True)
-    revoked_by = ma.fields.Integer(allow_none=True)
-    revocation_reason = ma.fields.String(allow_none=True)
+    class Meta:
+        include = columns(Credential, "id uuid participant_id scope entry_id entry_version kid"
+                                      " language issued_by issued_at valid_until revoked_at"
+                                      " revoked_by revocation_reason")
+
     verify_url = ma.fields.String()
 
 

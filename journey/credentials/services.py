@@ -28,7 +28,7 @@ from sqlmodel import select
 
 from journey.core import audit
 from journey.core.auth import User
-from journey.core.db import utcnow
+from journey.core.db import load_owned, utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
 from journey.core.i18n import _, normalise_language
 from journey.core.policy import require
@@ -209,10 +209,7 @@ def list_for(sess: Session, participant_id: int) -> list[Credential]:
 
 
 def get_for(sess: Session, participant_id: int, credential_id: int) -> Credential:
-    cred = sess.get(Credential, credential_id)
-    if cred is None or cred.participant_id != participant_id:
-        raise NotFound(_("No such credential."))
-    return cred
+    return load_owned(sess, Credential, credential_id, participant_id, _("No such credential."))
 
 
 def read_list(sess: Session, actor: User, participant: Participant) -> list[Credential]:

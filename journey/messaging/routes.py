@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.messaging import services
 from journey.messaging.schemas import CampaignSchema, MessageSchema, PreviewSchema, StatsSchema
@@ -11,39 +11,31 @@ from journey.messaging.schemas import CampaignSchema, MessageSchema, PreviewSche
 blp = Blueprint("messages", __name__, url_prefix="", description="SMS and email to participants.")
 
 
-@blp.post("/campaigns/preview")
-@requires("campaigns:send")
+@blp.post("/campaigns/preview", permission="campaigns:send")
 @blp.arguments(CampaignSchema)
 @blp.response(200, PreviewSchema)
 def preview_campaign(data):
     """Who would receive it, by language; segments; estimated cost; who is skipped and why."""
-    sess = db.session
-    return services.preview_campaign(sess, current_user(sess), data)
+    return services.preview_campaign(db.session, current_user(), data)
 
 
-@blp.post("/campaigns")
-@requires("campaigns:send")
+@blp.post("/campaigns", permission="campaigns:send")
 @blp.arguments(CampaignSchema)
 @blp.response(201, PreviewSchema)
 def send_campaign(data):
     """Queue the message for everyone the preview counted (the workers send it)."""
-    sess = db.session
-    return services.send_campaign(sess, current_user(sess), data)
+    return services.send_campaign(db.session, current_user(), data)
 
 
-@blp.get("/participants/<id:participant_id>/messages")
-@requires("messages:read")
+@blp.get("/participants/<id:participant_id>/messages", permission="messages:read")
 @blp.response(200, MessageSchema(many=True))
 def participant_messages(participant_id: int):
     """Every message to the participant, newest first, with its delivery status."""
-    sess = db.session
-    return services.participant_messages(sess, current_user(sess), participant_id)
+    return services.participant_messages(db.session, current_user(), participant_id)
 
 
-@blp.get("/messages/stats")
-@requires("messages:read")
+@blp.get("/messages/stats", permission="messages:read")
 @blp.response(200, StatsSchema(many=True))
 def message_stats():
     """Delivery rates by channel and language (your office's participants)."""
-    sess = db.session
-    return services.message_stats(sess, current_user(sess))
+    return services.message_stats(db.session, current_user())

@@ -8,25 +8,16 @@ import marshmallow as ma
 from marshmallow import validate
 
 from journey.core.ids import ID_RANGE
-from journey.core.schemas import Language
+from journey.core.schemas import Language, columns
+from notifications.models import OutboxMessage
 from notifications.templates import TEMPLATES
 
 
 class MessageSchema(ma.Schema):
-    id = ma.fields.Integer()
-    channel = ma.fields.String()
-    template = ma.fields.String()
-    language = ma.fields.String()
-    subject = ma.fields.String(allow_none=True)
-    body = ma.fields.String()
-    status = ma.fields.String()
-    skip_reason = ma.fields.String(allow_none=True)
-    segments = ma.fields.Integer(allow_none=True)
-    attempts = ma.fields.Integer()
-    last_error_code = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
-    sent_at = ma.fields.DateTime(allow_none=True)
-    delivered_at = ma.fields.DateTime(allow_none=True)
+    class Meta:
+        include = columns(OutboxMessage, "id channel template language subject body status"
+                                         " skip_reason segments attempts last_error_code created_at"
+                                         " sent_at delivered_at")
 
 
 class StatsSchema(ma.Schema):

@@ -41,29 +41,29 @@ class Office(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
-class Employer(SQLModel, table=True):
-    __tablename__ = "employers"
+class NamedOrganisation(SQLModel):
+    """The columns of an organisation known by a name that is unique once folded."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     # organisation_key(name), set from the name at every flush (_keep_key): the unique rule.
     name_key: str = Field(default="", max_length=64, unique=True)
     country: str = Field(max_length=2)
-    sector: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
-class ServiceProvider(SQLModel, table=True):
+class Employer(NamedOrganisation, table=True):
+    __tablename__ = "employers"
+
+    sector: str | None = Field(default=None, max_length=100)
+
+
+class ServiceProvider(NamedOrganisation, table=True):
     """A partner agency receiving referrals: job centre, health or legal service, consulate."""
 
     __tablename__ = "service_providers"
 
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
-    name_key: str = Field(default="", max_length=64, unique=True)
-    country: str = Field(max_length=2)
     kind: str = Field(max_length=50)
-    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 def _keep_key(_mapper, _connection, target) -> None:

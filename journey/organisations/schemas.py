@@ -16,17 +16,17 @@ class OfficeSchema(ma.Schema):
     timezone = TimeZone(required=True)
 
 
-class EmployerSchema(ma.Schema):
+class _NamedOrganisationSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank])
     country = Country(required=True)
+
+
+class EmployerSchema(_NamedOrganisationSchema):
     sector = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
 
 
-class ServiceProviderSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    name = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank])
-    country = Country(required=True)
+class ServiceProviderSchema(_NamedOrganisationSchema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(
         ["job_centre", "health", "legal", "housing", "financial", "consulate", "training",
          "psychosocial", "other"]))

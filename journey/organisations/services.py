@@ -16,7 +16,13 @@ from journey.core.db import utcnow
 from journey.core.errors import Conflict
 from journey.core.policy import require
 from journey.core.unique import insert_unique
-from journey.organisations.models import Employer, Office, ServiceProvider, organisation_key
+from journey.organisations.models import (
+    Employer,
+    NamedOrganisation,
+    Office,
+    ServiceProvider,
+    organisation_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,22 +67,21 @@ def create_office(sess: Session, actor: User, data: dict[str, Any]) -> Office:
         tag="office", message=_("That code is already used."), code="code-taken")
 
 
+def _create_named(sess: Session, actor: User, model: type[NamedOrganisation], data: dict[str, Any],
+                  tag: str) -> Any:
+    """Add an organisation whose name is unique once folded (organisation_key)."""
+    require(actor, "organisations:manage")
+    return _create(
+        sess, actor, model(**data, created_at=utcnow()),
+        taken=select(model.id).where(model.name_key == organisation_key(data["name"])),
+        tag=tag, message=_("That name is already used."), code="name-taken")
+
+
 def create_employer(sess: Session, actor: User, data: dict[str, Any]) -> Employer:
     """Add an employer; names are unique once folded (organisation_key)."""
-    require(actor, "organisations:manage")
-    employer = Employer(**data, created_at=utcnow())
-    return _create(
-        sess, actor, employer,
-        taken=select(Employer.id).where(Employer.name_key == organisation_key(data["name"])),
-        tag="employer", message=_("That name is already used."), code="name-taken")
+    return _create_named(sess, actor, Employer, data, "employer")
 
 
 def create_provider(sess: Session, actor: User, data: dict[str, Any]) -> ServiceProvider:
     """Add a service provider; names are unique once folded (organisation_key)."""
-    require(actor, "organisations:manage")
-    provider = ServiceProvider(**data, created_at=utcnow())
-    return _create(
-        sess, actor, provider,
-        taken=select(ServiceProvider.id)
-        .where(ServiceProvider.name_key == organisation_key(data["name"])),
-        tag="service_provider", message=_("That name is already used."), code="name-taken")
+    return _create_named(sess, actor, ServiceProvider, data, "service_provider")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
+from journey.core.pagination import with_total
 from journey.core.schemas import page_schema
 from journey.core.versions import precondition
 from journey.participants import services
@@ -24,29 +25,23 @@ def _etag(p) -> dict[str, str]:
     return {"ETag": f'"{p.version}"'}
 
 
-@blp.get("/")
-@requires("participants:read")
+@blp.get("/", permission="participants:read")
 @blp.arguments(ParticipantQuerySchema, location="query")
 @blp.response(200, ParticipantPageSchema)
 def list_participants(args):
     """List participants you may see, filtered, sorted and paged (total included)."""
-    sess = db.session
-    page = services.search_participants(sess, current_user(sess), args)
-    return page, {"X-Total-Count": str(page["total"])}
+    return with_total(services.search_participants(db.session, current_user(), args))
 
 
-@blp.get("/<id:participant_id>")
-@requires("participants:read")
+@blp.get("/<id:participant_id>", permission="participants:read")
 @blp.response(200, ParticipantSchema)
 def get_participant(participant_id: int):
     """One participant's full record (the read is audited)."""
-    sess = db.session
-    p = services.read_participant(sess, current_user(sess), participant_id)
+    p = services.read_participant(db.session, current_user(), participant_id)
     return p, _etag(p)
 
 
-@blp.patch("/<id:participant_id>")
-@requires("participants:update")
+@blp.patch("/<id:participant_id>", permission="participants:update")
 @blp.arguments(ParticipantUpdateSchema)
 @blp.response(200, ParticipantSchema)
 @blp.alt_response(412, description="The version you sent is stale.")

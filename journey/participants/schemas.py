@@ -21,8 +21,9 @@ from journey.core.schemas import (
     Text,
     TimeZone,
     Version,
+    columns,
 )
-from journey.participants.models import Channel, Disability, Sex
+from journey.participants.models import Channel, Disability, Participant, Sex
 from journey.stages import Stage
 
 _sex = validate.OneOf([s.value for s in Sex])
@@ -90,21 +91,12 @@ class ParticipantUpdateSchema(_ParticipantFields):
 
 
 class ParticipantSummarySchema(ma.Schema):
-    id = ma.fields.Integer()
-    reference = ma.fields.String()
-    given_name = ma.fields.String()
-    family_name = ma.fields.String()
-    date_of_birth = ma.fields.Date()
-    sex = ma.fields.String()
-    stage = ma.fields.String()
+    class Meta:
+        include = columns(Participant, "id reference given_name family_name date_of_birth sex"
+                                       " stage office_id programme_id origin_country"
+                                       " destination_country language created_at version")
+
     stage_title = ma.fields.Function(lambda p: Stage(p.stage).title, metadata={"type": "string"})
-    office_id = ma.fields.Integer()
-    programme_id = ma.fields.Integer(allow_none=True)
-    origin_country = ma.fields.String()
-    destination_country = ma.fields.String(allow_none=True)
-    language = ma.fields.String()
-    created_at = ma.fields.DateTime()
-    version = ma.fields.Integer()
 
 
 class ParticipantSchema(ParticipantSummarySchema):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.versions import precondition
-from journey.participants.services import load_participant
+from journey.participants.routing import participant_context
 from journey.passports import disclosure, services, sharing
 from journey.passports.models import ShareLink
 from journey.passports.schemas import (
@@ -42,39 +42,31 @@ def _link_out(link: ShareLink, **extra: Any) -> dict[str, Any]:
     return {**link.model_dump(), "status": sharing.share_status(link), **extra}
 
 
-@blp.get("/<id:participant_id>/passport")
-@requires("passports:read")
+@blp.get("/<id:participant_id>/passport", permission="passports:read")
 @blp.arguments(PassportQuerySchema, location="query")
 @blp.response(200, PassportSchema)
 def get_passport(args, participant_id: int):
     """Disclosure settings and the current entries, by kind (optionally only some kinds)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:read")
+    sess, user, p = participant_context(participant_id, "passports:read")
     view = services.read_passport(sess, user, p, args.get("kind"))
     return view, {"ETag": f'"{view["version"]}"'}
 
 
-@blp.get("/<id:participant_id>/passport/disclosed")
-@requires("passports:read_disclosed")
+@blp.get("/<id:participant_id>/passport/disclosed", permission="passports:read_disclosed")
 @blp.response(200, DisclosedPassportSchema)
 def get_disclosed_passport(participant_id: int):
     """Only what the participant agreed to show publicly: for employers they are linked to and
     partners they were referred to (and staff, to see what those see)."""
-    sess = db.session
-    return disclosure.read_disclosed(sess, current_user(sess), participant_id)
+    return disclosure.read_disclosed(db.session, current_user(), participant_id)
 
 
-@blp.patch("/<id:participant_id>/passport")
-@requires("passports:write")
+@blp.patch("/<id:participant_id>/passport", permission="passports:write")
 @blp.arguments(PassportUpdateSchema)
 @blp.response(200, PassportSchema)
 @blp.alt_response(412, description="The version you sent is stale.")
 def update_passport(data, participant_id: int):
     """Set what public verification pages may show: "name" and entry kinds (nothing by default)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:write")
+    sess, user, p = participant_context(participant_id, "passports:write")
     expected = precondition(data)
     passport = services.update_disclosure(sess, user, p, data["disclosure"], expected)
     view = {"participant_id": p.id, "disclosure": passport.disclosure, "version": passport.version,
@@ -82,40 +74,31 @@ def update_passport(data, participant_id: int):
     return view, {"ETag": f'"{passport.version}"'}
 
 
-@blp.post("/<id:participant_id>/passport/entries")
-@requires("passports:write")
+@blp.post("/<id:participant_id>/passport/entries", permission="passports:write")
 @blp.arguments(EntryCreateSchema)
 @blp.response(201, EntrySchema)
 def create_entry(data, participant_id: int):
     """Add an entry: "kind" plus that kind's fields; it starts self-declared."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:write")
+    sess, user, p = participant_context(participant_id, "passports:write")
     kind = data.pop("kind")
     return _entry_out(services.add_entry(sess, user, p, kind, data))
 
 
-@blp.get(_ENTRY)
-@requires("passports:read")
+@blp.get(_ENTRY, permission="passports:read")
 @blp.response(200, EntrySchema)
 def get_entry(participant_id: int, entry_id: int):
     """One entry, retired or not, with its ETag."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:read")
+    sess, user, p = participant_context(participant_id, "passports:read")
     return _entry_out(services.read_entry(sess, user, p, entry_id))
 
 
-@blp.patch(_ENTRY)
-@requires("passports:write")
+@blp.patch(_ENTRY, permission="passports:write")
 @blp.arguments(EntryUpdateSchema)
 @blp.response(200, EntrySchema)
 @blp.alt_response(412, description="The version you sent is stale.")
 def update_entry(data, participant_id: int, entry_id: int):
     """Change some fields at the version you read; a verified entry drops to self-declared."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:write")
+    sess, user, p = participant_context(participant_id, "passports:write")
     entry = services.load_entry(sess, p, entry_id)
     expected = precondition(data)
     reason = data.pop("reason", None)
@@ -123,15 +106,12 @@ def update_entry(data, participant_id: int, entry_id: int):
                                             reason=reason))
 
 
-@blp.post(f"{_ENTRY}/verify")
-@requires("passports:verify")
+@blp.post(f"{_ENTRY}/verify", permission="passports:verify")
 @blp.arguments(EntryVerifySchema)
 @blp.response(200, EntrySchema)
 def verify_entry(data, participant_id: int, entry_id: int):
     """Record a verification level, with the evidence (required above self-declared)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:verify")
+    sess, user, p = participant_context(participant_id, "passports:verify")
     entry = services.load_entry(sess, p, entry_id)
     # Verifying and retiring do not need a version (they never lose an edit), but check one sent.
     expected = precondition(data, required=False)
@@ -139,65 +119,50 @@ def verify_entry(data, participant_id: int, entry_id: int):
                                             evidence=data.get("evidence"), expected=expected))
 
 
-@blp.post(f"{_ENTRY}/retire")
-@requires("passports:write")
+@blp.post(f"{_ENTRY}/retire", permission="passports:write")
 @blp.arguments(EntryRetireSchema)
 @blp.response(200, EntrySchema)
 def retire_entry(data, participant_id: int, entry_id: int):
     """Take an entry out of the passport, with a reason; it is never deleted."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:write")
+    sess, user, p = participant_context(participant_id, "passports:write")
     entry = services.load_entry(sess, p, entry_id)
     expected = precondition(data, required=False)
     return _entry_out(services.retire_entry(sess, user, p, entry, reason=data["reason"],
                                             expected=expected))
 
 
-@blp.get(f"{_ENTRY}/history")
-@requires("passports:read")
+@blp.get(f"{_ENTRY}/history", permission="passports:read")
 @blp.response(200, RevisionSchema(many=True))
 def entry_history(participant_id: int, entry_id: int):
     """Every version of the entry, oldest first: who changed what, when and why."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "passports:read")
+    sess, user, p = participant_context(participant_id, "passports:read")
     return services.history(sess, user, p, services.load_entry(sess, p, entry_id))
 
 
-@blp.post("/<id:participant_id>/share-links")
-@requires("shares:manage")
+@blp.post("/<id:participant_id>/share-links", permission="shares:manage")
 @blp.arguments(ShareLinkCreateSchema)
 @blp.response(201, ShareLinkCreatedSchema)
 @blp.alt_response(409, description="No standing consent to share with employers.")
 def create_share_link(data, participant_id: int):
     """A time-limited link to the passport for an employer; the URL is shown only this once."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "shares:manage")
+    sess, user, p = participant_context(participant_id, "shares:manage")
     link, token = sharing.create_share_link(sess, user, p, **data)
     return _link_out(link, token=token, url=sharing.share_url(token))
 
 
-@blp.get("/<id:participant_id>/share-links")
-@requires("shares:read")
+@blp.get("/<id:participant_id>/share-links", permission="shares:read")
 @blp.response(200, ShareLinkSchema(many=True))
 def list_share_links(participant_id: int):
     """The participant's share links, newest first, with their status and views (no tokens)."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "shares:read")
+    sess, user, p = participant_context(participant_id, "shares:read")
     return [_link_out(link) for link in sharing.list_share_links(sess, user, p)]
 
 
-@blp.post("/<id:participant_id>/share-links/<id:link_id>/revoke")
-@requires("shares:manage")
+@blp.post("/<id:participant_id>/share-links/<id:link_id>/revoke", permission="shares:manage")
 @blp.arguments(ShareLinkRevokeSchema)
 @blp.response(200, ShareLinkSchema)
 def revoke_share_link(_data, participant_id: int, link_id: int):
     """Revoke a link at once; the next view gets a 410."""
-    sess = db.session
-    user = current_user(sess)
-    p = load_participant(sess, user, participant_id, "shares:manage")
+    sess, user, p = participant_context(participant_id, "shares:manage")
     link = sharing.load_share_link(sess, p, link_id)
     return _link_out(sharing.revoke_share_link(sess, user, p, link))

@@ -18,16 +18,24 @@ from marshmallow import validate
 
 from journey.core.i18n import _, _l
 from journey.core.schemas import (
+    CodeField,
     Country,
     Id,
     Integer,
     Name,
     QueryArgsSchema,
-    String,
     Version,
+    columns,
     not_blank,
 )
-from journey.passports.models import DISCLOSABLE, EntryKind, Verification
+from journey.passports.models import (
+    DISCLOSABLE,
+    EntryKind,
+    PassportEntry,
+    PassportEntryRevision,
+    ShareLink,
+    Verification,
+)
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ESCO_OCCUPATION_RE = re.compile(rf"^http://data\.europa\.eu/esco/occupation/{_UUID}$")
@@ -42,55 +50,50 @@ _text200 = {"validate": validate.Length(max=200), "allow_none": True}
 _text500 = {"validate": validate.Length(max=500), "allow_none": True}
 
 
-class EscoOccupationUri(String):
+class _Matching(CodeField):
+    """A code or URI that, stripped of surrounding space, matches the whole `pattern`."""
+
+    pattern: re.Pattern[str]
+
+    def normalise(self, text: str) -> str | None:
+        text = text.strip()
+        return text if self.pattern.fullmatch(text) else None
+
+
+class EscoOccupationUri(_Matching):
+    pattern = ESCO_OCCUPATION_RE
     default_error_messages = {
-        "invalid_uri": _l("Not an ESCO occupation URI (http://data.europa.eu/esco/occupation/<uuid>).")}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        uri = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not ESCO_OCCUPATION_RE.match(uri):
-            raise self.make_error("invalid_uri")
-        return uri
+        "unrecognised": _l("Not an ESCO occupation URI (http://data.europa.eu/esco/occupation/<uuid>).")}
 
 
-class EscoSkillUri(String):
+class EscoSkillUri(_Matching):
+    pattern = ESCO_SKILL_RE
     default_error_messages = {
-        "invalid_uri": _l("Not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>).")}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        uri = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not ESCO_SKILL_RE.match(uri):
-            raise self.make_error("invalid_uri")
-        return uri
+        "unrecognised": _l("Not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>).")}
 
 
-class IscoCode(String):
+class IscoCode(_Matching):
     """An ISCO-08 code of any level ("5", "51", "512", "5120"); whether it exists is checked later."""
 
-    default_error_messages = {"invalid_isco": _l("Not an ISCO-08 code (one to four digits).")}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not re.fullmatch(r"[0-9]{1,4}", code):
-            raise self.make_error("invalid_isco")
-        return code
+    pattern = re.compile(r"[0-9]{1,4}")
+    default_error_messages = {"unrecognised": _l("Not an ISCO-08 code (one to four digits).")}
 
 
-class Iso639(String):
+class Iso639(CodeField):
     """An ISO 639 language code: 639-1 (two letters) or 639-3 (three); stored as 639-1 when the
     language has one, so that "nep" and "ne" are the same language."""
 
-    default_error_messages = {"invalid_iso639": _l("Not an ISO 639-1 or ISO 639-3 language code.")}
+    default_error_messages = {"unrecognised": _l("Not an ISO 639-1 or ISO 639-3 language code.")}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+    def normalise(self, text: str) -> str | None:
+        code = text.strip().lower()
         lang = None
         if len(code) == 2 and code.isalpha():
             lang = pycountry.languages.get(alpha_2=code)
         elif len(code) == 3 and code.isalpha():
             lang = pycountry.languages.get(alpha_3=code)
         if lang is None:
-            raise self.make_error("invalid_iso639")
+            return None
         return getattr(lang, "alpha_2", None) or lang.alpha_3
 
 
@@ -101,6 +104,17 @@ def language_label(code: str) -> str:
     if lang is None:
         return code
     return re.sub(r"\s*\((?:macrolanguage|individual language)\)$", "", lang.name)
+
+
+def _one_of(*names: str, message: str):
+    """A schema validator: at least one of these fields is given (the error names the first)."""
+
+    @ma.validates_schema
+    def check(self, data, **_kwargs):
+        if not any(data.get(name) for name in names):
+            raise ma.ValidationError(message, names[0])
+
+    return check
 
 
 class _KindSchema(ma.Schema):
@@ -116,19 +130,14 @@ class OccupationSchema(_KindSchema):
     isco_code = IscoCode(allow_none=True)
     years = ma.fields.Float(validate=validate.Range(min=0, max=70), allow_none=True)
 
-    @ma.validates_schema
-    def _something_named(self, data, **_kwargs):
-        if not (data.get("title") or data.get("esco_uri") or data.get("isco_code")):
-            raise ma.ValidationError(_("Give a title, an ESCO occupation or an ISCO code."), "title")
+    _something_named = _one_of("title", "esco_uri", "isco_code",
+                               message=_l("Give a title, an ESCO occupation or an ISCO code."))
 
 
 class SkillSchema(_KindSchema):
     esco_uri = EscoSkillUri(allow_none=True)
 
-    @ma.validates_schema
-    def _something_named(self, data, **_kwargs):
-        if not (data.get("title") or data.get("esco_uri")):
-            raise ma.ValidationError(_("Give a title or an ESCO skill URI."), "title")
+    _something_named = _one_of("title", "esco_uri", message=_l("Give a title or an ESCO skill URI."))
 
 
 class SoftSkillSchema(SkillSchema):
@@ -179,10 +188,8 @@ class OccupationRefSchema(ma.Schema):
     isco_code = IscoCode(allow_none=True)
     esco_uri = EscoOccupationUri(allow_none=True)
 
-    @ma.validates_schema
-    def _one_code(self, data, **_kwargs):
-        if not (data.get("isco_code") or data.get("esco_uri")):
-            raise ma.ValidationError(_("Give an ISCO code or an ESCO occupation URI."), "isco_code")
+    _one_code = _one_of("isco_code", "esco_uri",
+                        message=_l("Give an ISCO code or an ESCO occupation URI."))
 
 
 class ExperienceSchema(_KindSchema):
@@ -326,22 +333,14 @@ class EntrySchema(_EntryKindFieldsSchema):
     """An entry: its kind's own fields (as sent) beside the verification and version; the
     document lists every kind's fields (an entry has those of its kind)."""
 
-    id = ma.fields.Integer()
-    participant_id = ma.fields.Integer()
+    class Meta:
+        include = columns(PassportEntry, "id participant_id title acquired_abroad evidence"
+                                         " verification verified_by verified_at version created_by"
+                                         " created_at updated_at retired_at retired_by")
+
     kind = ma.fields.String(metadata={"enum": KINDS})
-    title = ma.fields.String()
-    acquired_abroad = ma.fields.Boolean()
-    evidence = ma.fields.String(allow_none=True)
-    verification = ma.fields.String()
+
     verification_title = ma.fields.String()
-    verified_by = ma.fields.Integer(allow_none=True)
-    verified_at = ma.fields.DateTime(allow_none=True)
-    version = ma.fields.Integer()
-    created_by = ma.fields.Integer(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
-    retired_at = ma.fields.DateTime(allow_none=True)
-    retired_by = ma.fields.Integer(allow_none=True)
 
     @ma.post_dump(pass_original=True)
     def _kind_fields(self, data, original, **_kwargs):
@@ -352,12 +351,9 @@ class EntrySchema(_EntryKindFieldsSchema):
 
 
 class RevisionSchema(ma.Schema):
-    version = ma.fields.Integer()
-    change = ma.fields.String()
-    snapshot = ma.fields.Dict()
-    reason = ma.fields.String(allow_none=True)
-    changed_by = ma.fields.Integer(allow_none=True)
-    changed_at = ma.fields.DateTime()
+    class Meta:
+        include = columns(PassportEntryRevision, "version change snapshot reason changed_by"
+                                                 " changed_at")
 
 
 class PassportSchema(ma.Schema):
@@ -388,19 +384,12 @@ class DisclosedPassportSchema(ma.Schema):
 
 
 class ShareLinkSchema(ma.Schema):
-    id = ma.fields.Integer()
-    participant_id = ma.fields.Integer()
-    audience = ma.fields.String()
-    employer_id = ma.fields.Integer(allow_none=True)
+    class Meta:
+        include = columns(ShareLink, "id participant_id audience employer_id created_by created_at"
+                                     " expires_at revoked_at revoked_by view_count last_viewed_at")
+
     kinds = ma.fields.List(ma.fields.String())
     status = ma.fields.String(metadata={"description": "active, expired or revoked"})
-    created_by = ma.fields.Integer(allow_none=True)
-    created_at = ma.fields.DateTime()
-    expires_at = ma.fields.DateTime()
-    revoked_at = ma.fields.DateTime(allow_none=True)
-    revoked_by = ma.fields.Integer(allow_none=True)
-    view_count = ma.fields.Integer()
-    last_viewed_at = ma.fields.DateTime(allow_none=True)
 
 
 class ShareLinkCreatedSchema(ShareLinkSchema):

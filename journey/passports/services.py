@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from journey.core import audit
 from journey.core.auth import User
-from journey.core.db import utcnow
-from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
+from journey.core.db import load_owned, utcnow
+from journey.core.errors import Conflict, InvalidInput, ProblemError
 from journey.core.i18n import _, _l
 from journey.core.policy import require
 from journey.core.versions import Precondition, bump, check_version
@@ -118,10 +118,7 @@ def current_entries(sess: Session, participant_id: int,
 
 def load_entry(sess: Session, participant: Participant, entry_id: int) -> PassportEntry:
     """One of this participant's entries; another participant's reads as missing."""
-    entry = sess.get(PassportEntry, entry_id)
-    if entry is None or entry.participant_id != participant.id:
-        raise NotFound(_("No such passport entry."))
-    return entry
+    return load_owned(sess, PassportEntry, entry_id, participant.id, _("No such passport entry."))
 
 
 def read_entry(sess: Session, actor: User, participant: Participant, entry_id: int) -> PassportEntry:

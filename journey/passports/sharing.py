@@ -18,7 +18,7 @@ from journey.consent.models import Purpose
 from journey.consent.services import has_consent
 from journey.core import audit, links
 from journey.core.auth import User, token_digest
-from journey.core.db import utcnow
+from journey.core.db import load_owned, utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
 from journey.core.i18n import _
 from journey.core.links import LinkReason, OrganisationKind
@@ -81,10 +81,7 @@ def list_share_links(sess: Session, actor: User, participant: Participant) -> li
 
 
 def load_share_link(sess: Session, participant: Participant, link_id: int) -> ShareLink:
-    link = sess.get(ShareLink, link_id)
-    if link is None or link.participant_id != participant.id:
-        raise NotFound(_("No such share link."))
-    return link
+    return load_owned(sess, ShareLink, link_id, participant.id, _("No such share link."))
 
 
 def revoke_share_link(sess: Session, actor: User, participant: Participant,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.programmes import services
 from journey.programmes.schemas import ProgrammeSchema, ProgrammeUpdateSchema
@@ -12,40 +12,32 @@ blp = Blueprint("programmes", __name__, url_prefix="/programmes",
                 description="Programmes: one corridor and sector each.")
 
 
-@blp.get("/")
-@requires("programmes:read")
+@blp.get("/", permission="programmes:read")
 @blp.response(200, ProgrammeSchema(many=True))
 def list_programmes():
     """Every programme."""
-    sess = db.session
-    return services.list_programmes(sess, current_user(sess))
+    return services.list_programmes(db.session, current_user())
 
 
-@blp.get("/<id:programme_id>")
-@requires("programmes:read")
+@blp.get("/<id:programme_id>", permission="programmes:read")
 @blp.response(200, ProgrammeSchema)
 def get_programme(programme_id: int):
     """One programme."""
-    sess = db.session
-    return services.load_programme(sess, current_user(sess), programme_id)
+    return services.load_programme(db.session, current_user(), programme_id)
 
 
-@blp.post("/")
-@requires("programmes:manage")
+@blp.post("/", permission="programmes:manage")
 @blp.arguments(ProgrammeSchema)
 @blp.response(201, ProgrammeSchema)
 @blp.alt_response(409, description="The code is taken; existing_id names the programme.")
 def create_programme(data):
     """Create a programme (admins)."""
-    sess = db.session
-    return services.create_programme(sess, current_user(sess), data)
+    return services.create_programme(db.session, current_user(), data)
 
 
-@blp.patch("/<id:programme_id>")
-@requires("programmes:manage")
+@blp.patch("/<id:programme_id>", permission="programmes:manage")
 @blp.arguments(ProgrammeUpdateSchema)
 @blp.response(200, ProgrammeSchema)
 def update_programme(data, programme_id: int):
     """Change a programme's partners, languages or checklist configuration (admins)."""
-    sess = db.session
-    return services.update_programme(sess, current_user(sess), programme_id, data)
+    return services.update_programme(db.session, current_user(), programme_id, data)

@@ -15,10 +15,11 @@ from flask import current_app
 from marshmallow import validate
 
 from journey.core.i18n import _
-from journey.core.schemas import Country, Id, Version, not_blank
+from journey.core.schemas import Country, Id, Version, columns, not_blank
 
 # The passport's own field types: a form's answers are checked exactly as passport entries are.
 from journey.passports.schemas import CEFR_LEVELS, IscoCode, Iso639
+from journey.skillcards.models import SkillCard, SkillForm
 
 MAX_YEARS = 60
 MAX_ITEMS = 60  # skills, certifications or languages on one form
@@ -114,21 +115,12 @@ def answers_to_json(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 class SkillFormSchema(ma.Schema):
-    id = ma.fields.Integer()
-    participant_id = ma.fields.Integer()
-    cycle = ma.fields.Integer()
-    status = ma.fields.String()
-    prefill = ma.fields.Dict()
-    answers = ma.fields.Dict()
-    version = ma.fields.Integer()
-    created_at = ma.fields.DateTime()
-    created_by = ma.fields.Integer(allow_none=True)
-    updated_at = ma.fields.DateTime()
-    completed_at = ma.fields.DateTime(allow_none=True)
-    completed_by = ma.fields.Integer(allow_none=True)
-    completed_via = ma.fields.String(allow_none=True)
-    # Whether the returnee has a link, and until when; the link itself is shown once.
-    link_expires_at = ma.fields.DateTime(allow_none=True)
+    class Meta:
+        # link_expires_at: whether the returnee has a link, and until when; the link itself is
+        # shown once.
+        include = columns(SkillForm, "id participant_id cycle status prefill answers version"
+                                     " created_at created_by updated_at completed_at completed_by"
+                                     " completed_via link_expires_at")
 
 
 class SkillFormUpdateSchema(ma.Schema):
@@ -147,18 +139,11 @@ class SkillFormLinkSchema(ma.Schema):
 
 
 class SkillCardSchema(ma.Schema):
-    id = ma.fields.Integer()
-    number = ma.fields.String()
-    participant_id = ma.fields.Integer()
-    form_id = ma.fields.Integer()
-    credential_id = ma.fields.Integer(allow_none=True)
-    public_id = ma.fields.String()
+    class Meta:
+        include = columns(SkillCard, "id number participant_id form_id credential_id public_id"
+                                     " issued_at issued_by revoked_at revoked_by revocation_reason")
+
     verification_url = ma.fields.Method("_url", metadata={"type": "string", "format": "uri"})
-    issued_at = ma.fields.DateTime()
-    issued_by = ma.fields.Integer(allow_none=True)
-    revoked_at = ma.fields.DateTime(allow_none=True)
-    revoked_by = ma.fields.Integer(allow_none=True)
-    revocation_reason = ma.fields.String(allow_none=True)
 
     def _url(self, card) -> str:
         return f"{current_app.config['PUBLIC_BASE_URL']}/cards/{card.public_id}"

@@ -21,7 +21,7 @@ from sqlmodel import select
 from journey.continuum.stages import Stage
 from journey.core import audit
 from journey.core.auth import User, token_digest
-from journey.core.db import utcnow
+from journey.core.db import load_owned, utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError
 from journey.core.i18n import _l
 from journey.core.versions import Precondition, bump, check_version
@@ -418,10 +418,7 @@ def list_cards(sess: Session, actor: User, participant: Participant) -> list[Ski
 
 
 def get_card(sess: Session, participant: Participant, card_id: int) -> SkillCard:
-    card = sess.get(SkillCard, card_id)
-    if card is None or card.participant_id != participant.id:
-        raise NotFound(_("No such skill card."))
-    return card
+    return load_owned(sess, SkillCard, card_id, participant.id, _("No such skill card."))
 
 
 def latest_card(sess: Session, participant: Participant) -> SkillCard | None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from journey.core.api import Blueprint
-from journey.core.auth import requires
 from journey.core.db import db
+from journey.core.pagination import with_total
 from journey.core.schemas import page_schema
 from journey.taxonomy import services
 from journey.taxonomy.schemas import (
@@ -23,18 +23,15 @@ OccupationPageSchema = page_schema(OccupationSchema, "OccupationPage")
 # Reference data with no personal data in it: reads are not audited.
 
 
-@blp.get("/isco-groups")
-@requires("taxonomy:read")
+@blp.get("/isco-groups", permission="taxonomy:read")
 @blp.arguments(IscoGroupQuerySchema, location="query")
 @blp.response(200, IscoGroupPageSchema)
 def list_isco_groups(args):
     """Search ISCO-08 groups by code prefix, title or level; exact matches first, then by code."""
-    page = services.search_groups(db.session, **args)
-    return page, {"X-Total-Count": str(page["total"])}
+    return with_total(services.search_groups(db.session, **args))
 
 
-@blp.get("/isco-groups/<code>")
-@requires("taxonomy:read")
+@blp.get("/isco-groups/<code>", permission="taxonomy:read")
 @blp.response(200, IscoGroupDetailSchema)
 def get_isco_group(code: str):
     """One ISCO-08 group with its parents, its children and (unit groups) its ESCO occupations."""
@@ -44,11 +41,9 @@ def get_isco_group(code: str):
             "parent_code": group.parent_code, **detail}
 
 
-@blp.get("/occupations")
-@requires("taxonomy:read")
+@blp.get("/occupations", permission="taxonomy:read")
 @blp.arguments(OccupationQuerySchema, location="query")
 @blp.response(200, OccupationPageSchema)
 def list_occupations(args):
     """Search ESCO occupations by title or ISCO-08 code prefix; exact titles first, then by title."""
-    page = services.search_occupations(db.session, **args)
-    return page, {"X-Total-Count": str(page["total"])}
+    return with_total(services.search_occupations(db.session, **args))

@@ -6,7 +6,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from journey.core.i18n import _l
-from journey.core.schemas import Integer, QueryArgsSchema, not_blank
+from journey.core.schemas import Integer, QueryArgsSchema, columns, not_blank
+from journey.taxonomy.models import EscoOccupation, IscoGroup
 
 _code = validate.Regexp(r"^\d{1,4}$", error=_l("An ISCO-08 code is 1 to 4 digits, e.g. 5120."))
 
@@ -34,17 +35,13 @@ class OccupationQuerySchema(_PageArgs):
 
 
 class IscoGroupSchema(ma.Schema):
-    code = ma.fields.String()
-    level = ma.fields.Integer()
-    label = ma.fields.String()
-    parent_code = ma.fields.String(allow_none=True)
+    class Meta:
+        include = columns(IscoGroup, "code level label parent_code")
 
 
 class OccupationSchema(ma.Schema):
-    id = ma.fields.Integer()
-    uri = ma.fields.String()
-    label = ma.fields.String()
-    isco_code = ma.fields.String()
+    class Meta:
+        include = columns(EscoOccupation, "id uri label isco_code")
 
 
 class IscoGroupDetailSchema(IscoGroupSchema):

@@ -241,41 +241,38 @@ def _label_terms(column: sa.ColumnElement, q: str) -> tuple[list[sa.ColumnElemen
     return where, rank
 
 
+def _matching(stmt: sa.Select, code_column: sa.ColumnElement, label_column: sa.ColumnElement,
+              q: str | None, code: str | None) -> tuple[sa.Select, list[str], list[Any]]:
+    """stmt under the code prefixes (`code`, and q when q is a code) and with q's words in the
+    label; with those prefixes and the label's rank (none when q is a code or empty)."""
+    q = (q or "").strip()
+    prefixes = [c for c in (code, q if q and _is_code(q) else None) if c]
+    for prefix in prefixes:
+        stmt = stmt.where(code_column.like(_starts(prefix), escape="\\"))
+    if not q or _is_code(q):
+        return stmt, prefixes, []
+    where, rank = _label_terms(label_column, q)
+    return stmt.where(*where), prefixes, [rank]
+
+
 def groups_query(*, q: str | None = None, code: str | None = None, level: int | None = None
                  ) -> tuple[sa.Select, Any]:
     """ISCO groups matching a code prefix, a label (or a code typed as q), a level; and the rank
     that puts exact matches first."""
-    stmt = sa.select(IscoGroup)
-    ranks: list[Any] = []
-    q = (q or "").strip()
-    codes = [c for c in (code, q if q and _is_code(q) else None) if c]
-    for prefix in codes:
-        stmt = stmt.where(IscoGroup.code.like(_starts(prefix), escape="\\"))
-    if codes:
-        ranks.append(sa.case((IscoGroup.code.in_(codes), 0), else_=1))
-    if q and not _is_code(q):
-        where, rank = _label_terms(IscoGroup.label_key, q)
-        stmt = stmt.where(*where)
-        ranks.append(rank)
+    stmt, codes, label_rank = _matching(sa.select(IscoGroup), IscoGroup.code, IscoGroup.label_key,
+                                        q, code)
+    ranks: list[Any] = [sa.case((IscoGroup.code.in_(codes), 0), else_=1)] if codes else []
     if level is not None:
         stmt = stmt.where(IscoGroup.level == level)
-    return stmt, _least(ranks)
+    return stmt, _least(ranks + label_rank)
 
 
 def occupations_query(*, q: str | None = None, isco: str | None = None) -> tuple[sa.Select, Any]:
     """ESCO occupations matching a label (or an ISCO code typed as q) and under an ISCO code
     prefix; and the rank that puts exact label matches first."""
-    stmt = sa.select(EscoOccupation)
-    ranks: list[Any] = []
-    q = (q or "").strip()
-    prefixes = [p for p in (isco, q if q and _is_code(q) else None) if p]
-    for prefix in prefixes:
-        stmt = stmt.where(EscoOccupation.isco_code.like(_starts(prefix), escape="\\"))
-    if q and not _is_code(q):
-        where, rank = _label_terms(EscoOccupation.label_key, q)
-        stmt = stmt.where(*where)
-        ranks.append(rank)
-    return stmt, _least(ranks)
+    stmt, _prefixes, label_rank = _matching(sa.select(EscoOccupation), EscoOccupation.isco_code,
+                                            EscoOccupation.label_key, q, isco)
+    return stmt, _least(label_rank)
 
 
 def _least(ranks: list[Any]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from flask_babel import get_locale
@@ -47,6 +48,7 @@ ROLE_TITLES = {
 
 
 def _title(titles: dict, code: str | None) -> str:
+    """The title of a stored code in the reader's language; "" for none."""
     if code is None:
         return ""
     # An unknown code is shown as stored rather than hidden: the page must not lie about data.
@@ -60,28 +62,12 @@ def stage_title(code: str) -> str:
         return code
 
 
-def sex_title(code: str) -> str:
-    return _title(SEX_TITLES, code)
-
-
-def disability_title(code: str) -> str:
-    return _title(DISABILITY_TITLES, code)
-
-
-def purpose_title(code: str) -> str:
-    return _title(PURPOSE_TITLES, code)
-
-
-def method_title(code: str | None) -> str:
-    return _title(METHOD_TITLES, code)
-
-
-def channel_title(code: str) -> str:
-    return _title(CHANNEL_TITLES, code)
-
-
-def role_title(code: str) -> str:
-    return _title(ROLE_TITLES, code)
+sex_title = functools.partial(_title, SEX_TITLES)
+disability_title = functools.partial(_title, DISABILITY_TITLES)
+purpose_title = functools.partial(_title, PURPOSE_TITLES)
+method_title = functools.partial(_title, METHOD_TITLES)
+channel_title = functools.partial(_title, CHANNEL_TITLES)
+role_title = functools.partial(_title, ROLE_TITLES)
 
 
 def country_name(code: str | None) -> str:

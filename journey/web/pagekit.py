@@ -27,9 +27,9 @@ SECURITY_HEADERS = {
 
 
 def error_page(status: int, title: str, detail: str | None = None,
-               headers: Mapping[str, str] | None = None):
+               headers: Mapping[str, str] | None = None, *, help_lines: list[str] | None = None):
     return render_template("error.html", status=status, title=title, detail=detail,
-                           help_lines=[]), status, dict(headers or {})
+                           help_lines=help_lines or []), status, dict(headers or {})
 
 
 def problem_page(err: ProblemError, gone: Callable[[], tuple[str, str | None]] | None = None):

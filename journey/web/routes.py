@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     g,
@@ -25,22 +24,21 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
 
 from journey.config import RTL_LANGUAGES
 from journey.consent import services as consent_services
 from journey.continuum.stages import Stage
 from journey.core.auth import authenticate, load_current_user
 from journey.core.db import db
-from journey.core.errors import ProblemError, flatten_messages, http_title
+from journey.core.errors import ProblemError, flatten_messages
 from journey.core.i18n import _l
 from journey.core.policy import allowed
 from journey.participants import services as participants
 from journey.participants.schemas import ParticipantQuerySchema
 from journey.web import display
-from journey.web.pagekit import SECURITY_HEADERS
+from journey.web.pagekit import error_page, html_blueprint
 
-bp = Blueprint("web", __name__)
+bp = html_blueprint("web", __name__)
 
 for _name, _func in display.FILTERS.items():
     bp.add_app_template_filter(_func, _name)
@@ -58,33 +56,14 @@ def _page_globals() -> dict[str, Any]:
             "html_dir": "rtl" if lang.split("_")[0] in RTL_LANGUAGES else "ltr"}
 
 
-@bp.before_request
-def _check_csrf() -> None:
-    if request.method == "POST":
-        current_app.extensions["csrf"].protect()
-
-
-@bp.after_request
-def _headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
-def _error_page(status: int, title: str, detail: str | None = None, *,
-                help_lines: list[str] | None = None, headers: dict[str, str] | None = None):
-    body = render_template("error.html", status=status, title=title, detail=detail,
-                           help_lines=help_lines or [])
-    return body, status, headers or {}
-
-
+# Replaces html_blueprint's own handler, for the login form.
 @bp.errorhandler(CSRFError)
 def _csrf_failed(err: CSRFError):
     if request.endpoint == "web.login_post":
         # Usually a login page left open until the session ran out: offer a fresh form at once.
         return render_template("login.html", error=_("The form expired; please log in again."),
                                username=request.form.get("username", "")[:80]), 400
-    return _error_page(400, _("The form expired"), _("Go back, reload the page and try again."))
+    return error_page(400, _("The form expired"), _("Go back, reload the page and try again."))
 
 
 @bp.errorhandler(ValidationError)
@@ -95,19 +74,7 @@ def _invalid(err: ValidationError):
         line = str(_FIELD_HELP.get(field, item["message"]))
         if line not in help_lines:
             help_lines.append(line)
-    return _error_page(422, _("We could not understand that search"), help_lines=help_lines)
-
-
-@bp.errorhandler(ProblemError)
-def _problem(err: ProblemError):
-    titles = {403: _("Your role cannot open this page"), 404: _("Page not found")}
-    detail = err.detail if err.status not in titles else None
-    return _error_page(err.status, titles.get(err.status, str(err.title)), detail, headers=err.headers)
-
-
-@bp.errorhandler(HTTPException)
-def _http(err: HTTPException):
-    return _error_page(err.code or 500, http_title(err))
+    return error_page(422, _("We could not understand that search"), help_lines=help_lines)
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -103,8 +103,11 @@ def test_extra_headers_cannot_override_the_ones_build_mime_sets(tmp_path):
 
     with pytest.raises(ValueError, match="Bcc"):
         build_mime(message, sender=SENDER)
-    result = FileEmailSender(tmp_path).send(message)
-    assert not result.ok and not result.retryable and result.error_code == "invalid-message"
+    for sender in (FileEmailSender(tmp_path),
+                   # Refused before any connection: nothing listens on port 1.
+                   SmtpEmailSender("127.0.0.1", 1, security="none", sender=SENDER)):
+        result = sender.send(message)
+        assert not result.ok and not result.retryable and result.error_code == "invalid-message"
 
 
 def test_login_with_the_right_password_delivers(smtp_server):

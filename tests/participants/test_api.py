@@ -6,15 +6,7 @@ import sqlalchemy as sa
 
 from journey.core.audit import AuditEvent
 from journey.participants.models import Participant
-
-
-def _body(**kw):
-    body = {"given_name": "Sunita", "family_name": "Gurung", "date_of_birth": "1995-04-02",
-            "sex": "female", "nationality": "NP", "origin_country": "NP",
-            "destination_country": "PT", "phone": "+9779812345678", "language": "ne",
-            "timezone": "Asia/Kathmandu", "channels": ["sms"]}
-    body.update(kw)
-    return body
+from tests.factories import registration_body as _body
 
 
 def test_create_returns_reference_and_records_audit(client, factory, db_session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from journey.core.api import Blueprint
-from journey.core.auth import current_user, requires
+from journey.core.auth import current_user
 from journey.core.db import db
 from journey.participants.services import load_participant
 from tests.core.trivial_domain import services
@@ -20,8 +20,7 @@ class NoteSchema(ma.Schema):
     source = ma.fields.String(dump_only=True)
 
 
-@blp.post("/<id:participant_id>/notes")
-@requires("trivial:write")
+@blp.post("/<id:participant_id>/notes", permission="trivial:write")
 @blp.arguments(NoteSchema)
 @blp.response(201, NoteSchema)
 def add_note(data, participant_id: int):
