@@ -1,0 +1,40 @@
+"""Reading the audit trail: supervisors their office's events, admins everyone's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from journey.core.audit import AuditEvent
+from journey.core.auth import User
+from journey.core.pagination import paginate
+from journey.core.policy import office_scope, require
+
+_COLUMNS = {"id": AuditEvent.id, "occurred_at": AuditEvent.occurred_at}
+_EXACT = ("actor_id", "object_type", "object_id", "request_id")
+
+
+def search_events(sess: Session, actor: User, args: dict[str, Any]) -> dict[str, Any]:
+    """One page of audit events matching the query, newest first by default, within scope."""
+    require(actor, "audit:read")
+    stmt = select(AuditEvent)
+    scope = office_scope(actor)
+    if scope is not None:
+        stmt = stmt.where(AuditEvent.office_id == scope)
+    action = args.get("action")
+    if action:
+        if action.endswith(":"):
+            stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+        else:
+            stmt = stmt.where(AuditEvent.action == action)
+    for field in _EXACT:
+        if args.get(field) is not None:
+            stmt = stmt.where(getattr(AuditEvent, field) == args[field])
+    if args.get("since"):
+        stmt = stmt.where(AuditEvent.occurred_at >= args["since"])
+    if args.get("until"):
+        stmt = stmt.where(AuditEvent.occurred_at < args["until"])
+    return paginate(sess, stmt, columns=_COLUMNS, id_column=AuditEvent.id, sort=args["sort"],
+                    page=args["page"], per_page=args["per_page"])
