@@ -179,6 +179,13 @@ class Text(String):
             raise self.make_error("bidi_control")
         return text
 
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        # An optional text left blank is no text: NULL, like a null (and never a blank string
+        # that a CHECK on the column would take for a value).
+        if self.allow_none and isinstance(value, str) and not value.strip():
+            value = None
+        return super().deserialize(value, attr, data, **kwargs)
+
 
 class Name(Text):
     """A person's name (or any name a person types): one line, with something visible in it,

@@ -180,3 +180,20 @@ def test_language_tag_is_normalised_and_defaults_follow_the_programme(client, fa
                         json=_body(phone="+9779800000005", given_name="B", language="pt-PT"),
                         headers=h).get_json()
     assert other["language"] == "pt"
+
+
+def test_optional_text_left_blank_is_stored_as_null(client, factory, db_session):
+    """Found by the fuzzer: sex "male" with sex_self_described "" passed the schema (blank is
+    falsy) and then broke the CHECK that only sex "another" has a self-description: a 500."""
+    cw = factory.user("caseworker")
+    resp = client.post("/api/v1/participants/", headers=factory.headers(cw),
+                       json=_body(sex="male", sex_self_described="", gender_identity="  "))
+    assert resp.status_code == 201, resp.get_json()
+    p = db_session.get(Participant, resp.get_json()["id"])
+    assert (p.sex_self_described, p.gender_identity) == (None, None)
+    # Text someone did type for another sex is still refused, field by field.
+    refused = client.post("/api/v1/participants/", headers=factory.headers(cw),
+                          json=_body(sex="male", sex_self_described="x", phone="+9779812345600",
+                                     given_name="Other"))
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.get_json()["errors"]] == ["sex_self_described"]
