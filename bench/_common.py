@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,55 @@ class Workspace:
                           **config})
         self._engines.append(app.extensions["journey_db"].engine)
         return app
+
+
+class Databases:
+    """Fresh migrated databases: SQLite files in the workspace, or PostgreSQL databases created on
+    the server given (and dropped at the end)."""
+
+    def __init__(self, ws: Workspace, pg_url: str | None) -> None:
+        self.ws = ws
+        self.pg_url = pg_url
+        self._made: list[str] = []
+        self._admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT") if pg_url else None
+
+    @classmethod
+    def from_env(cls, ws: Workspace) -> Databases:
+        """Per DATABASE_URL: PostgreSQL databases on its server when it is a PostgreSQL URL, else
+        (unset, or SQLite) SQLite files in the workspace: a benchmark never writes to the
+        database DATABASE_URL names, only beside it on the same server."""
+        url = os.environ.get("DATABASE_URL", "")
+        return cls(ws, url if url.startswith("postgresql") else None)
+
+    @property
+    def backend(self) -> str:
+        return "SQLite" if self.pg_url is None else "PostgreSQL"
+
+    def fresh(self, name: str) -> str:
+        if self._admin is None:
+            return self.ws.fresh_database(name)
+        from alembic import command
+
+        from journey.cli import alembic_config
+
+        db_name = f"journey_bench_{uuid.uuid4().hex[:10]}"
+        with self._admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"')
+        url = sa.engine.make_url(self.pg_url).set(database=db_name).render_as_string(
+            hide_password=False)
+        self._made.append(db_name)
+        command.upgrade(alembic_config(url), "head")
+        return url
+
+    def close(self) -> None:
+        if self._admin is None:
+            return
+        with self._admin.connect() as conn:
+            for db_name in self._made:
+                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": db_name})
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db_name}"')
+        self._admin.dispose()
 
 
 def table(name: str) -> sa.Table:

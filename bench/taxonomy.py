@@ -28,7 +28,6 @@ import platform
 import random
 import statistics
 import sys
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _common when run
 import sqlalchemy as sa  # noqa: E402
 from _common import (  # noqa: E402
     ROOT,
+    Databases,
     Timings,
     Workspace,
     heading,
@@ -52,45 +52,6 @@ ESCO_FILE = ROOT / "tests" / "data" / "esco" / "occupations.csv"
 RATIO_TARGET = 3.0  # the import, validation and upsert included, within 3x of bare inserts
 IMPORT_TARGET_S = 5.0
 SEARCH_TARGET_MS = 20.0
-
-
-# --- databases -----------------------------------------------------------------------------------
-
-class Databases:
-    """Fresh migrated databases: SQLite files in the workspace, or PostgreSQL databases created on
-    the server given (and dropped at the end)."""
-
-    def __init__(self, ws: Workspace, pg_url: str | None) -> None:
-        self.ws = ws
-        self.pg_url = pg_url
-        self._made: list[str] = []
-        self._admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT") if pg_url else None
-
-    def fresh(self, name: str) -> str:
-        if self._admin is None:
-            return self.ws.fresh_database(name)
-        from alembic import command
-
-        from journey.cli import alembic_config
-
-        db_name = f"journey_bench_{uuid.uuid4().hex[:10]}"
-        with self._admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"')
-        url = sa.engine.make_url(self.pg_url).set(database=db_name).render_as_string(
-            hide_password=False)
-        self._made.append(db_name)
-        command.upgrade(alembic_config(url), "head")
-        return url
-
-    def close(self) -> None:
-        if self._admin is None:
-            return
-        with self._admin.connect() as conn:
-            for db_name in self._made:
-                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                     "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": db_name})
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db_name}"')
-        self._admin.dispose()
 
 
 # --- the two sides -------------------------------------------------------------------------------
