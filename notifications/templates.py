@@ -7,7 +7,6 @@ a footer. Texts are rendered in the recipient's language, never the request's.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -80,13 +79,18 @@ class Template:
     subject: Any
     params: Mapping[str, Param] = field(default_factory=dict)
     urgent: bool = False  # sent at night too
+    # The params as a marshmallow schema class, built once from `params` (see schema()).
+    _schema: type[ma.Schema] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        title = "".join(part.title() for part in self.name.replace(".", "_").split("_"))
+        object.__setattr__(self, "_schema", ma.Schema.from_dict(
+            {key: p.field() for key, p in self.params.items()}, name=f"{title}Params"))
 
     def schema(self) -> ma.Schema:
         """The params as a marshmallow schema: campaigns load JSON through it (unknown refused)."""
-        return _param_schema(self.name)()
+        return self._schema()
 
     def check(self, values: Mapping[str, Any], *, rendering: bool = False) -> None:
         """Raise TemplateParamsError unless values holds every declared param, of its type.
@@ -186,14 +190,6 @@ TEMPLATES.update({t.name: t for t in (
              _l("Your complaint %(reference)s is resolved. Reply if you are not satisfied."),
              _l("Your complaint is resolved"), {"reference": TEXT}),
 )})
-
-
-@functools.cache
-def _param_schema(name: str) -> type[ma.Schema]:
-    template = TEMPLATES[name]
-    title = "".join(part.title() for part in name.replace(".", "_").split("_"))
-    return ma.Schema.from_dict({key: p.field() for key, p in template.params.items()},
-                               name=f"{title}Params")
 
 
 # Replies to inbound SMS.
