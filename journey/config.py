@@ -111,6 +111,8 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "TOKEN_DEFAULT_DAYS": int(env.get("JOURNEY_TOKEN_DAYS", 30)),
         "LOGIN_MAX_FAILURES": int(env.get("JOURNEY_LOGIN_MAX_FAILURES", 5)),
         "LOGIN_WINDOW_SECONDS": int(env.get("JOURNEY_LOGIN_WINDOW_SECONDS", 900)),
+        # Registrations (or edits) per user and hour that may match a record outside their scope.
+        "DUPLICATE_ELSEWHERE_PER_HOUR": int(env.get("JOURNEY_DUPLICATE_ELSEWHERE_PER_HOUR", 10)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("JOURNEY_SECURE_COOKIES"), environment == "production"),
