@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from journey.continuum import intake, services
 from journey.continuum.models import ChecklistItem, Permit
 from journey.continuum.schemas import (
@@ -85,10 +83,8 @@ def bulk_transition(data):
 @blp.response(200, ChecklistItemSchema(many=True))
 def checklist(participant_id: int):
     """The participant's checklist items for the current cycle, stage by stage."""
-    sess, _user, p = participant_context(participant_id)
-    return sess.scalars(select(ChecklistItem).where(
-        ChecklistItem.participant_id == p.id, ChecklistItem.cycle == p.cycle,
-    ).order_by(ChecklistItem.id)).all()
+    sess, user, p = participant_context(participant_id)
+    return services.read_checklist(sess, user, p)
 
 
 @blp.patch("/participants/<id:participant_id>/checklist/<id:item_id>", permission="continuum:checklist")

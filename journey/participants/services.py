@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from journey.core import audit
+from journey.core.audit_apart import record_before_refusal
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import InvalidInput, NotFound
@@ -201,8 +202,20 @@ def load_participant(sess: Session, actor: User, participant_id: int,
         Participant.id == participant_id,
         participant_scope(actor, Participant.id, Participant.office_id)))
     if p is None:
+        _record_refusal(sess, actor, participant_id, permission)
         raise NotFound(_("No such participant."))
     return p
+
+
+def _record_refusal(sess: Session, actor: User, participant_id: int, permission: str) -> None:
+    # A record that exists outside the actor's scope was asked for: that goes on the trail
+    # (an id that exists nowhere is only a 404). Written apart: the refused request rolls back.
+    office_id = sess.scalar(select(Participant.office_id).where(Participant.id == participant_id))
+    if office_id is not None:
+        record_before_refusal(sess, "participants:participant:refused", actor_id=actor.id,
+                              object_type="participant", object_id=participant_id,
+                              office_id=office_id, permission=permission,
+                              actor_office_id=actor.office_id)
 
 
 def read_participant(sess: Session, actor: User, participant_id: int) -> Participant:
