@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from journey.core import audit
@@ -21,9 +22,14 @@ def record_before_refusal(sess: Session, action: str, *, actor_id: int | None, o
                           **details: Any) -> None:
     """Roll the request's session back, then write one audit event in its own transaction.
 
-    Pass plain ids: objects loaded in `sess` are expired by the rollback.
+    Pass plain ids: objects loaded in `sess` are expired by the rollback. Any other session (a
+    job's, a command's) is left alone: the event joins its transaction, and the caller decides.
     """
+    event = {"actor_id": actor_id, "object_type": object_type, "object_id": object_id,
+             "office_id": office_id, **details}
+    if not (has_request_context() and g.get("_journey_session") is sess):
+        audit.record(sess, action, **event)
+        return
     sess.rollback()
     with db.job_session() as s:
-        audit.record(s, action, actor_id=actor_id, object_type=object_type, object_id=object_id,
-                     office_id=office_id, **details)
+        audit.record(s, action, **event)
