@@ -42,9 +42,12 @@ def list_stages():
 @blp.post("/participants/", permission="participants:create")
 @blp.arguments(ParticipantRegistrationSchema)
 @blp.response(201, ParticipantSchema)
-@blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
+@blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate. In "
+                                    "your scope: possible-duplicate with its reference; elsewhere: "
+                                    "possible-duplicate-elsewhere, naming nothing.")
+@blp.alt_response(429, description="Too many matches outside your scope this hour.")
 def register_participant(data):
-    """Register a participant (409 with the existing reference on a likely duplicate)."""
+    """Register a participant (409 on a likely duplicate: its reference when you may see it)."""
     p = intake.register_participant(db.session, current_user(), data)
     return p, {"ETag": f'"{p.version}"'}
 
