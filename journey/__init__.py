@@ -54,6 +54,9 @@ def create_app(config_override: dict[str, Any] | None = None,
     db.init_app(app)
     i18n.init_app(app)
     requests.init_app(app)
+    from journey.core import headers
+
+    headers.init_app(app)
 
     from flask_wtf.csrf import CSRFProtect
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -88,6 +89,16 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         if environment == "production":
             raise ConfigError("SECRET_KEY must be set in production")
         secret_key = _dev_secret_key(instance)
+    elif environment == "production":
+        # Sessions and CSRF tokens are signed with it: a short or repetitive key can be guessed.
+        # Estimated entropy: its length times the Shannon entropy of its characters' frequencies
+        # ('x' * 40 has none; secrets.token_hex(32) about 250 bits).
+        counts = [secret_key.count(c) for c in set(secret_key)]
+        bits = -sum(n * math.log2(n / len(secret_key)) for n in counts)
+        if len(secret_key) < 32 or bits < 96:
+            raise ConfigError(
+                "SECRET_KEY is too weak for production (at least 32 random characters); generate "
+                "one with: python -c 'import secrets; print(secrets.token_hex(32))'")
 
     default_tz = env.get("JOURNEY_DEFAULT_TIMEZONE", "UTC")
     try:
@@ -126,6 +137,8 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "TOKEN_DEFAULT_DAYS": int(env.get("JOURNEY_TOKEN_DAYS", 30)),
         "LOGIN_MAX_FAILURES": int(env.get("JOURNEY_LOGIN_MAX_FAILURES", 5)),
         "LOGIN_WINDOW_SECONDS": int(env.get("JOURNEY_LOGIN_WINDOW_SECONDS", 900)),
+        # Registrations (or edits) per user and hour that may match a record outside their scope.
+        "DUPLICATE_ELSEWHERE_PER_HOUR": int(env.get("JOURNEY_DUPLICATE_ELSEWHERE_PER_HOUR", 10)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("JOURNEY_SECURE_COOKIES"), environment == "production"),

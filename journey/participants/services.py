@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from journey.core import audit
+from journey.core.audit_apart import record_before_refusal
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import Conflict, InvalidInput, NotFound
+from journey.core.errors import InvalidInput, NotFound
 from journey.core.i18n import _
 from journey.core.pagination import paginate
 from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.core.schemas import like_pattern
 from journey.core.versions import Precondition, bump, check_version
 from journey.organisations.models import Office
+from journey.participants.duplicates import answer_duplicate
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
 
@@ -141,14 +143,10 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     key = name_key(data["given_name"], data["family_name"])
     duplicate = find_duplicate(sess, phone=data.get("phone"), key=key,
                                date_of_birth=data["date_of_birth"])
-    if duplicate and not confirmed:
-        _id, reference, matched_on = duplicate
-        raise Conflict(
-            _("A participant with the same phone number is registered.") if matched_on == "phone"
-            else _("A participant with the same name and date of birth is registered."),
-            code="possible-duplicate",
-            extra={"existing_reference": reference, "matched_on": matched_on},
-        )
+    if duplicate:
+        answer_duplicate(sess, actor, duplicate, confirmed=confirmed, message=(
+            _("A participant with the same phone number is registered.") if duplicate[2] == "phone"
+            else _("A participant with the same name and date of birth is registered.")))
 
     cfg = current_app.config
     now = utcnow()
@@ -204,8 +202,20 @@ def load_participant(sess: Session, actor: User, participant_id: int,
         Participant.id == participant_id,
         participant_scope(actor, Participant.id, Participant.office_id)))
     if p is None:
+        _record_refusal(sess, actor, participant_id, permission)
         raise NotFound(_("No such participant."))
     return p
+
+
+def _record_refusal(sess: Session, actor: User, participant_id: int, permission: str) -> None:
+    # A record that exists outside the actor's scope was asked for: that goes on the trail
+    # (an id that exists nowhere is only a 404). Written apart: the refused request rolls back.
+    office_id = sess.scalar(select(Participant.office_id).where(Participant.id == participant_id))
+    if office_id is not None:
+        record_before_refusal(sess, "participants:participant:refused", actor_id=actor.id,
+                              object_type="participant", object_id=participant_id,
+                              office_id=office_id, permission=permission,
+                              actor_office_id=actor.office_id)
 
 
 def read_participant(sess: Session, actor: User, participant_id: int) -> Participant:
@@ -246,10 +256,9 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
         p.name_key = name_key(p.given_name, p.family_name)
         dup = find_duplicate(sess, phone=p.phone, key=p.name_key, date_of_birth=p.date_of_birth,
                              exclude_id=p.id)
-        if dup and not data.get("confirm_not_duplicate"):
-            raise Conflict(_("The change makes this record match another participant."),
-                           code="possible-duplicate",
-                           extra={"existing_reference": dup[1], "matched_on": dup[2]})
+        if dup:
+            answer_duplicate(sess, actor, dup, confirmed=bool(data.get("confirm_not_duplicate")),
+                             message=_("The change makes this record match another participant."))
     p.search_text = _search_text(p)
     p.updated_at = utcnow()
     bump(sess, p, expected, "Someone changed this participant at the same time; reload and try again.")
