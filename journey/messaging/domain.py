@@ -28,8 +28,9 @@ DOMAIN = Domain(
         PersonalData("outbox_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",)),
         PersonalData("inbound_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
                      note="texts from unknown numbers have no participant, only the sender"),
-        PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone", "participants.phone"),
-                     note="keyed by phone number, not by participant"),
+        PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone_index", "participants.phone_index"),
+                     note="keyed by phone number, not by participant; joined to participants "
+                          "through the phone's blind index"),
     ),
     init_app=bridge.init_app,
 )

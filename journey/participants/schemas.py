@@ -138,7 +138,8 @@ class ParticipantQuerySchema(PageArgsSchema):
     destination_country = Country()
     language = Language()
     q = ma.fields.String(validate=validate.Length(min=1, max=100),
-                         metadata={"description": "Search in names, phone and reference."})
+                         metadata={"description": "Search in names and reference; a whole phone "
+                                                  "number in international form finds its owner."})
 
 
 class DuplicateSchema(ma.Schema):
