@@ -10,7 +10,8 @@ Revision ID: 0010
 Revises: 0006
 Create Date: 2026-11-29
 """
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 import sqlmodel
@@ -99,7 +100,43 @@ def _opt_out_indexes(_keyring: _Keys) -> None:
             phone_index=_keyring().blind_index(normalise_phone(phone))))
 
 
+@contextmanager
+def _sqlite_foreign_keys_off() -> Iterator[None]:
+    """On SQLite, widening a column recreates the table, and dropping participants while rows
+    refer to it fails with foreign keys on; the pragma only changes outside a transaction, so the
+    migration commits, switches it off, and checks every reference before switching it on again
+    (what Alembic's docs advise for batch mode with referencing foreign keys)."""
+    conn = op.get_bind()
+    if conn.dialect.name != 'sqlite':
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    conn.exec_driver_sql('COMMIT')
+    conn.exec_driver_sql('PRAGMA foreign_keys=OFF')
+    conn.exec_driver_sql('BEGIN IMMEDIATE')
+    try:
+        yield
+        broken = conn.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+        if broken:
+            raise RuntimeError(f'foreign keys broken by the table rebuild: {broken[:5]}')
+        conn.exec_driver_sql('COMMIT')
+    finally:
+        if dbapi.in_transaction:
+            conn.exec_driver_sql('ROLLBACK')
+        conn.exec_driver_sql('PRAGMA foreign_keys=ON')
+        conn.exec_driver_sql('BEGIN IMMEDIATE')
+
+
 def upgrade() -> None:
+    with _sqlite_foreign_keys_off():
+        _widen()
+    keys = _Keys()
+    for table in ENCRYPTED:
+        _rewrite(table, True, keys)
+    _opt_out_indexes(keys)
+
+
+def _widen() -> None:
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone_index', journey.core.crypto.BlindIndex('phone'),
                                       nullable=True))
@@ -118,16 +155,17 @@ def upgrade() -> None:
                                       nullable=True))
         batch_op.create_index(batch_op.f('ix_sms_opt_outs_phone_index'), ['phone_index'],
                               unique=False)
-    keys = _Keys()
-    for table in ENCRYPTED:
-        _rewrite(table, True, keys)
-    _opt_out_indexes(keys)
 
 
 def downgrade() -> None:
     keys = _Keys()
     for table in ENCRYPTED:
         _rewrite(table, False, keys)
+    with _sqlite_foreign_keys_off():
+        _narrow()
+
+
+def _narrow() -> None:
     with op.batch_alter_table('sms_opt_outs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sms_opt_outs_phone_index'))
         batch_op.drop_column('phone_index')
