@@ -305,10 +305,15 @@ def filtered_query(actor: User, args: dict[str, Any]) -> sa.Select:
     return stmt
 
 
+# A list shows no encrypted field (ParticipantSummarySchema), so a page does not decrypt them.
+_LIST_DEFERRED = [sa.orm.defer(getattr(Participant, c.name)) for c in Participant.__table__.c
+                  if isinstance(c.type, crypto.EncryptedText)]
+
+
 def search_participants(sess: Session, actor: User, args: dict[str, Any],
                         *, audited: bool = True) -> dict[str, Any]:
     """One page of the participants the actor may see, filtered and sorted."""
-    stmt = filtered_query(actor, args)
+    stmt = filtered_query(actor, args).options(*_LIST_DEFERRED)
     scope = office_scope(actor)
     page = paginate(sess, stmt, columns=_SORT_COLUMNS, id_column=Participant.id,
                     sort=args.get("sort") or [("created_at", True)],
