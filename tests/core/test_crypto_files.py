@@ -60,8 +60,8 @@ def test_development_sms_log_is_0600(tmp_path, open_umask):
 
 def test_development_mail_files_are_0600(tmp_path, open_umask):
     sender = FileEmailSender(tmp_path / "mail")
-    result = sender.send(EmailMessage(to="sunita@example.org", subject="Hello", text="Body", html="<p>Body</p>",
-                                      language="en", message_id=7))
+    result = sender.send(EmailMessage(to="sunita@example.org", subject="Hello", text="Body",
+                                      html="<p>Body</p>", language="en", message_id=7))
     assert result.ok
     (eml,) = (tmp_path / "mail").iterdir()
     assert _mode(eml) == 0o600
