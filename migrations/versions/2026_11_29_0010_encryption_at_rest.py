@@ -88,7 +88,8 @@ def _rewrite(table: str, encrypt: bool, _keyring: _Keys) -> None:
                                          if encrypt and phone else None)
                 values['search_text'] = _search_text(row.given_name, row.family_name,
                                                      row.reference, None if encrypt else phone)
-            conn.execute(t.update().where(t.c.id == row.id).values(**values))
+            if values:  # e.g. a permit without a number has nothing to encrypt
+                conn.execute(t.update().where(t.c.id == row.id).values(**values))
         last = rows[-1].id
 
 
@@ -128,12 +129,14 @@ def _sqlite_foreign_keys_off() -> Iterator[None]:
 
 
 def upgrade() -> None:
+    # One transaction on both databases (on SQLite the one the pragma switch opens), so a failure
+    # leaves the schema and the rows as they were.
     with _sqlite_foreign_keys_off():
         _widen()
-    keys = _Keys()
-    for table in ENCRYPTED:
-        _rewrite(table, True, keys)
-    _opt_out_indexes(keys)
+        keys = _Keys()
+        for table in ENCRYPTED:
+            _rewrite(table, True, keys)
+        _opt_out_indexes(keys)
 
 
 def _widen() -> None:
@@ -158,10 +161,10 @@ def _widen() -> None:
 
 
 def downgrade() -> None:
-    keys = _Keys()
-    for table in ENCRYPTED:
-        _rewrite(table, False, keys)
     with _sqlite_foreign_keys_off():
+        keys = _Keys()
+        for table in ENCRYPTED:
+            _rewrite(table, False, keys)
         _narrow()
 
 

@@ -39,6 +39,11 @@ def _insert_clear_rows(url: str, n: int) -> None:
                                              issuing_country="PT", number="WP-778", status="issued",
                                              employer_tied=False, created_at=stamp,
                                              updated_at=stamp, version=1))
+        # A permit without a number: nothing to encrypt (the demo data has these).
+        conn.execute(permits.insert().values(id=2, participant_id=2, type="work_visa",
+                                             issuing_country="PT", number=None, status="planned",
+                                             employer_tied=False, created_at=stamp,
+                                             updated_at=stamp, version=1))
         conn.execute(opt_outs.insert().values(phone="+9779800000001", source="keyword",
                                               opted_out_at=stamp))
     engine.dispose()
@@ -73,8 +78,9 @@ def test_upgrade_encrypts_existing_rows_and_downgrade_decrypts(fresh_database_ur
     assert ring.decrypt(first["phone"], "participants.phone") == "+9779800000001"
     assert ring.decrypt(first["notes"], "participants.notes") == "note 1"
     assert first["phone_index"] == ring.blind_index("+9779800000001")
-    (permit,) = _rows(url, "SELECT number FROM permits")
+    permit, empty = _rows(url, "SELECT number FROM permits ORDER BY id")
     assert ring.decrypt(permit["number"], "permits.number") == "WP-778"
+    assert empty["number"] is None
     (opt_out,) = _rows(url, "SELECT * FROM sms_opt_outs")
     assert opt_out["phone_index"] == first["phone_index"]  # the declared link joins them
 
@@ -83,4 +89,5 @@ def test_upgrade_encrypts_existing_rows_and_downgrade_decrypts(fresh_database_ur
     assert (first["phone"], first["notes"], first["gender_identity"]) == (
         "+9779800000001", "note 1", "non-binary")
     assert first["search_text"] == "sunita gurung1 ref00001 9779800000001"
-    assert _rows(url, "SELECT number FROM permits")[0]["number"] == "WP-778"
+    assert [r["number"] for r in _rows(url, "SELECT number FROM permits ORDER BY id")] == [
+        "WP-778", None]
