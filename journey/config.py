@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import os
 import re
@@ -37,6 +39,45 @@ def _dev_secret_key(instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+# --- Encryption at rest (journey.core.crypto) -------------------------------------------------
+def _parse_data_keys(spec: str, source: str) -> list[tuple[str, bytes]]:
+    keys = []
+    for part in filter(None, (p.strip() for p in re.split(r"[,\n]", spec))):
+        kid, sep, b64 = part.partition(":")
+        try:
+            key = base64.b64decode(b64.strip(), validate=True) if sep else b""
+        except binascii.Error:
+            key = b""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", kid.strip()) or len(key) != 32:
+            raise ConfigError(f"{source}: each key is 'id:base64 of 32 bytes' (the id 1-16 letters,"
+                              " digits, - or _), e.g. k1:$(head -c32 /dev/urandom | base64)")
+        keys.append((kid.strip(), key))
+    return keys
+
+
+def _data_keys(env: dict[str, str], environment: str, instance: Path) -> list[tuple[str, bytes]]:
+    """The data keys, the current one first: JOURNEY_DATA_KEYS, else JOURNEY_DATA_KEY_FILE, else
+    (outside production) a key file generated under instance/ with mode 0600."""
+    if env.get("JOURNEY_DATA_KEYS"):
+        return _parse_data_keys(env["JOURNEY_DATA_KEYS"], "JOURNEY_DATA_KEYS")
+    path = Path(env.get("JOURNEY_DATA_KEY_FILE") or instance / "data-keys")
+    if not path.exists():
+        if environment == "production":
+            raise ConfigError("production needs a data key: set JOURNEY_DATA_KEYS or "
+                              "JOURNEY_DATA_KEY_FILE (see README, 'Encryption at rest')")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = base64.b64encode(secrets.token_bytes(32)).decode()
+        line = f"k{secrets.randbelow(10**6):06d}:{key}\n"  # a random id: two dev files never clash
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(line)
+    keys = _parse_data_keys(path.read_text(), str(path))
+    if not keys:
+        raise ConfigError(f"{path} holds no data key")
+    return keys
+# ---------------------------------------------------------------------------------------------
 
 
 def _prices(spec: str) -> dict[str, Decimal]:
@@ -119,6 +160,9 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": secret_key,
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{instance / 'journey.sqlite3'}"),
         "PUBLIC_BASE_URL": public_url,
+        # Encryption at rest: data keys (current first) and the rotation's batch size.
+        "DATA_KEYS": _data_keys(env, environment, instance),
+        "KEY_ROTATION_BATCH": int(env.get("JOURNEY_KEY_ROTATION_BATCH", 500)),
         # Credentials are signed with this Ed25519 key (PKCS#8 PEM). Outside production a key is
         # generated here on first use; production refuses to issue without one.
         "CREDENTIAL_KEY_FILE": env.get("JOURNEY_CREDENTIAL_KEY_FILE",
