@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import secrets
 
 import pytest
 import sqlalchemy as sa
@@ -90,11 +91,12 @@ def _key() -> str:
 
 
 def test_production_refuses_to_start_without_a_data_key(tmp_path):
+    strong = secrets.token_hex(32)
     with pytest.raises(ConfigError, match="JOURNEY_DATA_KEYS"):
-        load_settings({"JOURNEY_ENV": "production", "SECRET_KEY": "s" * 64,
+        load_settings({"JOURNEY_ENV": "production", "SECRET_KEY": strong,
                        "JOURNEY_INSTANCE_PATH": str(tmp_path)})
     assert not (tmp_path / "data-keys").exists()
-    s = load_settings({"JOURNEY_ENV": "production", "SECRET_KEY": "s" * 64,
+    s = load_settings({"JOURNEY_ENV": "production", "SECRET_KEY": strong,
                        "JOURNEY_INSTANCE_PATH": str(tmp_path), "JOURNEY_DATA_KEYS": f"p1:{_key()}"})
     assert [kid for kid, _k in s["DATA_KEYS"]] == ["p1"]
 
