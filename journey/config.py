@@ -89,6 +89,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "CREDENTIAL_VALID_DAYS": int(env.get("JOURNEY_CREDENTIAL_VALID_DAYS", 3 * 365)),
         "SHARE_LINK_MAX_DAYS": int(env.get("JOURNEY_SHARE_LINK_MAX_DAYS", 90)),
         "SKILL_FORM_LINK_DAYS": int(env.get("JOURNEY_SKILL_FORM_LINK_DAYS", 14)),
+        "PASSWORD_RESET_HOURS": int(env.get("JOURNEY_PASSWORD_RESET_HOURS", 24)),
         "DEFAULT_LANGUAGE": default_lang,
         "DEFAULT_TIMEZONE": default_tz,
         "BABEL_DEFAULT_LOCALE": default_lang,

@@ -1,13 +1,23 @@
-"""Accounts: API tokens and user management (the tables live in journey.core.auth)."""
+"""Accounts: API tokens and user management (the users and tokens tables live in journey.core.auth)."""
 
 from journey.accounts.cli import users_group
+from journey.accounts.models import PasswordReset
+from journey.accounts.pages import bp as pages_bp
 from journey.accounts.routes import blp
-from journey.core.domains import Domain
+from journey.accounts.users_routes import blp as users_blp
+from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import Role
 
 DOMAIN = Domain(
     name="accounts",
-    api_blueprints=(blp,),
+    api_blueprints=(blp, users_blp),
+    page_blueprints=(pages_bp,),
+    models=(PasswordReset,),
     commands=(users_group,),
     permissions={"users:manage": frozenset({Role.ADMIN})},
+    personal_data=(
+        PersonalData("password_resets", (Category.IDENTITY,), ("user_id",), subject="staff",
+                     note="when an admin made a reset link for a user; the link itself is "
+                          "stored only as a hash"),
+    ),
 )
