@@ -63,10 +63,9 @@ def create_reset_link(sess: Session, actor_id: int | None, user: User) -> tuple[
 
 
 def reset_url(token: str) -> str:
-    """The absolute address of the public reset page for a token."""
-    from flask import url_for
-
-    return url_for("account_pages.reset_password", token=token, _external=True)
+    """The public reset page's address for a token, on PUBLIC_BASE_URL (never the request's Host
+    header, which a client chooses)."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/password/reset/{token}"
 
 
 def resolve_reset_link(sess: Session, token: str) -> tuple[PasswordReset, User]:
