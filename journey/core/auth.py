@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, select
 
@@ -70,6 +70,37 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The signed cookie carries a random secret; only its SHA-256 is kept.
+
+    Defined here, not in journey.accounts, because load_current_user reads it on every page;
+    journey.accounts registers and declares it and holds the services that end sessions.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("(ended_at IS NULL) = (ended_reason IS NULL)", name="ended_with_reason"),
+        sa.CheckConstraint("awaiting IS NULL OR awaiting IN ('otp', 'otp-enrolment')",
+                           name="awaiting_valid"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Absolute end, whatever the activity; the idle timeout counts from last_seen_at.
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str | None = Field(default=None, max_length=30)
+    # Half logged in: the password was right and this second step is still owed. Such a session
+    # signs no one in; it only lets the second-step pages know whose code to check.
+    awaiting: str | None = Field(default=None, max_length=20)
+    # The browser and system family ("Firefox on Linux"), so people recognise their sessions.
+    # No address is stored.
+    client: str | None = Field(default=None, max_length=40)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -215,10 +246,89 @@ def user_for_token(sess: Session, secret: str) -> User | None:
     return user
 
 
+# --- server-side sessions ----------------------------------------------------------------------
+
+# The last_seen_at write is skipped when the last one is this recent, so pages are not all writes;
+# the idle timeout is therefore exact to within this much.
+_SEEN_EVERY = timedelta(minutes=1)
+_CLIENTS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+            ("Chromium/", "Chromium"), ("Safari/", "Safari"), ("curl/", "curl"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def client_family(user_agent: str) -> str | None:
+    """'Firefox on Linux' from a User-Agent header: enough to recognise a session, no more."""
+    browser = next((name for mark, name in _CLIENTS if mark in user_agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system
+
+
+def start_session(sess: Session, user: User, *, awaiting: str | None = None) -> tuple[UserSession, str]:
+    """A new server-side session; the secret goes into the signed cookie and is never stored."""
+    cfg = current_app.config
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    life = (timedelta(minutes=cfg["SESSION_SECOND_STEP_MINUTES"]) if awaiting
+            else timedelta(hours=cfg["SESSION_MAX_HOURS"]))
+    row = UserSession(user_id=user.id, secret_hash=token_digest(secret), created_at=now,
+                      last_seen_at=now, expires_at=now + life, awaiting=awaiting,
+                      client=client_family(request.user_agent.string or "")
+                      if has_request_context() else None)
+    sess.add(row)
+    sess.flush()
+    return row, secret
+
+
+def live_session(now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """The SQL condition for sessions that still sign someone in (or may finish doing so)."""
+    now = now or utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return sa.and_(UserSession.ended_at.is_(None), UserSession.expires_at > now,
+                   UserSession.last_seen_at > now - idle)
+
+
+def session_for_secret(sess: Session, secret: object, *, awaiting: bool = False) -> UserSession | None:
+    """The live session a cookie's secret belongs to; `awaiting` asks for a half-finished login."""
+    if not isinstance(secret, str) or not secret or len(secret) > 100:
+        return None
+    now = utcnow()
+    row = sess.scalar(select(UserSession).where(UserSession.secret_hash == token_digest(secret),
+                                                live_session(now)))
+    if row is None or (row.awaiting is not None) != awaiting:
+        return None
+    user = sess.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - row.last_seen_at >= _SEEN_EVERY:
+        row.last_seen_at = now
+    return row
+
+
+def end_session(row: UserSession, reason: str) -> bool:
+    """End one session now; False when it had already ended."""
+    if row.ended_at is not None:
+        return False
+    row.ended_at = utcnow()
+    row.ended_reason = reason
+    return True
+
+
+def current_session_id() -> int | None:
+    """The id of the server-side session behind this page request, if any."""
+    return g.get("user_session_id")
+
+
 # --- the current user --------------------------------------------------------------------------
 
 def load_current_user(sess: Session) -> User | None:
-    """The user behind this request: a Bearer token for the API, the session cookie for pages."""
+    """The user behind this request: a Bearer token for the API, the session cookie for pages.
+
+    The cookie only names a server-side session (UserSession): logging out, signing out
+    everywhere, the idle timeout, the absolute lifetime and deactivation all end it at once.
+    """
     if "user" in g:
         return g.user
     user = None
@@ -228,11 +338,10 @@ def load_current_user(sess: Session) -> User | None:
         if scheme.lower() == "bearer" and secret:
             user = user_for_token(sess, secret.strip())
     else:
-        uid = session.get("uid")
-        if isinstance(uid, int):
-            candidate = sess.get(User, uid)
-            if candidate is not None and candidate.is_active:
-                user = candidate
+        row = session_for_secret(sess, session.get("sid"))
+        if row is not None:
+            user = sess.get(User, row.user_id)
+            g.user_session_id = row.id
     g.user = user
     return user
 
