@@ -320,7 +320,7 @@ def change_password_post():
                             422)
     try:
         ended = resets.change_password(sess, user, request.form.get("current_password", "")[:1024],
-                                       new, keep_session_id=_current_session_id())
+                                       new)
     except InvalidInput as err:
         return _change_form(_field_errors(err), 422)
     except ProblemError as err:  # 429: too many wrong current passwords
@@ -330,7 +330,3 @@ def change_password_post():
         else _("You had no other sessions or tokens.")))
     return redirect(url_for("web.home"), 303)
 
-
-def _current_session_id() -> str | None:
-    """The server-side session this request belongs to, kept on a password change."""
-    return None

@@ -21,7 +21,13 @@ from journey.accounts.passwords import strength_errors
 from journey.accounts.services import _void_reset_links, cut_off
 from journey.core import audit
 from journey.core.audit import AuditEvent
-from journey.core.auth import User, hash_password, token_digest, verify_password
+from journey.core.auth import (
+    User,
+    current_session_id,
+    hash_password,
+    token_digest,
+    verify_password,
+)
 from journey.core.db import db, utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound, ProblemError, TooManyRequests
 from journey.core.i18n import _
@@ -102,7 +108,6 @@ def use_reset_link(sess: Session, token: str, password: str) -> User:
     user.password_hash = hash_password(password)
     sess.flush()
     cut_off(sess, user, None, reason="password-reset")
-    end_sessions_of(sess, user, reason="password-reset")
     audit.record(sess, "accounts:password_reset:use", actor_id=user.id,
                  object_type="password_reset", object_id=reset.id, office_id=user.office_id,
                  user_id=user.id)
@@ -126,8 +131,7 @@ def _record_wrong_attempt(user_id: int, office_id: int | None) -> None:
                      office_id=office_id)
 
 
-def change_password(sess: Session, user: User, current: str, new: str,
-                    *, keep_session_id: str | None = None) -> int:
+def change_password(sess: Session, user: User, current: str, new: str) -> int:
     """Change your own password; ends your other sessions and tokens. Returns how many ended.
 
     Wrong current passwords are counted per user (in the audit log): after LOGIN_MAX_FAILURES in
@@ -151,14 +155,10 @@ def change_password(sess: Session, user: User, current: str, new: str,
         raise InvalidInput(errors=errors)
     user.password_hash = hash_password(new)
     sess.flush()
-    ended = cut_off(sess, user, user.id, reason="password-change",
-                    keep_token_id=g.get("api_token_id"))
-    ended += end_sessions_of(sess, user, reason="password-change", keep_id=keep_session_id)
+    # The session or token making this request stays; every other one ends.
+    ended = cut_off(sess, user, user.id, reason="password-changed",
+                    keep_session_id=current_session_id(), keep_token_id=g.get("api_token_id"))
     audit.record(sess, "accounts:password:change", actor_id=user.id, object_type="user",
                  object_id=user.id, office_id=user.office_id, ended=ended)
     return ended
 
-
-def end_sessions_of(sess: Session, user: User, *, reason: str, keep_id: str | None = None) -> int:
-    """End the user's server-side sessions (but keep_id). Sessions arrive with wt-sessions."""
-    return 0

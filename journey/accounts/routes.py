@@ -14,7 +14,7 @@ from journey.accounts.schemas import (
     UserSchema,
 )
 from journey.core.api import Blueprint
-from journey.core.auth import ApiToken, User, authenticate, current_user
+from journey.core.auth import ApiToken, User, authenticate, current_user, login_succeeded
 from journey.core.db import db
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="Tokens and users.")
@@ -29,6 +29,7 @@ def create_token(data):
     """Exchange a username and password for an API token (shown once)."""
     sess = db.session
     user = authenticate(sess, data["username"], data["password"])
+    login_succeeded(sess, user)
     days = data.get("expires_in_days") or current_app.config["TOKEN_DEFAULT_DAYS"]
     token, secret = services.create_token(sess, user, data["name"], days)
     return {**token.model_dump(), "token": secret}

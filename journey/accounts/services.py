@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from journey.accounts.models import DeactivationReason, PasswordReset, ReactivationReason
 from journey.accounts.passwords import strength_errors
+from journey.accounts.sessions import end_sessions, revoke_tokens
 from journey.core import audit
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, User, hash_password, issue_token, validate_affiliation
@@ -159,18 +160,11 @@ def update_user(sess: Session, actor: User, user: User, data: dict[str, Any],
 
 
 def cut_off(sess: Session, user: User, actor_id: int | None, *, reason: str,
-            keep_token_id: int | None = None) -> int:
-    """Revoke every token of the user at once (but keep_token_id); return how many."""
-    now = utcnow()
-    query = sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    if keep_token_id is not None:
-        query = query.where(ApiToken.id != keep_token_id)
-    revoked = sess.execute(query.values(revoked_at=now)
-                           .execution_options(synchronize_session=False)).rowcount
-    if revoked:
-        audit.record(sess, "accounts:token:revoke_all", actor_id=actor_id, object_type="user",
-                     object_id=user.id, office_id=user.office_id, count=revoked, reason=reason)
-    return revoked
+            keep_session_id: int | None = None, keep_token_id: int | None = None) -> int:
+    """End the user's server-side sessions and revoke their tokens at once (but the ones to
+    keep); return how many ended."""
+    ended = end_sessions(sess, user.id, reason=reason, keep_id=keep_session_id, actor_id=actor_id)
+    return ended + revoke_tokens(sess, user.id, actor_id=actor_id, keep_id=keep_token_id)
 
 
 def _void_reset_links(sess: Session, user: User) -> None:

@@ -28,7 +28,15 @@ from marshmallow import ValidationError
 from journey.config import RTL_LANGUAGES
 from journey.consent import services as consent_services
 from journey.continuum.stages import Stage
-from journey.core.auth import authenticate, load_current_user
+from journey.core import audit
+from journey.core.auth import (
+    authenticate,
+    end_session,
+    load_current_user,
+    login_succeeded,
+    session_for_secret,
+    start_session,
+)
 from journey.core.db import db
 from journey.core.errors import ProblemError, flatten_messages
 from journey.core.i18n import _l
@@ -126,7 +134,9 @@ def login_post():
         return render_template("login.html", error=message, username=username), err.status, err.headers
     # A new session on login, so a session planted before it (fixation) is worthless.
     session.clear()
-    session["uid"] = user.id
+    _row, secret = start_session(db.session, user)
+    login_succeeded(db.session, user)
+    session["sid"] = secret
     return redirect(_safe_next(request.args.get("next")) or url_for("web.home"), 303)
 
 
@@ -141,6 +151,12 @@ def logout_confirm():
 
 @bp.post("/logout")
 def logout():
+    # The server-side session ends, so a copy of the cookie taken before is worthless.
+    sess = db.session
+    row = session_for_secret(sess, session.get("sid"))
+    if row is not None and end_session(row, "logout"):
+        audit.record(sess, "accounts:session:logout", actor_id=row.user_id,
+                     object_type="user_session", object_id=row.id)
     session.clear()
     flash(_("You have logged out."))
     return redirect(url_for("web.login"), 303)
