@@ -36,6 +36,7 @@ bp = html_blueprint("account_pages", __name__)
 
 _FORM_FIELDS = ("username", "full_name", "email", "role", "office_id", "employer_id",
                 "provider_id", "language")
+_ID_FIELDS = ("office_id", "employer_id", "provider_id")
 # Conflicts that belong to one field of the form.
 _CONFLICT_FIELDS = {"username-taken": "username", "own-role": "role", "last-admin": "role"}
 
@@ -72,10 +73,12 @@ def _raw(values: dict[str, str]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for name, value in values.items():
         if value == "":
-            if name in ("email", "office_id", "employer_id", "provider_id"):
+            if name in ("email", *_ID_FIELDS):
                 raw[name] = None
             continue
-        raw[name] = value
+        # A select's value is text; the schema's ids are numbers (JSON bodies send numbers).
+        raw[name] = int(value) if name in _ID_FIELDS and value.isascii() and value.isdigit() \
+            and len(value) < 11 else value
     return raw
 
 
