@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from journey import create_app
-from journey.accounts.services import create_user
+from journey.accounts.services import create_user, user_version
 from journey.cli import alembic_config
 from journey.continuum.models import ChecklistItem
 from journey.continuum.services import record_permit
@@ -156,6 +156,11 @@ GET    /taxonomy/isco-groups/5120                      taxonomy:read         200
 GET    /taxonomy/occupations                           taxonomy:read         200 200 200 200 200 401
 GET    /users                                          users:manage          200 403 403 403 403 401
 POST   /users                                          users:manage          201 403 403 403 403 401
+GET    /users/{target}                                 users:manage          200 403 403 403 403 401
+PATCH  /users/{target}                                 users:manage          200 403 403 403 403 401
+POST   /users/{target}/deactivate                      users:manage          200 403 403 403 403 401
+POST   /users/{inactive_target}/reactivate             users:manage          200 403 403 403 403 401
+POST   /users/{target}/password-reset                  users:manage          201 403 403 403 403 401
 GET    /offices                                        offices:read          200 200 200 403 403 401
 POST   /offices                                        offices:manage        201 403 403 403 403 401
 GET    /employers                                      organisations:read    200 200 200 200 200 401
@@ -170,6 +175,7 @@ POST   /auth/tokens                                    (public)              201
 GET    /auth/tokens                                    (signed-in)           200 200 200 200 200 401
 DELETE /auth/tokens/{token}                            (signed-in)           204 204 204 204 204 401
 GET    /auth/me                                        (signed-in)           200 200 200 200 200 401
+POST   /auth/password                                  (signed-in)           200 200 200 200 200 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
 GET    /docs                                           (public)              200 200 200 200 200 200
 GET    /docs/assets/swagger-ui.css                     (public)              200 200 200 200 200 200
@@ -219,6 +225,12 @@ BODIES = {
                              "params": {"what": "Orientation", "place": "MRC", "date": "2026-12-01"}},
     ("POST", "/users"): {"username": "matrix.user", "full_name": "Matrix User", "role": "caseworker",
                          "password": "a long enough password", "office_id": "{office_a}"},
+    ("PATCH", "/users/{target}"): {"language": "ne", "version": "{target_version}"},
+    ("POST", "/users/{target}/deactivate"): {"reason": "left"},
+    ("POST", "/users/{inactive_target}/reactivate"): {"reason": "returned"},
+    ("POST", "/users/{target}/password-reset"): {},
+    ("POST", "/auth/password"): {"current_password": PASSWORD,
+                                 "new_password": "plum kettle orbit saffron"},
     ("POST", "/offices"): {"code": "MX-1", "name": "Matrix office", "country": "NP",
                            "timezone": "Asia/Kathmandu"},
     ("POST", "/employers"): {"name": "Matrix Employer", "country": "PT"},
@@ -305,6 +317,9 @@ class World:
     other_card: int = 0
     other_reference: str = "-"
     programme: int = 0
+    target: int = 0  # a caseworker of office A, for the user management rows
+    target_version: int = 0
+    inactive_target: int = 0
 
     def _values(self, role: str) -> dict[str, Any]:
         return {**vars(self), "token": self.tokens[role], "username": self.usernames[role]}
@@ -385,6 +400,13 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         taxonomy.load_base(db_session)
     if "{programme}" in endpoint.path:
         world.programme = factory.programme().id
+    if "target}" in endpoint.path:
+        target = factory.user("caseworker", office=office_a)
+        world.target, world.target_version = target.id, user_version(target)
+        inactive = factory.user("caseworker", office=office_a)
+        inactive.is_active = False
+        db_session.flush()
+        world.inactive_target = inactive.id
     return world
 
 

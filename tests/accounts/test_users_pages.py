@@ -170,3 +170,33 @@ def test_change_password_page_keeps_this_session_and_ends_the_others(app, client
     assert elsewhere.get("/", headers=HTML).status_code == 302
     db_session.refresh(cw)
     assert verify_password(cw, STRONG)
+
+
+# Percent-encoded bytes that are no UTF-8, NUL, a direction override (as tests/web/test_pages.py).
+_HOSTILE_VALUES = ["%ED%A0%80", "%FF%FE", "a%00b", "%E2%80%AEevil"]
+
+
+@pytest.mark.parametrize("value", _HOSTILE_VALUES)
+def test_hostile_form_posts_never_break_the_account_pages(app, admin_client, factory, value):
+    cw = factory.user("caseworker")
+    from journey.accounts.resets import create_reset_link
+
+    with app.test_request_context():
+        _reset, token = create_reset_link(factory.session, None, cw)
+    forms = [
+        ("/admin/users/new", "/admin/users/new", ("username", "full_name", "email", "role",
+                                                  "office_id", "language", "password")),
+        (f"/admin/users/{cw.id}", f"/admin/users/{cw.id}", ("full_name", "email", "role",
+                                                            "office_id", "language", "version")),
+        (f"/admin/users/{cw.id}/deactivate", f"/admin/users/{cw.id}", ("reason", "confirm")),
+        (f"/password/reset/{token}", f"/password/reset/{token}", ("password", "password_again")),
+        ("/account/password", "/account/password", ("current_password", "new_password",
+                                                    "new_password_again")),
+    ]
+    for path, page, fields in forms:
+        csrf = csrf_token(admin_client, page)
+        body = "&".join([f"{name}={value}" for name in fields] + [f"csrf_token={csrf}"])
+        resp = admin_client.post(path, data=body, content_type="application/x-www-form-urlencoded",
+                                 headers=HTML)
+        assert resp.status_code < 500, (path, value, resp.status_code)
+        assert resp.mimetype == "text/html"
