@@ -23,19 +23,19 @@ pytestmark = pytest.mark.skipif(
 STRONG = "plum kettle orbit saffron"
 
 
-def _submit(page, selector: str) -> None:
-    mark = page.mark()
-    page.click(selector)
-    page.wait_for_load(mark)
+def _submit(tab, selector: str) -> None:
+    mark = tab.mark()
+    tab.click(selector)
+    tab.wait_for_load(mark)
 
 
-def _select(page, selector: str, value: str) -> None:
-    assert page.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)});"
+def _select(tab, selector: str, value: str) -> None:
+    assert tab.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)});"
                    f" s.value = {json.dumps(value)}; return s.value; }})()") == value
 
 
-def _text(page, selector: str) -> str:
-    return page.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
+def _text(tab, selector: str) -> str:
+    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
 
 
 def test_admin_creates_deactivates_and_resets_a_user_who_then_logs_in(page, live, browser):  # noqa: F811
