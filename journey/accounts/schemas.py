@@ -37,12 +37,19 @@ class IssuedTokenSchema(TokenSchema):
     token = ma.fields.String(metadata={"description": "Shown once; only its hash is stored."})
 
 
+class _UserVersion(ma.fields.Integer):
+    """The user's version, computed from the user (journey.accounts.services.user_version)."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return user_version(obj)
+
+
 class UserSchema(ma.Schema):
     class Meta:
         include = columns(User, "id username full_name email role office_id employer_id"
                                 " provider_id language is_active")
 
-    version = ma.fields.Function(user_version, metadata={
+    version = _UserVersion(dump_only=True, metadata={
         "description": "Send it back (or as If-Match) to edit the user."})
 
 
