@@ -1,20 +1,35 @@
-"""Accounts: API tokens, server-side sessions and user management (users, api_tokens and
-user_sessions are defined in journey.core.auth, which reads them on every request)."""
+"""Accounts: API tokens, server-side sessions, the second factor and user management (users,
+api_tokens and user_sessions are defined in journey.core.auth, which reads them on every request)."""
 
+from flask import Flask
+
+from journey.accounts import sessions_cli  # noqa: F401  (adds `journey users sessions` and co.)
 from journey.accounts.cli import users_group
 from journey.accounts.routes import blp
+from journey.accounts.security_pages import bp as security_pages
+from journey.accounts.totp import RoleSecurity, UserTotp, second_factor
 from journey.core.auth import UserSession
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import Role
 
+
+def _init_app(app: Flask) -> None:
+    # journey.core.auth asks this what a right password still owes (a code, an enrolment).
+    app.extensions["journey_second_factor"] = second_factor
+
+
 DOMAIN = Domain(
     name="accounts",
     api_blueprints=(blp,),
-    models=(UserSession,),
+    page_blueprints=(security_pages,),
+    models=(UserSession, UserTotp, RoleSecurity),
     commands=(users_group,),
     permissions={"users:manage": frozenset({Role.ADMIN})},
     personal_data=(
         PersonalData("user_sessions", (Category.IDENTITY,), ("user_id",), subject="staff",
                      note="when each staff member signed in and the browser family; no address"),
+        PersonalData("user_totp", (Category.IDENTITY,), ("user_id",), subject="staff",
+                     note="a login secret (to be encrypted at rest), never exported"),
     ),
+    init_app=_init_app,
 )
