@@ -15,8 +15,6 @@ class UserSessionSchema(ma.Schema):
     class Meta:
         include = columns(UserSession, "id created_at last_seen_at expires_at client awaiting")
 
-    current = ma.fields.Boolean(metadata={"description": "The session this page request uses."})
-
 
 class SignOutEverywhereSchema(ma.Schema):
     keep_current = ma.fields.Boolean(load_default=True, metadata={

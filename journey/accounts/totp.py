@@ -137,11 +137,13 @@ def check_code(sess: Session, user: User, code: str, *, purpose: str) -> UserTot
     Wrong codes are failed logins of the pair (back-off, audit in their own transaction);
     raises 429 while the pair is backing off, InvalidInput(code otp-invalid) for a wrong code.
     """
-    key = check_login_allowed(sess, user.username)
-    row = confirmed(sess, user.id)
+    key, user_id = check_login_allowed(sess, user.username), user.id
+    row = confirmed(sess, user_id)
     if row is None or not _use_code(sess, row, code):
+        # As in authenticate: end this transaction (on SQLite it holds the write lock) before
+        # the failure is written in its own, and touch no expired object in between.
         sess.rollback()
-        record_login_failure(key, user_id=user.id, reason="otp-invalid",
+        record_login_failure(key, user_id=user_id, reason="otp-invalid",
                              action="accounts:login:fail" if purpose == "login"
                              else "accounts:totp:fail", purpose=purpose)
         raise _invalid(purpose)
@@ -150,13 +152,13 @@ def check_code(sess: Session, user: User, code: str, *, purpose: str) -> UserTot
 
 def confirm_enrolment(sess: Session, user: User, code: str) -> UserTotp:
     """Confirm the pending secret with a code from it: from now on logins ask for a code."""
-    key = check_login_allowed(sess, user.username)
-    row = sess.get(UserTotp, user.id)
+    key, user_id = check_login_allowed(sess, user.username), user.id
+    row = sess.get(UserTotp, user_id)
     if row is None or row.confirmed_at is not None:
         raise Conflict(_("Start the set-up again."), code="otp-not-pending")
     if not _use_code(sess, row, code):
         sess.rollback()
-        record_login_failure(key, user_id=user.id, reason="otp-invalid",
+        record_login_failure(key, user_id=user_id, reason="otp-invalid",
                              action="accounts:totp:fail", purpose="enrol")
         raise _invalid("enrol")
     row.confirmed_at = utcnow()
