@@ -26,6 +26,9 @@ class TokenRequestSchema(ma.Schema):
     name = ma.fields.String(load_default="api", validate=validate.Length(min=1, max=100),
                             metadata={"example": "caseload-sync"})
     expires_in_days = Integer(validate=validate.Range(min=1, max=365), metadata={"example": 30})
+    otp = ma.fields.String(validate=validate.Length(min=6, max=10), metadata={
+        "description": "The current code of the user's authenticator (required once they have "
+                       "set up a second factor).", "example": "123456"})
 
 
 class TokenSchema(ma.Schema):

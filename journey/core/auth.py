@@ -203,7 +203,8 @@ def _via() -> str:
     return "api" if request.path.startswith("/api/") else "page"
 
 
-def record_login_failure(key: str, *, user_id: int | None, reason: str) -> None:
+def record_login_failure(key: str, *, user_id: int | None, reason: str,
+                         action: str = "accounts:login:fail", **details: str) -> None:
     """Store a failure and its audit event in their own transaction, so the caller's rollback
     keeps them. The audit names the account by id when it exists, never by the name typed."""
     with db.job_session() as s:
@@ -212,8 +213,8 @@ def record_login_failure(key: str, *, user_id: int | None, reason: str) -> None:
         # Old rows are useless; trimming here keeps the table small without a separate job.
         cutoff = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"] * 2)
         s.execute(sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff))
-        audit.record(s, "accounts:login:fail", actor_id=user_id, object_type="user",
-                     object_id=user_id, reason=reason, via=_via())
+        audit.record(s, action, actor_id=user_id, object_type="user", object_id=user_id,
+                     reason=reason, via=_via(), **details)
 
 
 def login_succeeded(sess: Session, user: User, *, second_factor: bool = False) -> None:
@@ -221,6 +222,13 @@ def login_succeeded(sess: Session, user: User, *, second_factor: bool = False) -
     sess.execute(sa.delete(LoginAttempt).where(LoginAttempt.key == _throttle_key(user.username)))
     audit.record(sess, "accounts:login:succeed", actor_id=user.id, object_type="user",
                  object_id=user.id, via=_via(), second_factor=second_factor)
+
+
+def second_factor(sess: Session, user: User) -> str | None:
+    """What a right password still owes before the user is logged in ('otp', 'otp-enrolment'),
+    as the app's second-factor hook (journey.accounts registers it) says; None without one."""
+    hook = current_app.extensions.get("journey_second_factor")
+    return hook(sess, user) if hook is not None else None
 
 
 def authenticate(sess: Session, username: str, password: str) -> User:
@@ -350,6 +358,14 @@ def end_session(row: UserSession, reason: str) -> bool:
     row.ended_at = utcnow()
     row.ended_reason = reason
     return True
+
+
+def log_out(sess: Session, secret: object) -> None:
+    """End the session a cookie names (a half-finished login too) and audit the logout."""
+    row = session_for_secret(sess, secret) or session_for_secret(sess, secret, awaiting=True)
+    if row is not None and end_session(row, "logout"):
+        audit.record(sess, "accounts:session:logout", actor_id=row.user_id,
+                     object_type="user_session", object_id=row.id)
 
 
 def current_session_id() -> int | None:

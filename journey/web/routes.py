@@ -28,13 +28,12 @@ from marshmallow import ValidationError
 from journey.config import RTL_LANGUAGES
 from journey.consent import services as consent_services
 from journey.continuum.stages import Stage
-from journey.core import audit
 from journey.core.auth import (
     authenticate,
-    end_session,
     load_current_user,
+    log_out,
     login_succeeded,
-    session_for_secret,
+    second_factor,
     start_session,
 )
 from journey.core.db import db
@@ -133,11 +132,19 @@ def login_post():
                    else _("Too many failed logins; wait a while and try again."))
         return render_template("login.html", error=message, username=username), err.status, err.headers
     # A new session on login, so a session planted before it (fixation) is worthless.
+    sess = db.session
     session.clear()
-    _row, secret = start_session(db.session, user)
-    login_succeeded(db.session, user)
+    awaiting = second_factor(sess, user)
+    _row, secret = start_session(sess, user, awaiting=awaiting)
     session["sid"] = secret
-    return redirect(_safe_next(request.args.get("next")) or url_for("web.home"), 303)
+    next_ = _safe_next(request.args.get("next"))
+    if awaiting is not None:
+        # Half logged in: the server-side session signs no one in until the code (or the
+        # enrolment the role requires) is done, on the pages of journey.accounts.
+        step = "security.login_code" if awaiting == "otp" else "security.login_enrol"
+        return redirect(url_for(step, next=next_), 303)
+    login_succeeded(sess, user)
+    return redirect(next_ or url_for("web.home"), 303)
 
 
 @bp.get("/logout")
@@ -152,11 +159,7 @@ def logout_confirm():
 @bp.post("/logout")
 def logout():
     # The server-side session ends, so a copy of the cookie taken before is worthless.
-    sess = db.session
-    row = session_for_secret(sess, session.get("sid"))
-    if row is not None and end_session(row, "logout"):
-        audit.record(sess, "accounts:session:logout", actor_id=row.user_id,
-                     object_type="user_session", object_id=row.id)
+    log_out(db.session, session.get("sid"))
     session.clear()
     flash(_("You have logged out."))
     return redirect(url_for("web.login"), 303)

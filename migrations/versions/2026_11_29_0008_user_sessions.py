@@ -1,4 +1,5 @@
-"""Server-side sessions: the session cookie names a row here, so logout and deactivation end it.
+"""Server-side sessions (the session cookie names a row, so logout and deactivation end it), TOTP
+secrets and the roles that require them.
 
 Revision ID: 0008
 Revises: 0006
@@ -39,8 +40,29 @@ def upgrade() -> None:
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('user_totp',
+    sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', journey.core.db.UTCDateTime(), nullable=False),
+    sa.Column('confirmed_at', journey.core.db.UTCDateTime(), nullable=True),
+    sa.Column('last_step', sa.BigInteger(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_totp_user_id_users')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_user_totp'))
+    )
+    op.create_table('role_security',
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('require_totp', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', journey.core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.CheckConstraint("role IN ('admin', 'supervisor', 'caseworker', 'employer', 'partner')", name=op.f('ck_role_security_role_valid')),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_role_security_updated_by_users')),
+    sa.PrimaryKeyConstraint('role', name=op.f('pk_role_security'))
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('role_security')
+    op.drop_table('user_totp')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 

@@ -163,3 +163,43 @@ def test_logins_are_audited_by_id_never_by_name(make_app):
     assert events[0].details["reason"] == "invalid-credentials"
     for event in events:
         assert admin not in str(event.details) and made_up not in str(event.details)
+
+
+def test_wrong_codes_are_failed_logins_of_the_pair_and_are_audited(make_app):
+    import pyotp
+
+    from journey.accounts.totp import UserTotp
+
+    app = make_app()
+    uid, admin = _user(app)
+    secret = pyotp.random_base32()
+    with app.app_context(), db.job_session() as s:
+        s.add(UserTotp(user_id=uid, secret=secret, created_at=utcnow(), confirmed_at=utcnow()))
+    client = app.test_client()
+
+    def token(otp):
+        return client.post("/api/v1/auth/tokens", json={"username": admin, "password": PASSWORD,
+                                                        "otp": otp},
+                           environ_base={"REMOTE_ADDR": "192.0.2.50"})
+
+    wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    for _ in range(5):
+        resp = token(wrong)
+        assert resp.status_code == 401 and resp.get_json()["code"] == "otp-invalid"
+    assert token(pyotp.TOTP(secret).now()).status_code == 429
+    with app.app_context(), db.job_session() as s:
+        fails = s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "accounts:login:fail",
+                                                      AuditEvent.actor_id == uid)).all()
+        assert len(fails) == 5 and {e.details["reason"] for e in fails} == {"otp-invalid"}
+
+    # A wrong code while setting up is audited too.
+    other_id, other = _user(app, "caseworker")
+    got = client.post("/api/v1/auth/tokens", json={"username": other, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {got.get_json()['token']}"}
+    assert client.post("/api/v1/auth/totp", headers=headers).status_code == 201
+    assert client.post("/api/v1/auth/totp/confirm", headers=headers,
+                       json={"otp": "12345678"}).status_code == 422
+    with app.app_context(), db.job_session() as s:
+        (event,) = s.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "accounts:totp:fail", AuditEvent.actor_id == other_id)).all()
+        assert event.details["purpose"] == "enrol"
