@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from journey.accounts.models import PasswordReset
 from journey.accounts.passwords import strength_errors
-from journey.accounts.services import _void_reset_links, cut_off
+from journey.accounts.services import cut_off, void_reset_links
 from journey.core import audit
 from journey.core.audit import AuditEvent
 from journey.core.auth import (
@@ -54,7 +54,7 @@ def create_reset_link(sess: Session, actor_id: int | None, user: User) -> tuple[
     """A new one-time link for the user (older ones stop working); the token is returned once."""
     if not user.is_active:
         raise Conflict(_("Reactivate this user before making a reset link."), code="user-inactive")
-    _void_reset_links(sess, user)
+    void_reset_links(sess, user)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     reset = PasswordReset(user_id=user.id, token_hash=token_digest(token), created_by=actor_id,

@@ -167,7 +167,8 @@ def cut_off(sess: Session, user: User, actor_id: int | None, *, reason: str,
     return ended + revoke_tokens(sess, user.id, actor_id=actor_id, keep_id=keep_token_id)
 
 
-def _void_reset_links(sess: Session, user: User) -> None:
+def void_reset_links(sess: Session, user: User) -> None:
+    """Stop every open reset link of the user (a newer link, or a deactivation)."""
     sess.execute(sa.update(PasswordReset).where(
         PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
         PasswordReset.superseded_at.is_(None)).values(superseded_at=utcnow())
@@ -186,7 +187,7 @@ def deactivate_user(sess: Session, actor: User | None, user: User, reason: str) 
     sess.flush()
     actor_id = actor.id if actor else None
     cut_off(sess, user, actor_id, reason="deactivated")
-    _void_reset_links(sess, user)
+    void_reset_links(sess, user)
     audit.record(sess, "accounts:user:deactivate", actor_id=actor_id, object_type="user",
                  object_id=user.id, office_id=user.office_id, reason=reason)
     logger.info("user %s deactivated by %s (%s)", user.id, actor_id, reason)
