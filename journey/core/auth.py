@@ -102,7 +102,7 @@ class UserSession(SQLModel, table=True):
     # Half logged in: the password was right and this second step is still owed. Such a session
     # signs no one in; it only lets the second-step pages know whose code to check.
     awaiting: str | None = Field(default=None, max_length=20)
-    # The browser and system family ("Firefox on Linux"), so people recognise their sessions.
+    # The browser and system family ("Firefox, Linux"), so people recognise their sessions.
     # No address is stored.
     client: str | None = Field(default=None, max_length=40)
 
@@ -295,18 +295,20 @@ def user_for_token(sess: Session, secret: str) -> User | None:
 # The last_seen_at write is skipped when the last one is this recent, so pages are not all writes;
 # the idle timeout is therefore exact to within this much.
 _SEEN_EVERY = timedelta(minutes=1)
-_CLIENTS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
-            ("Chromium/", "Chromium"), ("Safari/", "Safari"), ("curl/", "curl"))
+_CLIENTS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+            ("Chromium/", "Chromium"), ("Chrome/", "Chrome"), ("Safari/", "Safari"),
+            ("curl/", "curl"))
 _SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Windows", "Windows"),
             ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
 
 
 def client_family(user_agent: str) -> str | None:
-    """'Firefox on Linux' from a User-Agent header: enough to recognise a session, no more."""
+    """'Firefox, Linux' from a User-Agent header: enough to recognise a session, no more
+    (names only, no words, so it reads the same in every language)."""
     browser = next((name for mark, name in _CLIENTS if mark in user_agent), None)
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
+        return f"{browser}, {system}"
     return browser or system
 
 

@@ -133,6 +133,7 @@ def login_post():
         return render_template("login.html", error=message, username=username), err.status, err.headers
     # A new session on login, so a session planted before it (fixation) is worthless.
     sess = db.session
+    log_out(sess, session.get("sid"))  # whatever this browser was logged in as before ends
     session.clear()
     awaiting = second_factor(sess, user)
     _row, secret = start_session(sess, user, awaiting=awaiting)

@@ -9,6 +9,7 @@ from sqlmodel import select
 from journey.accounts.sessions import end_sessions, revoke_tokens
 from journey.core.auth import ApiToken, UserSession
 from journey.core.db import utcnow
+from tests.factories import PASSWORD
 from tests.web.test_pages import HTML, csrf_token, log_in
 
 
@@ -83,3 +84,34 @@ def test_deactivation_ends_the_session_at_once(client, factory, db_session):
     cw.is_active = False
     db_session.flush()
     assert client.get("/", headers=HTML).status_code == 302
+
+
+def test_last_seen_is_written_at_most_once_a_minute_and_no_address_is_kept(client, factory,
+                                                                           db_session):
+    cw = factory.user("caseworker")
+    ua = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+    client.environ_base["HTTP_USER_AGENT"] = ua
+    assert log_in(client, cw).status_code == 303
+    row = db_session.scalar(select(UserSession).where(UserSession.user_id == cw.id))
+    assert row.client == "Firefox, Linux"
+    assert "127.0.0.1" not in {str(v) for v in row.model_dump().values()}
+    seen = row.last_seen_at
+    assert client.get("/", headers=HTML).status_code == 200
+    db_session.refresh(row)
+    assert row.last_seen_at == seen  # a page a moment later writes nothing
+    row.last_seen_at = seen = utcnow() - timedelta(minutes=2)
+    db_session.flush()
+    assert client.get("/", headers=HTML).status_code == 200
+    db_session.refresh(row)
+    assert row.last_seen_at > seen
+
+
+def test_logging_in_again_ends_the_browsers_previous_session(client, factory, db_session):
+    cw = factory.user("caseworker")
+    assert log_in(client, cw).status_code == 303
+    again = client.post("/login", data={"username": cw.username, "password": PASSWORD,
+                                        "csrf_token": csrf_token(client, "/")}, headers=HTML)
+    assert again.status_code == 303
+    rows = db_session.scalars(select(UserSession).where(UserSession.user_id == cw.id)
+                              .order_by(UserSession.id)).all()
+    assert [r.ended_reason for r in rows] == ["logout", None]

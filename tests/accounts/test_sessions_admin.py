@@ -164,3 +164,31 @@ def test_logout_is_audited(client, factory, db_session):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")}, headers=HTML)
     assert _audited(db_session, "accounts:session:logout", actor_id=cw.id)
     assert _audited(db_session, "accounts:login:succeed", actor_id=cw.id)
+
+
+def test_tokens_are_revoked_from_the_pages(app, client, factory, db_session):
+    from journey.core.auth import ApiToken
+
+    cw, admin = factory.user("caseworker"), factory.user("admin")
+    own, other = factory.token(cw), factory.token(cw)
+    ids = list(db_session.scalars(select(ApiToken.id).where(ApiToken.user_id == cw.id)
+                                  .order_by(ApiToken.id)))
+
+    def me(secret):
+        return client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+
+    browser = _browser(app, cw)
+    token = csrf_token(browser, "/account")
+    # Someone else's token is not found from your account page.
+    admin_ids = factory.token(admin) and list(db_session.scalars(
+        select(ApiToken.id).where(ApiToken.user_id == admin.id)))
+    assert browser.post(f"/account/tokens/{admin_ids[0]}/revoke", data={"csrf_token": token},
+                        headers=HTML).status_code == 404
+    assert browser.post(f"/account/tokens/{ids[0]}/revoke", data={"csrf_token": token},
+                        headers=HTML).status_code == 303
+    assert me(own).status_code == 401 and me(other).status_code == 200
+    assert log_in(client, admin).status_code == 303
+    resp = client.post(f"/admin/users/{cw.id}/tokens/{ids[1]}/revoke",
+                       data={"csrf_token": csrf_token(client, "/account")}, headers=HTML)
+    assert resp.status_code == 303
+    assert me(other).status_code == 401
