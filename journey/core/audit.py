@@ -116,10 +116,27 @@ def _check_details(details: dict[str, Any]) -> dict[str, Any]:
 
 _TABLE = AuditEvent.__table__
 _INSERT = _TABLE.insert()
-_HEAD = sa.select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
-_PG_IDS = sa.text("SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) "
-                  "FROM generate_series(1, :n)")
-_SQLITE_MAX_ID = sa.select(sa.func.coalesce(sa.func.max(_TABLE.c.id), 0))
+_NEWEST = sa.select(_TABLE.c.seq).order_by(_TABLE.c.seq.desc()).limit(1)
+_HEAD_SEQ = _NEWEST.scalar_subquery()
+_HEAD_HASH = _NEWEST.with_only_columns(_TABLE.c.hash).scalar_subquery()
+_PG_NEXT_ID = sa.func.nextval(sa.func.pg_get_serial_sequence("audit_events", "id"))
+# SQLite would give a row without an id max(id) + 1 (no AUTOINCREMENT); it is taken up front
+# because the id is hashed. Under BEGIN IMMEDIATE nobody else can insert meanwhile.
+_SQLITE_HEAD = sa.select(_HEAD_SEQ, _HEAD_HASH, sa.select(
+    sa.func.coalesce(sa.func.max(_TABLE.c.id), 0) + 1).scalar_subquery())
+
+
+def _head_and_ids(conn: sa.Connection, n: int) -> tuple[int, str, list[int]]:
+    """The chain's head (seq, hash) and n fresh ids, in one round trip."""
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(sa.select(_HEAD_SEQ, _HEAD_HASH, _PG_NEXT_ID)
+                            .select_from(sa.func.generate_series(1, n))).all()
+        ids = sorted(r[2] for r in rows)
+        seq, prev = rows[0][0], rows[0][1]
+    else:
+        seq, prev, first = conn.execute(_SQLITE_HEAD).one()
+        ids = list(range(first, first + n))
+    return (seq, prev, ids) if seq is not None else (0, GENESIS, ids)
 
 
 def record(
@@ -158,17 +175,12 @@ def flush(session: Session) -> int:
     if not buffered:
         return 0
     conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
+    if conn.dialect.name == "postgresql":
+        # A statement of its own: in READ COMMITTED the next statement's snapshot is taken after
+        # the lock is granted, so it sees the head the previous holder committed.
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
-    head = conn.execute(_HEAD).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
     n = len(buffered)
-    if postgres:
-        ids = sorted(conn.execute(_PG_IDS, {"n": n}).scalars())
-    else:
-        first = conn.execute(_SQLITE_MAX_ID).scalar_one() + 1
-        ids = list(range(first, first + n))
+    seq, prev, ids = _head_and_ids(conn, n)
     rows = []
     for event_id, (_txn, fields) in zip(ids, buffered, strict=True):
         seq += 1
