@@ -207,6 +207,15 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
         buffered[:] = [e for e in buffered if not _within(e[0], previous_transaction)]
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _drop_closed(session: Session, transaction: SessionTransaction) -> None:
+    # A session closed without commit ends its transaction without a soft rollback; the session
+    # object may be used again, and must not write these events in its next transaction.
+    buffered = session.info.get(_BUFFER)
+    if buffered and transaction.parent is None:
+        buffered[:] = [e for e in buffered if not _within(e[0], transaction)]
+
+
 @event.listens_for(Session, "before_commit")
 def _write_on_commit(session: Session) -> None:
     # Fired for savepoints too; only the outermost commit writes, after everything else.

@@ -124,6 +124,18 @@ def test_a_rolled_back_transaction_leaves_no_events_and_the_chain_intact(chain_a
     assert result.exit_code == 0 and "intact: 5 events checked" in result.output, result.output
 
 
+def test_a_session_closed_without_commit_forgets_its_events(chain_app):
+    with chain_app.app_context():
+        sess = db.state.session_factory()
+        audit.record(sess, "tests:thing:abandoned", actor_id=None, object_type="thing")
+        sess.close()
+        audit.record(sess, "tests:thing:poke", actor_id=None, object_type="thing")
+        sess.commit()
+        sess.close()
+        with db.job_session() as check:
+            assert check.scalars(sa.select(AuditEvent.action)).all() == ["tests:thing:poke"]
+
+
 def test_events_recorded_in_a_transaction_can_be_read_back_in_it(app, db_session):
     with app.app_context():
         audit.record(db_session, "tests:thing:echo", actor_id=None, object_type="thing", object_id=7)
