@@ -8,8 +8,9 @@ What it can say: an event whose fields no longer give its hash was changed (cont
 an event after a gap in ``seq`` had events before it removed (missing-event); an event whose
 ``prev_hash`` is not the hash of the event before it, with no gap, was re-linked (link-broken).
 Whoever can rewrite the database can also recompute every hash after an edit; the head
-(``head_seq``, ``head_hash``) printed on success, noted somewhere else, is what catches that,
-and the removal of the newest events too.
+(``head_seq``, ``head_hash``) printed on success, noted somewhere else and given back as
+``anchor`` (``journey audit verify --anchor SEQ:HASH``), is what catches that (anchor-mismatch),
+and the removal of the newest events too (missing-event, with no event to name).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from journey.core.db import READ_ONLY
 CONTENT_CHANGED = "content-changed"
 LINK_BROKEN = "link-broken"
 MISSING_EVENT = "missing-event"
+ANCHOR_MISMATCH = "anchor-mismatch"
 
 _T = AuditEvent.__table__
 _COLUMNS = [_T.c[name] for name in HASHED_FIELDS] + [_T.c.hash]
@@ -59,14 +61,23 @@ def _check(row: Any, seq: int, prev: str) -> str | None:
 
 
 def walk(conn: Connection, batch_size: int = 1000,
-         progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Check the chain on this connection, in its current transaction."""
+         progress: Callable[[int], None] | None = None,
+         anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Check the chain on this connection, in its current transaction.
+
+    ``anchor`` is a (seq, hash) head noted earlier: the event at that seq must still have that
+    hash (else the log was rewritten, hashes and all) and must still exist (else the newest
+    events were removed).
+    """
     seq, prev, checked = 0, GENESIS, 0
     while True:
         rows = conn.execute(sa.select(*_COLUMNS).where(_T.c.seq > seq).order_by(_T.c.seq)
                             .limit(batch_size)).all()
         for row in rows:
             reason = _check(row, seq, prev)
+            if reason is None and anchor is not None and row.seq == anchor[0] \
+                    and row.hash != anchor[1]:
+                reason = ANCHOR_MISMATCH
             if reason is not None:
                 return ChainReport(False, checked, row.id, reason, seq, prev,
                                    expected_seq=seq + 1)
@@ -74,14 +85,18 @@ def walk(conn: Connection, batch_size: int = 1000,
         if progress is not None and rows:
             progress(len(rows))
         if len(rows) < batch_size:
+            if anchor is not None and seq < anchor[0]:
+                return ChainReport(False, checked, None, MISSING_EVENT, seq, prev,
+                                   expected_seq=seq + 1)
             return ChainReport(True, checked, head_seq=seq, head_hash=prev)
 
 
 def verify(engine: Engine, batch_size: int = 1000,
-           progress: Callable[[int], None] | None = None) -> ChainReport:
+           progress: Callable[[int], None] | None = None,
+           anchor: tuple[int, str] | None = None) -> ChainReport:
     """Walk the whole chain in one read-only snapshot on a connection of its own."""
     options: dict[str, Any] = dict(READ_ONLY)
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "REPEATABLE READ"
     with engine.connect().execution_options(**options) as conn, conn.begin():
-        return walk(conn, batch_size, progress)
+        return walk(conn, batch_size, progress, anchor)

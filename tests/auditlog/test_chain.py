@@ -192,3 +192,51 @@ def test_postgres_truncate_is_refused(app, db_session, backend):
     _one_event(app, db_session)
     _refused(db_session, "TRUNCATE audit_events")
     _refused(db_session, "TRUNCATE audit_events CASCADE")
+
+
+def _head(result) -> str:
+    return result.output.rsplit("head ", 1)[1].split()[0]
+
+
+def test_a_rewrite_with_every_hash_recomputed_fails_against_a_noted_anchor(chain_app):
+    write_events(chain_app, 4)
+    anchor = _head(verify_cli(chain_app))
+    ids = _ids(chain_app)
+    engine = _attacker(chain_app)
+    with engine.begin() as conn:
+        _drop_guard(conn, "audit_events_no_update")
+        table = AuditEvent.__table__
+        prev = conn.execute(sa.select(table.c.hash).where(table.c.id == ids[0])).scalar_one()
+        for n, event_id in enumerate(ids[1:]):
+            row = dict(conn.execute(sa.select(table).where(table.c.id == event_id)).one()._mapping)
+            row["prev_hash"] = prev
+            if n == 0:  # the edit; the rest is covering it up
+                row["object_id"] = 500
+            row["hash"] = prev = event_hash(row)
+            conn.execute(sa.text("UPDATE audit_events SET object_id = :o, prev_hash = :p, "
+                                 "hash = :h WHERE id = :id"),
+                         {"o": row["object_id"], "p": row["prev_hash"], "h": row["hash"],
+                          "id": event_id})
+    engine.dispose()
+    assert verify_cli(chain_app).exit_code == 0  # a consistent forgery: only an anchor shows it
+    runner = chain_app.test_cli_runner()
+    result = runner.invoke(args=["audit", "verify", "--anchor", anchor])
+    assert result.exit_code == 1, result.output
+    assert f"BROKEN at event {ids[-1]} (anchor-mismatch)" in result.output
+    bad = runner.invoke(args=["audit", "verify", "--anchor", "4:xyz"])
+    assert bad.exit_code == 2 and "SEQ:HASH" in bad.output
+
+
+def test_removing_the_newest_events_fails_against_a_noted_anchor(chain_app):
+    write_events(chain_app, 3)
+    anchor = _head(verify_cli(chain_app))
+    engine = _attacker(chain_app)
+    with engine.begin() as conn:
+        _drop_guard(conn, "audit_events_no_update" if conn.dialect.name == "postgresql"
+                    else "audit_events_no_delete")
+        conn.execute(sa.text("DELETE FROM audit_events WHERE seq = 3"))
+    engine.dispose()
+    assert verify_cli(chain_app).exit_code == 0
+    result = chain_app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", anchor])
+    assert result.exit_code == 1, result.output
+    assert "(missing-event)" in result.output and "newest events were removed" in result.output
