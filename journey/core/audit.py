@@ -174,22 +174,31 @@ def flush(session: Session) -> int:
     buffered = session.info.get(_BUFFER)
     if not buffered:
         return 0
-    conn = session.connection()
+    n = len(buffered)
+    append(session.connection(), [fields for _txn, fields in buffered])
+    buffered.clear()
+    return n
+
+
+def append(conn: sa.Connection, events: list[dict[str, Any]]) -> None:
+    """Chain and insert events on this connection, in its transaction: the one way rows get into
+    audit_events. Each event holds the fields record() fills (occurred_at, actor_id, action,
+    object_type, object_id, office_id, request_id, details); bulk loaders (benchmarks, imports)
+    that bypass the session call this instead of a plain INSERT."""
+    if not events:
+        return
     if conn.dialect.name == "postgresql":
         # A statement of its own: in READ COMMITTED the next statement's snapshot is taken after
         # the lock is granted, so it sees the head the previous holder committed.
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
-    n = len(buffered)
-    seq, prev, ids = _head_and_ids(conn, n)
+    seq, prev, ids = _head_and_ids(conn, len(events))
     rows = []
-    for event_id, (_txn, fields) in zip(ids, buffered, strict=True):
+    for event_id, fields in zip(ids, events, strict=True):
         seq += 1
         row = {**fields, "id": event_id, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = event_hash(row)
         rows.append(row)
     conn.execute(_INSERT, rows)
-    buffered.clear()
-    return n
 
 
 def _within(txn: SessionTransaction | None, ended: SessionTransaction) -> bool:

@@ -240,3 +240,17 @@ def test_removing_the_newest_events_fails_against_a_noted_anchor(chain_app):
     result = chain_app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", anchor])
     assert result.exit_code == 1, result.output
     assert "(missing-event)" in result.output and "newest events were removed" in result.output
+
+
+def test_bulk_loaders_append_chained_rows_on_a_connection(chain_app):
+    from journey.core.db import utcnow
+
+    write_events(chain_app, 2)
+    engine = chain_app.extensions["journey_db"].engine
+    with engine.begin() as conn:
+        audit.append(conn, [{"occurred_at": utcnow(), "actor_id": None, "action": "tests:bulk:load",
+                             "object_type": "thing", "object_id": i, "office_id": None,
+                             "request_id": None, "details": {"i": i}} for i in range(5)])
+    write_events(chain_app, 1)
+    result = verify_cli(chain_app)
+    assert result.exit_code == 0 and "intact: 8 events checked" in result.output, result.output
