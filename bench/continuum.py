@@ -101,12 +101,12 @@ def service_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
 
 
 def baseline_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
+    from journey.core.audit import append as audit_append
     from journey.core.db import utcnow
 
     engine = ws.engine(url)
-    t_p, t_a, t_e, t_i, t_o = (table("participants"), table("audit_events"),
-                               table("journey_events"), table("checklist_items"),
-                               table("outbox_messages"))
+    t_p, t_e, t_i, t_o = (table("participants"), table("journey_events"),
+                          table("checklist_items"), table("outbox_messages"))
     batches = Timings()
     with engine.connect() as conn:
         rows = conn.execute(sa.select(t_p.c.id, t_p.c.office_id, t_p.c.version)
@@ -119,12 +119,13 @@ def baseline_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
                     conn.execute(t_p.update().where(t_p.c.id == pid, t_p.c.version == version)
                                  .values(stage="preselection", previous_stage="intake",
                                          stage_entered_at=now, updated_at=now, version=version + 1))
-                    conn.execute(t_a.insert().values(
+                    # Chained like every audit row (journey.core.audit.append).
+                    audit_append(conn, [dict(
                         occurred_at=now, actor_id=seed.caseworker_ids[office_id],
                         action="continuum:participant:transition", object_type="participant",
-                        object_id=pid, office_id=office_id,
+                        object_id=pid, office_id=office_id, request_id=None,
                         details={"event": "preselect", "from_stage": "intake",
-                                 "to_stage": "preselection", "overridden": []}))
+                                 "to_stage": "preselection", "overridden": []})])
                     for kind in ("stage_left", "stage_entered"):
                         conn.execute(t_e.insert().values(
                             participant_id=pid, kind=kind, occurred_at=now,

@@ -56,6 +56,7 @@ RATIO_TARGET = 4.0
 def seed(app, engine, events: int, others: int, noise: int) -> int:
     """One participant with `events` journey and audit rows; others with `noise` audit rows."""
     from journey.continuum.intake import register_participant
+    from journey.core.audit import append as audit_append
     from journey.core.auth import User
     from journey.core.db import db, utcnow
 
@@ -73,7 +74,7 @@ def seed(app, engine, events: int, others: int, noise: int) -> int:
                 "timezone": "Asia/Kathmandu", "channels": ["sms"], "office_id": office}).id)
     target, rest = people[0], people[1:]
     now = utcnow()
-    t_events, t_audit = table("journey_events"), table("audit_events")
+    t_events = table("journey_events")
     with engine.begin() as conn:
         conn.execute(t_events.insert(), [
             {"participant_id": target, "kind": "note", "occurred_at": now, "actor_id": actor.id,
@@ -94,7 +95,7 @@ def seed(app, engine, events: int, others: int, noise: int) -> int:
                               "action": "passports:entry:read", "object_type": "passport_entry",
                               "object_id": 200000 + i, "office_id": office,
                               "details": {"participant_id": pid}})
-        conn.execute(t_audit.insert(), audit)
+        audit_append(conn, [{**row, "request_id": None} for row in audit])
     return target
 
 

@@ -217,15 +217,16 @@ def insert_core(engine: sa.Engine, seed: Seed, people: list[Person], batch: int)
     """The same SQL per participant in plain Core: 2 duplicate SELECTs, the participant and audit
     INSERTs, the intake checklist (one executemany), the first journey event and the queued
     welcome SMS, a commit every `batch`; yields each batch's seconds."""
+    from journey.core.audit import append as audit_append
     from journey.core.db import utcnow
     from journey.participants.services import name_key, new_reference
 
-    t, audit = table("participants"), table("audit_events")
+    t = table("participants")
     by_phone = sa.select(t).where(t.c.phone_index.in_(sa.bindparam("phones", expanding=True))
                                   ).limit(1)
     by_name = sa.select(t).where(t.c.name_key == sa.bindparam("key"),
                                  t.c.date_of_birth == sa.bindparam("dob")).limit(1)
-    ins_participant, ins_audit = t.insert(), audit.insert()
+    ins_participant = t.insert()
     ins_items, ins_event = table("checklist_items").insert(), table("journey_events").insert()
     ins_outbox = table("outbox_messages").insert()
     with engine.connect() as conn:
@@ -259,11 +260,11 @@ def insert_core(engine: sa.Engine, seed: Seed, people: list[Person], batch: int)
                         "disability_details": None, "notes": None, "created_by": actor_id,
                         "created_at": now, "updated_at": now, "version": 1,
                     }, now)).inserted_primary_key[0]
-                    conn.execute(ins_audit, {
+                    audit_append(conn, [{
                         "occurred_at": utcnow(), "actor_id": actor_id,
                         "action": "participants:participant:create", "object_type": "participant",
                         "object_id": pid, "office_id": office_id, "request_id": None, "details": {},
-                    })
+                    }])
                     # The journey starts: the intake checklist and the first timeline entry.
                     conn.execute(ins_items, [{
                         "participant_id": pid, "stage": "intake", "cycle": 1, "key": key_,
@@ -411,9 +412,9 @@ def _core_page(stmt: sa.Select, args: dict[str, Any]) -> sa.Select:
 
 def core_queries(engine: sa.Engine, seed: Seed, queries: list[Query], totals: list[int]) -> Iterator[float]:
     """The same count, page and audit INSERT in Core, committed per call; yields seconds."""
+    from journey.core.audit import append as audit_append
     from journey.core.db import utcnow
 
-    audit = table("audit_events").insert()
     with engine.connect() as conn:
         for query in queries:
             scope = query.caseworker_office
@@ -422,12 +423,12 @@ def core_queries(engine: sa.Engine, seed: Seed, queries: list[Query], totals: li
                 stmt = _core_statement(scope, query.args)
                 total = conn.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
                 rows = conn.execute(_core_page(stmt, query.args)).all()
-                conn.execute(audit, {
+                audit_append(conn, [{
                     "occurred_at": utcnow(), "actor_id": actor_id,
                     "action": "participants:participant:list", "object_type": "participant",
                     "object_id": None, "office_id": scope, "request_id": None,
                     "details": {"ids": [r.id for r in rows], "total": total},
-                })
+                }])
             totals.append(total)
             yield elapsed()
 

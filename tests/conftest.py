@@ -136,7 +136,13 @@ def connection(app) -> Iterator[sa.Connection]:
 
 @pytest.fixture
 def db_session(connection) -> Iterator[Session]:
+    from journey.core import audit
+
     sess = Session(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    # The test's own session shares its connection with the requests' sessions, which must see
+    # the audit events of what it set up (a factory's participant): here they are chained at
+    # each flush, not only at commit as in requests and jobs (journey.core.audit).
+    sa.event.listen(sess, "after_flush_postexec", lambda s, _ctx: audit.flush(s))
     yield sess
     sess.close()
 

@@ -158,6 +158,7 @@ GET    /audit-events/                                  audit:read            200
 GET    /participants/{own}/privacy/export              privacy:export        200 200 403 403 403 401
 GET    /participants/{other}/privacy/export            privacy:export        200 404 403 403 403 401
 GET    /privacy/register                               privacy:register      200 200 403 403 403 401
+POST   /audit/verify                                   audit:verify          200 403 403 403 403 401
 GET    /taxonomy/isco-groups                           taxonomy:read         200 200 200 200 200 401
 GET    /taxonomy/isco-groups/5120                      taxonomy:read         200 200 200 200 200 401
 GET    /taxonomy/occupations                           taxonomy:read         200 200 200 200 200 401
@@ -204,6 +205,7 @@ GET    /docs/assets/swagger-ui.css                     (public)              200
 # {id}, {item}, {permit} for either office's participant, item and permit. Strings like "{own}"
 # are filled in from the World.
 BODIES = {
+    ("POST", "/audit/verify"): {},
     ("POST", "/participants/"): {
         "given_name": "Matrix", "family_name": "Person", "date_of_birth": "1991-05-06", "sex": "male",
         "nationality": "NP", "origin_country": "NP", "phone": "+9779812300000",

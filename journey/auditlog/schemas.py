@@ -12,7 +12,7 @@ from journey.core.schemas import AwareDateTime, Id, PageArgsSchema, columns, pag
 class AuditEventSchema(ma.Schema):
     class Meta:
         include = columns(AuditEvent, "id occurred_at actor_id action object_type object_id"
-                                      " office_id request_id details")
+                                      " office_id request_id details seq prev_hash hash")
 
 
 class AuditQuerySchema(PageArgsSchema):
@@ -30,3 +30,14 @@ class AuditQuerySchema(PageArgsSchema):
 
 
 AuditPageSchema = page_schema(AuditEventSchema, "AuditEventPage")
+
+
+class ChainReportSchema(ma.Schema):
+    intact = ma.fields.Boolean(required=True)
+    checked = ma.fields.Integer(required=True, metadata={"description": "Events found intact."})
+    broken_at = ma.fields.Integer(allow_none=True,
+                                  metadata={"description": "Id of the first broken event."})
+    reason = ma.fields.String(allow_none=True, validate=validate.OneOf(
+        ["content-changed", "link-broken", "missing-event"]))
+    head_seq = ma.fields.Integer(metadata={"description": "Position of the last intact event."})
+    head_hash = ma.fields.String(metadata={"description": "Hash of the last intact event."})

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
+from journey.auditlog import chain
+from journey.core import audit
 from journey.core.audit import AuditEvent
 from journey.core.auth import User
 from journey.core.pagination import paginate
@@ -38,3 +41,13 @@ def search_events(sess: Session, actor: User, args: dict[str, Any]) -> dict[str,
         stmt = stmt.where(AuditEvent.occurred_at < args["until"])
     return paginate(sess, stmt, columns=_COLUMNS, id_column=AuditEvent.id, sort=args["sort"],
                     page=args["page"], per_page=args["per_page"])
+
+
+def verify_chain(sess: Session, actor: User, engine: Engine) -> dict[str, Any]:
+    """Walk the whole audit chain (on a connection of its own) and record that it was checked."""
+    require(actor, "audit:verify")
+    report = chain.verify(engine)
+    audit.record(sess, "auditlog:chain:verify", actor_id=actor.id, object_type="audit_chain",
+                 intact=report.intact, checked=report.checked, broken_at=report.broken_at,
+                 reason=report.reason)
+    return report.as_dict()

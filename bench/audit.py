@@ -1,0 +1,197 @@
+"""Audit chain benchmark: what hash-chaining costs an audited transaction.
+
+    python bench/audit.py                  # SQLite files in a temporary directory
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python bench/audit.py
+
+* One writer: --transactions transactions of --per-txn events each, committed one by one, through
+  ``journey.core.audit.record`` and a session commit (buffer, flush, chain head read, ids, sha256,
+  INSERT; on PostgreSQL the advisory lock too), against a BASELINE inserting the same rows with
+  plain Core into a copy of the audit table without the chain columns or triggers
+  (``bench_audit_plain``, made by this script). Baseline and service alternate run by run; each
+  figure is the median of --runs runs.
+* Four writers at once (threads, each committing its own transactions): the same comparison,
+  where on PostgreSQL the service's writers queue on the chain lock for their INSERT and COMMIT.
+* Verification: ``journey audit verify``'s walk over every event written, in events per second.
+
+Each side has a database of its own, fresh and migrated (SQLite files, or databases created on
+DATABASE_URL's PostgreSQL server and dropped at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sqlalchemy as sa  # noqa: E402
+from _common import Databases, Workspace, heading, line, note, seed_reference_data  # noqa: E402
+
+
+def plain_table(metadata: sa.MetaData) -> sa.Table:
+    """audit_events as it was before the chain: same columns, indexes and keys, nothing else."""
+    from journey.core.db import UTCDateTime
+
+    return sa.Table(
+        "bench_audit_plain", metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("occurred_at", UTCDateTime(), nullable=False, index=True),
+        sa.Column("actor_id", sa.Integer, sa.ForeignKey("users.id"), index=True),
+        sa.Column("action", sa.String(80), nullable=False, index=True),
+        sa.Column("object_type", sa.String(40), nullable=False),
+        sa.Column("object_id", sa.Integer),
+        sa.Column("office_id", sa.Integer, sa.ForeignKey("offices.id")),
+        sa.Column("request_id", sa.String(64)),
+        sa.Column("details", sa.JSON, nullable=False),
+        sa.Index("ix_bench_audit_plain_object", "object_type", "object_id"),
+        sa.Index("ix_bench_audit_plain_office_occurred", "office_id", "occurred_at"),
+    )
+
+
+def event_fields(seed, i: int) -> dict:
+    office = seed.office_ids[i % len(seed.office_ids)]
+    return {"actor_id": seed.caseworker_ids[office], "action": "participants:participant:read",
+            "object_type": "participant", "object_id": 1000 + i, "office_id": office,
+            "details": {"fields": ["phone", "notes"], "count": i % 7}}
+
+
+def baseline_writer(engine: sa.Engine, plain: sa.Table, seed) -> Callable[[int, int], None]:
+    from journey.core.db import utcnow
+
+    insert = plain.insert()
+
+    def write(start: int, per_txn: int) -> None:
+        with engine.begin() as conn:
+            conn.execute(insert, [{**event_fields(seed, i), "occurred_at": utcnow(),
+                                   "request_id": None} for i in range(start, start + per_txn)])
+    return write
+
+
+def service_writer(engine: sa.Engine, seed) -> Callable[[int, int], None]:
+    from sqlalchemy.orm import sessionmaker
+
+    from journey.core import audit
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def write(start: int, per_txn: int) -> None:
+        with factory() as sess:
+            for i in range(start, start + per_txn):
+                f = event_fields(seed, i)
+                audit.record(sess, f.pop("action"), **f.pop("details"), **f)
+            sess.commit()
+    return write
+
+
+def timed_run(write: Callable[[int, int], None], transactions: int, per_txn: int,
+              writers: int, offset: int) -> float:
+    """Seconds for `writers` threads to commit `transactions` transactions between them."""
+    share = transactions // writers
+    start = threading.Barrier(writers + 1)
+    failures: list[BaseException] = []
+
+    def work(w: int) -> None:
+        try:
+            start.wait()
+            base = offset + w * share * per_txn
+            for t in range(share):
+                write(base + t * per_txn, per_txn)
+        except BaseException as err:  # noqa: BLE001  (re-raised below)
+            failures.append(err)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    if failures:
+        raise failures[0]
+    return elapsed
+
+
+def compare(label: str, sides: dict[str, Callable[[int, int], None]], opts, writers: int,
+            offsets: dict[str, int]) -> float:
+    """Alternate the sides run by run; print each side's median and the ratio."""
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides)
+    for _run in range(opts.runs):
+        for name in order:
+            times[name].append(timed_run(sides[name], opts.transactions, opts.per_txn, writers,
+                                         offsets[name]))
+            offsets[name] += opts.transactions * opts.per_txn
+        order.reverse()
+    events = opts.transactions * opts.per_txn
+    heading(f"{label}: {opts.transactions:,} transactions x {opts.per_txn} events, "
+            f"{writers} writer(s), median of {opts.runs}")
+    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    for name, median in medians.items():
+        line(name, f"{median:.3f} s  {events / median:,.0f} events/s  "
+                   f"{median / opts.transactions * 1e6:,.0f} us/transaction  "
+                   f"(runs: {', '.join(f'{t:.3f}' for t in times[name])})")
+    ratio = medians["chained (record + commit)"] / medians["baseline (plain INSERT)"]
+    line("ratio chained / baseline", f"{ratio:.2f}x the time")
+    return ratio
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--transactions", type=int, default=2000)
+    parser.add_argument("--per-txn", type=int, default=1, help="Events per transaction.")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--writers", type=int, default=4)
+    opts = parser.parse_args()
+
+    from journey.auditlog.chain import verify
+    from journey.core.db import make_engine
+
+    with Workspace() as ws:
+        dbs = Databases.from_env(ws)
+        try:
+            urls = {"baseline": dbs.fresh("audit_baseline"), "chained": dbs.fresh("audit_chained")}
+            engines = {k: make_engine(u, pool_size=opts.writers + 2) if not u.startswith("sqlite")
+                       else make_engine(u) for k, u in urls.items()}
+            seeds = {k: seed_reference_data(e) for k, e in engines.items()}
+            metadata = sa.MetaData()
+            sa.Table("users", metadata, autoload_with=engines["baseline"])
+            sa.Table("offices", metadata, autoload_with=engines["baseline"])
+            plain = plain_table(metadata)
+            plain.create(engines["baseline"])
+            sides = {"baseline (plain INSERT)": baseline_writer(engines["baseline"], plain,
+                                                                seeds["baseline"]),
+                     "chained (record + commit)": service_writer(engines["chained"],
+                                                                 seeds["chained"])}
+            offsets = dict.fromkeys(sides, 0)
+            print(f"backend: {dbs.backend}")
+            one = compare("One writer", sides, opts, 1, offsets)
+            many = compare(f"{opts.writers} concurrent writers", sides, opts, opts.writers,
+                           offsets)
+
+            heading("Verification")
+            started = time.perf_counter()
+            report = verify(engines["chained"])
+            took = time.perf_counter() - started
+            line("journey audit verify", f"{report.checked:,} events in {took:.3f} s "
+                                         f"({report.checked / took:,.0f} events/s), "
+                                         f"intact={report.intact}")
+            expected = 2 * opts.runs * opts.transactions * opts.per_txn
+            if not report.intact or report.checked != expected:
+                print(f"  CHAIN WRONG: expected {expected} intact events", flush=True)
+                return 1
+            note(f"ratios: one writer {one:.2f}x, {opts.writers} writers {many:.2f}x")
+            for e in engines.values():
+                e.dispose()
+        finally:
+            dbs.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
