@@ -20,6 +20,7 @@ from sqlmodel import Field, SQLModel, select
 from journey.accounts.sessions import end_sessions, revoke_tokens
 from journey.core import audit
 from journey.core.auth import User, check_login_allowed, record_login_failure
+from journey.core.crypto import EncryptedText
 from journey.core.db import UTCDateTime, enum_check, utcnow
 from journey.core.errors import Conflict, InvalidInput
 from journey.core.i18n import _
@@ -38,8 +39,8 @@ class UserTotp(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="users.id", primary_key=True, sa_column_kwargs={
         "autoincrement": False})
-    # encrypted at rest once journey.core.crypto lands
-    secret: str = Field(max_length=64)
+    # Whoever reads it can make codes: encrypted at rest like participants' sensitive columns.
+    secret: str = Field(sa_type=EncryptedText("user_totp.secret"))
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The last time step whose code was accepted; only later steps are accepted after it.

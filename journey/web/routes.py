@@ -60,7 +60,9 @@ _FIELD_HELP = {
 def _page_globals() -> dict[str, Any]:
     lang = str(get_locale() or "en")
     return {"html_lang": lang.replace("_", "-"),
-            "html_dir": "rtl" if lang.split("_")[0] in RTL_LANGUAGES else "ltr"}
+            "html_dir": "rtl" if lang.split("_")[0] in RTL_LANGUAGES else "ltr",
+            # The header shows a link only to those whose role may open the page.
+            "can": lambda permission: g.get("user") is not None and allowed(g.user, permission)}
 
 
 # Replaces html_blueprint's own handler, for the login form.

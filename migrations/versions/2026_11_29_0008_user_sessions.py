@@ -42,7 +42,7 @@ def upgrade() -> None:
 
     op.create_table('user_totp',
     sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('secret', sa.Text(), nullable=False),
     sa.Column('created_at', journey.core.db.UTCDateTime(), nullable=False),
     sa.Column('confirmed_at', journey.core.db.UTCDateTime(), nullable=True),
     sa.Column('last_step', sa.BigInteger(), nullable=True),

@@ -6,6 +6,7 @@ import time
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from journey.accounts.totp import UserTotp
@@ -52,6 +53,15 @@ def test_api_tokens_need_the_code_once_enrolled_and_a_code_works_once(client, fa
     assert _token(client, cw, otp=code).status_code == 201
     replay = _token(client, cw, otp=code)
     assert replay.status_code == 401 and replay.get_json()["code"] == "otp-invalid"
+
+
+def test_the_secret_is_encrypted_at_rest(client, factory, db_session):
+    cw = factory.user("caseworker")
+    started = client.post("/api/v1/auth/totp", headers=factory.headers(cw)).get_json()
+    stored = db_session.execute(sa.text("SELECT secret FROM user_totp WHERE user_id = :u"),
+                                {"u": cw.id}).scalar_one()
+    assert started["secret"] not in stored and stored.startswith("j1.")
+    assert db_session.get(UserTotp, cw.id).secret == started["secret"]
 
 
 def test_enrolling_twice_is_a_conflict(client, factory):
@@ -140,7 +150,8 @@ def test_a_role_that_requires_totp_sends_its_users_to_enrol(client, factory, db_
     assert done.status_code == 303 and done.headers["Location"] == "/"
     assert client.get("/", headers=HTML).status_code == 200
     # The half-finished session was swapped for a new one.
-    rows = db_session.scalars(select(UserSession).where(UserSession.user_id == cw.id)).all()
+    rows = db_session.scalars(select(UserSession).where(UserSession.user_id == cw.id)
+                              .order_by(UserSession.id)).all()
     assert [r.ended_reason for r in rows] == ["second-step-done", None]
 
 
