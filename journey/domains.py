@@ -23,6 +23,7 @@ DOMAINS: list[str] = [
     "journey.passports",
     "journey.credentials",
     "journey.skillcards",
+    "journey.privacy",
     "journey.web",
     "journey.demo",
 ]

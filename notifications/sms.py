@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Mapping
@@ -194,6 +195,28 @@ class ConsoleSmsSender:
         logger.info("sms to participant message id=%s segments=%d encoding=%s written to %s",
                     message.message_id, info.segments, info.encoding, self.path)
         return SendResult(ok=True, provider_id=provider_id, status="sent")
+
+    def purge(self, message_ids: set[int]) -> int:
+        """Drop the lines of these messages from the file (erasure); returns how many went."""
+        with self._lock:
+            if not message_ids or not self.path.exists():
+                return 0
+            kept, dropped = [], 0
+            for line in self.path.read_text(encoding="utf-8").splitlines(keepends=True):
+                try:
+                    mid = json.loads(line).get("message_id")
+                except (ValueError, AttributeError):
+                    mid = None
+                if mid in message_ids:
+                    dropped += 1
+                else:
+                    kept.append(line)
+            if dropped:
+                # Written aside and renamed: a reader never sees half a file.
+                partial = self.path.with_name(self.path.name + ".part")
+                partial.write_text("".join(kept), encoding="utf-8")
+                os.replace(partial, self.path)
+        return dropped
 
 
 def validate_twilio_signature(

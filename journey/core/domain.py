@@ -17,7 +17,7 @@ DOMAIN = Domain(
     commands=(db_group,),
     personal_data=(
         PersonalData("journey_events", (Category.CASE,), ("participant_id",),
-                     note="reasons people gave are free text"),
+                     note="reasons people gave are free text", erase_columns=("reason",)),
         PersonalData("audit_events", (Category.CASE,), ("object_id",),
                      note="ids only: object_id when object_type is 'participant', otherwise "
                           "details.participant_id; append-only, so erasure cannot remove rows"),

@@ -6,7 +6,7 @@ and owns its tables.
 
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF
-from journey.messaging import bridge
+from journey.messaging import bridge, erasure
 from journey.messaging.cli import scheduler, worker
 from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.routes import blp
@@ -25,11 +25,15 @@ DOMAIN = Domain(
     timeline_providers=(message_entries,),
     timeline_handlers=(bridge.on_entry,),
     personal_data=(
-        PersonalData("outbox_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",)),
+        PersonalData("outbox_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
+                     erase_columns=("recipient", "subject", "body", "html"),
+                     erase=erasure.erase_outbox, retain_from="updated_at"),
         PersonalData("inbound_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
-                     note="texts from unknown numbers have no participant, only the sender"),
+                     note="texts from unknown numbers have no participant, only the sender",
+                     erase_columns=("sender", "body"), erase=erasure.erase_unmatched_inbound,
+                     retain_from="received_at"),
         PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone", "participants.phone"),
-                     note="keyed by phone number, not by participant"),
+                     note="keyed by phone number, not by participant", erase=erasure.erase_opt_out),
     ),
     init_app=bridge.init_app,
 )

@@ -1,0 +1,36 @@
+"""Privacy: the data subject's rights, built on every domain's personal-data declarations."""
+
+import click
+
+from journey.core.domains import Category, Domain, Job, PersonalData
+from journey.core.policy import Role
+from journey.privacy import holds
+from journey.privacy.erasure_cli import erase_command, retention_command
+from journey.privacy.erasure_pages import bp as erasure_pages_bp
+from journey.privacy.erasure_routes import blp as erasure_blp
+from journey.privacy.retention import retention_job
+
+
+@click.group("privacy")
+def privacy_group():
+    """The data subject's rights: erasure and retention."""
+
+
+privacy_group.add_command(erase_command)
+privacy_group.add_command(retention_command)
+
+_OFFICE_LEADS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
+DOMAIN = Domain(
+    name="privacy",
+    api_blueprints=(erasure_blp,),
+    page_blueprints=(erasure_pages_bp,),
+    models=(holds.LegalHold,),
+    commands=(privacy_group,),
+    permissions={"privacy:erase": _OFFICE_LEADS, "privacy:hold": _OFFICE_LEADS},
+    jobs=(Job("privacy_retention", retention_job, 86400),),
+    erasure_vetoes=(holds.hold_veto,),
+    personal_data=(
+        PersonalData("legal_holds", (Category.CASE,), ("participant_id",), note="reason codes only"),
+    ),
+)
