@@ -49,6 +49,32 @@ def _prices(spec: str) -> dict[str, Decimal]:
     return prices
 
 
+# Retention: how many days each category of personal data is kept after a participant's case
+# is closed (journey.privacy: the register shows them, the retention job applies them).
+# JOURNEY_RETENTION_<CATEGORY>_DAYS overrides one; keys match journey.core.domains.Category.
+RETENTION_DEFAULT_DAYS = {
+    "identity": 6 * 365,  # as long as the programme's records must be kept for audit
+    "contact": 365,  # a phone number is of no use once the case is closed
+    "sensitive": 365,  # special categories and permits: the shortest that serves the case
+    "case": 6 * 365,
+    "message": 2 * 365,  # message texts; delivery counts stay in the reports
+}
+
+
+def _retention(env: dict[str, str]) -> dict[str, int]:
+    out = {}
+    for category, default in RETENTION_DEFAULT_DAYS.items():
+        name = f"JOURNEY_RETENTION_{category.upper()}_DAYS"
+        try:
+            days = int(env.get(name, default))
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a whole number of days") from exc
+        if days < 1:
+            raise ConfigError(f"{name} must be at least 1 day")
+        out[f"RETENTION_{category.upper()}_DAYS"] = days
+    return out
+
+
 def load_settings(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -136,4 +162,5 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+        **_retention(env),
     }

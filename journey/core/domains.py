@@ -38,6 +38,13 @@ class PersonalData:
     the table has the column, ``("entry_id", "passport_entries.participant_id")`` through a join,
     ``("id",)`` for the participants table itself. ``subject`` says whose data it is:
     ``participant`` (the people the centre serves) or ``staff`` (user accounts).
+
+    The rest is optional. ``where(participant)`` returns the SQL condition selecting the person's
+    rows when the link cannot be followed generically (a JSON detail, a phone number);
+    journey.privacy.subjects walks the link otherwise. ``purpose`` (``_l``) and ``legal_basis``
+    add to the register of processing what the category says already; ``read`` names the
+    permissions that read the table (default: the declaring domain's ``*:read*`` rows);
+    ``recipients`` names outside recipients and processors (``sms_provider``, ``employer``...).
     """
 
     table: str
@@ -45,6 +52,11 @@ class PersonalData:
     link: tuple[str, ...]
     subject: str = "participant"
     note: str = ""
+    where: Callable[[Any], Any] | None = None
+    purpose: Any = None
+    legal_basis: str | None = None
+    read: tuple[str, ...] | None = None
+    recipients: tuple[str, ...] = ()
     # Erasure (journey.privacy.erasure) empties these columns on every row of the person: NULL,
     # or '' (text) and {} (JSON) where the column is NOT NULL. Rows stay, so counts stay.
     erase_columns: tuple[str, ...] = ()

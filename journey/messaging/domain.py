@@ -4,6 +4,8 @@ notifications never imports a domain; this declaration hands it what it needs (b
 and owns its tables.
 """
 
+import sqlalchemy as sa
+
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF
 from journey.messaging import bridge, erasure
@@ -13,6 +15,21 @@ from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
 from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
 from notifications.webhooks import bp as webhooks_bp
+
+
+def _opted_out(participant):
+    """An opt-out is keyed by phone number: the person's is the row for their current number."""
+    return SmsOptOut.__table__.c.phone == participant.phone if participant.phone else sa.false()
+
+
+def _inbound_from(participant):
+    """Texts linked to the person, and texts from their number that nobody linked."""
+    t = InboundMessage.__table__
+    mine = t.c.participant_id == participant.id
+    if not participant.phone:
+        return mine
+    return sa.or_(mine, sa.and_(t.c.participant_id.is_(None), t.c.sender == participant.phone))
+
 
 DOMAIN = Domain(
     name="messaging",
@@ -26,14 +43,16 @@ DOMAIN = Domain(
     timeline_handlers=(bridge.on_entry,),
     personal_data=(
         PersonalData("outbox_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
+                     recipients=("sms_provider", "email_provider"),
                      erase_columns=("recipient", "subject", "body", "html"),
                      erase=erasure.erase_outbox, retain_from="updated_at"),
         PersonalData("inbound_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
                      note="texts from unknown numbers have no participant, only the sender",
-                     erase_columns=("sender", "body"), erase=erasure.erase_unmatched_inbound,
-                     retain_from="received_at"),
+                     where=_inbound_from, recipients=("sms_provider",),
+                     erase_columns=("sender", "body"), retain_from="received_at"),
         PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone", "participants.phone"),
-                     note="keyed by phone number, not by participant", erase=erasure.erase_opt_out),
+                     note="keyed by phone number, not by participant", where=_opted_out,
+                     erase=erasure.erase_opt_out),
     ),
     init_app=bridge.init_app,
 )

@@ -3,8 +3,8 @@
 The rows stay, with their channel, template, status and cost, so message counts stay; the
 declarations in domain.py empty the addresses and texts, and these hooks do the rest: a message
 not sent yet never will be (its address is gone), the copies the development backends wrote under
-instance/ go, texts the person sent before they were registered lose their number and words, and
-their SMS opt-out (keyed by the number) is deleted.
+instance/ go, and their SMS opt-out (keyed by the number) is deleted. (Texts from their number
+that nobody linked to them are theirs through the declaration's ``where``.)
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from journey.messaging.bridge import build_senders
 from notifications.models import (
     DUE_STATUSES,
     Channel,
-    InboundMessage,
     OutboxMessage,
     SkipReason,
     SmsOptOut,
@@ -31,7 +30,6 @@ from notifications.models import (
 logger = logging.getLogger(__name__)
 
 _OUT = OutboxMessage.__table__
-_IN = InboundMessage.__table__
 
 
 def erase_outbox(sess: Session, participant: Any, actor_id: int | None) -> int:
@@ -53,15 +51,6 @@ def erase_outbox(sess: Session, participant: Any, actor_id: int | None) -> int:
     logger.info("erasure: participant=%s messages=%d unsent_skipped=%d copies_purged=%d",
                 participant.id, len(ids), skipped, files)
     return skipped + files
-
-
-def erase_unmatched_inbound(sess: Session, participant: Any, actor_id: int | None) -> int:
-    """Texts from the person's number that were never matched to them."""
-    if not participant.phone:
-        return 0
-    return sess.connection().execute(
-        _IN.update().where(_IN.c.participant_id.is_(None), _IN.c.sender == participant.phone)
-        .values(sender="", body="")).rowcount
 
 
 def erase_opt_out(sess: Session, participant: Any, actor_id: int | None) -> int:

@@ -1,4 +1,4 @@
-"""Privacy: the data subject's rights, built on every domain's personal-data declarations."""
+"""The data subject's rights: export, erasure, retention and the register of processing."""
 
 import click
 
@@ -10,6 +10,8 @@ from journey.privacy.erasure_pages import bp as erasure_pages_bp
 from journey.privacy.erasure_routes import blp as erasure_blp
 from journey.privacy.retention import retention_job
 
+SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
 
 @click.group("privacy")
 def privacy_group():
@@ -19,15 +21,20 @@ def privacy_group():
 privacy_group.add_command(erase_command)
 privacy_group.add_command(retention_command)
 
-_OFFICE_LEADS = frozenset({Role.ADMIN, Role.SUPERVISOR})
-
 DOMAIN = Domain(
     name="privacy",
     api_blueprints=(erasure_blp,),
     page_blueprints=(erasure_pages_bp,),
     models=(holds.LegalHold,),
     commands=(privacy_group,),
-    permissions={"privacy:erase": _OFFICE_LEADS, "privacy:hold": _OFFICE_LEADS},
+    permissions={
+        # The export holds the audit trail and sensitive fields, which caseworkers cannot read.
+        "privacy:export": SUPERVISORS,
+        "privacy:register": SUPERVISORS,
+        # Erasure cannot be undone; a legal hold blocks it: both for an office's leads.
+        "privacy:erase": SUPERVISORS,
+        "privacy:hold": SUPERVISORS,
+    },
     jobs=(Job("privacy_retention", retention_job, 86400),),
     erasure_vetoes=(holds.hold_veto,),
     personal_data=(

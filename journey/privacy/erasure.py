@@ -24,10 +24,11 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from journey.core import audit
-from journey.core.db import metadata, utcnow
-from journey.core.domains import Domain, PersonalData
+from journey.core.db import utcnow
+from journey.core.domains import Domain
 from journey.core.errors import Conflict, InvalidInput
 from journey.core.i18n import _, _l
+from journey.privacy import subjects
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +59,10 @@ def _domains() -> tuple[Domain, ...]:
     return current_app.extensions["journey_domains"]
 
 
-def declarations() -> list[PersonalData]:
-    """The participants' declared tables in erasure order: the participant's own row last."""
-    entries = [e for d in _domains() for e in d.personal_data if e.subject == "participant"]
-    return sorted(entries, key=lambda e: e.link == ("id",))
+def declarations() -> list[subjects.Declared]:
+    """The participants' declared tables in erasure order: the participant's own row last, so
+    hooks before it still see what they purge by (the phone number)."""
+    return sorted(subjects.declared(), key=lambda item: item.entry.link == ("id",))
 
 
 def vetoes(sess: Session, participant: Any) -> list[str]:
@@ -73,19 +74,6 @@ def vetoes(sess: Session, participant: Any) -> list[str]:
             if reason:
                 reasons.append(reason)
     return reasons
-
-
-def owned(table: sa.Table, link: tuple[str, ...], participant_id: int) -> sa.ColumnElement[bool]:
-    """The WHERE clause picking the person's rows of a table, following its declared link."""
-    if len(link) == 1:
-        return table.c[link[0]] == participant_id
-    column, target = link
-    other_name, other_column = target.split(".")
-    other = metadata.tables[other_name]
-    if other_name == "participants":  # keyed by a value of the participant's row (a phone)
-        return table.c[column].in_(sa.select(other.c[other_column])
-                                   .where(other.c.id == participant_id))
-    return table.c[column].in_(sa.select(other.c.id).where(other.c[other_column] == participant_id))
 
 
 def empty_value(column: sa.Column) -> Any:
@@ -120,15 +108,14 @@ def erase(sess: Session, participant: Any, *, actor_id: int | None, reason: str)
         raise Conflict(detail, code="erasure-vetoed", extra={"reasons": reasons})
     conn = sess.connection()
     counts: dict[str, int] = {}
-    for entry in declarations():
-        changed = 0
+    for item in declarations():
+        entry, changed = item.entry, 0
         if entry.erase is not None:
             changed += entry.erase(sess, participant, actor_id)
         if entry.erase_columns:
-            table = metadata.tables[entry.table]
             changed += conn.execute(
-                table.update().where(owned(table, entry.link, participant.id))
-                .values(**emptied(table, entry.erase_columns))).rowcount
+                item.table.update().where(subjects.condition(item, participant))
+                .values(**emptied(item.table, entry.erase_columns))).rowcount
         if changed:
             counts[entry.table] = changed
     participant.erased_at = utcnow()

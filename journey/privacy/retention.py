@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from journey.continuum.stages import FINAL_STAGES
 from journey.core.auth import LoginAttempt
-from journey.core.db import db, metadata, utcnow
+from journey.core.db import db, utcnow
 from journey.core.domains import Category
 from journey.core.errors import Conflict
 from journey.participants.models import Participant
@@ -71,18 +71,21 @@ def _not_empty(table: sa.Table, names: tuple[str, ...]) -> sa.ColumnElement[bool
 
 
 def _message_targets(config: Any, now: datetime):
-    for entry in erasure.declarations():
-        if entry.retain_from and entry.erase_columns:
-            table = metadata.tables[entry.table]
-            cutoff = now - timedelta(days=retention_days(config, entry.categories[0]))
+    for item in erasure.declarations():
+        entry, table = item.entry, item.table
+        days = retention_days(config, entry.categories[0])
+        if entry.retain_from and entry.erase_columns and days is not None:
+            cutoff = now - timedelta(days=days)
             yield entry, table, sa.and_(table.c[entry.retain_from] < cutoff,
                                         _not_empty(table, entry.erase_columns))
 
 
-def _closed_cutoff(config: Any, now: datetime) -> datetime:
-    days = max(retention_days(config, c) for c in
-               (Category.IDENTITY, Category.CONTACT, Category.SENSITIVE))
-    return now - timedelta(days=days)
+def _closed_cutoff(config: Any, now: datetime) -> datetime | None:
+    days = [retention_days(config, c) for c in
+            (Category.IDENTITY, Category.CONTACT, Category.SENSITIVE)]
+    if None in days:  # a category kept without limit: nobody is anonymised for age
+        return None
+    return now - timedelta(days=max(days))
 
 
 def _login_cutoff(config: Any, now: datetime) -> datetime:
@@ -97,9 +100,10 @@ def plan(sess: Session, config: Any, now: datetime | None = None) -> Plan:
         ids = list(sess.scalars(sa.select(table.c.id).where(due).order_by(table.c.id)))
         if ids:
             result.messages[entry.table] = ids
-    closed = sess.scalars(sa.select(Participant).where(
+    cutoff = _closed_cutoff(config, now)
+    closed = [] if cutoff is None else sess.scalars(sa.select(Participant).where(
         Participant.stage.in_([s.value for s in FINAL_STAGES]),
-        Participant.stage_entered_at < _closed_cutoff(config, now),
+        Participant.stage_entered_at < cutoff,
         Participant.erased_at.is_(None)).order_by(Participant.id))
     for p in closed:
         (result.held if erasure.vetoes(sess, p) else result.participants).append(p.id)
