@@ -319,6 +319,13 @@ class Api(_Api):
         self.spec.components.header("X-Request-ID", _REQUEST_ID)
         self.spec.components.header("ETag", _ETAG)
 
+    def _openapi_swagger_ui(self):
+        # Our own page (journey/templates/api_docs.html): a lang attribute, and no inline script.
+        return flask.render_template(
+            "api_docs.html", title=self.spec.title, swagger_ui_url=self._swagger_ui_url,
+            spec_url=flask.url_for(f"{self._make_doc_blueprint_name()}.openapi_json"),
+        )
+
     def _register_responses(self):
         # Every error is application/problem+json with the one ProblemSchema (journey.core.errors).
         for status in http.HTTPStatus:
