@@ -160,6 +160,9 @@ GET    /messages/stats                                 messages:read         200
 POST   /campaigns/preview                              campaigns:send        200 200 200 403 403 401
 POST   /campaigns                                      campaigns:send        201 201 201 403 403 401
 GET    /audit-events/                                  audit:read            200 200 403 403 403 401
+GET    /participants/{own}/privacy/export              privacy:export        200 200 403 403 403 401
+GET    /participants/{other}/privacy/export            privacy:export        200 404 403 403 403 401
+GET    /privacy/register                               privacy:register      200 200 403 403 403 401
 GET    /taxonomy/isco-groups                           taxonomy:read         200 200 200 200 200 401
 GET    /taxonomy/isco-groups/5120                      taxonomy:read         200 200 200 200 200 401
 GET    /taxonomy/occupations                           taxonomy:read         200 200 200 200 200 401

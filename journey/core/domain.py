@@ -32,14 +32,14 @@ DOMAIN = Domain(
         PersonalData("audit_events", (Category.CASE,), ("object_id",),
                      note="ids only: object_id when object_type is 'participant', otherwise "
                           "details.participant_id; append-only, so erasure cannot remove rows",
-                     where=_audit_about, read=("audit:read",)),
+                     where=_audit_about, read=("audit:read",), legal_basis="legal_obligation"),
         PersonalData("participant_links", (Category.CASE,), ("participant_id",),
                      note="which employers and service providers a participant is linked to",
                      read=("participants:read",), recipients=("employer", "partner")),
         PersonalData("users", (Category.IDENTITY, Category.CONTACT), ("id",), subject="staff",
-                     read=("users:manage",)),
+                     read=("users:manage",), legal_basis="contract"),
         PersonalData("login_attempts", (Category.IDENTITY,), ("key",), subject="staff",
                      note="a keyed hash of a username or client address, kept for throttling",
-                     read=()),
+                     read=(), legal_basis="legitimate_interests"),
     ),
 )
