@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from journey.organisations.models import Office
 from journey.participants.models import Participant
+from tests.web.axe import assert_accessible
 from tests.web.cdp import CHROMIUM, chromium_available
 from tests.web.test_browser import browser, live, log_in, page  # noqa: F401  (fixtures)
 
@@ -26,6 +27,7 @@ def test_a_supervisor_erases_a_record_after_typing_its_reference(page, live, tmp
     page.goto(live.url(f"/participants/{pid}/privacy/erase"))
     assert page.js("document.querySelector('h1').textContent") == "Erase a record"
     assert page.js("document.querySelector('label[for=f-confirm]').textContent").endswith(reference)
+    assert_accessible(page)
 
     page.js("document.querySelector('#f-reason').value = 'subject_request'")
     page.type_into("#f-confirm", reference.lower())  # case is forgiven
@@ -38,5 +40,6 @@ def test_a_supervisor_erases_a_record_after_typing_its_reference(page, live, tmp
     assert "The record was erased." in body and "This record is erased" in body
     assert page.js("document.querySelector('input[name=confirm_reference]')") is None
     page.screenshot(tmp_path / "erased.png")
+    assert_accessible(page)
     (name,) = live.scalars(sa.select(Participant.given_name).where(Participant.id == pid))
     assert name == "Erased"
