@@ -6,6 +6,7 @@ these tables), and one command, `journey db`.
 
 import sqlalchemy as sa
 
+from journey.core import links
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, LoginAttempt, User
 from journey.core.domains import Category, Domain, PersonalData
@@ -35,7 +36,8 @@ DOMAIN = Domain(
                      where=_audit_about, read=("audit:read",), legal_basis="legal_obligation"),
         PersonalData("participant_links", (Category.CASE,), ("participant_id",),
                      note="which employers and service providers a participant is linked to",
-                     read=("participants:read",), recipients=("employer", "partner")),
+                     read=("participants:read",), recipients=("employer", "partner"),
+                     erase=links.end_all),
         PersonalData("users", (Category.IDENTITY, Category.CONTACT), ("id",), subject="staff",
                      read=("users:manage",), legal_basis="contract"),
         PersonalData("login_attempts", (Category.IDENTITY,), ("key",), subject="staff",

@@ -111,6 +111,26 @@ def test_identifiers_are_replaced_and_links_and_credentials_revoked(
     assert cred.revoked_at is not None and cred.token == "" and cred.revocation_reason == "erased"
     link = db_session.scalars(sa.select(ShareLink).where(ShareLink.participant_id == p.id)).one()
     assert link.revoked_at is not None and link.revoked_by == subject.supervisor.id
+    # The credential's QR page says revoked, and names nobody.
+    page = client.get(f"/verify/{cred.uuid}")
+    assert page.status_code == 200 and "Revoked" in page.get_data(as_text=True)
+    assert GIVEN not in page.get_data(as_text=True)
+
+
+def test_erasure_ends_the_links_that_put_the_person_in_an_organisation_s_scope(
+        app, client, factory, db_session, subject):
+    from journey.core import links
+
+    employer = factory.employer()
+    with app.app_context():
+        links.link(db_session, subject.caseworker.id, subject.participant.id, "employer",
+                   employer.id, "presented")
+    assert _erase(client, factory, subject).status_code == 200
+    db_session.expire_all()
+    ended = db_session.scalars(sa.select(links.ParticipantLink).where(
+        links.ParticipantLink.participant_id == subject.participant.id)).all()
+    assert ended and all(row.ended_at is not None for row in ended)
+    assert all(row.ended_by == subject.supervisor.id for row in ended)
 
 
 def test_erasure_is_audited_with_ids_codes_and_counts_only(app, client, factory, db_session,
