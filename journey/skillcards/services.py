@@ -481,5 +481,5 @@ def check_card(sess: Session, public_id: str) -> tuple[SkillCard, Participant] |
     participant = sess.get(Participant, card.participant_id)
     audit.record(sess, "skillcards:skill_card:verify", actor_id=None, object_type="skill_card",
                  object_id=card.id, office_id=participant.office_id,
-                 revoked=card.revoked_at is not None)
+                 participant_id=participant.id, revoked=card.revoked_at is not None)
     return card, participant

@@ -179,3 +179,19 @@ def test_the_cli_writes_the_archive_readable_by_its_owner_only(app, connection, 
     assert data["participant"]["id"] == p.id
     missing = app.test_cli_runner().invoke(args=["privacy", "export", "NOPE-NOPE"])
     assert missing.exit_code != 0 and "no participant" in missing.output
+
+
+def test_a_public_card_check_is_among_the_person_s_audit_events(app, client, db_session, factory):
+    """A verifier checking the skill card reads about its holder: the event names them."""
+    from journey.skillcards.services import check_card
+
+    office = factory.office()
+    admin, sup = factory.user("admin"), factory.user("supervisor", office=office)
+    p = factory.participant(admin, office_id=office.id)
+    card = card_for(app, db_session, admin, p)
+    with app.app_context():
+        check_card(db_session, card.public_id)
+    data, summary = _archive(_export(client, factory, sup, p))
+    audit = next(t for t in data["tables"] if t["table"] == "audit_events")["rows"]
+    assert "skillcards:skill_card:verify" in [r["action"] for r in audit]
+    assert "skillcards:skill_card:verify" in summary

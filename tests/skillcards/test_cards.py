@@ -150,7 +150,7 @@ def test_the_public_check_shows_status_and_only_what_was_disclosed(app, client, 
         AuditEvent.action == "skillcards:skill_card:verify",
         AuditEvent.object_id == card.id)).all()
     assert len(views) == 2 and all(v.actor_id is None for v in views)
-    assert views[0].details == {"revoked": False}
+    assert views[0].details == {"participant_id": p.id, "revoked": False}
 
 
 def test_the_public_check_of_an_unknown_or_revoked_card(app, client, factory, kit, db_session):
