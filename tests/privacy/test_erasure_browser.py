@@ -29,7 +29,19 @@ def test_a_supervisor_erases_a_record_after_typing_its_reference(page, live, tmp
     assert page.js("document.querySelector('label[for=f-confirm]').textContent").endswith(reference)
     assert_accessible(page)
 
+    # A wrong reference: the error stands beside the field, and nothing is erased.
     page.js("document.querySelector('#f-reason').value = 'subject_request'")
+    page.type_into("#f-confirm", "NOT-THIS")
+    mark = page.mark()
+    page.click("form.card button[type=submit]")
+    page.wait_for_load(mark)
+    assert page.js("document.querySelector('#f-confirm').getAttribute('aria-describedby')") \
+        == "err-confirm"
+    assert page.js("document.querySelector('#err-confirm').textContent") \
+        == "Type the record's reference exactly."
+    assert_accessible(page)
+
+    assert page.js("document.querySelector('#f-reason').value") == "subject_request"  # kept
     page.type_into("#f-confirm", reference.lower())  # case is forgiven
     mark = page.mark()
     page.click("form.card button[type=submit]")
