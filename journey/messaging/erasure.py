@@ -4,7 +4,9 @@ The rows stay, with their channel, template, status and cost, so message counts 
 declarations in domain.py empty the addresses and texts, and these hooks do the rest: a message
 not sent yet never will be (its address is gone), the copies the development backends wrote under
 instance/ go, and their SMS opt-out (keyed by the number) is deleted. (Texts from their number
-that nobody linked to them are theirs through the declaration's ``where``.)
+that nobody linked to them are theirs through the declaration's ``where``.) The files go at once,
+not after the commit: were the erasure rolled back, the database would still hold every message
+(the files are only copies, and only on a development machine).
 """
 
 from __future__ import annotations

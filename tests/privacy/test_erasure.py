@@ -233,3 +233,22 @@ def test_hold_veto_names_a_standing_hold_only(app, db_session, factory):
         assert holds.hold_veto(db_session, p) == "legal-hold"
         holds.lift_hold(db_session, user, p)
         assert holds.hold_veto(db_session, p) is None
+
+
+def test_every_view_of_an_erased_record_still_answers(app, client, factory, db_session, subject):
+    """Emptied columns ('' titles, {} answers, no phone) must not break any reader."""
+    from tests.web.test_pages import HTML, log_in
+
+    assert _erase(client, factory, subject).status_code == 200
+    pid = subject.participant.id
+    headers = factory.headers(subject.supervisor)
+    for path in ("", "/timeline", "/messages", "/consents", "/passport", "/credentials",
+                 "/share-links", "/permits", "/costs", "/checklist", "/privacy/legal-hold"):
+        resp = client.get(f"/api/v1/participants/{pid}{path}", headers=headers)
+        assert resp.status_code == 200, (path, resp.status_code)
+        assert GIVEN not in resp.get_data(as_text=True)
+    log_in(client, subject.supervisor)
+    for path in ("", "/passport", "/privacy", "/privacy/erase"):
+        resp = client.get(f"/participants/{pid}{path}", headers=HTML)
+        assert resp.status_code == 200, (path, resp.status_code)
+        assert GIVEN not in resp.get_data(as_text=True)
