@@ -87,6 +87,21 @@ def emptied(table: sa.Table, names: Iterable[str]) -> dict[str, Any]:
     return {name: empty_value(table.c[name]) for name in names}
 
 
+def has_content(table: sa.Table, names: Iterable[str]) -> sa.ColumnElement[bool]:
+    """Rows with something left to empty: the others are not rewritten (a timeline entry with no
+    reason, a message retention emptied already)."""
+    conditions = []
+    for name in names:
+        column = table.c[name]
+        if isinstance(column.type, sa.JSON):
+            conditions.append(column.is_not(None))  # no portable "is empty" for JSON
+        elif column.nullable:
+            conditions.append(column.is_not(None))
+        else:
+            conditions.append(column != empty_value(column))
+    return sa.or_(*conditions)
+
+
 def check_reason(reason: str) -> str:
     if reason not in {r.value for r in ErasureReason}:
         raise InvalidInput(errors=[{"field": "reason", "code": "invalid-choice",
@@ -114,7 +129,9 @@ def erase(sess: Session, participant: Any, *, actor_id: int | None, reason: str)
             changed += entry.erase(sess, participant, actor_id)
         if entry.erase_columns:
             changed += conn.execute(
-                item.table.update().where(subjects.condition(item, participant))
+                item.table.update()
+                .where(subjects.condition(item, participant),
+                       has_content(item.table, entry.erase_columns))
                 .values(**emptied(item.table, entry.erase_columns))).rowcount
         if changed:
             counts[entry.table] = changed

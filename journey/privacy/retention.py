@@ -63,13 +63,6 @@ class Plan:
                 "login_attempts": self.login_attempts}
 
 
-def _not_empty(table: sa.Table, names: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    """Rows with something left to empty (a second run finds nothing)."""
-    return sa.or_(*[sa.and_(table.c[n].is_not(None), table.c[n] != erasure.empty_value(table.c[n]))
-                    if not isinstance(table.c[n].type, sa.JSON) else table.c[n].is_not(None)
-                    for n in names])
-
-
 def _message_targets(config: Any, now: datetime):
     for item in erasure.declarations():
         entry, table = item.entry, item.table
@@ -77,7 +70,7 @@ def _message_targets(config: Any, now: datetime):
         if entry.retain_from and entry.erase_columns and days is not None:
             cutoff = now - timedelta(days=days)
             yield entry, table, sa.and_(table.c[entry.retain_from] < cutoff,
-                                        _not_empty(table, entry.erase_columns))
+                                        erasure.has_content(table, entry.erase_columns))
 
 
 def _closed_cutoff(config: Any, now: datetime) -> datetime | None:
