@@ -252,3 +252,14 @@ def test_every_view_of_an_erased_record_still_answers(app, client, factory, db_s
         resp = client.get(f"/participants/{pid}{path}", headers=HTML)
         assert resp.status_code == 200, (path, resp.status_code)
         assert GIVEN not in resp.get_data(as_text=True)
+
+
+def test_only_rows_with_something_to_empty_are_rewritten(app, client, factory, db_session,
+                                                        subject):
+    pid = subject.participant.id
+    events = db_session.scalars(sa.select(JourneyEvent.reason).where(
+        JourneyEvent.participant_id == pid)).all()
+    with_reason = sum(r is not None for r in events)
+    assert 0 < with_reason < len(events)
+    rows = _erase(client, factory, subject).get_json()["rows"]
+    assert rows["journey_events"] == with_reason
