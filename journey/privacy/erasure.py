@@ -115,6 +115,8 @@ def erase(sess: Session, participant: Any, *, actor_id: int | None, reason: str)
     Refused (409) while a domain vetoes it, or when the record is already erased.
     """
     check_reason(reason)
+    # Locked, and read afresh: of two erasures at once (PostgreSQL), the second sees the first's.
+    sess.refresh(participant, with_for_update=True)
     if participant.erased_at is not None:
         raise Conflict(_("This record has already been erased."), code="already-erased")
     reasons = vetoes(sess, participant)
