@@ -45,6 +45,15 @@ class Workspace:
         self.instance = self.path / "instance"
         self.instance.mkdir()
         self._engines: list[sa.Engine] = []
+        # One data key for the run (journey.core.crypto): the apps load it from the environment,
+        # and Core inserts outside an app context (bulk loads) encrypt with it too.
+        import base64
+
+        from journey.core import crypto
+
+        key = ("bench", os.urandom(32))
+        os.environ["JOURNEY_DATA_KEYS"] = f"bench:{base64.b64encode(key[1]).decode()}"
+        crypto.activate(crypto.Keyring([key]))
 
     def __enter__(self) -> Workspace:
         return self

@@ -58,6 +58,8 @@ from _common import (  # noqa: E402
 )
 from pydantic_core import PydanticUndefined  # noqa: E402
 
+from journey.core import crypto  # noqa: E402
+
 RATIO_TARGET = 3.0
 PAGE_TARGET_MS = 50.0
 PER_PAGE = 50
@@ -185,8 +187,9 @@ def complete_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def search_text(given: str, family: str, reference: str, phone: str | None) -> str:
-    """Same text as journey.participants.services._search_text, from plain values."""
-    parts = [given, family, reference, (phone or "").lstrip("+")]
+    """Same text as journey.participants.services._search_text, from plain values (no phone: it
+    is encrypted and searched through phone_index)."""
+    parts = [given, family, reference]
     return " ".join(x.casefold() for x in parts if x)[:500]
 
 
@@ -218,7 +221,8 @@ def insert_core(engine: sa.Engine, seed: Seed, people: list[Person], batch: int)
     from journey.participants.services import name_key, new_reference
 
     t, audit = table("participants"), table("audit_events")
-    by_phone = sa.select(t).where(t.c.phone == sa.bindparam("phone")).limit(1)
+    by_phone = sa.select(t).where(t.c.phone_index.in_(sa.bindparam("phones", expanding=True))
+                                  ).limit(1)
     by_name = sa.select(t).where(t.c.name_key == sa.bindparam("key"),
                                  t.c.date_of_birth == sa.bindparam("dob")).limit(1)
     ins_participant, ins_audit = t.insert(), audit.insert()
@@ -232,7 +236,8 @@ def insert_core(engine: sa.Engine, seed: Seed, people: list[Person], batch: int)
                     office_id = seed.office_ids[person.office_idx]
                     actor_id = seed.caseworker_ids[office_id]
                     key = name_key(data["given_name"], data["family_name"])
-                    if conn.execute(by_phone, {"phone": data["phone"]}).first() is not None:
+                    phones = crypto.keyring().blind_indexes(crypto.normalise_phone(data["phone"]))
+                    if conn.execute(by_phone, {"phones": phones}).first() is not None:
                         raise RuntimeError("duplicate phone")
                     if conn.execute(by_name, {"key": key, "dob": data["date_of_birth"]}).first():
                         raise RuntimeError("duplicate name and date of birth")
@@ -248,6 +253,7 @@ def insert_core(engine: sa.Engine, seed: Seed, people: list[Person], batch: int)
                         "sex_self_described": None, "gender_identity": None,
                         "nationality": data["nationality"], "origin_country": data["origin_country"],
                         "destination_country": data["destination_country"], "phone": data["phone"],
+                        "phone_index": phones[0],
                         "email": None, "language": data["language"], "timezone": data["timezone"],
                         "channels": data["channels"], "disability": "unknown",
                         "disability_details": None, "notes": None, "created_by": actor_id,
@@ -385,10 +391,12 @@ def _core_statement(scope: int | None, args: dict[str, Any]) -> sa.Select:
             stmt = stmt.where(t.c[name].in_(args[name]))
     q = (args.get("q") or "").strip().casefold()
     if q:
-        compact = q.replace(" ", "").replace("-", "")
-        if compact.lstrip("+").isdigit():
-            q = compact.lstrip("+")
-        stmt = stmt.where(t.c.search_text.like(like_pattern(q), escape="\\"))
+        text = t.c.search_text.like(like_pattern(q), escape="\\")
+        compact = q.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+        if compact.lstrip("+").isdigit():  # a whole phone number: its blind index
+            text = sa.or_(text, t.c.phone_index.in_(
+                crypto.keyring().blind_indexes(crypto.normalise_phone(compact))))
+        stmt = stmt.where(text)
     return stmt
 
 
@@ -474,6 +482,7 @@ def bulk_load(engine: sa.Engine, seed: Seed, total: int, rng_seed: int, chunk: i
                     "sex": rng.choice(("female", "male")), "sex_self_described": None,
                     "gender_identity": None, "nationality": "NP", "origin_country": "NP",
                     "destination_country": "PT", "phone": phone, "email": None, "language": "ne",
+                    "phone_index": crypto.keyring().blind_index(phone),
                     "timezone": "Asia/Kathmandu", "channels": ["sms"], "disability": "unknown",
                     "disability_details": None, "notes": None,
                     "created_by": seed.caseworker_ids[office_id], "created_at": created,

@@ -44,7 +44,7 @@ def create_app(config_override: dict[str, Any] | None = None,
     _configure_logging(app)
 
     from journey import models  # noqa: F401  (every table registered before the engine is used)
-    from journey.core import errors, i18n, requests
+    from journey.core import crypto, errors, i18n, requests
     from journey.core.api import Api, docs_assets
     from journey.core.db import db
     from journey.core.ids import IdConverter
@@ -52,8 +52,12 @@ def create_app(config_override: dict[str, Any] | None = None,
 
     app.url_map.converters["id"] = IdConverter
     db.init_app(app)
+    crypto.init_app(app)
     i18n.init_app(app)
     requests.init_app(app)
+    from journey.core import headers
+
+    headers.init_app(app)
 
     from flask_wtf.csrf import CSRFProtect
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import os
 import re
 import secrets
@@ -36,6 +39,45 @@ def _dev_secret_key(instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+# --- Encryption at rest (journey.core.crypto) -------------------------------------------------
+def _parse_data_keys(spec: str, source: str) -> list[tuple[str, bytes]]:
+    keys = []
+    for part in filter(None, (p.strip() for p in re.split(r"[,\n]", spec))):
+        kid, sep, b64 = part.partition(":")
+        try:
+            key = base64.b64decode(b64.strip(), validate=True) if sep else b""
+        except binascii.Error:
+            key = b""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", kid.strip()) or len(key) != 32:
+            raise ConfigError(f"{source}: each key is 'id:base64 of 32 bytes' (the id 1-16 letters,"
+                              " digits, - or _), e.g. k1:$(head -c32 /dev/urandom | base64)")
+        keys.append((kid.strip(), key))
+    return keys
+
+
+def _data_keys(env: dict[str, str], environment: str, instance: Path) -> list[tuple[str, bytes]]:
+    """The data keys, the current one first: JOURNEY_DATA_KEYS, else JOURNEY_DATA_KEY_FILE, else
+    (outside production) a key file generated under instance/ with mode 0600."""
+    if env.get("JOURNEY_DATA_KEYS"):
+        return _parse_data_keys(env["JOURNEY_DATA_KEYS"], "JOURNEY_DATA_KEYS")
+    path = Path(env.get("JOURNEY_DATA_KEY_FILE") or instance / "data-keys")
+    if not path.exists():
+        if environment == "production":
+            raise ConfigError("production needs a data key: set JOURNEY_DATA_KEYS or "
+                              "JOURNEY_DATA_KEY_FILE (see README, 'Encryption at rest')")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = base64.b64encode(secrets.token_bytes(32)).decode()
+        line = f"k{secrets.randbelow(10**6):06d}:{key}\n"  # a random id: two dev files never clash
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(line)
+    keys = _parse_data_keys(path.read_text(), str(path))
+    if not keys:
+        raise ConfigError(f"{path} holds no data key")
+    return keys
+# ---------------------------------------------------------------------------------------------
 
 
 def _prices(spec: str) -> dict[str, Decimal]:
@@ -88,6 +130,16 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         if environment == "production":
             raise ConfigError("SECRET_KEY must be set in production")
         secret_key = _dev_secret_key(instance)
+    elif environment == "production":
+        # Sessions and CSRF tokens are signed with it: a short or repetitive key can be guessed.
+        # Estimated entropy: its length times the Shannon entropy of its characters' frequencies
+        # ('x' * 40 has none; secrets.token_hex(32) about 250 bits).
+        counts = [secret_key.count(c) for c in set(secret_key)]
+        bits = -sum(n * math.log2(n / len(secret_key)) for n in counts)
+        if len(secret_key) < 32 or bits < 96:
+            raise ConfigError(
+                "SECRET_KEY is too weak for production (at least 32 random characters); generate "
+                "one with: python -c 'import secrets; print(secrets.token_hex(32))'")
 
     default_tz = env.get("JOURNEY_DEFAULT_TIMEZONE", "UTC")
     try:
@@ -108,6 +160,9 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": secret_key,
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{instance / 'journey.sqlite3'}"),
         "PUBLIC_BASE_URL": public_url,
+        # Encryption at rest: data keys (current first) and the rotation's batch size.
+        "DATA_KEYS": _data_keys(env, environment, instance),
+        "KEY_ROTATION_BATCH": int(env.get("JOURNEY_KEY_ROTATION_BATCH", 500)),
         # Credentials are signed with this Ed25519 key (PKCS#8 PEM). Outside production a key is
         # generated here on first use; production refuses to issue without one.
         "CREDENTIAL_KEY_FILE": env.get("JOURNEY_CREDENTIAL_KEY_FILE",
@@ -126,6 +181,8 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "TOKEN_DEFAULT_DAYS": int(env.get("JOURNEY_TOKEN_DAYS", 30)),
         "LOGIN_MAX_FAILURES": int(env.get("JOURNEY_LOGIN_MAX_FAILURES", 5)),
         "LOGIN_WINDOW_SECONDS": int(env.get("JOURNEY_LOGIN_WINDOW_SECONDS", 900)),
+        # Registrations (or edits) per user and hour that may match a record outside their scope.
+        "DUPLICATE_ELSEWHERE_PER_HOUR": int(env.get("JOURNEY_DUPLICATE_ELSEWHERE_PER_HOUR", 10)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("JOURNEY_SECURE_COOKIES"), environment == "production"),

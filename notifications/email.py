@@ -253,7 +253,10 @@ class FileEmailSender(_MimeSender):
         path = self.directory / f"{stamp}-{message.message_id}-{secrets.token_hex(4)}.eml"
         # Written under a temporary name and renamed, so a mail viewer never opens half a file.
         partial = path.with_suffix(".eml.part")
-        partial.write_bytes(mime.as_bytes())
+        # Owner-only (0600): the message holds a person's address and text.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(mime.as_bytes())
         os.replace(partial, path)
         logger.info("email %s written to %s", message.message_id, path.name)
         return SendResult(ok=True, provider_id=mime["Message-ID"])

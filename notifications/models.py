@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from journey.core.crypto import BlindIndex, keep_blind_index
 from journey.core.db import UTCDateTime, enum_check
 
 
@@ -113,8 +114,14 @@ class SmsOptOut(SQLModel, table=True):
     __tablename__ = "sms_opt_outs"
 
     phone: str = Field(primary_key=True, max_length=16)
+    # The phone's keyed blind index, which participants.phone_index matches (participants' phones
+    # are encrypted, so they cannot be joined on the number itself).
+    phone_index: str | None = Field(default=None, sa_type=BlindIndex("phone"), index=True)
     source: str = Field(max_length=30)  # "keyword", "provider-21610"
     opted_out_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+keep_blind_index(SmsOptOut, "phone_index")
 
 
 class Campaign(SQLModel, table=True):

@@ -190,7 +190,11 @@ class ConsoleSmsSender:
                 "at": datetime.now(UTC).isoformat(),
             }
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
+            # Numbers and texts in clear: readable by the owner only (0600), even a file an older
+            # version left world-readable.
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
         logger.info("sms to participant message id=%s segments=%d encoding=%s written to %s",
                     message.message_id, info.segments, info.encoding, self.path)

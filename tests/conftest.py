@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.factories import Factory
 
 PG_URL = os.environ.get("JOURNEY_TEST_DATABASE_URL", "")
+# A fixed data key (journey.core.crypto), so migrations and every app in a run read each other's
+# ciphertexts. For tests only: it is public.
+TEST_DATA_KEYS = "test1:" + "dGVzdC1vbmx5LWRhdGEta2V5LW5vdC1hLXNlY3JldCE="
+os.environ["JOURNEY_DATA_KEYS"] = TEST_DATA_KEYS
 
 
 def _create_pg_database(base_url: str) -> tuple[str, sa.Engine]:
@@ -102,7 +106,12 @@ def app(database_url, instance_dir):
 
     app = create_app({"DATABASE_URL": database_url, "LOG_TRACEBACKS": False,
                       "PASSWORD_HASH_PROFILE": "cheapest"})
+    from journey.core import crypto
+
+    # Tests read rows through db_session outside any app context: they decrypt with this app's keys.
+    crypto.activate(app.extensions["journey_keyring"])
     yield app
+    crypto.activate(None)
     app.extensions["journey_db"].engine.dispose()
 
 

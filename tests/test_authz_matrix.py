@@ -430,12 +430,18 @@ def _snapshot(db_session) -> dict[str, Any]:
             if name in table.c:
                 aggregates[name] = agg(table.c[name])
         for what, expr in aggregates.items():
-            probes[f"{table.name} {what}"] = sa.select(expr).select_from(table).scalar_subquery()
+            query = sa.select(expr).select_from(table)
+            if table.name == "audit_events":  # a refused out-of-scope read is counted apart
+                query = query.where(table.c.action != REFUSED)
+            probes[f"{table.name} {what}"] = query.scalar_subquery()
+    probes[REFUSED] = sa.select(sa.func.count()).where(
+        AuditEvent.action == REFUSED).scalar_subquery()
     # One round trip: a scalar subquery per probe.
     row = db_session.execute(sa.select(*probes.values())).one()
     return dict(zip(probes, row, strict=True))
 
 
+REFUSED = "participants:participant:refused"
 _PROBLEM_CODES = {401: "unauthorized", 403: "forbidden", 404: "not-found"}
 
 
@@ -446,8 +452,13 @@ def _refusal_faults(resp, world: World, before, after) -> list[str]:
         faults.append(f"content type {resp.mimetype}")
     elif resp.get_json()["code"] != _PROBLEM_CODES.get(resp.status_code):
         faults.append(f"problem code {resp.get_json()['code']}")
-    if after != before:  # a refusal changes nothing, not even the audit trail of a read
+    # A refusal changes nothing, not even the audit trail of a read, but for one event: that a
+    # participant outside the caller's scope was asked for (issue #11, finding 7).
+    refused = after.pop(REFUSED) - before.pop(REFUSED)
+    if after != before:
         faults.append("the database changed")
+    if refused and (resp.status_code != 404 or refused > 1):
+        faults.append(f"{refused} refusal event(s) for a {resp.status_code}")
     if resp.status_code == 401 and not resp.headers.get("WWW-Authenticate", "").startswith("Bearer"):
         faults.append("no WWW-Authenticate: Bearer")
     if resp.status_code == 404 and world.other_reference in resp.get_data(as_text=True):
@@ -690,7 +701,10 @@ def test_employer_b_gets_404_for_a_participant_linked_to_employer_a(app, client,
     missing = client.get(f"/api/v1/participants/{presented.id + 10_000}/passport/disclosed",
                          headers=factory.headers(emp_b))
     assert refused.status_code == missing.status_code == 404
-    assert _count_events(db_session, AuditEvent.actor_id == emp_b.id) == 0
+    assert refused.get_json().keys() == missing.get_json().keys()
+    # The only trace: the refused read of a participant who exists (issue #11, finding 7).
+    assert db_session.scalars(sa.select(AuditEvent.action).where(
+        AuditEvent.actor_id == emp_b.id)).all() == [REFUSED]
 
     seen = client.get(url, headers=factory.headers(emp_a))
     assert seen.status_code == 200

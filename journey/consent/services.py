@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -77,6 +79,16 @@ def grant(sess: Session, actor: User, participant: Participant, *, purpose: str,
     return rec
 
 
+WithdrawalHandler = Callable[[Session, User, "Participant"], Any]
+_HANDLERS = "journey_consent_withdrawal"
+
+
+def on_withdrawal(app: Flask, purpose: Purpose, handler: WithdrawalHandler) -> None:
+    """Have `handler` close what a purpose's consent kept open, in the withdrawal's transaction
+    (a domain registers it from its init_app; consent imports no domain)."""
+    app.extensions.setdefault(_HANDLERS, {}).setdefault(Purpose(purpose).value, []).append(handler)
+
+
 def withdraw(sess: Session, actor: User, participant: Participant, *, purpose: str, method: str,
              note: str | None = None) -> ConsentRecord:
     """Withdraw a standing consent; the record stays, marked with who withdrew it and how."""
@@ -92,6 +104,8 @@ def withdraw(sess: Session, actor: User, participant: Participant, *, purpose: s
     audit.record(sess, "consent:consent:withdraw", actor_id=actor.id, object_type="consent",
                  object_id=rec.id, office_id=participant.office_id,
                  participant_id=participant.id, purpose=purpose, method=method)
+    for handler in current_app.extensions.get(_HANDLERS, {}).get(purpose, ()):
+        handler(sess, actor, participant)
     return rec
 
 

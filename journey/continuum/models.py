@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from journey.continuum.stages import Stage
+from journey.core.crypto import EncryptedText
 from journey.core.db import UTCDateTime, enum_check
 
 
@@ -87,7 +88,8 @@ class Permit(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participants.id", index=True)
     type: str = Field(max_length=30)
     issuing_country: str = Field(max_length=2)
-    number: str | None = Field(default=None, max_length=64)  # sensitive: never listed, never logged
+    # Sensitive: encrypted at rest, never listed, never logged.
+    number: str | None = Field(default=None, sa_type=EncryptedText("permits.number"))
     status: str = Field(default=PermitStatus.PLANNED.value, max_length=20)
     applied_on: date | None = None
     decided_on: date | None = None

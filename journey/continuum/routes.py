@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from journey.continuum import intake, services
 from journey.continuum.models import ChecklistItem, Permit
 from journey.continuum.schemas import (
@@ -44,9 +42,12 @@ def list_stages():
 @blp.post("/participants/", permission="participants:create")
 @blp.arguments(ParticipantRegistrationSchema)
 @blp.response(201, ParticipantSchema)
-@blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate.")
+@blp.alt_response(409, description="A likely duplicate; resend with confirm_not_duplicate. In "
+                                    "your scope: possible-duplicate with its reference; elsewhere: "
+                                    "possible-duplicate-elsewhere, naming nothing.")
+@blp.alt_response(429, description="Too many matches outside your scope this hour.")
 def register_participant(data):
-    """Register a participant (409 with the existing reference on a likely duplicate)."""
+    """Register a participant (409 on a likely duplicate: its reference when you may see it)."""
     p = intake.register_participant(db.session, current_user(), data)
     return p, {"ETag": f'"{p.version}"'}
 
@@ -85,10 +86,8 @@ def bulk_transition(data):
 @blp.response(200, ChecklistItemSchema(many=True))
 def checklist(participant_id: int):
     """The participant's checklist items for the current cycle, stage by stage."""
-    sess, _user, p = participant_context(participant_id)
-    return sess.scalars(select(ChecklistItem).where(
-        ChecklistItem.participant_id == p.id, ChecklistItem.cycle == p.cycle,
-    ).order_by(ChecklistItem.id)).all()
+    sess, user, p = participant_context(participant_id)
+    return services.read_checklist(sess, user, p)
 
 
 @blp.patch("/participants/<id:participant_id>/checklist/<id:item_id>", permission="continuum:checklist")

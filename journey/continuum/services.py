@@ -369,6 +369,16 @@ def record_due_events(sess: Session, today: date, permit_offsets: tuple[int, ...
 
 # --- timeline ------------------------------------------------------------------------------------
 
+def read_checklist(sess: Session, actor: User, participant: Participant) -> list[ChecklistItem]:
+    """The participant's checklist items for the current cycle, in order; the read is audited."""
+    require(actor, "participants:read")
+    audit.record(sess, "continuum:checklist:read", actor_id=actor.id, object_type="participant",
+                 object_id=participant.id, office_id=participant.office_id, cycle=participant.cycle)
+    return list(sess.scalars(select(ChecklistItem).where(
+        ChecklistItem.participant_id == participant.id, ChecklistItem.cycle == participant.cycle,
+    ).order_by(ChecklistItem.id)))
+
+
 def read_permits(sess: Session, actor: User, participant: Participant) -> list[Permit]:
     """The participant's visas and permits (numbers included: the read is audited)."""
     require(actor, "permits:read")

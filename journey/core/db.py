@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -112,12 +114,30 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _private_sqlite_file(url: str) -> None:
+    """Create the database file owner-only (0600), or make an existing one so. SQLite gives its
+    -wal and -shm files the database file's mode, so they follow."""
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    if not os.path.exists(path) and os.path.isdir(os.path.dirname(path) or "."):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(OSError):  # missing, or another user's file: leave it
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine with the settings each backend needs."""
     # Bound parameters carry names and phone numbers; keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = sa.create_engine(url, **kwargs)
+        # Again on each new connection: the file may only now exist (its directory was made
+        # after the engine, e.g. by `journey db upgrade`).
+        event.listen(engine, "connect", lambda _c, _r: _private_sqlite_file(url))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

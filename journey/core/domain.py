@@ -1,7 +1,7 @@
 """The shared kernel's own tables: user accounts and tokens, the audit log and the timeline.
 
 Listed first in journey/domains.py; it has no routes of its own (accounts and auditlog serve
-these tables), and one command, `journey db`.
+these tables), and two commands, `journey db` and `journey keys` (data keys: encryption at rest).
 """
 
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from journey.core import links
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, LoginAttempt, User
 from journey.core.domains import Category, Domain, PersonalData
+from journey.core.keys import keys_group
 from journey.core.links import ParticipantLink
 from journey.core.migrate import db_group
 from journey.core.timeline import JourneyEvent
@@ -25,7 +26,7 @@ def _audit_about(participant):
 DOMAIN = Domain(
     name="core",
     models=(User, ApiToken, LoginAttempt, AuditEvent, JourneyEvent, ParticipantLink),
-    commands=(db_group,),
+    commands=(db_group, keys_group),
     personal_data=(
         PersonalData("journey_events", (Category.CASE,), ("participant_id",),
                      note="reasons people gave are free text", read=("participants:read",),

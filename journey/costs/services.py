@@ -17,6 +17,8 @@ from journey.participants.services import load_participant
 def list_costs(sess: Session, actor: User, participant_id: int) -> list[Cost]:
     """Every cost recorded for a participant the actor may see, oldest first."""
     p = load_participant(sess, actor, participant_id, "costs:read")
+    audit.record(sess, "costs:cost:read", actor_id=actor.id, object_type="participant",
+                 object_id=p.id, office_id=p.office_id)
     return list(sess.scalars(select(Cost).where(Cost.participant_id == p.id).order_by(Cost.id)))
 
 

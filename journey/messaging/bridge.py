@@ -15,7 +15,7 @@ from sqlmodel import select
 from journey.consent.services import has_consent
 from journey.continuum.models import ChecklistItem, EventKind
 from journey.continuum.stages import Stage
-from journey.core import timeline
+from journey.core import crypto, timeline
 from journey.messaging.kinds import MessageKind
 from journey.organisations.models import Office
 from journey.participants.models import Participant
@@ -85,7 +85,9 @@ def _consent(sess: Session, participant_id: int) -> bool:
 
 
 def _resolve_phone(sess: Session, phone: str) -> Recipient | None:
-    p = sess.scalars(select(Participant).where(Participant.phone == phone)
+    if not phone:
+        return None
+    p = sess.scalars(select(Participant).where(crypto.lookup(Participant.phone_index, phone))
                      .order_by(Participant.id.desc()).limit(1)).first()
     return recipient_for(sess, p) if p else None
 

@@ -6,6 +6,7 @@ and owns its tables.
 
 import sqlalchemy as sa
 
+from journey.core import crypto
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF
 from journey.messaging import bridge, erasure
@@ -19,7 +20,9 @@ from notifications.webhooks import bp as webhooks_bp
 
 def _opted_out(participant):
     """An opt-out is keyed by phone number: the person's is the row for their current number."""
-    return SmsOptOut.__table__.c.phone == participant.phone if participant.phone else sa.false()
+    if not participant.phone:
+        return sa.false()
+    return crypto.lookup(SmsOptOut.__table__.c.phone_index, participant.phone)
 
 
 def _inbound_from(participant):
@@ -50,8 +53,9 @@ DOMAIN = Domain(
                      note="texts from unknown numbers have no participant, only the sender",
                      where=_inbound_from, recipients=("sms_provider",),
                      erase_columns=("sender", "body"), retain_from="received_at"),
-        PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone", "participants.phone"),
-                     note="keyed by phone number, not by participant", where=_opted_out,
+        PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone_index", "participants.phone_index"),
+                     note="keyed by phone number, not by participant; joined to participants "
+                          "through the phone's blind index", where=_opted_out,
                      erase=erasure.erase_opt_out),
     ),
     init_app=bridge.init_app,

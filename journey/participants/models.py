@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from journey.core.crypto import BlindIndex, EncryptedText, keep_blind_index
 from journey.core.db import UTCDateTime, enum_check
 from journey.stages import Stage
 
@@ -66,26 +67,33 @@ class Participant(SQLModel, table=True):
     family_name: str = Field(max_length=100)
     # Case-, accent- and order-insensitive form of the names, for duplicate detection.
     name_key: str = Field(max_length=200)
-    # Lower-cased names, phone and reference joined, for free-text search.
+    # Lower-cased names and reference joined, for free-text search (the phone is encrypted: a
+    # search by phone goes through phone_index).
     search_text: str = Field(max_length=500)
     date_of_birth: date
     sex: str = Field(max_length=20)
-    sex_self_described: str | None = Field(default=None, max_length=100)
-    gender_identity: str | None = Field(default=None, max_length=100)  # sensitive
+    # Encrypted at rest (journey.core.crypto), like the contact details and the notes below.
+    sex_self_described: str | None = Field(default=None,
+                                           sa_type=EncryptedText("participants.sex_self_described"))
+    gender_identity: str | None = Field(default=None,
+                                        sa_type=EncryptedText("participants.gender_identity"))
 
     nationality: str = Field(max_length=2)
     origin_country: str = Field(max_length=2, index=True)
     destination_country: str | None = Field(default=None, max_length=2, index=True)
 
-    phone: str | None = Field(default=None, max_length=16, index=True)  # E.164
-    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, sa_type=EncryptedText("participants.phone"))  # E.164
+    # Keyed blind index of the phone: duplicate check, inbound SMS, search by number.
+    phone_index: str | None = Field(default=None, sa_type=BlindIndex("phone"), index=True)
+    email: str | None = Field(default=None, sa_type=EncryptedText("participants.email"))
     language: str = Field(max_length=16)
     timezone: str = Field(max_length=64)
     channels: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
 
     disability: str = Field(default=Disability.UNKNOWN.value, max_length=20)
-    disability_details: str | None = Field(default=None, max_length=500)
-    notes: str | None = Field(default=None, sa_type=sa.Text)
+    disability_details: str | None = Field(
+        default=None, sa_type=EncryptedText("participants.disability_details"))
+    notes: str | None = Field(default=None, sa_type=EncryptedText("participants.notes"))
 
     created_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
@@ -94,3 +102,6 @@ class Participant(SQLModel, table=True):
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Optimistic concurrency: every write bumps it, and a stale write is refused.
     version: int = Field(default=1)
+
+
+keep_blind_index(Participant, "phone_index")

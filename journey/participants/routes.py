@@ -45,6 +45,8 @@ def get_participant(participant_id: int):
 @blp.arguments(ParticipantUpdateSchema)
 @blp.response(200, ParticipantSchema)
 @blp.alt_response(412, description="The version you sent is stale.")
+@blp.alt_response(409, description="The change makes the record match another participant.")
+@blp.alt_response(429, description="Too many matches outside your scope this hour.")
 def update_participant(data, participant_id: int):
     """Change some fields, at the version you read (If-Match or the version field)."""
     sess = db.session

@@ -99,28 +99,34 @@ class ParticipantSummarySchema(ma.Schema):
     stage_title = ma.fields.Function(lambda p: Stage(p.stage).title, metadata={"type": "string"})
 
 
-class ParticipantSchema(ParticipantSummarySchema):
-    """The full record; gender identity appears only here (sensitive) and reads are audited."""
+def _sensitive(attribute: str):
+    """A field only roles holding participants:read_sensitive see; for the others it is left
+    out of the response altogether (not null, which would read as "not recorded")."""
 
-    @staticmethod
-    def _gender_identity(p) -> str | None:
+    def get(p) -> str | None:
         user = g.get("user")
         if user is None or not allowed(user, "participants:read_sensitive"):
-            return ma.missing  # left out of the response altogether
-        return p.gender_identity
+            return ma.missing
+        return getattr(p, attribute)
 
-    sex_self_described = ma.fields.String(allow_none=True)
-    gender_identity = ma.fields.Method(
-        "_gender_identity", allow_none=True,
-        metadata={"type": "string", "description": "Only for roles that may read sensitive fields."})
+    return ma.fields.Function(get, allow_none=True, metadata={
+        "type": "string", "description": "Only for roles that may read sensitive fields."})
+
+
+class ParticipantSchema(ParticipantSummarySchema):
+    """The full record (reads are audited). Self-described sex, gender identity, disability
+    details and notes are sensitive: only for roles holding participants:read_sensitive."""
+
+    sex_self_described = _sensitive("sex_self_described")
+    gender_identity = _sensitive("gender_identity")
     nationality = ma.fields.String()
     phone = ma.fields.String(allow_none=True)
     email = ma.fields.String(allow_none=True)
     timezone = ma.fields.String()
     channels = ma.fields.List(ma.fields.String())
     disability = ma.fields.String()
-    disability_details = ma.fields.String(allow_none=True)
-    notes = ma.fields.String(allow_none=True)
+    disability_details = _sensitive("disability_details")
+    notes = _sensitive("notes")
     updated_at = ma.fields.DateTime()
 
 
@@ -138,7 +144,8 @@ class ParticipantQuerySchema(PageArgsSchema):
     destination_country = Country()
     language = Language()
     q = ma.fields.String(validate=validate.Length(min=1, max=100),
-                         metadata={"description": "Search in names, phone and reference."})
+                         metadata={"description": "Search in names and reference; a whole phone "
+                                                  "number in international form finds its owner."})
 
 
 class DuplicateSchema(ma.Schema):

@@ -12,16 +12,18 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from journey.core import audit
+from journey.core import audit, crypto
+from journey.core.audit_apart import record_before_refusal
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import Conflict, InvalidInput, NotFound
+from journey.core.errors import InvalidInput, NotFound
 from journey.core.i18n import _
 from journey.core.pagination import paginate
 from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.core.schemas import like_pattern
 from journey.core.versions import Precondition, bump, check_version
 from journey.organisations.models import Office
+from journey.participants.duplicates import answer_duplicate
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
 
@@ -53,7 +55,8 @@ def name_key(given: str, family: str) -> str:
 
 
 def _search_text(p: Participant) -> str:
-    parts = [p.given_name, p.family_name, p.reference, (p.phone or "").lstrip("+")]
+    # No phone: it is encrypted, and found through phone_index (filtered_query).
+    parts = [p.given_name, p.family_name, p.reference]
     return " ".join(x.casefold() for x in parts if x)[:500]
 
 
@@ -61,8 +64,9 @@ _SAME_PERSON = sa.and_(Participant.name_key == sa.bindparam("key"),
                        Participant.date_of_birth == sa.bindparam("dob"))
 # Built once: SQLAlchemy spends longer building a statement than SQLite spends running this one.
 _DUPLICATES = {
-    with_phone: select(Participant.id, Participant.reference, Participant.phone)
-    .where(sa.or_(Participant.phone == sa.bindparam("phone"), _SAME_PERSON) if with_phone
+    with_phone: select(Participant.id, Participant.reference, Participant.phone_index)
+    .where(sa.or_(Participant.phone_index.in_(sa.bindparam("phones", expanding=True)),
+                  _SAME_PERSON) if with_phone
            else _SAME_PERSON)
     .where(Participant.id != sa.bindparam("exclude"))
     .limit(2)
@@ -78,11 +82,13 @@ def find_duplicate(sess: Session, *, phone: str | None, key: str, date_of_birth,
 
     Returns (id, reference, matched_on), a phone match winning over a name match.
     """
+    # The phone is matched by its blind index under every loaded key (a rotation may be half done).
+    phones = (crypto.keyring().blind_indexes(crypto.normalise_phone(phone)) if phone else [])
     rows = sess.execute(_DUPLICATES[bool(phone)], {
-        "phone": phone, "key": key, "dob": date_of_birth, "exclude": exclude_id or 0}).all()
+        "phones": phones, "key": key, "dob": date_of_birth, "exclude": exclude_id or 0}).all()
     if not rows:
         return None
-    by_phone = [r for r in rows if phone and r.phone == phone]
+    by_phone = [r for r in rows if r.phone_index in phones]
     row = (by_phone or rows)[0]
     return row.id, row.reference, "phone" if by_phone else "name_and_date_of_birth"
 
@@ -141,14 +147,10 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     key = name_key(data["given_name"], data["family_name"])
     duplicate = find_duplicate(sess, phone=data.get("phone"), key=key,
                                date_of_birth=data["date_of_birth"])
-    if duplicate and not confirmed:
-        _id, reference, matched_on = duplicate
-        raise Conflict(
-            _("A participant with the same phone number is registered.") if matched_on == "phone"
-            else _("A participant with the same name and date of birth is registered."),
-            code="possible-duplicate",
-            extra={"existing_reference": reference, "matched_on": matched_on},
-        )
+    if duplicate:
+        answer_duplicate(sess, actor, duplicate, confirmed=confirmed, message=(
+            _("A participant with the same phone number is registered.") if duplicate[2] == "phone"
+            else _("A participant with the same name and date of birth is registered.")))
 
     cfg = current_app.config
     now = utcnow()
@@ -204,8 +206,20 @@ def load_participant(sess: Session, actor: User, participant_id: int,
         Participant.id == participant_id,
         participant_scope(actor, Participant.id, Participant.office_id)))
     if p is None:
+        _record_refusal(sess, actor, participant_id, permission)
         raise NotFound(_("No such participant."))
     return p
+
+
+def _record_refusal(sess: Session, actor: User, participant_id: int, permission: str) -> None:
+    # A record that exists outside the actor's scope was asked for: that goes on the trail
+    # (an id that exists nowhere is only a 404). Written apart: the refused request rolls back.
+    office_id = sess.scalar(select(Participant.office_id).where(Participant.id == participant_id))
+    if office_id is not None:
+        record_before_refusal(sess, "participants:participant:refused", actor_id=actor.id,
+                              object_type="participant", object_id=participant_id,
+                              office_id=office_id, permission=permission,
+                              actor_office_id=actor.office_id)
 
 
 def read_participant(sess: Session, actor: User, participant_id: int) -> Participant:
@@ -246,10 +260,9 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
         p.name_key = name_key(p.given_name, p.family_name)
         dup = find_duplicate(sess, phone=p.phone, key=p.name_key, date_of_birth=p.date_of_birth,
                              exclude_id=p.id)
-        if dup and not data.get("confirm_not_duplicate"):
-            raise Conflict(_("The change makes this record match another participant."),
-                           code="possible-duplicate",
-                           extra={"existing_reference": dup[1], "matched_on": dup[2]})
+        if dup:
+            answer_duplicate(sess, actor, dup, confirmed=bool(data.get("confirm_not_duplicate")),
+                             message=_("The change makes this record match another participant."))
     p.search_text = _search_text(p)
     p.updated_at = utcnow()
     bump(sess, p, expected, "Someone changed this participant at the same time; reload and try again.")
@@ -291,17 +304,25 @@ def filtered_query(actor: User, args: dict[str, Any]) -> sa.Select:
         raise InvalidInput(errors=[{"field": "q", "code": "invalid",
                                     "message": _("Invalid character: text must not contain NUL.")}])
     if q:
-        compact = q.replace(" ", "").replace("-", "")
-        if compact.lstrip("+").isdigit():  # a phone number, typed with spaces or dashes
-            q = compact.lstrip("+")
-        stmt = stmt.where(Participant.search_text.like(like_pattern(q), escape="\\"))
+        text = Participant.search_text.like(like_pattern(q), escape="\\")
+        compact = q.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+        if compact.lstrip("+").isdigit():
+            # A phone number, typed with spaces or dashes: the whole number in international form
+            # matches its blind index (no partial match: the number is stored encrypted).
+            text = sa.or_(text, crypto.lookup(Participant.phone_index, compact))
+        stmt = stmt.where(text)
     return stmt
+
+
+# A list shows no encrypted field (ParticipantSummarySchema), so a page does not decrypt them.
+_LIST_DEFERRED = [sa.orm.defer(getattr(Participant, c.name)) for c in Participant.__table__.c
+                  if isinstance(c.type, crypto.EncryptedText)]
 
 
 def search_participants(sess: Session, actor: User, args: dict[str, Any],
                         *, audited: bool = True) -> dict[str, Any]:
     """One page of the participants the actor may see, filtered and sorted."""
-    stmt = filtered_query(actor, args)
+    stmt = filtered_query(actor, args).options(*_LIST_DEFERRED)
     scope = office_scope(actor)
     page = paginate(sess, stmt, columns=_SORT_COLUMNS, id_column=Participant.id,
                     sort=args.get("sort") or [("created_at", True)],

@@ -1,11 +1,22 @@
 """Skills passports, their entries' history, and share links for employers."""
 
+from flask import Flask
+
+from journey.consent.models import Purpose
+from journey.consent.services import on_withdrawal
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF, Role
 from journey.passports.erasure import erase_passport, revoke_share_links
 from journey.passports.models import Passport, PassportEntry, PassportEntryRevision, ShareLink
 from journey.passports.pages import bp as pages_bp
 from journey.passports.routes import blp
+from journey.passports.sharing import revoke_on_withdrawal
+
+
+def _init_app(app: Flask) -> None:
+    # Withdrawing consent to share closes the participant's share links for good.
+    on_withdrawal(app, Purpose.SHARE_EMPLOYERS, revoke_on_withdrawal)
+
 
 DOMAIN = Domain(
     name="passports",
@@ -32,4 +43,5 @@ DOMAIN = Domain(
         PersonalData("share_links", (Category.CASE,), ("participant_id",),
                      erase_columns=("audience",), erase=revoke_share_links),
     ),
+    init_app=_init_app,
 )

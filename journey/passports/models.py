@@ -141,6 +141,13 @@ class PassportEntryRevision(SQLModel, table=True):
     changed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+class RevokeReason(enum.StrEnum):
+    """Why a share link was closed before it expired."""
+
+    REVOKED = "revoked"  # staff revoked it
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # the participant withdrew consent to share
+
+
 class ShareLink(SQLModel, table=True):
     """A time-limited, revocable link through which an employer sees a passport. The token is
     shown once; only its SHA-256 is stored."""
@@ -149,6 +156,9 @@ class ShareLink(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint("expires_at > created_at", name="expires_after_creation"),
         sa.CheckConstraint("(revoked_at IS NULL) = (revoked_by IS NULL)", name="revoked_complete"),
+        sa.CheckConstraint("(revoked_at IS NULL) = (revoke_reason IS NULL)",
+                           name="revoke_reason_complete"),
+        enum_check("revoke_reason", RevokeReason),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -163,5 +173,7 @@ class ShareLink(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by: int | None = Field(default=None, foreign_key="users.id")
+    # Revoked for good: giving consent again never reopens a link closed by its withdrawal.
+    revoke_reason: str | None = Field(default=None, max_length=20)
     view_count: int = Field(default=0)
     last_viewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -386,7 +386,8 @@ class DisclosedPassportSchema(ma.Schema):
 class ShareLinkSchema(ma.Schema):
     class Meta:
         include = columns(ShareLink, "id participant_id audience employer_id created_by created_at"
-                                     " expires_at revoked_at revoked_by view_count last_viewed_at")
+                                     " expires_at revoked_at revoked_by revoke_reason view_count"
+                                     " last_viewed_at")
 
     kinds = ma.fields.List(ma.fields.String())
     status = ma.fields.String(metadata={"description": "active, expired or revoked"})

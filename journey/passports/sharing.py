@@ -25,7 +25,7 @@ from journey.core.links import LinkReason, OrganisationKind
 from journey.core.policy import require
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
-from journey.passports.models import EntryKind, ShareLink
+from journey.passports.models import EntryKind, RevokeReason, ShareLink
 from journey.passports.services import Gone
 
 
@@ -89,8 +89,26 @@ def revoke_share_link(sess: Session, actor: User, participant: Participant,
     require(actor, "shares:manage")
     if link.revoked_at is not None:
         raise Conflict(_("This link is already revoked."), code="already-revoked")
+    _revoke(sess, actor, participant, link, RevokeReason.REVOKED)
+    return link
+
+
+def revoke_on_withdrawal(sess: Session, actor: User, participant: Participant) -> list[ShareLink]:
+    """Consent to share was withdrawn: close each of the participant's links for good (giving
+    consent again does not reopen them; new links can be made)."""
+    open_links = list(sess.scalars(select(ShareLink).where(
+        ShareLink.participant_id == participant.id, ShareLink.revoked_at.is_(None),
+    ).order_by(ShareLink.id)))
+    for link in open_links:
+        _revoke(sess, actor, participant, link, RevokeReason.CONSENT_WITHDRAWN)
+    return open_links
+
+
+def _revoke(sess: Session, actor: User, participant: Participant, link: ShareLink,
+            reason: RevokeReason) -> None:
     link.revoked_at = utcnow()
     link.revoked_by = actor.id
+    link.revoke_reason = reason.value
     sess.flush()
     if link.employer_id is not None and sess.scalar(
             select(ShareLink.id).where(ShareLink.participant_id == participant.id,
@@ -100,8 +118,8 @@ def revoke_share_link(sess: Session, actor: User, participant: Participant,
         links.unlink(sess, actor.id, participant.id, OrganisationKind.EMPLOYER, link.employer_id,
                      LinkReason.SHARED, office_id=participant.office_id)
     audit.record(sess, "passports:share:revoke", actor_id=actor.id, object_type="share_link",
-                 object_id=link.id, office_id=participant.office_id, participant_id=participant.id)
-    return link
+                 object_id=link.id, office_id=participant.office_id, participant_id=participant.id,
+                 reason=reason.value)
 
 
 def open_share_link(sess: Session, token: str) -> tuple[ShareLink, Participant]:

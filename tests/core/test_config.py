@@ -40,3 +40,25 @@ def test_defaults_and_overrides(tmp_path):
 def test_bad_settings_are_refused(tmp_path, env, message):
     with pytest.raises(ConfigError, match=message):
         load_settings({"JOURNEY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", **env})
+
+
+@pytest.mark.parametrize("weak", ["x", "x" * 40, "abcd" * 10, "secret-key-secret-key-secret-key",
+                                  "s3cr3t!" * 3])
+def test_production_refuses_a_weak_secret_key(tmp_path, weak):
+    """Finding 9 of issue #11: production accepted SECRET_KEY=x."""
+    env = {"JOURNEY_ENV": "production", "JOURNEY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": weak}
+    with pytest.raises(ConfigError, match="SECRET_KEY is too weak") as refused:
+        load_settings(env)
+    assert "secrets.token_hex(32)" in str(refused.value)
+
+
+def test_production_takes_a_generated_secret_key_and_development_any(tmp_path):
+    import secrets
+
+    strong = secrets.token_hex(32)
+    env = {"JOURNEY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": strong}
+    try:
+        assert load_settings({**env, "JOURNEY_ENV": "production"})["SECRET_KEY"] == strong
+    except ConfigError as other:  # production may want more settings; none about this key
+        assert "SECRET_KEY" not in str(other)
+    assert load_settings({**env, "SECRET_KEY": "x"})["SECRET_KEY"] == "x"

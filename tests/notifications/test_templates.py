@@ -158,3 +158,15 @@ def test_text_that_cannot_be_encoded_is_422(client, factory, person):
         "name": "C", "template": "referral_update", "params": {"service": "Job\ud800centre"}})
     assert resp.status_code == 422
     assert [e["field"] for e in resp.get_json()["errors"]] == ["params.service"]
+
+
+def test_preview_of_appointment_reminder_without_params_is_422_not_500(client, factory, person):
+    """Finding 12 of issue #11: this exact body gave a 500 (KeyError 'date')."""
+    person(channels=["sms"])  # someone to render for: the KeyError came while rendering
+    h = factory.headers(person.caseworker)
+    resp = client.post("/api/v1/campaigns/preview", headers=h,
+                       json={"name": "Orientation day", "template": "appointment_reminder"})
+    assert resp.status_code == 422, resp.get_json()
+    assert resp.content_type == "application/problem+json"
+    by_field = {e["field"]: e["code"] for e in resp.get_json()["errors"]}
+    assert by_field.get("params.date") == "required", by_field

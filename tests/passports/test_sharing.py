@@ -186,3 +186,54 @@ def test_link_of_another_participant_cannot_be_revoked_here(client, case, factor
     resp = client.post(f"/api/v1/participants/{neighbour.id}/share-links/{created['id']}/revoke",
                        json={}, headers=case.headers)
     assert resp.status_code == 404
+
+
+def test_withdrawing_consent_revokes_links_for_good(client, case, db_session, factory):
+    """Finding 3 of issue #11: after consent was given again, the old links opened again, and
+    the API showed them active the whole time."""
+    employer = factory.employer()
+    first = _share(client, case, employer_id=employer.id).get_json()
+    second = _share(client, case).get_json()
+    boss = factory.user("employer", employer_id=employer.id)
+    assert client.get(f"{case.base}/passport/disclosed",
+                      headers=factory.headers(boss)).status_code == 200
+    assert client.get(_path(first), headers=HTML).status_code == 200
+    consents = f"{case.base}/consents"
+    withdrawn = client.post(f"{consents}/share_employers/withdraw", json={"method": "verbal"},
+                            headers=case.headers)
+    assert withdrawn.status_code == 200, withdrawn.get_json()
+
+    def listed():
+        return {x["id"]: x for x in client.get(f"{case.base}/share-links",
+                                                headers=case.headers).get_json()}
+
+    for created in (first, second):
+        assert client.get(_path(created), headers=HTML).status_code == 410
+        shown = listed()[created["id"]]
+        assert shown["status"] == "revoked" and shown["revoke_reason"] == "consent_withdrawn"
+        assert shown["revoked_by"] == case.user.id and shown["revoked_at"]
+    # The employer no longer sees the participant through the share.
+    assert client.get(f"{case.base}/passport/disclosed",
+                      headers=factory.headers(boss)).status_code == 404
+    revocations = db_session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "passports:share:revoke")).all()
+    assert sorted(e.object_id for e in revocations) == sorted([first["id"], second["id"]])
+    assert {e.details["reason"] for e in revocations} == {"consent_withdrawn"}
+
+    # Consent given again: the old links stay closed, and revoked; a new link works.
+    again = client.post(consents, json={"purpose": "share_employers", "method": "signed"},
+                        headers=case.headers)
+    assert again.status_code == 201, again.get_json()
+    for created in (first, second):
+        assert client.get(_path(created), headers=HTML).status_code == 410
+        assert listed()[created["id"]]["status"] == "revoked"
+    fresh = _share(client, case).get_json()
+    assert fresh["status"] == "active" and fresh["revoke_reason"] is None
+    assert client.get(_path(fresh), headers=HTML).status_code == 200
+
+
+def test_a_link_revoked_by_staff_says_so(client, case):
+    created = _share(client, case).get_json()
+    revoked = client.post(f"{case.base}/share-links/{created['id']}/revoke", json={},
+                          headers=case.headers).get_json()
+    assert (revoked["status"], revoked["revoke_reason"]) == ("revoked", "revoked")

@@ -200,6 +200,10 @@ def _assert_docs_load_only_from(page, live, host: str) -> None:
         return [u for u in urls
                 if urlsplit(u).scheme not in _LOCAL_SCHEMES and urlsplit(u).hostname != host]
 
+    # Anything the page's Content-Security-Policy blocks, recorded from the first script on.
+    page._call("Page.addScriptToEvaluateOnNewDocument", source=(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', e =>"
+        " window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"))
     mark = page.mark()
     page.goto(live.url("/api/v1/docs", host=host))
     page.wait_network_idle(mark)
@@ -213,6 +217,9 @@ def _assert_docs_load_only_from(page, live, host: str) -> None:
     urls = page.requested_urls(mark)
     assert any(u.endswith("/api/v1/docs/assets/swagger-ui-bundle.js") for u in urls)
     assert any(u.endswith("/api/v1/openapi.json") for u in urls)
+    page.click(".opblock .opblock-summary-control")  # an operation opened: its schemas drawn
+    assert page.wait_for("document.querySelectorAll('.opblock.is-open').length")
+    assert page.js("window.__csp") == [], "Swagger UI needs something the page's CSP forbids"
     # Swagger UI's own widget has violations of its own (its colour badges' contrast, a servers
     # <select> without a label, controls that nest buttons) that we cannot fix without forking it;
     # the page around it (language, title, landmarks) is ours and is checked.
