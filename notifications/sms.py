@@ -218,7 +218,10 @@ class ConsoleSmsSender:
             if dropped:
                 # Written aside and renamed: a reader never sees half a file.
                 partial = self.path.with_name(self.path.name + ".part")
-                partial.write_text("".join(kept), encoding="utf-8")
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.fchmod(fd, 0o600)  # owner-only, like the file it replaces
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write("".join(kept))
                 os.replace(partial, self.path)
         return dropped
 

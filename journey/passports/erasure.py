@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from journey.core.db import utcnow
-from journey.passports.models import Passport, ShareLink
+from journey.passports.models import Passport, RevokeReason, ShareLink
 
 _LINKS = ShareLink.__table__
 
@@ -26,6 +26,7 @@ def revoke_share_links(sess: Session, participant: Any, actor_id: int | None) ->
     now = utcnow()
     open_links = [_LINKS.c.participant_id == participant.id, _LINKS.c.revoked_at.is_(None),
                   _LINKS.c.expires_at > now]
-    values = ({"revoked_at": now, "revoked_by": actor_id} if actor_id is not None
-              else {"expires_at": now})
+    values = ({"revoked_at": now, "revoked_by": actor_id,
+               "revoke_reason": RevokeReason.REVOKED.value}  # by staff, through the erasure
+              if actor_id is not None else {"expires_at": now})
     return sess.connection().execute(_LINKS.update().where(*open_links).values(**values)).rowcount

@@ -1,7 +1,7 @@
 """Erasure and legal holds: participants.erased_at, and the legal_holds table.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0012
 Create Date: 2026-11-29
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import journey.core.db
 
 revision: str = '0011'
-down_revision: str | None = '0006'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

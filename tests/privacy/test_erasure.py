@@ -44,10 +44,12 @@ def test_after_erasure_no_table_and_no_message_file_holds_the_name_phone_or_emai
         app, client, factory, db_session, connection, subject, instance_dir):
     before = database_hits(connection)
     # The scan finds the person everywhere they were: it can fail.
-    for where in ("participants.given_name", "participants.phone", "participants.email",
+    # (Phones, emails, notes and permit numbers are encrypted at rest: their copies elsewhere are
+    # not, and names are clear everywhere.)
+    for where in ("participants.given_name", "participants.family_name",
                   "outbox_messages.recipient", "inbound_messages.body", "consent_records.note",
                   "journey_events.reason", "passport_entries.title", "share_links.audience",
-                  "passport_entry_revisions.snapshot", "costs.note", "permits.number"):
+                  "passport_entry_revisions.snapshot", "costs.note"):
         assert any(h.startswith(where) for h in before), (where, before)
     assert file_hits(instance_dir), "the development SMS log and mail files hold the messages"
 
@@ -107,6 +109,7 @@ def test_identifiers_are_replaced_and_links_and_credentials_revoked(
     assert p.sex == "female" and p.disability == "yes" and p.stage == "closed"
     assert p.name_key == "erased erased" and GIVEN.lower() not in p.search_text
     assert p.channels == [] and p.erased_at is not None
+    assert p.phone_index is None  # a keyed hash of the number still confirms the number
     cred = db_session.scalars(sa.select(Credential).where(Credential.participant_id == p.id)).one()
     assert cred.revoked_at is not None and cred.token == "" and cred.revocation_reason == "erased"
     link = db_session.scalars(sa.select(ShareLink).where(ShareLink.participant_id == p.id)).one()
@@ -263,3 +266,19 @@ def test_only_rows_with_something_to_empty_are_rewritten(app, client, factory, d
     assert 0 < with_reason < len(events)
     rows = _erase(client, factory, subject).get_json()["rows"]
     assert rows["journey_events"] == with_reason
+
+
+def test_the_sms_log_keeps_other_people_s_lines_and_stays_owner_only(tmp_path):
+    import json
+    import stat
+
+    from notifications.channels import SmsMessage
+    from notifications.sms import ConsoleSmsSender
+
+    sender = ConsoleSmsSender(tmp_path / "outbox-sms.log")
+    for mid in (1, 2, 3):
+        sender.send(SmsMessage(to=f"+97798000000{mid}", body=f"message {mid}", message_id=mid))
+    assert sender.purge({2}) == 1
+    lines = [json.loads(x) for x in sender.path.read_text().splitlines()]
+    assert [x["message_id"] for x in lines] == [1, 3]
+    assert stat.S_IMODE(sender.path.stat().st_mode) == 0o600
