@@ -41,8 +41,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.drop_column('erased_at')
+    # Not batch mode: on SQLite it would rebuild participants, whose DROP fails while rows refer to
+    # it; SQLite (3.35+) drops a column that no index or constraint names in place.
+    op.drop_column('participants', 'erased_at')
     with op.batch_alter_table('legal_holds', schema=None) as batch_op:
         batch_op.drop_index('ix_legal_holds_participant_lifted')
     op.drop_table('legal_holds')
