@@ -42,6 +42,13 @@ def create_app(config_override: dict[str, Any] | None = None,
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.config.update(settings)
     _configure_logging(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Believe X-Forwarded-For and -Proto from exactly this many proxies: login throttling
+        # counts failures per client address, which a client must not be able to choose.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from journey import models  # noqa: F401  (every table registered before the engine is used)
     from journey.core import crypto, errors, i18n, requests

@@ -170,6 +170,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "CREDENTIAL_VALID_DAYS": int(env.get("JOURNEY_CREDENTIAL_VALID_DAYS", 3 * 365)),
         "SHARE_LINK_MAX_DAYS": int(env.get("JOURNEY_SHARE_LINK_MAX_DAYS", 90)),
         "SKILL_FORM_LINK_DAYS": int(env.get("JOURNEY_SKILL_FORM_LINK_DAYS", 14)),
+        "PASSWORD_RESET_HOURS": int(env.get("JOURNEY_PASSWORD_RESET_HOURS", 24)),
         "DEFAULT_LANGUAGE": default_lang,
         "DEFAULT_TIMEZONE": default_tz,
         "BABEL_DEFAULT_LOCALE": default_lang,
@@ -180,7 +181,19 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
                                                           "90,30,7").split(",")],
         "TOKEN_DEFAULT_DAYS": int(env.get("JOURNEY_TOKEN_DAYS", 30)),
         "LOGIN_MAX_FAILURES": int(env.get("JOURNEY_LOGIN_MAX_FAILURES", 5)),
-        "LOGIN_WINDOW_SECONDS": int(env.get("JOURNEY_LOGIN_WINDOW_SECONDS", 900)),
+        "LOGIN_WINDOW_SECONDS": int(env.get("JOURNEY_LOGIN_WINDOW_SECONDS", 3600)),
+        # Sessions, login throttling and the second factor (issue #11). The session cookie only
+        # names a server-side session (journey.core.auth.UserSession), which these end.
+        "SESSION_IDLE_MINUTES": int(env.get("JOURNEY_SESSION_IDLE_MINUTES", 30)),
+        "SESSION_MAX_HOURS": int(env.get("JOURNEY_SESSION_MAX_HOURS", 12)),
+        "SESSION_SECOND_STEP_MINUTES": int(env.get("JOURNEY_SESSION_SECOND_STEP_MINUTES", 10)),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (ProxyFix);
+        # 0 trusts none, so a client cannot pick the address its failed logins are counted under.
+        "TRUSTED_PROXIES": int(env.get("JOURNEY_TRUSTED_PROXIES", 0)),
+        # Failed logins are counted per (username, client address): from LOGIN_MAX_FAILURES on,
+        # the pair waits 2**failures seconds, at most this long.
+        "LOGIN_BACKOFF_MAX_SECONDS": int(env.get("JOURNEY_LOGIN_BACKOFF_MAX_SECONDS", 900)),
+        "TOTP_ISSUER": env.get("JOURNEY_TOTP_ISSUER", "journey"),
         # Registrations (or edits) per user and hour that may match a record outside their scope.
         "DUPLICATE_ELSEWHERE_PER_HOUR": int(env.get("JOURNEY_DUPLICATE_ELSEWHERE_PER_HOUR", 10)),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -14,23 +14,25 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from alembic import command
 
 from journey import create_app
-from journey.accounts.services import create_user
+from journey.accounts import totp
+from journey.accounts.services import create_user, user_version
 from journey.cli import alembic_config
 from journey.continuum.models import ChecklistItem
 from journey.continuum.services import record_permit
 from journey.continuum.stages import Stage
 from journey.core import links
 from journey.core.audit import AuditEvent
-from journey.core.auth import ApiToken, User, issue_token
+from journey.core.auth import ApiToken, User, issue_token, start_session
 from journey.core.db import db, metadata, utcnow
 from journey.core.domains import load, permission_table
 from journey.core.errors import NotFound
@@ -63,7 +65,9 @@ SIGNED_IN = "(signed-in)"  # any valid token, whatever the role
 # and partner users have no office: the participants linked to their organisation are their scope). {other}: a
 # participant of another office. {own_item}, {own_permit}: a checklist item and a permit of
 # {own}; {other_item}, {other_permit}: the same for {other}. {programme}: an existing programme.
-# {token}: a spare token of the caller.
+# {token}: a spare token of the caller. {session}: a browser session of the caller. {user}: a
+# user other than the callers, with a session {user_session}. {otp}: the caller's current TOTP
+# code (for /auth/totp/confirm a pending set-up, for /auth/totp/disable a confirmed one).
 MATRIX_TABLE = """
 #      path                                            permission            adm sup cw  emp prt anon
 GET    /participants/                                  participants:read     200 200 200 403 403 401
@@ -168,6 +172,11 @@ GET    /taxonomy/isco-groups/5120                      taxonomy:read         200
 GET    /taxonomy/occupations                           taxonomy:read         200 200 200 200 200 401
 GET    /users                                          users:manage          200 403 403 403 403 401
 POST   /users                                          users:manage          201 403 403 403 403 401
+GET    /users/{target}                                 users:manage          200 403 403 403 403 401
+PATCH  /users/{target}                                 users:manage          200 403 403 403 403 401
+POST   /users/{target}/deactivate                      users:manage          200 403 403 403 403 401
+POST   /users/{inactive_target}/reactivate             users:manage          200 403 403 403 403 401
+POST   /users/{target}/password-reset                  users:manage          201 403 403 403 403 401
 GET    /offices                                        offices:read          200 200 200 403 403 401
 POST   /offices                                        offices:manage        201 403 403 403 403 401
 GET    /employers                                      organisations:read    200 200 200 200 200 401
@@ -182,6 +191,19 @@ POST   /auth/tokens                                    (public)              201
 GET    /auth/tokens                                    (signed-in)           200 200 200 200 200 401
 DELETE /auth/tokens/{token}                            (signed-in)           204 204 204 204 204 401
 GET    /auth/me                                        (signed-in)           200 200 200 200 200 401
+POST   /auth/password                                  (signed-in)           200 200 200 200 200 401
+GET    /auth/sessions                                  (signed-in)           200 200 200 200 200 401
+DELETE /auth/sessions/{session}                        (signed-in)           204 204 204 204 204 401
+POST   /auth/sessions/end-all                          (signed-in)           200 200 200 200 200 401
+POST   /auth/totp                                      (signed-in)           201 201 201 201 201 401
+POST   /auth/totp/confirm                              (signed-in)           204 204 204 204 204 401
+POST   /auth/totp/disable                              (signed-in)           204 204 204 204 204 401
+GET    /users/{user}/tokens                            users:manage          200 403 403 403 403 401
+GET    /users/{user}/sessions                          users:manage          200 403 403 403 403 401
+DELETE /users/{user}/sessions/{user_session}           users:manage          204 403 403 403 403 401
+POST   /users/{user}/sessions/end-all                  users:manage          200 403 403 403 403 401
+GET    /security/roles/caseworker                      users:manage          200 403 403 403 403 401
+PUT    /security/roles/caseworker                      users:manage          200 403 403 403 403 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
 GET    /docs                                           (public)              200 200 200 200 200 200
 GET    /docs/assets/swagger-ui.css                     (public)              200 200 200 200 200 200
@@ -235,6 +257,12 @@ BODIES = {
                              "params": {"what": "Orientation", "place": "MRC", "date": "2026-12-01"}},
     ("POST", "/users"): {"username": "matrix.user", "full_name": "Matrix User", "role": "caseworker",
                          "password": "a long enough password", "office_id": "{office_a}"},
+    ("PATCH", "/users/{target}"): {"language": "ne", "version": "{target_version}"},
+    ("POST", "/users/{target}/deactivate"): {"reason": "left"},
+    ("POST", "/users/{inactive_target}/reactivate"): {"reason": "returned"},
+    ("POST", "/users/{target}/password-reset"): {},
+    ("POST", "/auth/password"): {"current_password": PASSWORD,
+                                 "new_password": "plum kettle orbit saffron"},
     ("POST", "/offices"): {"code": "MX-1", "name": "Matrix office", "country": "NP",
                            "timezone": "Asia/Kathmandu"},
     ("POST", "/employers"): {"name": "Matrix Employer", "country": "PT"},
@@ -244,6 +272,12 @@ BODIES = {
                                "sector": "Care"},
     ("PATCH", "/programmes/{programme}"): {"name": "Renamed by the matrix"},
     ("POST", "/auth/tokens"): {"username": "{username}", "password": PASSWORD, "name": "matrix"},
+    ("POST", "/auth/sessions/end-all"): {"keep_current": True},
+    ("POST", "/auth/totp"): {},
+    ("POST", "/auth/totp/confirm"): {"otp": "{otp}"},
+    ("POST", "/auth/totp/disable"): {"otp": "{otp}"},
+    ("POST", "/users/{user}/sessions/end-all"): {"revoke_tokens": True},
+    ("PUT", "/security/roles/caseworker"): {"require_totp": True},
 }
 
 
@@ -322,9 +356,17 @@ class World:
     other_reference: str = "-"
     own_reference: str = "-"
     programme: int = 0
+    target: int = 0  # a caseworker of office A, for the user management rows
+    target_version: int = 0
+    inactive_target: int = 0
+    user: int = 0
+    user_session: int = 0
+    sessions: dict[str, int] = field(default_factory=dict)
+    otps: dict[str, str] = field(default_factory=dict)
 
     def _values(self, role: str) -> dict[str, Any]:
-        return {**vars(self), "token": self.tokens[role], "username": self.usernames[role]}
+        return {**vars(self), "token": self.tokens[role], "username": self.usernames[role],
+                "session": self.sessions.get(role, 0), "otp": self.otps.get(role, "")}
 
     def url(self, endpoint: Endpoint, role: str, **override: int) -> str:
         return "/api/v1" + endpoint.path.format(**{**self._values(role), **override})
@@ -408,6 +450,29 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         taxonomy.load_base(db_session)
     if "{programme}" in endpoint.path:
         world.programme = factory.programme().id
+    if "target}" in endpoint.path:
+        target = factory.user("caseworker", office=office_a)
+        world.target, world.target_version = target.id, user_version(target)
+        inactive = factory.user("caseworker", office=office_a)
+        inactive.is_active = False
+        db_session.flush()
+        world.inactive_target = inactive.id
+    if endpoint.path.startswith(("/auth/sessions", "/users/{user}")):
+        target = factory.user("caseworker", office=office_a)
+        world.user = target.id
+        with factory.app.test_request_context():
+            world.user_session = start_session(db_session, target)[0].id
+            world.sessions = {role: start_session(db_session, u)[0].id for role, u in users.items()}
+    if endpoint.path.startswith("/auth/totp/"):
+        with factory.app.test_request_context():
+            for role, u in users.items():
+                if role == ANON:  # the admin again, refused before the code is read
+                    continue
+                row = totp.start_enrolment(db_session, u)
+                if endpoint.path.endswith("/disable"):
+                    row.confirmed_at = utcnow()
+                world.otps[role] = pyotp.TOTP(row.secret).now()
+            db_session.flush()
     return world
 
 
@@ -937,7 +1002,7 @@ def test_sixth_login_after_five_failures_is_429_even_with_the_right_password(com
     assert refused.status_code == 429
     assert refused.mimetype == "application/problem+json"
     assert refused.get_json()["code"] == "too-many-requests"
-    assert refused.headers["Retry-After"] == str(app.config["LOGIN_WINDOW_SECONDS"])
+    assert 0 < int(refused.headers["Retry-After"]) <= 2 ** app.config["LOGIN_MAX_FAILURES"]
     assert "token" not in refused.get_json()
     # However the username is typed, it is the same account and the same counter.
     assert login("THROTTLED ", PASSWORD).status_code == 429

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, select
 
+from journey.core import audit
 from journey.core.db import UTCDateTime, db, enum_check, utcnow
 from journey.core.errors import TooManyRequests, Unauthorized
 from journey.core.i18n import _
@@ -28,6 +30,8 @@ _cheap_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 # A hash of a random password, verified against when the user does not exist, so that timing
 # does not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# The same for the cheapest profile, so that unknown usernames cost what known ones do there too.
+_CHEAP_DUMMY_HASH = _cheap_hasher.hash(secrets.token_urlsafe(16))
 TOKEN_PREFIX = "jrn_"  # noqa: S105  (a public prefix, not a secret)
 
 
@@ -72,6 +76,37 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The signed cookie carries a random secret; only its SHA-256 is kept.
+
+    Defined here, not in journey.accounts, because load_current_user reads it on every page;
+    journey.accounts registers and declares it and holds the services that end sessions.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("(ended_at IS NULL) = (ended_reason IS NULL)", name="ended_with_reason"),
+        sa.CheckConstraint("awaiting IS NULL OR awaiting IN ('otp', 'otp-enrolment')",
+                           name="awaiting_valid"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Absolute end, whatever the activity; the idle timeout counts from last_seen_at.
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str | None = Field(default=None, max_length=30)
+    # Half logged in: the password was right and this second step is still owed. Such a session
+    # signs no one in; it only lets the second-step pages know whose code to check.
+    awaiting: str | None = Field(default=None, max_length=20)
+    # The browser and system family ("Firefox, Linux"), so people recognise their sessions.
+    # No address is stored.
+    client: str | None = Field(default=None, max_length=40)
+
+
 class LoginAttempt(SQLModel, table=True):
     """Failed logins, kept briefly to throttle guessing across every process sharing the database."""
 
@@ -99,7 +134,8 @@ def hash_password(password: str) -> str:
 def verify_password(user: User | None, password: str) -> bool:
     """Check a password in constant-ish time whether or not the user exists."""
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        dummy = _CHEAP_DUMMY_HASH if _password_hasher() is _cheap_hasher else _DUMMY_HASH
+        ok = _hasher.verify(user.password_hash if user else dummy, password)
     except (VerificationError, InvalidHashError):
         return False
     return bool(ok and user and user.is_active)
@@ -122,58 +158,97 @@ def validate_affiliation(role: str, office_id, employer_id, provider_id) -> list
 
 
 # --- login throttling -------------------------------------------------------------------------
+#
+# Failures are counted per (username, client address) pair, never per username alone (anyone
+# could lock `admin` out from anywhere) nor per address alone (made-up usernames from one office,
+# or from behind one proxy, would lock the whole office out). From LOGIN_MAX_FAILURES failures in
+# LOGIN_WINDOW_SECONDS on, the pair waits 2**failures seconds after its last failure, at most
+# LOGIN_BACKOFF_MAX_SECONDS. The client address is request.remote_addr, which ProxyFix sets from
+# X-Forwarded-For only for the JOURNEY_TRUSTED_PROXIES hops the app sits behind.
 
-def _throttle_key(kind: str, value: str) -> str:
+def _throttle_key(username: str, address: str | None = None) -> str:
+    """A keyed hash of the (username, address) pair: neither is stored."""
+    if address is None:
+        address = request.remote_addr or "?"
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    pair = f"pair:{username.strip().casefold()}\x00{address}"
+    return hmac.new(secret, pair.encode(), hashlib.sha256).hexdigest()
 
 
-def check_login_allowed(sess: Session, username: str) -> list[str]:
-    """Raise 429 when this username or client address has failed too often; return the keys."""
+def login_wait(sess: Session, key: str) -> int:
+    """Seconds this pair must still wait before it may try again (0: it may)."""
     cfg = current_app.config
-    window = timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
-    since = utcnow() - window
-    keys = [
-        _throttle_key("user", username.strip().casefold()),
-        _throttle_key("addr", request.remote_addr or "?"),
-    ]
-    limits = [cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_MAX_FAILURES"] * 4]
-    for key, limit in zip(keys, limits, strict=True):
-        count = sess.scalar(
-            select(sa.func.count()).select_from(LoginAttempt)
-            .where(LoginAttempt.key == key, LoginAttempt.attempted_at >= since)
-        )
-        if count >= limit:
-            raise TooManyRequests(_("Too many failed logins; try again later."),
-                                  headers={"Retry-After": str(cfg["LOGIN_WINDOW_SECONDS"])})
-    return keys
+    now = utcnow()
+    since = now - timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
+    count, last = sess.execute(
+        select(sa.func.count(), sa.func.max(LoginAttempt.attempted_at))
+        .where(LoginAttempt.key == key, LoginAttempt.attempted_at >= since)).one()
+    if count < cfg["LOGIN_MAX_FAILURES"] or last is None:
+        return 0
+    delay = min(2 ** min(count, 30), cfg["LOGIN_BACKOFF_MAX_SECONDS"])
+    return max(0, math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
 
 
-def record_login_failure(keys: list[str]) -> None:
-    """Store a failure in its own transaction, so the caller's rollback does not erase it."""
-    from journey.core.db import db
+def check_login_allowed(sess: Session, username: str) -> str:
+    """Raise 429 while this username and client address pair is backing off; return its key."""
+    key = _throttle_key(username)
+    wait = login_wait(sess, key)
+    if wait:
+        raise TooManyRequests(_("Too many failed logins; try again later."),
+                              headers={"Retry-After": str(wait)})
+    return key
 
+
+def _via() -> str:
+    return "api" if request.path.startswith("/api/") else "page"
+
+
+def record_login_failure(key: str, *, user_id: int | None, reason: str,
+                         action: str = "accounts:login:fail", **details: str) -> None:
+    """Store a failure and its audit event in their own transaction, so the caller's rollback
+    keeps them. The audit names the account by id when it exists, never by the name typed."""
     with db.job_session() as s:
         now = utcnow()
-        for key in keys:
-            s.add(LoginAttempt(key=key, attempted_at=now))
+        s.add(LoginAttempt(key=key, attempted_at=now))
         # Old rows are useless; trimming here keeps the table small without a separate job.
         cutoff = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"] * 2)
         s.execute(sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff))
+        audit.record(s, action, actor_id=user_id, object_type="user", object_id=user_id,
+                     reason=reason, via=_via(), **details)
+
+
+def login_succeeded(sess: Session, user: User, *, second_factor: bool = False) -> None:
+    """Forget the pair's failures and audit the login (in the request's transaction)."""
+    sess.execute(sa.delete(LoginAttempt).where(LoginAttempt.key == _throttle_key(user.username)))
+    audit.record(sess, "accounts:login:succeed", actor_id=user.id, object_type="user",
+                 object_id=user.id, via=_via(), second_factor=second_factor)
+
+
+def second_factor(sess: Session, user: User) -> str | None:
+    """What a right password still owes before the user is logged in ('otp', 'otp-enrolment'),
+    as the app's second-factor hook (journey.accounts registers it) says; None without one."""
+    hook = current_app.extensions.get("journey_second_factor")
+    return hook(sess, user) if hook is not None else None
 
 
 def authenticate(sess: Session, username: str, password: str) -> User:
-    """Return the user for valid credentials, or raise 401/429."""
+    """Return the user for valid credentials, or raise 401/429.
+
+    A right password is not yet a login: the caller calls login_succeeded once every factor is
+    checked (until then the pair's failures are kept).
+    """
     if "\x00" in username or "\x00" in password:  # no such user; PostgreSQL refuses NUL in text
         raise Unauthorized(_("Unknown username or wrong password."), code="invalid-credentials")
-    keys = check_login_allowed(sess, username)
+    key = check_login_allowed(sess, username)
     user = sess.scalar(select(User).where(sa.func.lower(User.username) == username.strip().lower()))
     if not verify_password(user, password):
+        user_id = user.id if user is not None else None
+        reason = "inactive" if user is not None and not user.is_active else "invalid-credentials"
         # End the request's transaction (it only read, and a 401 is never committed) before the
         # failure is written in its own: on SQLite every transaction holds the write lock, so
         # the second would wait for the first until busy_timeout.
         sess.rollback()
-        record_login_failure(keys)
+        record_login_failure(key, user_id=user_id, reason=reason)
         raise Unauthorized(_("Unknown username or wrong password."), code="invalid-credentials")
     if _password_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -215,10 +290,99 @@ def user_for_token(sess: Session, secret: str) -> User | None:
     return user
 
 
+# --- server-side sessions ----------------------------------------------------------------------
+
+# The last_seen_at write is skipped when the last one is this recent, so pages are not all writes;
+# the idle timeout is therefore exact to within this much.
+_SEEN_EVERY = timedelta(minutes=1)
+_CLIENTS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+            ("Chromium/", "Chromium"), ("Chrome/", "Chrome"), ("Safari/", "Safari"),
+            ("curl/", "curl"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def client_family(user_agent: str) -> str | None:
+    """'Firefox, Linux' from a User-Agent header: enough to recognise a session, no more
+    (names only, no words, so it reads the same in every language)."""
+    browser = next((name for mark, name in _CLIENTS if mark in user_agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser}, {system}"
+    return browser or system
+
+
+def start_session(sess: Session, user: User, *, awaiting: str | None = None) -> tuple[UserSession, str]:
+    """A new server-side session; the secret goes into the signed cookie and is never stored."""
+    cfg = current_app.config
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    life = (timedelta(minutes=cfg["SESSION_SECOND_STEP_MINUTES"]) if awaiting
+            else timedelta(hours=cfg["SESSION_MAX_HOURS"]))
+    row = UserSession(user_id=user.id, secret_hash=token_digest(secret), created_at=now,
+                      last_seen_at=now, expires_at=now + life, awaiting=awaiting,
+                      client=client_family(request.user_agent.string or "")
+                      if has_request_context() else None)
+    sess.add(row)
+    sess.flush()
+    return row, secret
+
+
+def live_session(now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """The SQL condition for sessions that still sign someone in (or may finish doing so)."""
+    now = now or utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return sa.and_(UserSession.ended_at.is_(None), UserSession.expires_at > now,
+                   UserSession.last_seen_at > now - idle)
+
+
+def session_for_secret(sess: Session, secret: object, *, awaiting: bool = False) -> UserSession | None:
+    """The live session a cookie's secret belongs to; `awaiting` asks for a half-finished login."""
+    if not isinstance(secret, str) or not secret or len(secret) > 100:
+        return None
+    now = utcnow()
+    row = sess.scalar(select(UserSession).where(UserSession.secret_hash == token_digest(secret),
+                                                live_session(now)))
+    if row is None or (row.awaiting is not None) != awaiting:
+        return None
+    user = sess.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - row.last_seen_at >= _SEEN_EVERY:
+        row.last_seen_at = now
+    return row
+
+
+def end_session(row: UserSession, reason: str) -> bool:
+    """End one session now; False when it had already ended."""
+    if row.ended_at is not None:
+        return False
+    row.ended_at = utcnow()
+    row.ended_reason = reason
+    return True
+
+
+def log_out(sess: Session, secret: object) -> None:
+    """End the session a cookie names (a half-finished login too) and audit the logout."""
+    row = session_for_secret(sess, secret) or session_for_secret(sess, secret, awaiting=True)
+    if row is not None and end_session(row, "logout"):
+        audit.record(sess, "accounts:session:logout", actor_id=row.user_id,
+                     object_type="user_session", object_id=row.id)
+
+
+def current_session_id() -> int | None:
+    """The id of the server-side session behind this page request, if any."""
+    return g.get("user_session_id")
+
+
 # --- the current user --------------------------------------------------------------------------
 
 def load_current_user(sess: Session) -> User | None:
-    """The user behind this request: a Bearer token for the API, the session cookie for pages."""
+    """The user behind this request: a Bearer token for the API, the session cookie for pages.
+
+    The cookie only names a server-side session (UserSession): logging out, signing out
+    everywhere, the idle timeout, the absolute lifetime and deactivation all end it at once.
+    """
     if "user" in g:
         return g.user
     user = None
@@ -228,11 +392,10 @@ def load_current_user(sess: Session) -> User | None:
         if scheme.lower() == "bearer" and secret:
             user = user_for_token(sess, secret.strip())
     else:
-        uid = session.get("uid")
-        if isinstance(uid, int):
-            candidate = sess.get(User, uid)
-            if candidate is not None and candidate.is_active:
-                user = candidate
+        row = session_for_secret(sess, session.get("sid"))
+        if row is not None:
+            user = sess.get(User, row.user_id)
+            g.user_session_id = row.id
     g.user = user
     return user
 

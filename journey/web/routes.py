@@ -28,7 +28,14 @@ from marshmallow import ValidationError
 from journey.config import RTL_LANGUAGES
 from journey.consent import services as consent_services
 from journey.continuum.stages import Stage
-from journey.core.auth import authenticate, load_current_user
+from journey.core.auth import (
+    authenticate,
+    load_current_user,
+    log_out,
+    login_succeeded,
+    second_factor,
+    start_session,
+)
 from journey.core.db import db
 from journey.core.errors import ProblemError, flatten_messages
 from journey.core.i18n import _l
@@ -125,9 +132,20 @@ def login_post():
                    else _("Too many failed logins; wait a while and try again."))
         return render_template("login.html", error=message, username=username), err.status, err.headers
     # A new session on login, so a session planted before it (fixation) is worthless.
+    sess = db.session
+    log_out(sess, session.get("sid"))  # whatever this browser was logged in as before ends
     session.clear()
-    session["uid"] = user.id
-    return redirect(_safe_next(request.args.get("next")) or url_for("web.home"), 303)
+    awaiting = second_factor(sess, user)
+    _row, secret = start_session(sess, user, awaiting=awaiting)
+    session["sid"] = secret
+    next_ = _safe_next(request.args.get("next"))
+    if awaiting is not None:
+        # Half logged in: the server-side session signs no one in until the code (or the
+        # enrolment the role requires) is done, on the pages of journey.accounts.
+        step = "security.login_code" if awaiting == "otp" else "security.login_enrol"
+        return redirect(url_for(step, next=next_), 303)
+    login_succeeded(sess, user)
+    return redirect(next_ or url_for("web.home"), 303)
 
 
 @bp.get("/logout")
@@ -141,6 +159,8 @@ def logout_confirm():
 
 @bp.post("/logout")
 def logout():
+    # The server-side session ends, so a copy of the cookie taken before is worthless.
+    log_out(db.session, session.get("sid"))
     session.clear()
     flash(_("You have logged out."))
     return redirect(url_for("web.login"), 303)

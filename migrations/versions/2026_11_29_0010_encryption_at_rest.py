@@ -21,7 +21,7 @@ import journey.core.crypto
 from journey.core.crypto import CryptoError, Keyring, key_id, normalise_phone
 
 revision: str = '0010'
-down_revision: str | None = '0006'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

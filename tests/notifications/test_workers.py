@@ -16,6 +16,7 @@ from journey.cli import alembic_config
 from journey.core.db import db
 from notifications.models import OutboxMessage
 from notifications.scheduler import Leadership
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -44,7 +45,7 @@ def _populate(app, n: int) -> None:
         sess.add(office)
         sess.flush()
         cw = create_user(sess, None, {"username": "cw", "full_name": "Cw", "role": "caseworker",
-                                      "password": "x" * 12, "office_id": office.id})
+                                      "password": PASSWORD, "office_id": office.id})
         for i in range(n):
             p = register_participant(sess, cw, {
                 "given_name": f"G{i}", "family_name": "F", "date_of_birth": date(1990, 1, 1),
