@@ -260,3 +260,15 @@ class FileEmailSender(_MimeSender):
         os.replace(partial, path)
         logger.info("email %s written to %s", message.message_id, path.name)
         return SendResult(ok=True, provider_id=mime["Message-ID"])
+
+    def purge(self, message_ids: set[int]) -> int:
+        """Delete the files of these messages (erasure); returns how many went."""
+        if not message_ids or not self.directory.is_dir():
+            return 0
+        dropped = 0
+        for path in self.directory.glob("*.eml*"):
+            parts = path.name.split("-")
+            if len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) in message_ids:
+                path.unlink(missing_ok=True)
+                dropped += 1
+        return dropped

@@ -200,6 +200,31 @@ class ConsoleSmsSender:
                     message.message_id, info.segments, info.encoding, self.path)
         return SendResult(ok=True, provider_id=provider_id, status="sent")
 
+    def purge(self, message_ids: set[int]) -> int:
+        """Drop the lines of these messages from the file (erasure); returns how many went."""
+        with self._lock:
+            if not message_ids or not self.path.exists():
+                return 0
+            kept, dropped = [], 0
+            for line in self.path.read_text(encoding="utf-8").splitlines(keepends=True):
+                try:
+                    mid = json.loads(line).get("message_id")
+                except (ValueError, AttributeError):
+                    mid = None
+                if mid in message_ids:
+                    dropped += 1
+                else:
+                    kept.append(line)
+            if dropped:
+                # Written aside and renamed: a reader never sees half a file.
+                partial = self.path.with_name(self.path.name + ".part")
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.fchmod(fd, 0o600)  # owner-only, like the file it replaces
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write("".join(kept))
+                os.replace(partial, self.path)
+        return dropped
+
 
 def validate_twilio_signature(
     auth_token: str, url: str, params: Mapping[str, Any], signature: str | None

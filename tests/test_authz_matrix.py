@@ -45,6 +45,7 @@ from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports import services as passports
 from journey.passports import sharing
+from journey.privacy import holds
 from journey.taxonomy import services as taxonomy
 from tests.factories import PASSWORD
 from tests.skillcards.helpers import card_for, form_for, place
@@ -149,6 +150,14 @@ GET    /participants/{own}/skill-cards                              skillcards:r
 GET    /participants/{other}/skill-cards                            skillcards:read    200 404 404 403 403 401
 POST   /participants/{own}/skill-cards/{own_card}/revoke            skillcards:revoke  200 200 403 403 403 401
 POST   /participants/{other}/skill-cards/{other_card}/revoke        skillcards:revoke  200 404 403 403 403 401
+POST   /participants/{own}/privacy/erase                        privacy:erase      200 200 403 403 403 401
+POST   /participants/{other}/privacy/erase                      privacy:erase      200 404 403 403 403 401
+GET    /participants/{own}/privacy/legal-hold                   privacy:hold       200 200 403 403 403 401
+GET    /participants/{other}/privacy/legal-hold                 privacy:hold       200 404 403 403 403 401
+POST   /participants/{own}/privacy/legal-hold                   privacy:hold       201 201 403 403 403 401
+POST   /participants/{other}/privacy/legal-hold                 privacy:hold       201 404 403 403 403 401
+POST   /participants/{own}/privacy/legal-hold/lift              privacy:hold       200 200 403 403 403 401
+POST   /participants/{other}/privacy/legal-hold/lift            privacy:hold       200 404 403 403 403 401
 GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
 GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
@@ -233,6 +242,10 @@ BODIES = {
     ("POST", "/participants/{id}/credentials"): {"scope": "passport"},
     ("POST", "/participants/{id}/credentials/{credential}/revoke"): {"reason": "Issued in error"},
     ("POST", "/credentials/verify"): {"token": "not-a-credential"},
+    ("POST", "/participants/{id}/privacy/erase"): {"reason": "subject_request",
+                                                   "confirm_reference": "{reference}"},
+    ("POST", "/participants/{id}/privacy/legal-hold"): {"reason": "litigation"},
+    ("POST", "/participants/{id}/privacy/legal-hold/lift"): {},
     ("POST", "/participants/{id}/skill-form"): {},
     ("PATCH", "/participants/{id}/skill-form"): {"answers": {"preferred_location": "Pokhara"},
                                                 "version": 1},
@@ -343,6 +356,7 @@ class World:
     own_card: int = 0
     other_card: int = 0
     other_reference: str = "-"
+    own_reference: str = "-"
     programme: int = 0
     target: int = 0  # a caseworker of office A, for the user management rows
     target_version: int = 0
@@ -361,6 +375,7 @@ class World:
 
     def body(self, endpoint: Endpoint, role: str) -> dict[str, Any] | None:
         values = self._values(role)
+        values["reference"] = self.other_reference if "{other}" in endpoint.path else self.own_reference
 
         def fill(value):
             if isinstance(value, list):
@@ -398,6 +413,11 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                            users["partner"].provider_id, LinkReason.REFERRED)
             if side == "other":
                 world.other_reference = p.reference
+            else:
+                world.own_reference = p.reference
+            if endpoint.path.endswith("/legal-hold/lift"):
+                with factory.app.app_context():
+                    holds.set_hold(db_session, admin, p, "audit")
             if "_item}" in endpoint.path:
                 setattr(world, f"{side}_item", db_session.scalars(
                     sa.select(ChecklistItem.id).where(ChecklistItem.participant_id == p.id)).first())

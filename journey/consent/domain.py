@@ -10,5 +10,6 @@ DOMAIN = Domain(
     api_blueprints=(blp,),
     models=(ConsentRecord,),
     permissions={"consent:read": STAFF, "consent:record": STAFF},
-    personal_data=(PersonalData("consent_records", (Category.CASE,), ("participant_id",)),),
+    personal_data=(PersonalData("consent_records", (Category.CASE,), ("participant_id",),
+                                erase_columns=("note", "withdrawal_note")),),
 )

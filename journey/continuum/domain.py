@@ -35,8 +35,9 @@ DOMAIN = Domain(
     jobs=(Job("continuum_scan", scan_job, 3600),),
     timeline_kinds=tuple(TimelineKind(kind.value, _TITLES[kind]) for kind in EventKind),
     personal_data=(
-        PersonalData("checklist_items", (Category.CASE,), ("participant_id",)),
+        PersonalData("checklist_items", (Category.CASE,), ("participant_id",),
+                     erase_columns=("evidence_note",)),
         PersonalData("permits", (Category.SENSITIVE,), ("participant_id",),
-                     note="immigration status and document numbers"),
+                     note="immigration status and document numbers", erase_columns=("number",)),
     ),
 )

@@ -6,6 +6,7 @@ these tables), and two commands, `journey db` and `journey keys` (data keys: enc
 
 import sqlalchemy as sa
 
+from journey.core import links
 from journey.core.audit import AuditEvent
 from journey.core.auth import ApiToken, LoginAttempt, User
 from journey.core.domains import Category, Domain, PersonalData
@@ -28,14 +29,16 @@ DOMAIN = Domain(
     commands=(db_group, keys_group),
     personal_data=(
         PersonalData("journey_events", (Category.CASE,), ("participant_id",),
-                     note="reasons people gave are free text", read=("participants:read",)),
+                     note="reasons people gave are free text", read=("participants:read",),
+                     erase_columns=("reason",)),
         PersonalData("audit_events", (Category.CASE,), ("object_id",),
                      note="ids only: object_id when object_type is 'participant', otherwise "
                           "details.participant_id; append-only, so erasure cannot remove rows",
                      where=_audit_about, read=("audit:read",), legal_basis="legal_obligation"),
         PersonalData("participant_links", (Category.CASE,), ("participant_id",),
                      note="which employers and service providers a participant is linked to",
-                     read=("participants:read",), recipients=("employer", "partner")),
+                     read=("participants:read",), recipients=("employer", "partner"),
+                     erase=links.end_all),
         PersonalData("users", (Category.IDENTITY, Category.CONTACT), ("id",), subject="staff",
                      read=("users:manage",), legal_basis="contract"),
         PersonalData("login_attempts", (Category.IDENTITY,), ("key",), subject="staff",

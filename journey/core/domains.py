@@ -57,6 +57,15 @@ class PersonalData:
     legal_basis: str | None = None
     read: tuple[str, ...] | None = None
     recipients: tuple[str, ...] = ()
+    # Erasure (journey.privacy.erasure) empties these columns on every row of the person: NULL,
+    # or '' (text) and {} (JSON) where the column is NOT NULL. Rows stay, so counts stay.
+    erase_columns: tuple[str, ...] = ()
+    # erase(sess, participant, actor_id) -> rows changed: what emptying columns cannot do
+    # (revoking a credential, replacing identifiers, deleting a copy held elsewhere).
+    erase: Callable[..., int] | None = None
+    # Retention (journey.privacy.retention) empties erase_columns on rows whose ``retain_from``
+    # column is older than the retention of the table's first category (a NULL never ages).
+    retain_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,9 @@ class Domain:
     # notifications.templates.Template objects this domain sends, beyond the shipped catalog.
     templates: tuple[Any, ...] = ()
     personal_data: tuple[PersonalData, ...] = ()
+    # veto(sess, participant) -> a reason code while the person's data must not be erased (a
+    # legal hold, an open grievance), or None.
+    erasure_vetoes: tuple[Callable[..., str | None], ...] = ()
     # Anything else, called last with the app (e.g. the hooks notifications calls back).
     init_app: Callable[[Flask], None] | None = None
 

@@ -129,6 +129,15 @@ def unlink(sess: Session, actor_id: int | None, participant_id: int, kind: Organ
     return row
 
 
+def end_all(sess: Session, participant, actor_id: int | None) -> int:
+    """End every open link of the participant (erasure: no outside organisation keeps them in
+    its scope); the rows stay, with who ended them and when. Returns how many were ended."""
+    t = ParticipantLink.__table__
+    return sess.connection().execute(
+        t.update().where(t.c.participant_id == participant.id, t.c.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_by=actor_id)).rowcount
+
+
 def linked_participants(kind: OrganisationKind, organisation_id: int) -> sa.Select:
     """The ids of the participants an organisation is linked to now (for an IN clause)."""
     column = (ParticipantLink.employer_id if kind == OrganisationKind.EMPLOYER

@@ -10,5 +10,6 @@ DOMAIN = Domain(
     api_blueprints=(blp,),
     models=(Cost,),
     permissions={"costs:read": STAFF, "costs:record": STAFF},
-    personal_data=(PersonalData("costs", (Category.CASE,), ("participant_id",)),),
+    personal_data=(PersonalData("costs", (Category.CASE,), ("participant_id",),
+                                erase_columns=("note",)),),
 )

@@ -2,6 +2,7 @@
 
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF, Role
+from journey.credentials.erasure import revoke_credentials
 from journey.credentials.models import Credential, SigningKey
 from journey.credentials.pages import bp as pages_bp
 from journey.credentials.routes import blp
@@ -18,6 +19,7 @@ DOMAIN = Domain(
     },
     personal_data=(
         PersonalData("credentials", (Category.IDENTITY, Category.CASE), ("participant_id",),
-                     note="the signed credential names its holder"),
+                     note="the signed credential names its holder",
+                     erase_columns=("token",), erase=revoke_credentials),
     ),
 )

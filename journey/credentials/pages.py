@@ -147,6 +147,9 @@ def verify_page(credential_uuid: str):
     cred = services.by_uuid(db.session, credential_uuid)
     if cred is None:
         return error_page(404, _("Page not found"))
-    result = services.verify(db.session, cred.token)
+    if not cred.token:  # its holder's record was erased (journey.privacy): nothing to show
+        result = services.Result(services.Status.REVOKED, "erased", cred)
+    else:
+        result = services.verify(db.session, cred.token)
     services.audit_view(db.session, result, via="page")
     return _render(result)

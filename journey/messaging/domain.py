@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from journey.core import crypto
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF
-from journey.messaging import bridge
+from journey.messaging import bridge, erasure
 from journey.messaging.cli import scheduler, worker
 from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.routes import blp
@@ -46,13 +46,17 @@ DOMAIN = Domain(
     timeline_handlers=(bridge.on_entry,),
     personal_data=(
         PersonalData("outbox_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
-                     recipients=("sms_provider", "email_provider")),
+                     recipients=("sms_provider", "email_provider"),
+                     erase_columns=("recipient", "subject", "body", "html"),
+                     erase=erasure.erase_outbox, retain_from="updated_at"),
         PersonalData("inbound_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
                      note="texts from unknown numbers have no participant, only the sender",
-                     where=_inbound_from, recipients=("sms_provider",)),
+                     where=_inbound_from, recipients=("sms_provider",),
+                     erase_columns=("sender", "body"), retain_from="received_at"),
         PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone_index", "participants.phone_index"),
                      note="keyed by phone number, not by participant; joined to participants "
-                          "through the phone's blind index", where=_opted_out),
+                          "through the phone's blind index", where=_opted_out,
+                     erase=erasure.erase_opt_out),
     ),
     init_app=bridge.init_app,
 )

@@ -2,6 +2,7 @@
 
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF, Role
+from journey.participants.erasure import erase_participant
 from journey.participants.models import Participant
 from journey.participants.routes import blp
 
@@ -19,6 +20,7 @@ DOMAIN = Domain(
         PersonalData("participants",
                      (Category.IDENTITY, Category.CONTACT, Category.SENSITIVE, Category.CASE),
                      ("id",), note="names and birth date; phone and email; sex, gender identity "
-                                   "and disability; stage and notes"),
+                                   "and disability; stage and notes",
+                     erase=erase_participant),
     ),
 )

@@ -98,6 +98,8 @@ class Participant(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Set when the record was anonymised (journey.privacy.erasure): the row stays for the counts.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Optimistic concurrency: every write bumps it, and a stale write is refused.
     version: int = Field(default=1)
 

@@ -6,6 +6,7 @@ from journey.consent.models import Purpose
 from journey.consent.services import on_withdrawal
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF, Role
+from journey.passports.erasure import erase_passport, revoke_share_links
 from journey.passports.models import Passport, PassportEntry, PassportEntryRevision, ShareLink
 from journey.passports.pages import bp as pages_bp
 from journey.passports.routes import blp
@@ -33,12 +34,14 @@ DOMAIN = Domain(
         "shares:manage": STAFF,
     },
     personal_data=(
-        PersonalData("passports", (Category.CASE,), ("participant_id",)),
-        PersonalData("passport_entries", (Category.CASE,), ("participant_id",)),
+        PersonalData("passports", (Category.CASE,), ("participant_id",), erase=erase_passport),
+        PersonalData("passport_entries", (Category.CASE,), ("participant_id",),
+                     erase_columns=("title", "details", "evidence")),
         PersonalData("passport_entry_revisions", (Category.CASE,),
                      ("entry_id", "passport_entries.participant_id"),
-                     note="full snapshots of each entry"),
-        PersonalData("share_links", (Category.CASE,), ("participant_id",)),
+                     note="full snapshots of each entry", erase_columns=("snapshot", "reason")),
+        PersonalData("share_links", (Category.CASE,), ("participant_id",),
+                     erase_columns=("audience",), erase=revoke_share_links),
     ),
     init_app=_init_app,
 )
