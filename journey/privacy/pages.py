@@ -6,20 +6,13 @@ from __future__ import annotations
 from flask import g, render_template
 
 from journey.core.db import db
-from journey.core.policy import allowed, require
+from journey.core.policy import require
 from journey.participants.services import load_participant
 from journey.privacy import export, register, subjects
 from journey.web.pagekit import html_blueprint
 from journey.web.routes import login_required
 
 bp = html_blueprint("privacy_pages", __name__)
-
-
-@bp.app_template_global("can")
-def can(permission: str) -> bool:
-    """Whether the signed-in user's role grants a permission (to show a link or not)."""
-    user = g.get("user")
-    return user is not None and allowed(user, permission)
 
 
 @bp.get("/participants/<id:participant_id>/privacy")

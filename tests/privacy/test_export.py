@@ -25,6 +25,7 @@ from journey.domains import DOMAINS
 from journey.participants.services import read_participant
 from journey.passports import services as passports
 from journey.passports import sharing
+from journey.privacy import holds
 from notifications.models import InboundMessage, SmsOptOut
 from tests.skillcards.helpers import card_for
 
@@ -57,6 +58,7 @@ def populate(factory, sess, admin, office, **kw):
         sess.add(InboundMessage(sender=p.phone, body=f"HELLO from {p.id}", participant_id=p.id,
                                 received_at=utcnow()))
         sess.add(SmsOptOut(phone=p.phone, source="keyword", opted_out_at=utcnow()))
+        holds.set_hold(sess, admin, p, "audit")
         sess.flush()
     card_for(app, sess, admin, p)  # a skill form and its card
     return p
