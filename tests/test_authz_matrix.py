@@ -203,6 +203,7 @@ GET    /users/{user}/tokens                            users:manage          200
 GET    /users/{user}/sessions                          users:manage          200 403 403 403 403 401
 DELETE /users/{user}/sessions/{user_session}           users:manage          204 403 403 403 403 401
 POST   /users/{user}/sessions/end-all                  users:manage          200 403 403 403 403 401
+DELETE /users/{user}/totp                          users:manage          204 403 403 403 403 401
 GET    /security/roles/caseworker                      users:manage          200 403 403 403 403 401
 PUT    /security/roles/caseworker                      users:manage          200 403 403 403 403 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
@@ -465,6 +466,9 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         with factory.app.test_request_context():
             world.user_session = start_session(db_session, target)[0].id
             world.sessions = {role: start_session(db_session, u)[0].id for role, u in users.items()}
+        if endpoint.path.endswith("/totp"):  # a confirmed second factor for the admin to remove
+            totp.start_enrolment(db_session, target).confirmed_at = utcnow()
+            db_session.flush()
     if endpoint.path.startswith("/auth/totp/"):
         with factory.app.test_request_context():
             for role, u in users.items():

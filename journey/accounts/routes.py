@@ -237,6 +237,15 @@ def get_role_security(role: str):
     return {"role": _role(role), "require_totp": totp.role_rules(db.session)[role]}
 
 
+@blp.delete("/users/<id:user_id>/totp", permission="users:manage")
+@blp.response(204)
+def reset_user_totp(user_id: int):
+    """Remove a user's second factor, e.g. after a lost phone (admins): their sessions and tokens
+    end, and their next login sets a new one up where their role requires it."""
+    if not totp.reset_by_admin(db.session, current_user().id, _user(user_id)):
+        raise NotFound(_("This user has no second factor."))
+
+
 @blp.put("/security/roles/<role>", permission="users:manage")
 @blp.arguments(RoleSecurityUpdateSchema)
 @blp.response(200, RoleSecuritySchema)

@@ -7,7 +7,7 @@ these pages finish it. Such a session signs no one in anywhere else.
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from journey.accounts import sessions, totp
@@ -229,6 +229,14 @@ def admin_end_all(user_id: int):
     sessions.end_sessions(db.session, target.id, reason="revoked", actor_id=g.user.id,
                           keep_id=current_session_id())
     sessions.revoke_tokens(db.session, target.id, actor_id=g.user.id)
+    return redirect(url_for("security.admin_user_security", user_id=user_id), 303)
+
+
+@bp.post("/admin/users/<id:user_id>/totp/reset")
+@login_required
+def admin_reset_totp(user_id: int):
+    if totp.reset_by_admin(db.session, g.user.id, _admin_target(user_id)):
+        flash(_("The second factor is removed; the user sets a new one up at their next login."))
     return redirect(url_for("security.admin_user_security", user_id=user_id), 303)
 
 

@@ -57,3 +57,32 @@ def users_end_sessions(username, keep_tokens):
         ended = end_sessions(sess, user_id, reason="revoked")
         revoked = 0 if keep_tokens else revoke_tokens(sess, user_id, actor_id=None)
     click.echo(f"ended {ended} session(s), revoked {revoked} token(s)")
+
+
+@users_group.command("reset-totp")
+@click.argument("username")
+@with_appcontext
+def users_reset_totp(username):
+    """Remove a user's second factor (a lost phone); their sessions and tokens end."""
+    from journey.accounts.totp import reset_by_admin
+    from journey.core.auth import User
+    from journey.core.db import db
+
+    with db.job_session() as sess:
+        removed = reset_by_admin(sess, None, sess.get(User, _user_id(sess, username)))
+    click.echo("second factor removed" if removed else "no second factor to remove")
+
+
+@users_group.command("require-totp")
+@click.argument("role", type=click.Choice(["admin", "supervisor", "caseworker", "employer",
+                                           "partner"]))
+@click.option("--off", is_flag=True, help="Stop requiring it.")
+@with_appcontext
+def users_require_totp(role, off):
+    """Require a TOTP second factor of every user of ROLE (their users without one sign out)."""
+    from journey.accounts.totp import set_role_rule
+    from journey.core.db import db
+
+    with db.job_session() as sess:
+        set_role_rule(sess, None, role, not off)
+    click.echo(f"{role}: TOTP {'not required' if off else 'required'}")

@@ -178,37 +178,53 @@ def disable(sess: Session, user: User, code: str) -> None:
     logger.info("totp disabled user_id=%s", user.id)
 
 
+def reset_by_admin(sess: Session, actor_id: int | None, user: User) -> bool:
+    """Remove a user's second factor (a lost or replaced phone): their sessions and tokens end,
+    and their next login sets a new one up if their role requires it. False if they had none."""
+    row = sess.get(UserTotp, user.id)
+    if row is None:
+        return False
+    sess.delete(row)
+    end_sessions(sess, user.id, reason="otp-reset", actor_id=actor_id)
+    revoke_tokens(sess, user.id, actor_id=actor_id)
+    audit.record(sess, "accounts:totp:reset", actor_id=actor_id, object_type="user",
+                 object_id=user.id)
+    logger.info("totp reset user_id=%s by actor_id=%s", user.id, actor_id)
+    return True
+
+
 def role_rules(sess: Session) -> dict[str, bool]:
     """Every role and whether it requires TOTP."""
     stored = dict(sess.execute(select(RoleSecurity.role, RoleSecurity.require_totp)).all())
     return {role.value: bool(stored.get(role.value, False)) for role in Role}
 
 
-def set_role_rule(sess: Session, actor: User, role: str, require_totp: bool) -> RoleSecurity:
-    """Require (or stop requiring) TOTP of a role's logins."""
+def set_role_rule(sess: Session, actor: User | None, role: str, require_totp: bool) -> RoleSecurity:
+    """Require (or stop requiring) TOTP of a role's logins (actor None: from the command line)."""
     row = sess.get(RoleSecurity, role)
     if row is None:
         row = RoleSecurity(role=role, updated_at=utcnow())
         sess.add(row)
     changed = row.require_totp != require_totp
-    row.require_totp, row.updated_at, row.updated_by = require_totp, utcnow(), actor.id
+    actor_id = actor.id if actor is not None else None
+    row.require_totp, row.updated_at, row.updated_by = require_totp, utcnow(), actor_id
     sess.flush()
     if changed:
-        signed_out = _sign_out_unenrolled(sess, role, actor) if require_totp else 0
-        audit.record(sess, "accounts:role_security:update", actor_id=actor.id,
+        signed_out = _sign_out_unenrolled(sess, role, actor_id) if require_totp else 0
+        audit.record(sess, "accounts:role_security:update", actor_id=actor_id,
                      object_type="role_security", role=role, require_totp=require_totp,
                      users_signed_out=signed_out)
     return row
 
 
-def _sign_out_unenrolled(sess: Session, role: str, actor: User) -> int:
+def _sign_out_unenrolled(sess: Session, role: str, actor_id: int | None) -> int:
     """End the sessions and tokens of the role's users without TOTP: their next login enrols."""
     unenrolled = sess.scalars(select(User.id).where(
         User.role == role, User.is_active.is_(True),
         ~sa.exists().where(UserTotp.user_id == User.id, UserTotp.confirmed_at.is_not(None))))
     count = 0
     for user_id in unenrolled.all():
-        ended = end_sessions(sess, user_id, reason="otp-required", actor_id=actor.id)
-        revoked = revoke_tokens(sess, user_id, actor_id=actor.id)
+        ended = end_sessions(sess, user_id, reason="otp-required", actor_id=actor_id)
+        revoked = revoke_tokens(sess, user_id, actor_id=actor_id)
         count += bool(ended or revoked)
     return count

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from journey.accounts.totp import UserTotp
+from journey.accounts.totp import UserTotp, role_rules
 from journey.core.audit import AuditEvent
 from journey.core.auth import UserSession
+from journey.core.db import utcnow
 from tests.factories import PASSWORD
 from tests.web.test_pages import HTML, csrf_token, log_in, text
 
@@ -169,3 +170,58 @@ def test_requiring_totp_signs_out_the_role_users_without_it(client, factory, db_
     assert got.get_json()["require_totp"] is True
     assert client.get("/api/v1/security/roles/nobody",
                       headers=factory.headers(admin)).status_code == 404
+
+
+def test_an_admin_removes_a_lost_second_factor_and_the_user_enrols_again(client, factory,
+                                                                           db_session):
+    admin, cw = factory.user("admin"), factory.user("caseworker")
+    otp = _enrol_api(client, factory.headers(cw))
+    assert _token(client, cw).get_json()["code"] == "otp-required"
+    live = factory.headers(cw)  # a token made before the reset
+    assert client.delete(f"/api/v1/users/{cw.id}/totp", headers=factory.headers(cw)).status_code == 403
+    assert client.delete(f"/api/v1/users/{cw.id}/totp",
+                         headers=factory.headers(admin)).status_code == 204
+    assert db_session.get(UserTotp, cw.id) is None
+    assert client.get("/api/v1/auth/me", headers=live).status_code == 401  # its tokens ended
+    assert _token(client, cw).status_code == 201  # the password alone again, no code
+    assert db_session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "accounts:totp:reset", AuditEvent.object_id == cw.id)) is not None
+    assert client.delete(f"/api/v1/users/{cw.id}/totp",
+                         headers=factory.headers(admin)).status_code == 404
+    assert otp.now()  # the old app's codes are worthless now: nothing left to check them against
+
+
+def test_the_command_line_requires_totp_of_a_role_and_removes_a_second_factor(app, factory,
+                                                                                db_session):
+    cw = factory.user("caseworker")
+    db_session.add(UserTotp(user_id=cw.id, secret=pyotp.random_base32(), created_at=utcnow(),
+                            confirmed_at=utcnow()))
+    db_session.flush()
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["users", "require-totp", "supervisor"])
+    assert out.exit_code == 0 and "TOTP required" in out.output, out.output
+    assert role_rules(db_session)["supervisor"] is True
+    out = runner.invoke(args=["users", "reset-totp", cw.username])
+    assert out.exit_code == 0 and "removed" in out.output, out.output
+    db_session.expire_all()
+    assert db_session.get(UserTotp, cw.id) is None
+    out = runner.invoke(args=["users", "require-totp", "supervisor", "--off"])
+    assert out.exit_code == 0 and "not required" in out.output, out.output
+    assert role_rules(db_session)["supervisor"] is False
+
+
+def test_the_admin_security_page_removes_a_second_factor(client, factory, db_session):
+    admin, cw = factory.user("admin"), factory.user("caseworker")
+    db_session.add(UserTotp(user_id=cw.id, secret=pyotp.random_base32(), created_at=utcnow(),
+                            confirmed_at=utcnow()))
+    db_session.flush()
+    assert log_in(client, admin).status_code == 303
+    page = f"/admin/users/{cw.id}/security"
+    assert "Remove the second factor" in text(client.get(page, headers=HTML))
+    done = client.post(f"/admin/users/{cw.id}/totp/reset",
+                       data={"csrf_token": csrf_token(client, page)}, headers=HTML)
+    assert done.status_code == 303 and done.headers["Location"] == page
+    after = text(client.get(page, headers=HTML))
+    assert "The second factor is removed" in after and "Remove the second factor" not in after
+    db_session.expire_all()
+    assert db_session.get(UserTotp, cw.id) is None
