@@ -156,6 +156,7 @@ def start_totp():
 @_signed_in
 @blp.arguments(OtpSchema)
 @blp.response(204)
+@blp.alt_response(429, description="Too many wrong codes; wait and try again.")
 def confirm_totp(data):
     """Confirm the second factor with a code from it; from then on logins need a code."""
     sess = db.session
@@ -166,6 +167,7 @@ def confirm_totp(data):
 @_signed_in
 @blp.arguments(OtpSchema)
 @blp.response(204)
+@blp.alt_response(429, description="Too many wrong codes; wait and try again.")
 def disable_totp(data):
     """Turn your second factor off, with a current code."""
     sess = db.session
