@@ -248,7 +248,9 @@ class FileEmailSender(_MimeSender):
 
     def _send(self, message: EmailMessage, mime: email.message.EmailMessage) -> SendResult:
         """Writes the message to ``<directory>/<time>-<id>-<random>.eml``."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # Owner-only too: file names carry message ids, and the directory lists them.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{stamp}-{message.message_id}-{secrets.token_hex(4)}.eml"
         # Written under a temporary name and renamed, so a mail viewer never opens half a file.

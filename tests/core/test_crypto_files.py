@@ -65,3 +65,4 @@ def test_development_mail_files_are_0600(tmp_path, open_umask):
     assert result.ok
     (eml,) = (tmp_path / "mail").iterdir()
     assert _mode(eml) == 0o600
+    assert _mode(tmp_path / "mail") == 0o700
