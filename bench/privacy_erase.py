@@ -79,8 +79,10 @@ def make_person(app, office_id: int, user_id: int, rows: int, n: int) -> int:
              "body": f"Hello Bench{n}, message {i}", "status": "delivered",
              "not_before": now - timedelta(days=1), "attempts": 1, "created_at": now,
              "updated_at": now, "segments": 1, "encoding": "GSM-7"} for i in range(rows)])
-        conn.execute(table("inbound_messages").insert(), [
-            {"sender": p.phone, "body": f"Reply {i} from Bench{n}", "participant_id": pid,
+        inbound = table("inbound_messages")
+        conn.execute(inbound.insert(), [
+            {"sender": p.phone, "sender_index": inbound.c.sender_index.type.compute(p.phone),
+             "body": f"Reply {i} from Bench{n}", "participant_id": pid,
              "needs_attention": False, "received_at": now} for i in range(max(1, rows // 10))])
     return pid
 

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from journey.core.crypto import BlindIndex, keep_blind_index
+from journey.core.crypto import BlindIndex, EncryptedText, keep_blind_index
 from journey.core.db import UTCDateTime, enum_check
 
 
@@ -67,12 +67,13 @@ class OutboxMessage(SQLModel, table=True):
     channel: str = Field(max_length=10)
     template: str = Field(max_length=60)
     language: str = Field(max_length=16)
-    # The address at the time of queuing (personal data: never logged).
-    recipient: str | None = Field(default=None, max_length=254)
+    # The address at the time of queuing (personal data: never logged). The address and the texts
+    # are encrypted at rest (journey.core.crypto), so none of them can be compared in SQL.
+    recipient: str | None = Field(default=None, sa_type=EncryptedText("outbox_messages.recipient"))
     timezone: str = Field(max_length=64)
-    subject: str | None = Field(default=None, max_length=300)
-    body: str = Field(sa_type=sa.Text)
-    html: str | None = Field(default=None, sa_type=sa.Text)
+    subject: str | None = Field(default=None, sa_type=EncryptedText("outbox_messages.subject"))
+    body: str = Field(sa_type=EncryptedText("outbox_messages.body"), nullable=False)
+    html: str | None = Field(default=None, sa_type=EncryptedText("outbox_messages.html"))
     urgent: bool = Field(default=False)
     status: str = Field(default=Status.QUEUED.value, max_length=20)
     skip_reason: str | None = Field(default=None, max_length=20)
@@ -100,8 +101,10 @@ class InboundMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: str | None = Field(default=None, max_length=64, unique=True)
-    sender: str = Field(max_length=32)
-    body: str = Field(sa_type=sa.Text)
+    # Sender and text are encrypted at rest; texts from a number are found through sender_index.
+    sender: str = Field(sa_type=EncryptedText("inbound_messages.sender"), nullable=False)
+    sender_index: str | None = Field(default=None, sa_type=BlindIndex("sender", "phone"), index=True)
+    body: str = Field(sa_type=EncryptedText("inbound_messages.body"), nullable=False)
     participant_id: int | None = Field(default=None, foreign_key="participants.id", index=True)
     keyword: str | None = Field(default=None, max_length=30)  # what the router made of it
     needs_attention: bool = Field(default=False, index=True)
@@ -121,6 +124,7 @@ class SmsOptOut(SQLModel, table=True):
     opted_out_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+keep_blind_index(InboundMessage, "sender_index")
 keep_blind_index(SmsOptOut, "phone_index")
 
 

@@ -180,13 +180,15 @@ class EncryptedText(sa.types.TypeDecorator):
         self.context = context
 
     def process_bind_param(self, value: Any, dialect) -> str | None:
-        if value is None:
-            return None
+        # None and '' are stored as they are: an empty value tells no more than NULL does, and
+        # erasure and retention find the rows they emptied (NOT NULL columns hold '') in SQL.
+        if value is None or value == "":
+            return value
         return keyring().encrypt(str(value), self.context)
 
     def process_result_value(self, value: str | None, dialect) -> str | None:
-        if value is None:
-            return None
+        if not value:
+            return value
         return keyring().decrypt(value, self.context)
 
 

@@ -38,12 +38,14 @@ def _stale(ring: crypto.Keyring, encrypted: list, indexes: list) -> sa.ColumnEle
     """Rows holding a value or an index not under the current key."""
     value_prefix = f"{crypto.PREFIX}{ring.current}.%"
     index_prefix = f"{ring.current}:%"
-    conditions = [sa.and_(c.is_not(None), ~_raw(c).like(value_prefix)) for c in encrypted]
+    conditions = [sa.and_(c.is_not(None), _raw(c) != "", ~_raw(c).like(value_prefix))
+                  for c in encrypted]  # '' is stored as it is (an emptied NOT NULL column)
     for c in indexes:
         source = c.table.c[c.type.source]
         # An index missing for a value that has one counts too (a row written before the index).
         conditions.append(sa.or_(sa.and_(c.is_not(None), ~c.like(index_prefix)),
-                                 sa.and_(c.is_(None), source.is_not(None))))
+                                 sa.and_(c.is_(None), source.is_not(None),
+                                         _raw(source) != "")))
     return sa.or_(*conditions)
 
 
@@ -52,7 +54,7 @@ def _rewrite_row(ring: crypto.Keyring, row, encrypted: list, indexes: list) -> d
     plain: dict[str, str | None] = {}
     for c in encrypted:
         raw = row._mapping[c.name]
-        if raw is None:
+        if not raw:
             continue
         plain[c.name] = ring.decrypt(raw, c.type.context)
         if crypto.key_id(raw) != ring.current:
@@ -112,7 +114,9 @@ def status(sess) -> dict[str, Counter]:
     for c in [*crypto.encrypted_columns(metadata), *crypto.index_columns(metadata)]:
         counts: Counter = Counter()
         for (raw,) in sess.execute(sa.select(_raw(c)).where(c.is_not(None))):
-            if isinstance(c.type, crypto.EncryptedText):
+            if isinstance(c.type, crypto.EncryptedText) and raw == "":
+                counts["empty"] += 1
+            elif isinstance(c.type, crypto.EncryptedText):
                 counts[crypto.key_id(raw) or "clear"] += 1
             else:
                 counts[raw.partition(":")[0]] += 1

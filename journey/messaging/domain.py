@@ -31,7 +31,9 @@ def _inbound_from(participant):
     mine = t.c.participant_id == participant.id
     if not participant.phone:
         return mine
-    return sa.or_(mine, sa.and_(t.c.participant_id.is_(None), t.c.sender == participant.phone))
+    # The sender is encrypted: texts from the number are found through its blind index.
+    return sa.or_(mine, sa.and_(t.c.participant_id.is_(None),
+                                crypto.lookup(t.c.sender_index, participant.phone)))
 
 
 DOMAIN = Domain(
@@ -52,7 +54,7 @@ DOMAIN = Domain(
         PersonalData("inbound_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
                      note="texts from unknown numbers have no participant, only the sender",
                      where=_inbound_from, recipients=("sms_provider",),
-                     erase_columns=("sender", "body"), retain_from="received_at"),
+                     erase_columns=("sender", "sender_index", "body"), retain_from="received_at"),
         PersonalData("sms_opt_outs", (Category.CONTACT,), ("phone_index", "participants.phone_index"),
                      note="keyed by phone number, not by participant; joined to participants "
                           "through the phone's blind index", where=_opted_out,

@@ -98,7 +98,8 @@ def has_content(table: sa.Table, names: Iterable[str]) -> sa.ColumnElement[bool]
         elif column.nullable:
             conditions.append(column.is_not(None))
         else:
-            conditions.append(column != empty_value(column))
+            # An encrypted column stores '' as '' (journey.core.crypto), compared as stored text.
+            conditions.append(sa.type_coerce(column, sa.Text) != empty_value(column))
     return sa.or_(*conditions)
 
 

@@ -197,3 +197,22 @@ def test_a_public_card_check_is_among_the_person_s_audit_events(app, client, db_
     audit = next(t for t in data["tables"] if t["table"] == "audit_events")["rows"]
     assert "skillcards:skill_card:verify" in [r["action"] for r in audit]
     assert "skillcards:skill_card:verify" in summary
+
+
+def test_texts_from_the_person_s_number_nobody_linked_are_in_the_archive(client, db_session,
+                                                                         factory):
+    """The sender is encrypted at rest: the export finds them through inbound_messages'
+    sender_index, and not a stranger's."""
+    office = factory.office()
+    admin, sup = factory.user("admin"), factory.user("supervisor", office=office)
+    p = populate(factory, db_session, admin, office)
+    with factory.app.app_context():
+        for sender in (p.phone, "+9779800011122"):
+            db_session.add(InboundMessage(sender=sender, body=f"unlinked from {sender}",
+                                          received_at=utcnow()))
+        db_session.flush()
+    raw = db_session.execute(sa.text("SELECT sender, body FROM inbound_messages")).all()
+    assert not [r for r in raw if "unlinked" in r.body or r.sender == p.phone]
+    data, _summary = _archive(_export(client, factory, sup, p))
+    inbound = next(t for t in data["tables"] if t["table"] == "inbound_messages")["rows"]
+    assert sorted(r["body"] for r in inbound) == [f"HELLO from {p.id}", f"unlinked from {p.phone}"]
