@@ -81,6 +81,7 @@ def service_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
     from journey.continuum.services import apply_transition
     from journey.core.auth import User
     from journey.core.db import db
+    from journey.core.versions import Precondition
     from journey.participants.models import Participant
 
     app = ws.app(url)
@@ -95,7 +96,7 @@ def service_moves(ws: Workspace, url: str, seed, moves: int) -> Timings:
                     Participant.id.in_(ids[start:start + BATCH]))).all()
                 for p in people:
                     apply_transition(sess, actors[p.office_id], p, "preselect", {},
-                                     expected_version=p.version, today=TODAY)
+                                     expected=Precondition(body=p.version), today=TODAY)
                 sess.commit()
     return batches
 
