@@ -139,6 +139,25 @@ def keyring() -> Keyring:
     return _active
 
 
+class LazyKeyring:
+    """The keyring for a migration that rewrites rows: the app's when run by `journey db upgrade`,
+    else loaded from settings as the app loads them; asked for only when there are rows to rewrite
+    (an empty database needs no key). Call it to get the Keyring."""
+
+    def __init__(self) -> None:
+        self._ring: Keyring | None = None
+
+    def __call__(self) -> Keyring:
+        if self._ring is None:
+            try:
+                self._ring = keyring()
+            except CryptoError:
+                from journey.config import load_settings
+
+                self._ring = Keyring(load_settings()["DATA_KEYS"])
+        return self._ring
+
+
 def init_app(app) -> None:
     """Build this app's keyring from DATA_KEYS (journey.config)."""
     app.extensions["journey_keyring"] = Keyring(app.config["DATA_KEYS"])

@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 import journey.core.crypto
-from journey.core.crypto import CryptoError, Keyring, key_id, normalise_phone
+from journey.core.crypto import LazyKeyring, key_id, normalise_phone
 
 revision: str = '0010'
 down_revision: str | None = '0009'
@@ -34,23 +34,6 @@ ENCRYPTED = {
 }
 
 
-class _Keys:
-    """The app's keyring when run by `journey db upgrade`, else loaded from settings as the app
-    loads it; only asked for when there are rows to rewrite (an empty database needs no key)."""
-
-    def __init__(self) -> None:
-        self._ring: Keyring | None = None
-
-    def __call__(self) -> Keyring:
-        if self._ring is None:
-            try:
-                self._ring = journey.core.crypto.keyring()
-            except CryptoError:
-                from journey.config import load_settings
-
-                self._ring = Keyring(load_settings()['DATA_KEYS'])
-        return self._ring
-
 
 def _search_text(given: str, family: str, reference: str, phone: str | None) -> str:
     # A copy of journey.participants.services._search_text, without (upgrade) or with the phone.
@@ -58,7 +41,7 @@ def _search_text(given: str, family: str, reference: str, phone: str | None) -> 
     return ' '.join(x.casefold() for x in parts if x)[:500]
 
 
-def _rewrite(table: str, encrypt: bool, _keyring: _Keys) -> None:
+def _rewrite(table: str, encrypt: bool, _keyring: LazyKeyring) -> None:
     """Encrypt (or decrypt) every row of ``table`` in batches, with its phone index and search text."""
     conn = op.get_bind()
     columns = list(ENCRYPTED[table])
@@ -93,7 +76,7 @@ def _rewrite(table: str, encrypt: bool, _keyring: _Keys) -> None:
         last = rows[-1].id
 
 
-def _opt_out_indexes(_keyring: _Keys) -> None:
+def _opt_out_indexes(_keyring: LazyKeyring) -> None:
     conn = op.get_bind()
     t = sa.table('sms_opt_outs', sa.column('phone', sa.String), sa.column('phone_index', sa.String))
     for (phone,) in conn.execute(sa.select(t.c.phone)).all():
@@ -133,7 +116,7 @@ def upgrade() -> None:
     # leaves the schema and the rows as they were.
     with _sqlite_foreign_keys_off():
         _widen()
-        keys = _Keys()
+        keys = LazyKeyring()
         for table in ENCRYPTED:
             _rewrite(table, True, keys)
         _opt_out_indexes(keys)
@@ -162,7 +145,7 @@ def _widen() -> None:
 
 def downgrade() -> None:
     with _sqlite_foreign_keys_off():
-        keys = _Keys()
+        keys = LazyKeyring()
         for table in ENCRYPTED:
             _rewrite(table, False, keys)
         _narrow()

@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 import journey.core.crypto
-from journey.core.crypto import CryptoError, Keyring, key_id, normalise_phone
+from journey.core.crypto import LazyKeyring, key_id, normalise_phone
 
 revision: str = '0013'
 down_revision: str | None = '0011'
@@ -36,25 +36,8 @@ NOT_NULL = {('outbox_messages', 'body'), ('inbound_messages', 'sender'),
             ('inbound_messages', 'body')}
 
 
-class _Keys:
-    """The app's keyring when run by `journey db upgrade`, else loaded from settings as the app
-    loads it; only asked for when there are rows to rewrite (an empty database needs no key)."""
 
-    def __init__(self) -> None:
-        self._ring: Keyring | None = None
-
-    def __call__(self) -> Keyring:
-        if self._ring is None:
-            try:
-                self._ring = journey.core.crypto.keyring()
-            except CryptoError:
-                from journey.config import load_settings
-
-                self._ring = Keyring(load_settings()['DATA_KEYS'])
-        return self._ring
-
-
-def _rewrite(table: str, encrypt: bool, keys: _Keys) -> None:
+def _rewrite(table: str, encrypt: bool, keys: LazyKeyring) -> None:
     """Encrypt (or decrypt) every row of ``table`` in batches, with the sender's index."""
     conn = op.get_bind()
     columns = list(ENCRYPTED[table])
@@ -101,13 +84,13 @@ def upgrade() -> None:
                                       nullable=True))
         batch_op.create_index(batch_op.f('ix_inbound_messages_sender_index'), ['sender_index'],
                               unique=False)
-    keys = _Keys()
+    keys = LazyKeyring()
     for table in ENCRYPTED:
         _rewrite(table, True, keys)
 
 
 def downgrade() -> None:
-    keys = _Keys()
+    keys = LazyKeyring()
     for table in ENCRYPTED:
         _rewrite(table, False, keys)
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
