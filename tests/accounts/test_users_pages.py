@@ -200,3 +200,11 @@ def test_hostile_form_posts_never_break_the_account_pages(app, admin_client, fac
                                  headers=HTML)
         assert resp.status_code < 500, (path, value, resp.status_code)
         assert resp.mimetype == "text/html"
+
+
+def test_the_password_and_login_security_pages_are_linked_from_the_pages_that_lead_there(
+        client, factory):
+    admin = factory.user("admin")
+    assert log_in(client, admin).status_code == 303
+    assert 'href="/account/password"' in client.get("/account", headers=HTML).get_data(as_text=True)
+    assert 'href="/admin/security"' in client.get("/admin/users", headers=HTML).get_data(as_text=True)
