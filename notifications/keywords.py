@@ -1,13 +1,13 @@
 """SMS keywords: STOP, START and HELP in every shipped language, and an extensible router.
 
-A keyword is the WHOLE message, after normalisation (``normalise``): NFKC (full-width and
-presentation forms), case-folding, accents on Latin letters, punctuation, symbols, invisible
-format characters (zero-width space, joiners, direction marks) and Arabic vowel marks and
-tatweel removed, Arabic alef, ta marbuta and ya variants unified (alef with hamza above
-only inside a word). Other scripts keep their
-vowel signs (Devanagari, Bengali, Thai, Khmer need them). Whitespace does not count either, so
-"STOP ALL" is STOPALL and "opt-out" is OPTOUT. "Stop." and "ＳＴＯＰ" are STOP; "Stop by the
-office tomorrow?" or "help me please" is free text, a reply for the caseworker.
+A keyword is the WHOLE message, after normalisation (``normalise``): NFKC (full-width letters,
+Arabic presentation forms), case-folding; punctuation, symbols and emoji, invisible format
+characters (zero-width space, joiners, direction marks), accents on Latin letters, Arabic
+harakat and tatweel removed; Arabic alef, ta marbuta and ya variants unified (alef with hamza
+above only inside a word). Other scripts keep their marks: Devanagari, Bengali, Thai and Khmer
+vowel signs are letters to their readers. Whitespace does not count either, so "STOP ALL" is
+STOPALL and "opt-out" is OPTOUT. "Stop." and "ＳＴＯＰ" are STOP; "Stop by the office
+tomorrow?" or "help me please" is free text, a reply for the caseworker.
 
 Each app has its own router (``Keywords``, on its notification hooks); domains add their
 keywords to it with a handler. An action registered with ``takes_text=True`` (the grievance
@@ -110,7 +110,7 @@ class _FoldTable(dict[int, Any]):
 
     def __missing__(self, code: int) -> str | int | None:
         folded = _fold_char(code)
-        if len(self) < 50_000:  # every character there is fits; a hostile text cannot grow it
+        if len(self) < 50_000:  # every script's letters fit; hostile texts cannot grow it
             self[code] = folded
         return folded
 
