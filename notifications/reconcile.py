@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -141,13 +142,23 @@ def _taken(sess: Session, item: Pending, records: Iterable[SentRecord]) -> set[s
         _T.c.provider_id.in_(sids), _T.c.id != item.id)).scalars())
 
 
+# A provider may store a text with typographic punctuation replaced by its GSM-7 look-alike
+# (Twilio's Smart Encoding) and spacing trimmed; the comparison forgives exactly that.
+_LOOK_ALIKES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                              "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " "})
+
+
+def _comparable(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").translate(_LOOK_ALIKES).split())
+
+
 def _match(item: Pending, records: list[SentRecord], taken: set[str]) -> list[SentRecord]:
     by_id = [r for r in records if r.message_id == item.id]
     if by_id:
         return by_id[:1]
-    text = item.body.strip()
+    text = _comparable(item.body)
     return [r for r in records if r.message_id is None and r.provider_id not in taken
-            and (r.body or "").strip() == text]
+            and _comparable(r.body) == text]
 
 
 def decide(item: Pending, answer: list[SentRecord] | LookupFailed, *, taken: set[str],

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from journey.core.audit import AuditEvent
 from journey.messaging import delivery
 from notifications import reconcile as rec
-from notifications.channels import SmsMessage
+from notifications.channels import SentRecord, SmsMessage
 from notifications.models import OutboxMessage
 from notifications.sms import ConsoleSmsSender, TwilioSmsSender
 
@@ -312,3 +312,19 @@ def test_journey_worker_still_runs_the_worker(app, db_session, person, monkeypat
     assert result.exit_code == 0, result.output
     assert "handled 0 messages" in result.output and seen == {"batch": 7}
     assert "reconcile" in app.test_cli_runner().invoke(args=["worker", "--help"]).output
+
+
+def test_a_text_with_look_alike_punctuation_still_matches():
+    item = rec.Pending(id=7, channel="sms", recipient="+9779800000003",
+                       body="Namaste Sita, it’s “done” – see you…", created_at=T0, due_at=T0,
+                       unknown_at=UNKNOWN_AT)
+    smart = SentRecord(provider_id="SM1", status="sent",
+                       body='Namaste Sita, it\'s "done" - see you...', sent_at=T0)
+    other = SentRecord(provider_id="SM2", status="sent", body="Namaste Sita, it's done",
+                       sent_at=T0)
+    verdict, values = rec.decide(item, [smart, other], taken=set(), now=SOON,
+                                 settings=rec.Settings())
+    assert verdict.outcome == rec.Outcome.SENT and values["provider_id"] == "SM1"
+    # Held by another message already: not ours, so nothing matches (and it waits).
+    verdict, _values = rec.decide(item, [smart], taken={"SM1"}, now=SOON, settings=rec.Settings())
+    assert verdict.outcome == rec.Outcome.WAITING
