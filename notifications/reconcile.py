@@ -152,12 +152,17 @@ def _comparable(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").translate(_LOOK_ALIKES).split())
 
 
-def _match(item: Pending, records: list[SentRecord], taken: set[str]) -> list[SentRecord]:
+def _match(item: Pending, records: list[SentRecord], taken: set[str],
+           settings: Settings) -> list[SentRecord]:
     by_id = [r for r in records if r.message_id == item.id]
     if by_id:
         return by_id[:1]
+    # Twilio documents its DateSent filters by day: a same text sent the day before may come
+    # back too, and must not pass for ours.
+    after, before = item.window(settings)
     text = _comparable(item.body)
     return [r for r in records if r.message_id is None and r.provider_id not in taken
+            and (r.sent_at is None or after <= r.sent_at <= before)
             and _comparable(r.body) == text]
 
 
@@ -168,7 +173,7 @@ def decide(item: Pending, answer: list[SentRecord] | LookupFailed, *, taken: set
         return Verdict(item.id, Outcome.NEEDS_PERSON, Status.FAILED.value, OUTCOME_UNKNOWN), {}
     if isinstance(answer, LookupFailed):
         return Verdict(item.id, Outcome.PROVIDER_ERROR, Status.FAILED.value, answer.code), {}
-    matches = _match(item, answer, taken)
+    matches = _match(item, answer, taken, settings)
     if len(matches) == 1:
         found = matches[0]
         status = _PROVIDER_STATUS.get(found.status, Status.SENT)

@@ -328,3 +328,14 @@ def test_a_text_with_look_alike_punctuation_still_matches():
     # Held by another message already: not ours, so nothing matches (and it waits).
     verdict, _values = rec.decide(item, [smart], taken={"SM1"}, now=SOON, settings=rec.Settings())
     assert verdict.outcome == rec.Outcome.WAITING
+
+
+def test_the_same_text_sent_outside_the_window_is_not_ours():
+    """Twilio filters DateSent by day: the same reminder sent the evening before comes back too."""
+    item = rec.Pending(id=8, channel="sms", recipient="+9779800000004", body="Your permit expires",
+                       created_at=T0, due_at=T0, unknown_at=UNKNOWN_AT)
+    yesterday = SentRecord(provider_id="SM3", status="delivered", body="Your permit expires",
+                           sent_at=T0 - timedelta(hours=12))
+    verdict, values = rec.decide(item, [yesterday], taken=set(), now=LATER,
+                                 settings=rec.Settings())
+    assert verdict.outcome == rec.Outcome.REQUEUED and values["status"] == "queued"
