@@ -10,8 +10,9 @@ from journey.core import crypto
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF
 from journey.messaging import bridge, erasure
-from journey.messaging.cli import scheduler, worker
+from journey.messaging.cli import scheduler, worker_commands
 from journey.messaging.kinds import TIMELINE_KINDS
+from journey.messaging.pages import bp as pages_bp
 from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
 from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
@@ -39,10 +40,10 @@ def _inbound_from(participant):
 DOMAIN = Domain(
     name="messaging",
     api_blueprints=(blp,),
-    page_blueprints=(webhooks_bp,),
+    page_blueprints=(webhooks_bp, pages_bp),
     models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut),
-    commands=(worker, scheduler),
-    permissions={"messages:read": STAFF, "campaigns:send": STAFF},
+    commands=(worker_commands, scheduler),
+    permissions={"messages:read": STAFF, "messages:reconcile": STAFF, "campaigns:send": STAFF},
     timeline_kinds=TIMELINE_KINDS,
     timeline_providers=(message_entries,),
     timeline_handlers=(bridge.on_entry,),
