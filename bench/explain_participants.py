@@ -52,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     opts = parser.parse_args(argv)
     server = os.environ.get("DATABASE_URL", "")
     if not server.startswith("postgresql"):
-        print("DATABASE_URL must name a PostgreSQL server (a database is created beside it)")
-        return 2
+        # `make bench` runs every script on SQLite too: there is nothing to explain there.
+        print("explain_participants: skipped (DATABASE_URL names no PostgreSQL server; a "
+              "database is created beside it)")
+        return 0
 
     from alembic import command
 
