@@ -273,20 +273,32 @@ def issue_token(sess: Session, user: User, name: str, days: int) -> tuple[ApiTok
     return token, secret
 
 
+# The token and its user in one statement: every API request runs it.
+_TOKEN_AND_USER = (
+    select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == sa.bindparam("digest"))
+)
+_TOKEN_USED = (sa.update(ApiToken).where(ApiToken.id == sa.bindparam("token_id"))
+               .values(last_used_at=sa.bindparam("now")))
+_USED_EVERY = timedelta(minutes=5)
+
+
 def user_for_token(sess: Session, secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = sess.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    row = sess.execute(_TOKEN_AND_USER, {"digest": token_digest(secret)}).first()
     now = utcnow()
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    if row is None:
         return None
-    user = sess.get(User, token.user_id)
-    if user is None or not user.is_active:
+    user, token_id, revoked_at, expires_at, last_used_at = row
+    if revoked_at is not None or expires_at <= now or not user.is_active:
         return None
     # Throttled so a busy client does not turn every read into a write.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now
-    g.api_token_id = token.id
+    if last_used_at is None or now - last_used_at > _USED_EVERY:
+        sess.execute(_TOKEN_USED, {"token_id": token_id, "now": now},
+                     execution_options={"synchronize_session": False})
+    g.api_token_id = token_id
     return user
 
 
@@ -341,12 +353,15 @@ def session_for_secret(sess: Session, secret: object, *, awaiting: bool = False)
     if not isinstance(secret, str) or not secret or len(secret) > 100:
         return None
     now = utcnow()
-    row = sess.scalar(select(UserSession).where(UserSession.secret_hash == token_digest(secret),
-                                                live_session(now)))
-    if row is None or (row.awaiting is not None) != awaiting:
+    # The session and its user in one statement (load_current_user then finds the user in the
+    # session's identity map).
+    found = sess.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                         .where(UserSession.secret_hash == token_digest(secret),
+                                live_session(now))).first()
+    if found is None:
         return None
-    user = sess.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if (row.awaiting is not None) != awaiting or not user.is_active:
         return None
     if now - row.last_seen_at >= _SEEN_EVERY:
         row.last_seen_at = now

@@ -47,6 +47,14 @@ class Participant(SQLModel, table=True):
         sa.Index("ix_participants_name_key_dob", "name_key", "date_of_birth"),
         sa.Index("ix_participants_office_family_name", "office_id", "family_name", "id"),
         sa.Index("ix_participants_office_created", "office_id", "created_at", "id"),
+        # The default sort (-created_at, then -id) with no office filter: an admin's list reads
+        # a page off this index backwards instead of sorting the whole table.
+        sa.Index("ix_participants_created_id", "created_at", "id"),
+        # Free-text search (search_text LIKE '%…%'): a pg_trgm GIN index on PostgreSQL. SQLite
+        # gets a plain index (it ignores the postgresql_* options), which its LIKE cannot seek
+        # but which a count of matches can scan instead of the wide table.
+        sa.Index("ix_participants_search_text_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
     id: int | None = Field(default=None, primary_key=True)

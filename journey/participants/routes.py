@@ -6,19 +6,20 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.pagination import with_total
-from journey.core.schemas import page_schema
 from journey.core.versions import precondition
 from journey.participants import services
 from journey.participants.schemas import (
+    SUMMARY_COLUMNS,
     ParticipantQuerySchema,
     ParticipantSchema,
     ParticipantSummarySchema,
     ParticipantUpdateSchema,
+    plain_page_schema,
 )
 
 blp = Blueprint("participants", __name__, url_prefix="/participants",
                 description="The participants registry.")
-ParticipantPageSchema = page_schema(ParticipantSummarySchema, "ParticipantPage")
+ParticipantPageSchema = plain_page_schema(ParticipantSummarySchema, "ParticipantPage")
 
 
 def _etag(p) -> dict[str, str]:
@@ -30,7 +31,8 @@ def _etag(p) -> dict[str, str]:
 @blp.response(200, ParticipantPageSchema)
 def list_participants(args):
     """List participants you may see, filtered, sorted and paged (total included)."""
-    return with_total(services.search_participants(db.session, current_user(), args))
+    return with_total(services.search_participants(db.session, current_user(), args,
+                                                   columns=SUMMARY_COLUMNS))
 
 
 @blp.get("/<id:participant_id>", permission="participants:read")
