@@ -14,7 +14,14 @@ from journey.messaging.cli import scheduler, worker
 from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
-from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
+from notifications.models import (
+    Campaign,
+    InboundMessage,
+    MessageStat,
+    MessageStatDelta,
+    OutboxMessage,
+    SmsOptOut,
+)
 from notifications.webhooks import bp as webhooks_bp
 
 
@@ -40,7 +47,7 @@ DOMAIN = Domain(
     name="messaging",
     api_blueprints=(blp,),
     page_blueprints=(webhooks_bp,),
-    models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut),
+    models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, MessageStat, MessageStatDelta),
     commands=(worker, scheduler),
     permissions={"messages:read": STAFF, "campaigns:send": STAFF},
     timeline_kinds=TIMELINE_KINDS,
