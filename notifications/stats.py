@@ -31,9 +31,8 @@ KEY = ("office_id", "channel", "language", "status")
 BATCH = 50_000  # deltas folded per transaction
 
 
-def counts(sess: Session, office_id: int | None) -> list[tuple[str, str, str, int]]:
-    """(channel, language, status, messages) for one office's participants, or for every
-    message (messages without a participant included) when office_id is None."""
+def counts_statement(office_id: int | None) -> sa.Select:
+    """The statement counts() runs: rollup rows and deltas, summed per key, zeros left out."""
 
     def part(table: sa.Table, n: sa.Column) -> sa.Select:
         stmt = sa.select(table.c.channel, table.c.language, table.c.status, n.label("n"))
@@ -41,9 +40,14 @@ def counts(sess: Session, office_id: int | None) -> list[tuple[str, str, str, in
 
     both = sa.union_all(part(_S, _S.c.messages), part(_D, _D.c.delta)).subquery("counts")
     total = sa.func.sum(both.c.n)
-    stmt = (sa.select(both.c.channel, both.c.language, both.c.status, total)
+    return (sa.select(both.c.channel, both.c.language, both.c.status, total)
             .group_by(both.c.channel, both.c.language, both.c.status).having(total != 0))
-    return [(c, lang, s, int(n)) for c, lang, s, n in sess.execute(stmt)]
+
+
+def counts(sess: Session, office_id: int | None) -> list[tuple[str, str, str, int]]:
+    """(channel, language, status, messages) for one office's participants, or for every
+    message (messages without a participant included) when office_id is None."""
+    return [(c, lang, s, int(n)) for c, lang, s, n in sess.execute(counts_statement(office_id))]
 
 
 def _take_deltas(conn: sa.Connection, batch: int) -> list[Any]:
