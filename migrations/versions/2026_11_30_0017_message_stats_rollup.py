@@ -8,13 +8,17 @@ writes the outbox can forget them. The scheduler folds the deltas into message_s
 (notifications.stats.compact); a count is its rollup row plus the sum of its deltas.
 
 Concurrency on PostgreSQL: writers only append, so no two workers wait on one counter row. The
-key reads the participant's office, which must not move under a writer unnoticed: an office move
-takes FOR SHARE locks on the participant's messages (so it waits for, and then sees, a status
-change in flight, and one that starts later waits for the move), and an insert takes FOR SHARE on
-its participants (an insert is invisible to a move's locks; this makes the move wait for it, or
-the insert wait and see the new office). INSERT and DELETE triggers run once per statement over
-the transition table, so a campaign's bulk insert appends a few aggregated rows, not one per
-message. TRUNCATE cancels every count. SQLite has one writer at a time: row triggers suffice.
+key reads the participant's office, which must not move under a writer unnoticed. Only an office
+move (rare) takes extra locks; the writers of the outbox take none beyond their own:
+- FOR SHARE on the participant's messages: the move waits for a change of status (or a delete)
+  in flight and then sees it, and one that starts later waits for the move and sees its office;
+- FOR UPDATE on the participant: a message being inserted is invisible to the move, but the
+  insert's foreign key check holds KEY SHARE on the participant until it commits, which FOR
+  UPDATE waits for (and a later insert's check waits for the move, then reads the new office; the
+  foreign key is checked before the statement trigger runs).
+INSERT and DELETE triggers run once per statement over the transition table, so a multi-row
+INSERT (or COPY) appends one row per key, not per message. TRUNCATE cancels every count. SQLite
+has one writer at a time: row triggers suffice.
 
 Caveat for later revisions: SQLite drops a table's triggers when batch mode recreates the table
 (copy, drop, rename). A revision that recreates outbox_messages or participants on SQLite must
@@ -47,8 +51,6 @@ _PG = (
     f"""
 CREATE FUNCTION message_stats_outbox_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM participants WHERE id IN (SELECT participant_id FROM new_rows)
-        ORDER BY id FOR SHARE;
     {_DELTAS}
     SELECT p.office_id, n.channel, n.language, n.status, COUNT(*)
     FROM new_rows n LEFT JOIN participants p ON p.id = n.participant_id
@@ -68,7 +70,7 @@ BEGIN
     IF NEW.participant_id IS NOT DISTINCT FROM OLD.participant_id THEN
         new_office := old_office;
     ELSE
-        SELECT office_id INTO new_office FROM participants WHERE id = NEW.participant_id FOR SHARE;
+        SELECT office_id INTO new_office FROM participants WHERE id = NEW.participant_id;
     END IF;
     {_DELTAS}
     VALUES (old_office, OLD.channel, OLD.language, OLD.status, -1),
@@ -109,6 +111,10 @@ END $$""",
     f"""
 CREATE FUNCTION message_stats_participant_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Wait for every transaction still inserting a message for the participant (its foreign
+    -- key check holds KEY SHARE on this row until it commits; FOR UPDATE conflicts with it, and
+    -- makes later inserts wait for this move), then for every change of status in flight.
+    PERFORM 1 FROM participants WHERE id = NEW.id FOR UPDATE;
     PERFORM 1 FROM outbox_messages WHERE participant_id = NEW.id ORDER BY id FOR SHARE;
     {_DELTAS}
     SELECT office, channel, language, status, n FROM (
