@@ -100,6 +100,9 @@ def load(engine: sa.Engine, seed, people: int, messages: int) -> None:
                     copy.write_row(row)
         else:
             stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # as UTCDateTime stores it
+            # The engine's connections run in autocommit (journey.core.db issues BEGIN itself):
+            # without one, every row would be a transaction of its own.
+            cur.execute("BEGIN")
             # Our own constant column names: nothing from outside reaches the SQL.
             cur.executemany(f"INSERT INTO outbox_messages ({', '.join(columns)}) "  # noqa: S608
                             f"VALUES ({', '.join('?' * len(columns))})",
