@@ -111,7 +111,8 @@ def _install_domains(app: Flask, api: Any, domains: Sequence[Domain]) -> None:
         for job in d.jobs:
             hooks.add_job(job.name, job.func, job.seconds)
         for keyword in d.keywords:
-            hooks.keywords.register(keyword.action, keyword.words, keyword.handler)
+            hooks.keywords.register(keyword.action, keyword.words, keyword.handler,
+                                    takes_text=keyword.takes_text)
         for template in d.templates:
             catalog.add(template)
     for d in domains:

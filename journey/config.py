@@ -224,6 +224,11 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         # Price of one SMS segment per destination country, e.g. "NP=0.11,PT=0.045".
         "SMS_PRICES": _prices(env.get("JOURNEY_SMS_PRICES", "NP=0.1100,PT=0.0450,IN=0.0083")),
         "SMS_DEFAULT_PRICE": Decimal(env.get("JOURNEY_SMS_DEFAULT_PRICE", "0.0800")),
+        # Reconciliation (`journey worker reconcile`): how long after a message became
+        # outcome-unknown the provider may still send it (Twilio's default validity period is 4 h),
+        # and until when after queuing a message found not sent is resent rather than left failed.
+        "RECONCILE_WINDOW_SECONDS": int(env.get("JOURNEY_RECONCILE_WINDOW_SECONDS", 14400)),
+        "RECONCILE_RESEND_WITHIN_HOURS": int(env.get("JOURNEY_RECONCILE_RESEND_WITHIN_HOURS", 48)),
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
         "API_TITLE": "journey",
         "API_VERSION": "v1",

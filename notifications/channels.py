@@ -8,6 +8,7 @@ backends, chosen by configuration in ``notifications.channels.build_senders``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -54,3 +55,37 @@ class EmailSender(Protocol):
     """Sends one email; never raises for a server's refusal, returns it in the result."""
 
     def send(self, message: EmailMessage) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """One message a provider has on record for a number (for reconciliation)."""
+
+    provider_id: str
+    status: str  # the provider's status: "queued", "sent", "delivered", "undelivered", "failed" …
+    body: str | None
+    sent_at: datetime | None = None  # when the provider sent it (None: not yet)
+    error_code: str | None = None
+    message_id: int | None = None  # our outbox id, when the provider's record carries it
+
+
+class LookupFailed(Exception):
+    """The provider could not be asked (unreachable, refused, an error): try again later.
+
+    ``transient`` is False when the provider refused this one question (a 4xx other than 429),
+    so asking about other messages may still work."""
+
+    def __init__(self, code: str, *, transient: bool = True) -> None:
+        super().__init__(code)
+        self.code = code
+        self.transient = transient
+
+
+class SentLookup(Protocol):
+    """Finds the messages a provider sent to one number in a time window, newest first.
+
+    Raises LookupFailed when the provider cannot answer; never returns a partial answer silently:
+    at most ``limit`` records come back, and a caller that gets ``limit`` may be missing some."""
+
+    def find_sent(self, to: str, after: datetime, before: datetime, *,
+                  limit: int = 100) -> list[SentRecord]: ...

@@ -18,14 +18,14 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from notifications import segments
-from notifications.channels import SendResult, SmsMessage
+from notifications.channels import LookupFailed, SendResult, SentRecord, SmsMessage
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +137,33 @@ class TwilioSmsSender:
                     message.message_id, created.sid, created.status)
         return SendResult(ok=True, provider_id=created.sid, status=str(created.status or "queued"))
 
+    def find_sent(self, to: str, after: datetime, before: datetime, *,
+                  limit: int = 100) -> list[SentRecord]:
+        """The messages Twilio sent to ``to`` between ``after`` and ``before`` (its Messages list,
+        newest first). Twilio's list does not carry the status callback URL, so records have no
+        message id: callers match on the body."""
+        try:
+            found = self.client.messages.list(to=to, date_sent_after=after.astimezone(UTC),
+                                              date_sent_before=before.astimezone(UTC), limit=limit)
+        except TwilioRestException as exc:
+            code = str(exc.code if exc.code is not None else exc.status)
+            transient = exc.status == 429 or exc.status >= 500
+            logger.warning("twilio messages list refused http=%s code=%s", exc.status, code)
+            raise LookupFailed(code, transient=transient) from None
+        except TwilioException as exc:
+            # A page the SDK could not read: Twilio answered with an error status.
+            status = getattr(exc.args[1], "status_code", None) if len(exc.args) > 1 else None
+            logger.warning("twilio messages list failed http=%s", status)
+            raise LookupFailed(f"http-{status}" if status else "provider-error",
+                               transient=status is None or status == 429 or status >= 500) from None
+        except requests.RequestException as exc:
+            logger.warning("twilio messages list not connected error=%s", type(exc).__name__)
+            raise LookupFailed("connection-error") from None
+        return [SentRecord(provider_id=m.sid, status=str(m.status or ""), body=m.body,
+                           sent_at=m.date_sent,
+                           error_code=str(m.error_code) if m.error_code else None)
+                for m in found]
+
     def close(self) -> None:
         """Closes the pooled HTTP connections."""
         session = getattr(self.client.http_client, "session", None)
@@ -200,6 +227,27 @@ class ConsoleSmsSender:
                     message.message_id, info.segments, info.encoding, self.path)
         return SendResult(ok=True, provider_id=provider_id, status="sent")
 
+    def find_sent(self, to: str, after: datetime, before: datetime, *,
+                  limit: int = 100) -> list[SentRecord]:
+        """The messages this backend wrote for ``to`` between ``after`` and ``before``, newest
+        first, each with our message id (the file records it)."""
+        with self._lock:
+            lines = (self.path.read_text(encoding="utf-8").splitlines()
+                     if self.path.exists() else [])
+        found = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                at = datetime.fromisoformat(entry["at"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if entry.get("to") == to and after <= at <= before:
+                found.append(SentRecord(provider_id=str(entry.get("provider_id") or ""),
+                                        status="sent", body=entry.get("body"), sent_at=at,
+                                        message_id=entry.get("message_id")))
+        found.reverse()
+        return found[:limit]
+
     def purge(self, message_ids: set[int]) -> int:
         """Drop the lines of these messages from the file (erasure); returns how many went."""
         with self._lock:
@@ -237,3 +285,15 @@ def validate_twilio_signature(
     if not signature or not auth_token:
         return False
     return RequestValidator(auth_token).validate(url, params, signature)
+
+
+class _ScrubNumbers(logging.Filter):
+    """The Twilio SDK logs each request's URL and query at INFO: a Messages list query carries
+    the number asked about (``To=%2B…``). Its lines are kept, with anything number-like masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = _scrub(record.getMessage()), ()
+        return True
+
+
+logging.getLogger("twilio.http_client").addFilter(_ScrubNumbers())

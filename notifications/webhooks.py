@@ -87,7 +87,8 @@ def status_callback():
 
 @bp.post("/inbound")
 def inbound():
-    """An SMS from a person: keywords act at once; any other text goes to their caseworker."""
+    """An SMS from a person: a keyword (the whole message, or a text-taking keyword and its
+    text) acts at once; any other text goes to their caseworker."""
     if not _signed():
         return _forbidden()
     sender = request.form.get("From", "")[:32]
@@ -120,7 +121,11 @@ def inbound():
     elif match and match.action == "help":
         reply = render_reply(HELP_REPLY, language, params)
     elif match and match.action in hooks.keywords.handlers:
-        reply = hooks.keywords.handlers[match.action](sess, record, recipient, language)
+        handler = hooks.keywords.handlers[match.action]
+        if match.text is None:
+            reply = handler(sess, record, recipient, language)
+        else:  # an action registered with takes_text: the message after its keyword
+            reply = handler(sess, record, recipient, language, text=match.text)
     elif recipient is None:
         reply = render_reply(UNKNOWN_REPLY, language, params)
     else:

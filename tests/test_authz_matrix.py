@@ -161,6 +161,7 @@ POST   /participants/{other}/privacy/legal-hold/lift            privacy:hold    
 GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
 GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
+POST   /messages/reconcile                             messages:reconcile    200 200 200 403 403 401
 POST   /campaigns/preview                              campaigns:send        200 200 200 403 403 401
 POST   /campaigns                                      campaigns:send        201 201 201 403 403 401
 GET    /audit-events/                                  audit:read            200 200 403 403 403 401
@@ -258,6 +259,7 @@ BODIES = {
                                                 "date": "2026-12-01"}},
     ("POST", "/campaigns"): {"name": "Matrix", "template": "appointment_reminder",
                              "params": {"what": "Orientation", "place": "MRC", "date": "2026-12-01"}},
+    ("POST", "/messages/reconcile"): {},
     ("POST", "/users"): {"username": "matrix.user", "full_name": "Matrix User", "role": "caseworker",
                          "password": "a long enough password", "office_id": "{office_a}"},
     ("PATCH", "/users/{target}"): {"language": "ne", "version": "{target_version}"},

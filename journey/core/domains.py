@@ -80,11 +80,13 @@ class Job:
 @dataclass(frozen=True)
 class Keyword:
     """Inbound SMS words (per language) routed to ``handler(sess, inbound, recipient, language)``,
-    which returns the reply text or None."""
+    which returns the reply text or None. A word is the whole message, unless ``takes_text``:
+    then it may start one, and the handler gets the rest as ``text=`` (notifications.keywords)."""
 
     action: str
     words: Mapping[str, Sequence[str]]
     handler: Callable[..., str | None]
+    takes_text: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""`journey worker` sends queued SMS and email; `journey scheduler` runs the scheduled jobs."""
+"""`journey worker` sends queued SMS and email (`journey worker reconcile` settles those whose
+outcome is unknown); `journey scheduler` runs the scheduled jobs."""
 
 from __future__ import annotations
 
@@ -52,3 +53,77 @@ def scheduler():
         sched.run(current_app._get_current_object(), stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+@click.command("reconcile")
+@click.option("--batch", default=100, show_default=True, help="Messages read per round.")
+@with_appcontext
+def reconcile(batch: int):
+    """Settle outcome-unknown messages: ask the SMS provider what it sent (email: left for a person)."""
+    from collections import Counter
+
+    from journey.core.db import db, utcnow
+    from journey.messaging import delivery
+    from notifications import reconcile as rec
+    from notifications.channels import LookupFailed
+
+    app = current_app._get_current_object()
+    settings = rec.Settings.from_config(app.config)
+    sender = delivery.build_sms_sender(app)
+    counts: Counter[str] = Counter()
+    unavailable: LookupFailed | None = None
+    last = 0
+    try:
+        while True:
+            with db.job_session() as sess:
+                items = delivery.pending(sess, after_id=last, limit=batch, by_id=True)
+            if not items:
+                break
+            for item in items:
+                last = max(last, item.id)
+                answer: list | LookupFailed = []
+                if unavailable is not None:
+                    answer = unavailable
+                else:
+                    # Asked outside any transaction: the provider's answer can take seconds.
+                    try:
+                        answer = rec.ask(sender, item, settings)
+                    except LookupFailed as exc:
+                        answer = exc
+                        unavailable = exc if exc.transient else None
+                with db.job_session() as sess:
+                    verdict = rec.conclude(sess, item, answer, now=utcnow(), settings=settings,
+                                           actor_id=None)
+                counts[verdict.outcome.value] += 1
+        with db.job_session() as sess:
+            emails = delivery.count_pending(sess, None, channel="email")
+    finally:
+        if hasattr(sender, "close"):
+            sender.close()
+    summary = ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) or "nothing to do"
+    click.echo(f"reconciled SMS: {summary}")
+    if emails:
+        click.echo(f"{emails} email messages have an unknown outcome: a person must check them "
+                   "(a mail server keeps no list to ask)")
+    if unavailable is not None:
+        raise click.ClickException(f"the SMS provider could not be asked ({unavailable.code}); "
+                                   "run this again later")
+
+
+class _WorkerCommands(click.Group):
+    """`journey worker` runs the worker (its own command, unchanged); `journey worker reconcile`
+    is a subcommand. The group takes the worker's options, so options added to it appear here."""
+
+    def __init__(self, run: click.Command, *subcommands: click.Command) -> None:
+        super().__init__(run.name, commands=subcommands, params=run.params, help=run.help,
+                         invoke_without_command=True, callback=self._run)
+        self.run = run
+
+    def _run(self, **options):
+        ctx = click.get_current_context()
+        if ctx.invoked_subcommand is None:
+            return ctx.invoke(self.run.callback, **options)
+        return None
+
+
+worker_commands = _WorkerCommands(worker, reconcile)

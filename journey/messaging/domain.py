@@ -10,8 +10,9 @@ from journey.core import crypto
 from journey.core.domains import Category, Domain, Job, PersonalData
 from journey.core.policy import STAFF
 from journey.messaging import bridge, erasure
-from journey.messaging.cli import scheduler, worker
+from journey.messaging.cli import scheduler, worker_commands
 from journey.messaging.kinds import TIMELINE_KINDS
+from journey.messaging.pages import bp as pages_bp
 from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
 from notifications import stats
@@ -40,11 +41,11 @@ def _inbound_from(participant):
 DOMAIN = Domain(
     name="messaging",
     api_blueprints=(blp,),
-    page_blueprints=(webhooks_bp,),
+    page_blueprints=(webhooks_bp, pages_bp),
     models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, stats.MessageStat,
             stats.MessageStatDelta),
-    commands=(worker, scheduler),
-    permissions={"messages:read": STAFF, "campaigns:send": STAFF},
+    commands=(worker_commands, scheduler),
+    permissions={"messages:read": STAFF, "messages:reconcile": STAFF, "campaigns:send": STAFF},
     # The message counts' deltas folded into their rollup (no personal data: counts by office).
     jobs=(Job("message_stats_compact", stats.compact_job, 15),),
     timeline_kinds=TIMELINE_KINDS,

@@ -5,8 +5,15 @@ from __future__ import annotations
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
-from journey.messaging import services
-from journey.messaging.schemas import CampaignSchema, MessageSchema, PreviewSchema, StatsSchema
+from journey.messaging import delivery, services
+from journey.messaging.schemas import (
+    CampaignSchema,
+    MessageSchema,
+    PreviewSchema,
+    ReconcileReportSchema,
+    ReconcileSchema,
+    StatsSchema,
+)
 
 blp = Blueprint("messages", __name__, url_prefix="", description="SMS and email to participants.")
 
@@ -39,3 +46,12 @@ def participant_messages(participant_id: int):
 def message_stats():
     """Delivery rates by channel and language (your office's participants)."""
     return services.message_stats(db.session, current_user())
+
+
+@blp.post("/messages/reconcile", permission="messages:reconcile")
+@blp.arguments(ReconcileSchema)
+@blp.response(200, ReconcileReportSchema)
+def reconcile_messages(data):
+    """Ask the SMS provider about messages whose outcome is unknown (your office's participants)
+    and settle them: sent, queued again, not sent, or ambiguous (for a person)."""
+    return delivery.reconcile(db.session, current_user(), ids=data.get("ids"))

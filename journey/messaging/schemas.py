@@ -10,6 +10,7 @@ from marshmallow import validate
 from journey.core.ids import ID_RANGE
 from journey.core.schemas import Language, columns
 from notifications.models import OutboxMessage
+from notifications.reconcile import Outcome
 from notifications.templates import TEMPLATES
 
 
@@ -75,3 +76,37 @@ class PreviewSchema(ma.Schema):
     skipped = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     estimated_cost = ma.fields.String()
     campaign_id = ma.fields.Integer(allow_none=True)
+
+
+class ReconcileSchema(ma.Schema):
+    ids = ma.fields.List(ma.fields.Integer(strict=True, validate=ID_RANGE),
+                         validate=validate.Length(min=1, max=100), metadata={
+                             "description": "Only these messages (at most 100); without it, up to "
+                                            "25 outcome-unknown SMS, longest unknown first."})
+
+
+class ReconcileResultSchema(ma.Schema):
+    id = ma.fields.Integer()
+    outcome = ma.fields.String(metadata={
+        "enum": [o.value for o in Outcome],
+        "description": "sent: found at the provider (status is its status); requeued: not sent, "
+                       "queued again; not_sent: not sent and too old to resend (failed, not-sent); "
+                       "ambiguous: several of the provider's messages fit (failed, "
+                       "outcome-ambiguous); waiting: not found while the provider may still send "
+                       "it; provider_error: the provider could not be asked; needs_person: email; "
+                       "changed: settled meanwhile by something else"})
+    status = ma.fields.String(allow_none=True)
+    error_code = ma.fields.String(allow_none=True)
+
+
+class ReconcileReportSchema(ma.Schema):
+    checked = ma.fields.Integer()
+    settled = ma.fields.Integer()
+    by_outcome = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    results = ma.fields.List(ma.fields.Nested(ReconcileResultSchema))
+    not_applicable = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "Ids asked about that are not outcome-unknown messages you may see"})
+    remaining = ma.fields.Integer(metadata={
+        "description": "Outcome-unknown SMS this call did not reach: call again"})
+    emails_for_a_person = ma.fields.Integer(metadata={
+        "description": "Outcome-unknown emails: a mail server keeps no list to ask"})

@@ -96,6 +96,7 @@ class FakeTwilio:
         self._refusals: dict[str, int] = {}
         self._failures: list[_Failure] = []
         self._delays: list[float] = []
+        self._list_failures: list[int] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -183,6 +184,93 @@ class FakeTwilio:
             self._refusals.clear()
             self._failures.clear()
             self._delays.clear()
+            self._list_failures.clear()
+
+    def mark_sent(self, sid: str, at: datetime | None = None, status: str = "sent") -> None:
+        """Twilio handed the message to the carrier at ``at`` (default now): it gets a date_sent,
+        and so appears in a list filtered by DateSent."""
+        with self._lock:
+            self._messages[sid]["status"] = status
+            self._messages[sid]["date_sent"] = format_datetime((at or datetime.now(UTC)).astimezone(UTC))
+
+    def fail_list(self, status: int = 500, times: int = 1) -> None:
+        """Answer the next ``times`` Messages list requests with HTTP ``status``."""
+        with self._lock:
+            self._list_failures.extend([status] * times)
+
+    # -- the Messages list (see the end of the module) --------------------------------------------------
+
+    def _answer_list(self, path: str, headers: Mapping[str, str]) -> tuple[int, dict]:
+        parts = urlsplit(path)
+        query = {name: values[0] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        match = _MESSAGES_PATH.match(parts.path)
+        authorised = bool(match) and self._authorised(headers.get("Authorization"), match["account"])
+        status, payload = self._decide_list(match, authorised, query, parts.path)
+        with self._lock:
+            self._received.append(ReceivedRequest("GET", path, query, dict(headers), authorised, status))
+        return status, payload
+
+    def _decide_list(self, match: re.Match | None, authorised: bool, query: dict[str, str],
+                     path: str) -> tuple[int, dict]:
+        if match is None:
+            return 404, _error(20404, 404)
+        if not authorised:
+            return 401, _error(20003, 401)
+        with self._lock:
+            failure = self._list_failures.pop(0) if self._list_failures else None
+            messages = [dict(m) for m in self._messages.values()]
+        if failure is not None:
+            return failure, _error(_CODE_OF_STATUS.get(failure, failure), failure)
+        after = _list_bound(query["DateSent>"], upper=False) if "DateSent>" in query else None
+        before = _list_bound(query["DateSent<"], upper=True) if "DateSent<" in query else None
+        if ("DateSent>" in query and after is None) or ("DateSent<" in query and before is None):
+            return 400, {"code": 20001, "message": "Invalid DateSent", "more_info": "", "status": 400}
+        try:
+            size = int(query.get("PageSize", 50))
+            number = int(query.get("Page", 0))
+        except ValueError:
+            return 400, {"code": 20001, "message": "Invalid paging", "more_info": "", "status": 400}
+        size = max(1, min(size, _LIST_MAX_PAGE_SIZE))
+
+        def wanted(m: dict[str, Any]) -> bool:
+            if "To" in query and m["to"] != query["To"]:
+                return False
+            if "From" in query and m["from"] != query["From"]:
+                return False
+            sent = _sent_time(m)
+            if (after or before) and sent is None:
+                return False
+            return (after is None or sent >= after) and (before is None or sent <= before)
+
+        found = sorted((m for m in messages if wanted(m)),
+                       key=lambda m: (_sent_time(m) or datetime.max.replace(tzinfo=UTC), m["sid"]),
+                       reverse=True)
+        start = number * size
+        token = query.get("PageToken")
+        if token:  # "PA" + the sid the previous page ended with
+            sids = [m["sid"] for m in found]
+            start = sids.index(token[2:]) + 1 if token[2:] in sids else len(found)
+        page = found[start:start + size]
+        filters = {k: query[k] for k in ("To", "From", "DateSent>", "DateSent<") if k in query}
+
+        def uri(page_number: int, page_token: str | None = None) -> str:
+            params = {**filters, "PageSize": size, "Page": page_number}
+            if page_token:
+                params["PageToken"] = page_token
+            return f"{path}?{urlencode(params)}"
+
+        more = start + size < len(found)
+        return 200, {
+            "messages": page,
+            "uri": uri(number, token),
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(number + 1, "PA" + page[-1]["sid"]) if more and page else None,
+            "previous_page_uri": uri(number - 1) if number > 0 else None,
+            "page": number,
+            "page_size": size,
+            "start": start,
+            "end": start + max(len(page) - 1, 0),
+        }
 
     # -- webhooks it sends -------------------------------------------------------------------------
 
@@ -307,6 +395,8 @@ class FakeTwilio:
         return user == self.account_sid == account and password == self.auth_token
 
     def _answer(self, method: str, path: str, headers: Mapping[str, str], raw: str) -> tuple[int, dict]:
+        if method == "GET":  # the Messages list (reconciliation); see _answer_list
+            return self._answer_list(path, headers)
         fields = parse_qs(raw, keep_blank_values=True)
         form = {name: values[0] for name, values in fields.items()}
         match = _MESSAGES_PATH.match(path)
@@ -414,3 +504,29 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     """A running FakeTwilio, stopped after the test."""
     with FakeTwilio() as fake:
         yield fake
+
+
+# -- the Messages list: GET /2010-04-01/Accounts/{AccountSid}/Messages.json -----------------------------
+# As Twilio answers it: filtered by To, From, DateSent> (on or after) and DateSent< (on or before),
+# each a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ, as the SDK sends); a message not yet sent
+# (no date_sent) matches no DateSent filter. Newest first, paged by PageSize with Page and PageToken,
+# and the paging fields (uri, first_page_uri, next_page_uri, previous_page_uri, page, page_size,
+# start, end) the SDK follows.
+
+_LIST_MAX_PAGE_SIZE = 1000
+
+
+def _list_bound(value: str, *, upper: bool) -> datetime | None:
+    try:
+        if len(value) == 10:  # a whole day: from its start, or up to its end
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+            return day.replace(hour=23, minute=59, second=59) if upper else day
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _sent_time(message: dict[str, Any]) -> datetime | None:
+    from email.utils import parsedate_to_datetime
+
+    return parsedate_to_datetime(message["date_sent"]) if message.get("date_sent") else None

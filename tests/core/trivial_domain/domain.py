@@ -12,6 +12,6 @@ DOMAIN = Domain(
     models=(Note,),
     permissions={"trivial:write": STAFF},
     timeline_kinds=(TimelineKind(services.NOTE_ADDED, "Note added"),),
-    keywords=(Keyword("note", {"en": ["NOTE"]}, services.on_sms),),
+    keywords=(Keyword("note", {"en": ["NOTE"]}, services.on_sms, takes_text=True),),
     personal_data=(PersonalData("trivial_notes", (Category.CASE,), ("participant_id",)),),
 )

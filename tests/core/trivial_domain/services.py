@@ -26,11 +26,10 @@ def add_note(sess: Session, actor: Any, participant: Any, text: str, source: str
     return note
 
 
-def on_sms(sess: Session, inbound: Any, recipient: Any, language: str) -> str | None:
+def on_sms(sess: Session, inbound: Any, recipient: Any, language: str, text: str) -> str | None:
     """NOTE <text> by SMS: a note from the participant themself."""
     if recipient is None or recipient.participant_id is None:
         return "Unknown number"
     participant = sess.get(Participant, recipient.participant_id)
-    text = inbound.body.split(maxsplit=1)[1] if " " in inbound.body.strip() else ""
     add_note(sess, None, participant, text, "sms")
     return "Noted"
