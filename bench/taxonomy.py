@@ -168,7 +168,8 @@ def run_backend(ws: Workspace, dbs: Databases, backend: str, opts: argparse.Name
     # B S, S B, ...: whatever else runs on the machine slows both sides alike.
     imports = alternate(core, service, opts.runs)
     app, result = last["app"], last["result"]
-    imports.show(f"baseline (Core, {last['rows']:,} rows)", "import_esco", lambda v: f"{v:.3f} s")
+    imports.show(f"baseline (Core, {last['rows']:,} rows)", "import_esco", lambda v: f"{v:.3f} s",
+                 None)
     note(result.summary())
     svc = imports.service_median
     ratio = imports.ratio
