@@ -22,15 +22,22 @@ SEQ:HASH``), is what catches that (anchor-mismatch), and the removal of the newe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from journey.core.audit import ALL, CONTENT_FIELDS, GENESIS, AuditEvent, AuditSeal, event_hash, \
-    seal_pending
+from journey.core.audit import (
+    ALL,
+    CONTENT_FIELDS,
+    GENESIS,
+    AuditEvent,
+    AuditSeal,
+    event_hash,
+    seal_pending,
+)
 from journey.core.db import READ_ONLY, utcnow
 
 CONTENT_CHANGED = "content-changed"
@@ -78,23 +85,21 @@ def _check(row: Any, seq: int, prev: str) -> str | None:
     return None
 
 
-def stale_unsealed(conn: Connection, grace: timedelta) -> tuple[int, int | None]:
-    """How many events recorded more than ``grace`` ago have no seal, and the lowest id."""
-    count, first = conn.execute(_STALE.where(_E.c.occurred_at < utcnow() - grace)).one()
+def stale_unsealed(conn: Connection, before: datetime) -> tuple[int, int | None]:
+    """How many events recorded before ``before`` have no seal, and the lowest id."""
+    count, first = conn.execute(_STALE.where(_E.c.occurred_at < before)).one()
     return count, first
 
 
 def walk(conn: Connection, batch_size: int = 1000,
          progress: Callable[[int], None] | None = None,
-         anchor: tuple[int, str] | None = None,
-         grace: timedelta | None = None) -> ChainReport:
+         anchor: tuple[int, str] | None = None) -> ChainReport:
     """Check the chain on this connection, in its current transaction.
 
     ``anchor`` is a (seq, hash) head noted earlier: the seal at that seq must still have that
     hash (else the log was rewritten, hashes and all) and must still exist (else the newest
-    events were removed). With ``grace``, events unsealed for longer are a finding too.
+    events were removed).
     """
-    unsealed, first_unsealed = stale_unsealed(conn, grace) if grace is not None else (0, None)
     seq, prev, checked = 0, GENESIS, 0
     while True:
         rows = conn.execute(_ROWS.where(_S.c.seq > seq).order_by(_S.c.seq)
@@ -106,17 +111,14 @@ def walk(conn: Connection, batch_size: int = 1000,
                 reason = ANCHOR_MISMATCH
             if reason is not None:
                 return ChainReport(False, checked, row.event_id, reason, seq, prev,
-                                   expected_seq=seq + 1, unsealed=unsealed)
+                                   expected_seq=seq + 1)
             seq, prev, checked = row.seq, row.hash, checked + 1
         if progress is not None and rows:
             progress(len(rows))
         if len(rows) < batch_size:
             if anchor is not None and seq < anchor[0]:
                 return ChainReport(False, checked, None, MISSING_EVENT, seq, prev,
-                                   expected_seq=seq + 1, unsealed=unsealed)
-            if unsealed:
-                return ChainReport(False, checked, first_unsealed, UNSEALED, seq, prev,
-                                   unsealed=unsealed)
+                                   expected_seq=seq + 1)
             return ChainReport(True, checked, head_seq=seq, head_hash=prev)
 
 
@@ -124,11 +126,25 @@ def verify(engine: Engine, batch_size: int = 1000,
            progress: Callable[[int], None] | None = None,
            anchor: tuple[int, str] | None = None,
            grace: timedelta = DEFAULT_GRACE) -> ChainReport:
-    """Seal what is committed, then walk the whole chain in one read-only snapshot on a
-    connection of its own."""
-    seal_pending(engine, ALL)
+    """Note events left unsealed longer than ``grace``, seal what is committed (PostgreSQL), then
+    walk the whole chain in one read-only snapshot on a connection of its own.
+
+    The unsealed are counted before sealing them, since sealing would hide that they were
+    exposed; sealing them also puts a SEALED_LATE event on the chain, which stays.
+    """
+    late_before = utcnow() - grace
     options: dict[str, Any] = dict(READ_ONLY)
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        unsealed, first_unsealed = stale_unsealed(conn, late_before)
+    if engine.dialect.name != "sqlite":
+        # SQLite seals at every commit (journey.core.audit.append), so only a row inserted past
+        # append() can be unsealed there; and the caller (a request) may hold the write lock.
+        seal_pending(engine, ALL, late_before=late_before)
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "REPEATABLE READ"
     with engine.connect().execution_options(**options) as conn, conn.begin():
-        return walk(conn, batch_size, progress, anchor, grace)
+        report = walk(conn, batch_size, progress, anchor)
+    if report.intact and unsealed:
+        return replace(report, intact=False, broken_at=first_unsealed, reason=UNSEALED,
+                       unsealed=unsealed)
+    return replace(report, unsealed=unsealed)

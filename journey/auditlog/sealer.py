@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import Flask
 
 from journey.core import audit
-from journey.core.db import db
+from journey.core.db import db, utcnow
 
 logger = logging.getLogger(__name__)
 SECONDS = 5
@@ -34,7 +34,8 @@ def seal_job(app: Flask) -> int:
     now = time.monotonic()
     sweep = state["swept"] is None or now - state["swept"] >= grace(app).total_seconds() / 2
     with app.app_context():
-        sealed = audit.seal_pending(db.engine, audit.ALL if sweep else audit.RECENT)
+        sealed = audit.seal_pending(db.engine, audit.ALL if sweep else audit.RECENT,
+                                    late_before=utcnow() - grace(app))
     if sweep:
         state["swept"] = now
     if sealed:

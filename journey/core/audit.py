@@ -72,6 +72,7 @@ NEW, RECENT, ALL = "new", "recent", "all"
 SQLite); those plus any recorded within RECENT_WINDOW (a lower id that committed late); every
 unsealed event (a full anti-join: before verifying, and now and then from the scheduler)."""
 RECENT_WINDOW = timedelta(seconds=60)
+SEALED_LATE = "auditlog:chain:sealed_late"
 SEAL_BATCH = 2000
 
 
@@ -199,9 +200,14 @@ def append(conn: sa.Connection, events: list[dict[str, Any]]) -> None:
         seal(conn, NEW)
 
 
-def seal(conn: sa.Connection, scope: str = RECENT, batch: int = SEAL_BATCH) -> int:
+def seal(conn: sa.Connection, scope: str = RECENT, batch: int = SEAL_BATCH, *,
+         late_before: datetime | None = None) -> int:
     """Chain committed, unsealed events in ``scope`` onto the seals, lowest id first, in this
     connection's transaction; returns how many were sealed.
+
+    Sealing an event recorded before ``late_before`` (it stayed unsealed too long: the sealer was
+    not running, and anyone could have changed it meanwhile) appends a SEALED_LATE event saying
+    which, so the exposure is itself on the chain.
 
     On PostgreSQL it first takes the chain lock (held to the end of the transaction), in a
     statement of its own: in READ COMMITTED the next statement's snapshot is taken after the lock
@@ -218,14 +224,16 @@ def seal(conn: sa.Connection, scope: str = RECENT, batch: int = SEAL_BATCH) -> i
                                                 _TABLE.c.occurred_at >= utcnow() - RECENT_WINDOW))
     else:
         stmt = _CONTENT.where(_UNSEALED)
-    sealed, last_id = 0, 0
+    sealed, last_id, late = 0, 0, []
     while True:
         rows = conn.execute(stmt.where(_TABLE.c.id > last_id).order_by(_TABLE.c.id)
                             .limit(batch)).mappings().all()
         if not rows:
-            return sealed
+            break
         now, links = utcnow(), []
         for row in rows:
+            if late_before is not None and row["occurred_at"] < late_before:
+                late.append(row["id"])
             seq += 1
             digest = event_hash({**row, "seq": seq, "prev_hash": prev})
             links.append({"seq": seq, "event_id": row["id"], "prev_hash": prev, "hash": digest,
@@ -234,14 +242,22 @@ def seal(conn: sa.Connection, scope: str = RECENT, batch: int = SEAL_BATCH) -> i
         conn.execute(_SEALS.insert(), links)
         sealed += len(links)
         if len(rows) < batch:
-            return sealed
+            break
         last_id = rows[-1]["id"]
+    if late:
+        logger.warning("audit: sealed late count=%d first_id=%d", len(late), late[0])
+        append(conn, [{"occurred_at": utcnow(), "actor_id": None, "action": SEALED_LATE,
+                       "object_type": "audit_chain", "object_id": None, "office_id": None,
+                       "request_id": None, "details": {"count": len(late), "first_id": late[0],
+                                                       "last_id": late[-1]}}])
+    return sealed
 
 
-def seal_pending(engine: sa.Engine, scope: str = RECENT) -> int:
+def seal_pending(engine: sa.Engine, scope: str = RECENT, *,
+                 late_before: datetime | None = None) -> int:
     """Seal what is committed and unsealed in ``scope``, in a transaction of its own."""
     with engine.begin() as conn:
-        return seal(conn, scope)
+        return seal(conn, scope, late_before=late_before)
 
 
 def _within(txn: SessionTransaction | None, ended: SessionTransaction) -> bool:
