@@ -195,19 +195,28 @@ def append(conn: sa.Connection, events: list[dict[str, Any]]) -> None:
     chains them after commit (on SQLite, here, since writers are serialised anyway)."""
     if not events:
         return
-    conn.execute(_INSERT, events)
-    if conn.dialect.name == "sqlite":
-        seal(conn, NEW)
+    if conn.dialect.name != "sqlite":
+        conn.execute(_INSERT, events)
+        return
+    ids = conn.execute(_INSERT.returning(_TABLE.c.id, sort_by_parameter_order=True),
+                       events).scalars().all()
+    seal(conn, NEW, inserted=[{**fields, "id": event_id}
+                              for event_id, fields in zip(ids, events, strict=True)])
 
 
 def seal(conn: sa.Connection, scope: str = RECENT, batch: int = SEAL_BATCH, *,
-         late_before: datetime | None = None) -> int:
+         late_before: datetime | None = None,
+         inserted: list[dict[str, Any]] | None = None) -> int:
     """Chain committed, unsealed events in ``scope`` onto the seals, lowest id first, in this
     connection's transaction; returns how many were sealed.
 
     Sealing an event recorded before ``late_before`` (it stayed unsealed too long: the sealer was
     not running, and anyone could have changed it meanwhile) appends a SEALED_LATE event saying
     which, so the exposure is itself on the chain.
+
+    ``inserted`` (SQLite's inline seal, scope NEW) are the events this transaction has just
+    inserted, with their ids: chained as given rather than read back, which saves a query per
+    commit. Their values hash as they read back: details hold only JSON scalars and lists.
 
     On PostgreSQL it first takes the chain lock (held to the end of the transaction), in a
     statement of its own: in READ COMMITTED the next statement's snapshot is taken after the lock
@@ -219,7 +228,8 @@ def seal(conn: sa.Connection, scope: str = RECENT, batch: int = SEAL_BATCH, *,
     seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
     # The highest sealed id as a value, not a subquery: planned with it, the RECENT scan probes
     # the seals' index for the few rows it finds instead of hashing every seal.
-    up_to = conn.execute(_SEALED_UP_TO_VALUE).scalar_one() if scope != ALL else 0
+    up_to = conn.execute(_SEALED_UP_TO_VALUE).scalar_one() \
+        if scope != ALL and inserted is None else 0
     if scope == NEW:  # nothing above the highest sealed id can have a seal
         stmt = _CONTENT.where(_TABLE.c.id > up_to)
     elif scope == RECENT:
@@ -229,8 +239,11 @@ def seal(conn: sa.Connection, scope: str = RECENT, batch: int = SEAL_BATCH, *,
         stmt = _CONTENT.where(_UNSEALED)
     sealed, last_id, late = 0, 0, []
     while True:
-        rows = conn.execute(stmt.where(_TABLE.c.id > last_id).order_by(_TABLE.c.id)
-                            .limit(batch)).mappings().all()
+        if inserted is not None:
+            rows, inserted, batch = inserted, [], len(inserted) + 1
+        else:
+            rows = conn.execute(stmt.where(_TABLE.c.id > last_id).order_by(_TABLE.c.id)
+                                .limit(batch)).mappings().all()
         if not rows:
             break
         now, links = utcnow(), []
