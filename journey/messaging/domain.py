@@ -15,6 +15,7 @@ from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
 from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
+from notifications.ratelimit import OutboxRateLimit
 from notifications.webhooks import bp as webhooks_bp
 
 
@@ -40,7 +41,7 @@ DOMAIN = Domain(
     name="messaging",
     api_blueprints=(blp,),
     page_blueprints=(webhooks_bp,),
-    models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut),
+    models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, OutboxRateLimit),
     commands=(worker, scheduler),
     permissions={"messages:read": STAFF, "campaigns:send": STAFF},
     timeline_kinds=TIMELINE_KINDS,
