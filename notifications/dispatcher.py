@@ -126,8 +126,13 @@ class Dispatcher:
     # --- sending ------------------------------------------------------------------------------
 
     def _pool(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=self.concurrency,
+        return ThreadPoolExecutor(max_workers=self.concurrency, initializer=self._prepare_thread,
                                   thread_name_prefix=f"{self.worker_id}-send")
+
+    def _prepare_thread(self) -> None:
+        """Build this thread's provider client before its first call (TwilioSmsSender keeps one
+        per thread), so building it does not eat into that call's rate slot."""
+        getattr(self.sms, "client", None)
 
     def run_once(self, now: datetime | None = None) -> int:
         """Lease one batch and settle it; returns how many messages were handled."""

@@ -68,7 +68,17 @@ _NOT_SENT = (_T.update().where(_T.c.id == sa.bindparam("b_id"), _OWN)
                                                  _T.c.not_before),
                      claimed_until=None, updated_at=sa.bindparam("b_at", type_=UTCDateTime())))
 
-LATE = 0.05  # seconds after its rate slot a send may still start; later, it takes a new slot
+# A call the pool started too late: it was never made, so the message is queued again.
+_MISSED = (_T.update().where(_T.c.id == sa.bindparam("b_id"), _SENDING,
+                             _T.c.claimed_by == sa.bindparam("b_worker", type_=sa.String()))
+           .values(status=Status.QUEUED.value, attempts=_T.c.attempts - 1,
+                   claimed_until=sa.bindparam("b_until", type_=UTCDateTime())))
+
+LATE = 0.05  # seconds after its rate slot a call may still start; later, it takes a new slot
+# A group is marked `sending` up to this long before its rate slot, and its threads wait for the
+# slot: the transaction's own time then does not make the call late.
+LEAD = 0.03
+MISSED = SendResult(ok=False, error_code="missed-slot")  # a call never made: it started too late
 RECORD_WITHIN = 0.1  # seconds a finished call's outcome may wait to be written with others
 
 
@@ -133,7 +143,7 @@ class Run:
 
     def _wait(self, next_lease: float | None, stop: Event | None) -> None:
         now = time.monotonic()
-        deadlines = [j.at for j in self.scheduled[:1]]
+        deadlines = [j.at - LEAD for j in self.scheduled[:1]]
         if self.done:
             deadlines.append(self.done_since + RECORD_WITHIN)
         if next_lease is not None and not self.pending and len(self.scheduled) == 0:
@@ -202,7 +212,7 @@ class Run:
     def _ready(self) -> list[Job]:
         now = time.monotonic()
         ready = []
-        while self.scheduled and self.scheduled[0].at <= now:
+        while self.scheduled and self.scheduled[0].at <= now + LEAD:
             job = self.scheduled.pop(0)
             if job.at and now - job.at > LATE:
                 self.pending.appendleft(job.msg)  # missed its slot: it takes a new one
@@ -233,7 +243,18 @@ class Run:
         self.outcomes.update(outcomes)
         self.outcomes.update(not_sent)
         for job in started:
-            self.inflight[self.pool.submit(self.d.send, job.msg)] = job
+            self.inflight[self.pool.submit(self._call, job)] = job
+
+    def _call(self, job: Job) -> SendResult:
+        """In a pool thread: the provider call, unless the thread came to it too late for the
+        rate slot (a new thread's first call, a busy machine); then it is not made at all."""
+        if job.at:
+            early = job.at - time.monotonic()
+            if early > 0:
+                time.sleep(early)
+            elif -early > LATE:
+                return MISSED
+        return self.d.send(job.msg)
 
     def _start(self, sess, ready: list[Job]) -> tuple[list[Job], dict[int, str]]:
         """Send-time checks for the group, then ``sending`` for those that go now."""
@@ -290,10 +311,15 @@ class Run:
 
     def _record(self, sess, done: list[tuple[Job, SendResult | None, datetime]]) -> dict[int, str]:
         """Write the outcomes of finished calls; none lowers a status a callback wrote first."""
-        sent, settled, outcomes = [], [], {}
+        sent, settled, missed, outcomes = [], [], [], {}
         for job, result, at in done:
             msg = job.msg
             row = {"b_id": msg.id, "b_at": at, "b_skip": None, "b_not_before": None}
+            if result is MISSED:  # never called: queued again, still ours, for a new slot
+                missed.append({"b_id": msg.id, "b_worker": self.d.worker_id,
+                               "b_until": at + self.d.claim_for})
+                self.pending.appendleft(msg)
+                continue
             if result is None:
                 row.update(b_status=Status.FAILED.value, b_error="outcome-unknown")
             elif result.ok:
@@ -324,4 +350,6 @@ class Run:
             conn.execute(_SENT, sent)
         if settled:
             conn.execute(_SETTLED, settled)
+        if missed:
+            conn.execute(_MISSED, missed)
         return outcomes

@@ -116,6 +116,7 @@ class TwilioSmsSender:
             http_client = (_RebasedHttpClient(self._api_base, self._timeout) if self._api_base
                            else TwilioHttpClient(timeout=self._timeout))
             client = self._local.client = Client(*self._credentials, http_client=http_client)
+            client.messages  # noqa: B018 -- the SDK imports its API modules on first use: now
             with self._clients_lock:
                 # Threads come and go (a pool per dispatcher run): close the clients of those gone.
                 gone = [c for t, c in self._clients if not t.is_alive()]

@@ -27,6 +27,7 @@ def worker(once: bool, batch: int, concurrency: int | None):
     sms, email = build_senders(app)
     dispatcher = Dispatcher(app, sms, email, batch=batch, concurrency=concurrency)
     if once:
+        dispatcher.recover_stale()
         click.echo(f"handled {dispatcher.run()} messages")
         return
     stop = threading.Event()

@@ -111,7 +111,7 @@ class FakeTwilio:
     def start(self) -> FakeTwilio:
         self._stopping.clear()
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         # A short poll keeps stop() (and so every test's teardown) quick.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -406,6 +406,12 @@ def _error(code: int, status: int, *, to: str = "") -> dict[str, Any]:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": _STATUS_OF_CODE.get(code, status),
     }
+
+
+class _Server(ThreadingHTTPServer):
+    # Several workers, each with dozens of calls in flight, connect at once: the default backlog
+    # of 5 would refuse some of them.
+    request_queue_size = 256
 
 
 class _Handler(BaseHTTPRequestHandler):
