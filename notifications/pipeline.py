@@ -75,9 +75,10 @@ _MISSED = (_T.update().where(_T.c.id == sa.bindparam("b_id"), _SENDING,
                    claimed_until=sa.bindparam("b_until", type_=UTCDateTime())))
 
 LATE = 0.05  # seconds after its rate slot a call may still start; later, it takes a new slot
-# A group is marked `sending` up to this long before its rate slot, and its threads wait for the
-# slot: the transaction's own time then does not make the call late.
-LEAD = 0.03
+# A group is marked `sending` a little before its rate slot (twice the time that transaction has
+# been taking, within these bounds), and its threads wait for the slot: the transaction's own time
+# then does not make the calls late. Slots are reserved at least that far ahead.
+LEAD_MIN, LEAD_MAX = 0.02, 0.5
 MISSED = SendResult(ok=False, error_code="missed-slot")  # a call never made: it started too late
 RECORD_WITHIN = 0.1  # seconds a finished call's outcome may wait to be written with others
 
@@ -106,6 +107,8 @@ class Run:
         # Slots are refilled a few at a time, so one transaction starts several messages.
         self.refill = max(1, dispatcher.concurrency // 4)
         self.failures = 0
+        self.lead = LEAD_MIN
+        self.tx_seconds = 0.0  # how long starting a group takes (a moving average)
 
     def now(self) -> datetime:
         return self.fixed_now or utcnow()
@@ -116,6 +119,23 @@ class Run:
               idle_sleep: float = 1.0) -> None:
         """Send what was fed in; with ``more``, lease again whenever the backlog runs low (an
         empty lease ends the run, or with ``stop`` waits ``idle_sleep`` and asks again)."""
+        try:
+            self._drive(more, stop, idle_sleep)
+        except BaseException:
+            # Whatever failed, the calls already made are not left `sending` if it can be
+            # helped: their outcomes are known, so write them (once, best effort).
+            for future in list(self.inflight):
+                self._harvest(future)
+            if self.done:
+                try:
+                    self._write([])
+                except Exception:
+                    logger.exception("outbox: the outcomes of %d calls could not be written",
+                                     len(self.done))
+            raise
+
+    def _drive(self, more: Callable[[], list[Row]] | None, stop: Event | None,
+               idle_sleep: float) -> None:
         next_lease = 0.0
         while True:
             stopping = stop is not None and stop.is_set()
@@ -143,7 +163,7 @@ class Run:
 
     def _wait(self, next_lease: float | None, stop: Event | None) -> None:
         now = time.monotonic()
-        deadlines = [j.at - LEAD for j in self.scheduled[:1]]
+        deadlines = [j.at - self.lead for j in self.scheduled[:1]]
         if self.done:
             deadlines.append(self.done_since + RECORD_WITHIN)
         if next_lease is not None and not self.pending and len(self.scheduled) == 0:
@@ -201,7 +221,8 @@ class Run:
         limited = Counter(j.msg.channel for j in jobs if limiter.limited(j.msg.channel))
         if limited:
             with self.d.app.app_context(), db.job_session() as sess:
-                slots = {channel: limiter.reserve(sess, channel, k) for channel, k in limited.items()}
+                slots = {channel: limiter.reserve(sess, channel, k, after=self.lead)
+                         for channel, k in limited.items()}
             base = time.monotonic()
             for job in jobs:
                 if job.msg.channel in slots:
@@ -212,7 +233,7 @@ class Run:
     def _ready(self) -> list[Job]:
         now = time.monotonic()
         ready = []
-        while self.scheduled and self.scheduled[0].at <= now + LEAD:
+        while self.scheduled and self.scheduled[0].at <= now + self.lead:
             job = self.scheduled.pop(0)
             if job.at and now - job.at > LATE:
                 self.pending.appendleft(job.msg)  # missed its slot: it takes a new one
@@ -226,9 +247,10 @@ class Run:
         """One transaction: the outcomes of finished calls, then the start of the ready group;
         the group's calls go to the pool once it commits."""
         done = self.done
+        began = time.monotonic()
         try:
             with self.d.app.app_context(), db.job_session() as sess:
-                outcomes = self._record(sess, done)
+                outcomes, missed = self._record(sess, done)
                 started, not_sent = self._start(sess, ready)
         except Exception:
             self.failures += 1
@@ -239,7 +261,11 @@ class Run:
             time.sleep(0.5 * self.failures)
             return
         self.failures = 0
+        if ready:
+            self.tx_seconds = 0.8 * self.tx_seconds + 0.2 * (time.monotonic() - began)
+            self.lead = min(LEAD_MAX, max(LEAD_MIN, 2 * self.tx_seconds))
         self.done = []
+        self.pending.extendleft(reversed(missed))  # queued again, still ours: each takes a new slot
         self.outcomes.update(outcomes)
         self.outcomes.update(not_sent)
         for job in started:
@@ -309,8 +335,10 @@ class Run:
                             len(go) - len(marked))
         return started, {c["b_id"]: c["b_status"] for c in changes}
 
-    def _record(self, sess, done: list[tuple[Job, SendResult | None, datetime]]) -> dict[int, str]:
-        """Write the outcomes of finished calls; none lowers a status a callback wrote first."""
+    def _record(self, sess, done: list[tuple[Job, SendResult | None, datetime]]
+                ) -> tuple[dict[int, str], list[Row]]:
+        """Write the outcomes of finished calls; none lowers a status a callback wrote first.
+        Returns the outcomes, and the messages whose call was never made (MISSED)."""
         sent, settled, missed, outcomes = [], [], [], {}
         for job, result, at in done:
             msg = job.msg
@@ -318,7 +346,6 @@ class Run:
             if result is MISSED:  # never called: queued again, still ours, for a new slot
                 missed.append({"b_id": msg.id, "b_worker": self.d.worker_id,
                                "b_until": at + self.d.claim_for})
-                self.pending.appendleft(msg)
                 continue
             if result is None:
                 row.update(b_status=Status.FAILED.value, b_error="outcome-unknown")
@@ -352,4 +379,4 @@ class Run:
             conn.execute(_SETTLED, settled)
         if missed:
             conn.execute(_MISSED, missed)
-        return outcomes
+        return outcomes, [job.msg for job, result, _at in done if result is MISSED]

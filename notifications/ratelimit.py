@@ -50,8 +50,9 @@ class SharedRateLimiter:
         """How many sends one reservation takes at most."""
         return max(1, int(self.rates[channel] * HORIZON))
 
-    def reserve(self, sess: Session, channel: str, k: int) -> list[float]:
-        """Reserve k consecutive slots; returns, for each, how many seconds from now it starts.
+    def reserve(self, sess: Session, channel: str, k: int, after: float = 0.0) -> list[float]:
+        """Reserve k consecutive slots, the first no sooner than `after` seconds from now;
+        returns, for each, how many seconds from now it starts.
 
         Runs in the caller's transaction, which should commit at once: the row stays locked
         until then.
@@ -63,7 +64,7 @@ class SharedRateLimiter:
             now = sa.cast(sa.extract("epoch", sa.func.clock_timestamp()), sa.Float)
         else:  # one machine: its clock
             now = sa.literal(time.time(), sa.Float)
-        start = sa.case((_T.c.next_at > now, _T.c.next_at), else_=now)
+        start = sa.case((_T.c.next_at > now + after, _T.c.next_at), else_=now + after)
         stmt = (_T.update().where(_T.c.channel == channel)
                 .values(next_at=start + k * interval).returning(_T.c.next_at, now))
         row = conn.execute(stmt).first()
