@@ -10,6 +10,11 @@ worth of work, which is what keeps the SQL per message low:
   before their calls are handed to the pool;
 * recording the outcomes of the calls that finished meanwhile, in the same transaction: one
   executemany per kind of outcome, every one guarded so it never lowers a status.
+
+On a rate-limited channel a call starts at its slot (its thread waits for it) and never more
+than LATE after it: a call that would start later is not made at all, and its message is queued
+again for a new slot (a busy machine then sends more slowly, never faster). Slots are 1/rate
+apart, so in any window of 1 s − LATE at most `rate` calls start, all workers together.
 """
 
 from __future__ import annotations
