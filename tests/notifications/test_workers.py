@@ -245,8 +245,10 @@ def test_three_workers_together_keep_to_the_sms_rate(live_app, fake_twilio, tmp_
     busiest = max(sum(1 for u in times if t <= u < t + 1 - slack) for t in times)
     gaps = [round(b - a, 3) for a, b in itertools.pairwise(times)]
     assert busiest <= rate, gaps
-    # ...and the limit is what held them back, not something slower: about n / rate seconds.
-    assert times[-1] - times[0] < 2 * n / rate, gaps
+    # ...and the sends did come at about the rate, so the limit is what held them back. (Not a
+    # bound on the total time: on a busy machine calls that would start late are not made, and
+    # their messages wait for new slots, which stretches the run.)
+    assert busiest >= rate // 2, gaps
     assert ids
 
 
