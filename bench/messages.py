@@ -241,7 +241,7 @@ def median(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--recipients", type=int, default=2_000)
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=3)
