@@ -65,7 +65,9 @@ def status_callback():
     if not mid.isdigit() or len(mid) > 10 or new is None:
         return Response(status=204)
     sess = db.session
-    msg = sess.get(OutboxMessage, int(mid))
+    # Locked, so a worker's write in flight is seen once it commits rather than overwritten from
+    # what was read before it (PostgreSQL; on SQLite the request's IMMEDIATE transaction does it).
+    msg = sess.get(OutboxMessage, int(mid), with_for_update=True)
     sid = request.form.get("MessageSid")
     if msg is None or (msg.provider_id and sid and msg.provider_id != sid):
         return Response(status=204)

@@ -306,8 +306,8 @@ def test_journey_worker_reconcile(app, db_session, person, sender, fake_twilio, 
 
 def test_journey_worker_still_runs_the_worker(app, db_session, person, monkeypatch):
     seen = {}
-    monkeypatch.setattr("notifications.dispatcher.Dispatcher.run_once",
-                        lambda self, now=None: seen.setdefault("batch", self.batch) and 0)
+    monkeypatch.setattr("notifications.dispatcher.Dispatcher.run",
+                        lambda self, *a, **k: seen.setdefault("batch", self.batch) and 0)
     result = app.test_cli_runner().invoke(args=["worker", "--once", "--batch", "7"])
     assert result.exit_code == 0, result.output
     assert "handled 0 messages" in result.output and seen == {"batch": 7}
