@@ -6,15 +6,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JOURNEY_ENV ?= development
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# make bench-postgres: each bench creates its own databases on this server and drops them.
+PG_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help setup run test test-postgres lint bench clean lock messages catalogs browser
+.PHONY: help setup run test test-postgres lint bench bench-postgres serve worker scheduler clean lock \
+	messages catalogs browser
 
 help:
 	@echo "make run            set up, migrate, load demo data, serve on http://127.0.0.1:5000"
 	@echo "make test           set up and run the whole test suite (SQLite)"
 	@echo "make test-postgres  the suite against PostgreSQL at PG_TEST_URL"
 	@echo "make lint           ruff"
-	@echo "make bench          every benchmark in bench/"
+	@echo "make bench          every benchmark in bench/ (SQLite)"
+	@echo "make bench-postgres every benchmark on PostgreSQL at PG_BENCH_URL"
+	@echo "make serve          production: check settings, migrate, gunicorn on JOURNEY_BIND (DATABASE_URL)"
+	@echo "make worker         production: one message worker (run M of them)"
+	@echo "make scheduler      production: the scheduler (one leads, however many run)"
 
 setup: $(STAMP)
 
@@ -56,7 +63,28 @@ lint: setup
 	$(BIN)/ruff check .
 
 bench: setup
-	@set -e; for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b; done
+	@set -e; for b in bench/[!_]*.py; do echo "== $$b"; env -u DATABASE_URL $(BIN)/python $$b; done
+
+bench-postgres: setup
+	@set -e; for b in bench/[!_]*.py; do echo "== $$b (PostgreSQL)"; \
+		DATABASE_URL=$(PG_BENCH_URL) $(BIN)/python $$b; done
+
+# Production form (README, "Production"): settings from the environment, JOURNEY_ENV=production.
+# deploy/preflight.py names a missing SECRET_KEY, data key or DATABASE_URL in one line.
+serve worker scheduler: export JOURNEY_ENV = production
+
+serve: setup catalogs
+	@$(BIN)/python deploy/preflight.py
+	$(BIN)/journey db upgrade
+	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py
+
+worker: setup catalogs
+	@$(BIN)/python deploy/preflight.py
+	exec $(BIN)/journey worker
+
+scheduler: setup catalogs
+	@$(BIN)/python deploy/preflight.py
+	exec $(BIN)/journey scheduler
 
 catalogs: setup
 	@$(BIN)/pybabel --quiet compile -d locales

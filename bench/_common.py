@@ -2,6 +2,22 @@
 
 Every benchmark is a plain script (``python bench/<name>.py`` from the repository root). Import this
 module first: it puts the repository root on sys.path so ``journey`` imports without installing.
+
+Conventions every bench follows (tests/test_bench.py runs each ``bench/*.py`` and relies on them):
+
+* **The database is DATABASE_URL's.** Unset (or SQLite), a bench builds SQLite files in a temporary
+  directory; a PostgreSQL URL names the *server*: the bench creates fresh databases on it and drops
+  them at the end, and never writes to the database the URL names (``Databases.from_env``,
+  ``database_url()``). ``make bench`` runs every bench on SQLite, ``make bench-postgres`` on
+  PostgreSQL.
+* **Baseline and service alternate** (B S, S B, B S, ...) so whatever else loads the machine slows
+  both alike, and each printed figure is the **median of at least 3 runs**, with the ratio
+  service/baseline (``alternate()``; ``interleave()`` for finer-grained steps within a run).
+* **BENCH_QUICK=1 shrinks every size** to a smoke run of a few seconds (``sized(full, quick)``
+  for argparse defaults): tests/test_bench.py runs every bench that way on SQLite so none can rot.
+  Its figures mean nothing. A bench added later takes its sizes from ``sized`` too, exits 0, and
+  finishes in a few seconds under BENCH_QUICK=1.
+* It reports; it does not gate: PASS/FAIL lines, exit code 0 (non-zero only when it breaks).
 """
 
 from __future__ import annotations
@@ -13,6 +29,7 @@ import math
 import os
 import pstats
 import re
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -30,13 +47,34 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
+# --- conventions ------------------------------------------------------------------------------
+
+QUICK = os.environ.get("BENCH_QUICK", "").strip().lower() not in {"", "0", "false", "no"}
+"""BENCH_QUICK=1: a smoke run (tests/test_bench.py), every size shrunk."""
+
+
+def sized(full: Any, quick: Any) -> Any:
+    """``full`` normally, ``quick`` under BENCH_QUICK=1: the default of every size option."""
+    return quick if QUICK else full
+
+
+def database_url() -> str | None:
+    """The PostgreSQL server to create fresh databases on (DATABASE_URL), or None for SQLite files
+    in a temporary directory (DATABASE_URL unset, or a SQLite URL)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    return url if url.startswith("postgresql") else None
+
+
 # --- databases and the app --------------------------------------------------------------------
 
 class Workspace:
     """A temporary directory holding the benchmark's databases and the app's instance folder.
 
     Each call to ``fresh_database`` gives a new SQLite file built by the real Alembic migrations
-    (``command.upgrade(alembic_config(url), "head")``), exactly as the test suite does.
+    (``command.upgrade(alembic_config(url), "head")``), exactly as the test suite does: the first
+    one is migrated, and the rest are copies of it (SQLite's backup API), which is the same file
+    made in a fraction of the time. BENCH_SQLITE_TEMPLATE names an already migrated file to copy
+    instead (tests/test_bench.py migrates one for all the benches it runs).
     """
 
     def __init__(self, prefix: str = "journey-bench-") -> None:
@@ -45,6 +83,7 @@ class Workspace:
         self.instance = self.path / "instance"
         self.instance.mkdir()
         self._engines: list[sa.Engine] = []
+        self._template: Path | None = None
         # One data key for the run (journey.core.crypto): the apps load it from the environment,
         # and Core inserts outside an app context (bulk loads) encrypt with it too.
         import base64
@@ -72,9 +111,18 @@ class Workspace:
 
         from journey.cli import alembic_config
 
-        url = f"sqlite:///{self.path / (name + '.sqlite3')}"
-        command.upgrade(alembic_config(url), "head")
-        return url
+        if self._template is None:
+            given = os.environ.get("BENCH_SQLITE_TEMPLATE")
+            if given:
+                self._template = Path(given)
+            else:
+                self._template = self.path / "_migrated.sqlite3"
+                command.upgrade(alembic_config(f"sqlite:///{self._template}"), "head")
+        path = self.path / (name + ".sqlite3")
+        with contextlib.closing(sqlite3.connect(self._template)) as src, \
+                contextlib.closing(sqlite3.connect(path)) as dst:
+            src.backup(dst)
+        return f"sqlite:///{path}"
 
     def engine(self, url: str) -> sa.Engine:
         """An engine configured like the app's (same pragmas: WAL, synchronous=NORMAL, BEGIN)."""
@@ -104,6 +152,7 @@ class Databases:
         self.ws = ws
         self.pg_url = pg_url
         self._made: list[str] = []
+        self._template: str | None = None
         self._admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT") if pg_url else None
 
     @classmethod
@@ -111,28 +160,37 @@ class Databases:
         """Per DATABASE_URL: PostgreSQL databases on its server when it is a PostgreSQL URL, else
         (unset, or SQLite) SQLite files in the workspace: a benchmark never writes to the
         database DATABASE_URL names, only beside it on the same server."""
-        url = os.environ.get("DATABASE_URL", "")
-        return cls(ws, url if url.startswith("postgresql") else None)
+        return cls(ws, database_url())
 
     @property
     def backend(self) -> str:
         return "SQLite" if self.pg_url is None else "PostgreSQL"
 
     def fresh(self, name: str) -> str:
+        """A new migrated database. On PostgreSQL the first call migrates a template database
+        (never connected to otherwise) and each call clones it (CREATE DATABASE ... TEMPLATE)."""
         if self._admin is None:
             return self.ws.fresh_database(name)
-        from alembic import command
+        if self._template is None:
+            from alembic import command
 
-        from journey.cli import alembic_config
+            from journey.cli import alembic_config
 
+            self._template = self._create("")
+            command.upgrade(alembic_config(self._url(self._template)), "head")
+        return self._url(self._create(self._template))
+
+    def _create(self, template: str) -> str:
         db_name = f"journey_bench_{uuid.uuid4().hex[:10]}"
         with self._admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"')
-        url = sa.engine.make_url(self.pg_url).set(database=db_name).render_as_string(
-            hide_password=False)
+            conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"'
+                                 + (f' TEMPLATE "{template}"' if template else ""))
         self._made.append(db_name)
-        command.upgrade(alembic_config(url), "head")
-        return url
+        return db_name
+
+    def _url(self, db_name: str) -> str:
+        return sa.engine.make_url(self.pg_url).set(database=db_name).render_as_string(
+            hide_password=False)
 
     def close(self) -> None:
         if self._admin is None:
@@ -260,6 +318,58 @@ def interleave(*sides: Iterator[float]) -> list[Timings]:
             if close is not None:
                 close()
     return timings
+
+
+@dataclass
+class Alternated:
+    """Per-run figures of the two sides of alternate(), in the order they ran."""
+
+    baseline: list[float]
+    service: list[float]
+    order: list[str]
+
+    @property
+    def baseline_median(self) -> float:
+        return statistics.median(self.baseline)
+
+    @property
+    def service_median(self) -> float:
+        return statistics.median(self.service)
+
+    @property
+    def ratio(self) -> float:
+        """service / baseline, of the medians."""
+        return self.service_median / self.baseline_median
+
+    def show(self, baseline_label: str, service_label: str, fmt: Callable[[float], str],
+             ratio_label: str | None = "ratio service/baseline") -> None:
+        """Print each side's median (and its runs) and the ratio (unless ratio_label is None)."""
+        for label, values in ((baseline_label, self.baseline), (service_label, self.service)):
+            line(label, f"{fmt(statistics.median(values))}  "
+                        f"(median of {len(values)}: {', '.join(fmt(v).strip() for v in values)})")
+        if ratio_label:
+            line(ratio_label, f"{self.ratio:.2f}x")
+
+
+def alternate(baseline_fn: Callable[[int], float], service_fn: Callable[[int], float],
+              runs: int = 3) -> Alternated:
+    """Call ``baseline_fn(i)`` and ``service_fn(i)`` for run i = 0..runs-1, alternating which goes
+    first (B S, S B, B S, ...); each returns the run's figure (seconds, ms per call, a rate).
+
+    At least 3 runs (1 is allowed under BENCH_QUICK, for the smoke test): a median of three is
+    what stands between one unlucky run and a wrong conclusion.
+    """
+    if runs < (1 if QUICK else 3):
+        raise ValueError("alternate() needs at least 3 runs")
+    out = Alternated([], [], [])
+    for i in range(runs):
+        for side in ("B", "S") if i % 2 == 0 else ("S", "B"):
+            if side == "B":
+                out.baseline.append(baseline_fn(i))
+            else:
+                out.service.append(service_fn(i))
+            out.order.append(side)
+    return out
 
 
 def drain(side: Iterator[float]) -> Timings:

@@ -1,6 +1,6 @@
 """Concurrency benchmark: the real server under eight caseworkers at once, against one.
 
-    python bench/concurrency.py                       # SQLite, 3 runs a side of 10 s each
+    python bench/concurrency.py                       # SQLite, 3 runs a side of 8 s each
     python bench/concurrency.py --seconds 3 --runs 1  # a quick check
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python bench/concurrency.py
 
@@ -45,6 +45,7 @@ from _common import (  # noqa: E402
     line,
     note,
     percentile,
+    sized,
     targets,
     verdict,
 )
@@ -52,7 +53,7 @@ from _common import (  # noqa: E402
 from tests.load import Ledger, caseworker_tokens, run_clients, serve  # noqa: E402
 
 USERS = 4  # caseworker accounts; client n signs in as user n % USERS
-WARM_UP_SECONDS = 1.0
+WARM_UP_SECONDS = sized(1.0, 0.2)
 # With one writer at a time (SQLite), 8 clients at best share the 1-client throughput; running
 # requests' Python and I/O side by side must not make the whole slower than one client alone.
 THROUGHPUT_TARGET = 1.0
@@ -117,16 +118,16 @@ def median_of(runs: list[Run], attr: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="seconds of load per run, 1..300 (10)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per side, 1..15 (3)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients, 2..16 (8)")
+    parser.add_argument("--seconds", type=float, default=sized(8.0, 0.3),
+                        help="seconds of load per run, 0.1..300 (8)")
+    parser.add_argument("--runs", type=int, default=sized(3, 1), help="runs per side, 1..15 (3)")
+    parser.add_argument("--clients", type=int, default=sized(8, 2), help="concurrent clients, 2..16 (8)")
     parser.add_argument("--max-requests", type=int, default=50_000,
                         help="requests per run at most (50,000)")
     opts = parser.parse_args(argv)
-    if not (1 <= opts.seconds <= 300 and 1 <= opts.runs <= 15 and 2 <= opts.clients <= 16
+    if not (0.1 <= opts.seconds <= 300 and 1 <= opts.runs <= 15 and 2 <= opts.clients <= 16
             and opts.max_requests >= 1):
-        parser.error("out of bounds: --seconds 1..300, --runs 1..15, --clients 2..16, "
+        parser.error("out of bounds: --seconds 0.1..300, --runs 1..15, --clients 2..16, "
                      "--max-requests >= 1")
 
     import sqlite3

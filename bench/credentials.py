@@ -1,12 +1,14 @@
 """Credentials benchmark: issue + verify throughput against the signing primitives underneath.
 
-    python bench/credentials.py            # 2,000 credentials
+    python bench/credentials.py            # 1,500 credentials, in 3 runs
     python bench/credentials.py --n 300    # a quicker run
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python bench/credentials.py
 
 One participant with a dozen passport entries of every kind (some verified, some abroad, in
-Nepali besides English) in a fresh, migrated SQLite database. Three sides run interleaved, one
-batch of --batch credentials each in turn, so load from anything else on the machine hits all
-of them alike:
+Nepali besides English) in a fresh, migrated database (a SQLite file; or, when DATABASE_URL is a
+PostgreSQL URL, a new database on that server, dropped at the end). The --n credentials are split
+into --runs runs; in each, three sides run interleaved, one batch of --batch credentials each in
+turn, so load from anything else on the machine hits all of them alike:
 
 * SERVICE: ``services.issue(..., "passport")`` (read the entries and verifiers, build the Open
   Badges document in two languages, register the key, sign, INSERT the credential and its audit
@@ -17,8 +19,8 @@ of them alike:
 * RAW: Ed25519 ``sign`` then ``verify`` of the same signing-input bytes with ``cryptography``:
   the signature alone, the floor under everything.
 
-Printed: credentials/s (issue + verify) for each side and the ratios. It reports; it does not
-gate (exit code 0 either way).
+Printed: credentials/s (issue + verify) for each side, the median of the runs, and the ratios
+of the medians. It reports; it does not gate (exit code 0 either way).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _common when run from elsewhere
 
 from _common import (  # noqa: E402
+    Databases,
     StatementCounter,
     Timings,
     Workspace,
@@ -41,6 +44,7 @@ from _common import (  # noqa: E402
     line,
     note,
     seed_reference_data,
+    sized,
     stopwatch,
 )
 
@@ -154,65 +158,82 @@ def raw_side(message: bytes, private, public, n: int, batch: int) -> Iterator[fl
 
 
 def main() -> None:
+    import statistics
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=2000, help="credentials per side")
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--n", type=int, default=sized(1500, 30), help="credentials per side")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=sized(100, 5))
     args = parser.parse_args()
+    per_run = args.n // args.runs
 
     import jwt
 
     with Workspace() as ws:
-        heading(f"credentials: {args.n:,} passport credentials (12 entries), issue + verify")
-        with stopwatch() as elapsed:
-            url = ws.fresh_database("credentials")
-            seed = seed_reference_data(ws.engine(url))
-            app = ws.app(url)
-            participant_id = make_participant(app, seed)
-        note(f"database and participant ready in {elapsed():.1f}s (not measured)")
+        dbs = Databases.from_env(ws)
+        try:
+            heading(f"credentials on {dbs.backend}: {args.runs} runs of {per_run:,} passport "
+                    "credentials (12 entries), issue + verify")
+            with stopwatch() as elapsed:
+                url = dbs.fresh("credentials")
+                seed = seed_reference_data(ws.engine(url))
+                app = ws.app(url)
+                participant_id = make_participant(app, seed)
+            note(f"database and participant ready in {elapsed():.1f}s (not measured)")
+            run_all(app, seed, participant_id, args, per_run, jwt, statistics)
+        finally:
+            dbs.close()
 
-        from journey.core.db import db
-        from journey.credentials import keys, services
 
-        # One credential first (it generates the key file) to take the payload the baselines sign.
-        with app.test_request_context():
-            from journey.core.auth import User
-            from journey.participants.models import Participant
+def run_all(app, seed, participant_id: int, args, per_run: int, jwt, statistics) -> None:
+    from journey.core.auth import User
+    from journey.core.db import db
+    from journey.credentials import keys, services
+    from journey.participants.models import Participant
 
-            sess = db.session
-            actor = sess.get(User, seed.caseworker_ids[seed.office_ids[0]])
-            sample = services.issue(sess, actor, sess.get(Participant, participant_id), "passport")
-            sess.commit()
-            pair = keys.key_pair()
-        token = sample.token
-        payload = jwt.decode(token, options={"verify_signature": False})
-        signing_input = token.rsplit(".", 1)[0].encode()
-        public = pair.private.public_key()
-        note(f"token {len(token):,} bytes; payload {len(signing_input):,} bytes signed")
+    # One credential first (it generates the key file) to take the payload the baselines sign.
+    with app.test_request_context():
+        sess = db.session
+        actor = sess.get(User, seed.caseworker_ids[seed.office_ids[0]])
+        sample = services.issue(sess, actor, sess.get(Participant, participant_id), "passport")
+        sess.commit()
+        pair = keys.key_pair()
+    token = sample.token
+    payload = jwt.decode(token, options={"verify_signature": False})
+    signing_input = token.rsplit(".", 1)[0].encode()
+    public = pair.private.public_key()
+    note(f"token {len(token):,} bytes; payload {len(signing_input):,} bytes signed")
 
-        counter = StatementCounter(app.extensions["journey_db"].engine)
-        parts = {"issue": Timings(), "verify": Timings()}
-        tokens: list[str] = []
+    counter = StatementCounter(app.extensions["journey_db"].engine)
+    parts = {"issue": Timings(), "verify": Timings()}
+    tokens: list[str] = []
+    rates: dict[str, list[float]] = {"service": [], "pyjwt": [], "raw": []}
+    for _run in range(args.runs):
         svc, pyjwt_t, raw_t = interleave(
-            service_side(app, seed, participant_id, args.n, args.batch, parts, tokens),
-            pyjwt_side(payload, pair.private, public, args.n, args.batch),
-            raw_side(signing_input, pair.private, public, args.n, args.batch),
+            service_side(app, seed, participant_id, per_run, args.batch, parts, tokens),
+            pyjwt_side(payload, pair.private, public, per_run, args.batch),
+            raw_side(signing_input, pair.private, public, per_run, args.batch),
         )
-        statements = counter.reset()
+        for name, t in (("service", svc), ("pyjwt", pyjwt_t), ("raw", raw_t)):
+            rates[name].append(per_run / t.total)
+    statements = counter.reset()
+    n = per_run * args.runs
 
-        rates = {name: args.n / t.total for name, t in
-                 (("service", svc), ("pyjwt", pyjwt_t), ("raw", raw_t))}
-        line("raw Ed25519 sign + verify", f"{rates['raw']:,.0f} credentials/s")
-        line("PyJWT encode + decode (EdDSA)", f"{rates['pyjwt']:,.0f} credentials/s")
-        line("service issue + verify", f"{rates['service']:,.0f} credentials/s")
-        line("  of which issue", f"{args.n / parts['issue'].total:,.0f}/s "
-             f"({parts['issue'].total / svc.total:.0%} of the service's time)")
-        line("  of which verify", f"{args.n / parts['verify'].total:,.0f}/s")
-        line("PyJWT / raw", f"{rates['raw'] / rates['pyjwt']:.1f}x slower")
-        line("service / PyJWT", f"{rates['pyjwt'] / rates['service']:.1f}x slower")
-        line("service / raw", f"{rates['raw'] / rates['service']:.1f}x slower")
-        line("SQL per credential", StatementCounter.per(statements, args.n))
-        if len(set(tokens)) != args.n:
-            raise SystemExit("FAIL: duplicate tokens")
+    med = {name: statistics.median(values) for name, values in rates.items()}
+    for name, label in (("raw", "raw Ed25519 sign + verify"), ("pyjwt", "PyJWT encode + decode (EdDSA)"),
+                        ("service", "service issue + verify")):
+        line(label, f"{med[name]:,.0f} credentials/s  (median of {args.runs}: "
+                    f"{', '.join(f'{r:,.0f}' for r in rates[name])})")
+    line("  of which issue", f"{n / parts['issue'].total:,.0f}/s "
+         f"({parts['issue'].total / (parts['issue'].total + parts['verify'].total):.0%} "
+         "of the service's time)")
+    line("  of which verify", f"{n / parts['verify'].total:,.0f}/s")
+    line("PyJWT / raw", f"{med['raw'] / med['pyjwt']:.1f}x slower")
+    line("service / PyJWT", f"{med['pyjwt'] / med['service']:.1f}x slower")
+    line("service / raw", f"{med['raw'] / med['service']:.1f}x slower")
+    line("SQL per credential", StatementCounter.per(statements, n))
+    if len(set(tokens)) != n:
+        raise SystemExit("FAIL: duplicate tokens")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _common when run from elsewhere
 
-from _common import Databases, Workspace, heading, interleave, line, note, seed_reference_data  # noqa: E402,I001
+from _common import (  # noqa: E402
+    QUICK,
+    Databases,
+    Workspace,
+    heading,
+    interleave,
+    line,
+    note,
+    seed_reference_data,
+    sized,
+)
 
 from journey.core.crypto import Keyring  # noqa: E402
 
@@ -99,10 +109,10 @@ class Side:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per path (at least 3)")
-    parser.add_argument("--n", type=int, default=100, help="calls per side per run")
+    parser.add_argument("--runs", type=int, default=sized(5, 1), help="runs per path (at least 3)")
+    parser.add_argument("--n", type=int, default=sized(100, 3), help="calls per side per run")
     args = parser.parse_args()
-    runs = max(3, args.runs)
+    runs = args.runs if QUICK else max(3, args.runs)
 
     with Workspace("journey-bench-enc-") as ws:
         dbs = Databases.from_env(ws)

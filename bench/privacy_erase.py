@@ -40,13 +40,14 @@ from _common import (  # noqa: E402
     line,
     note,
     seed_reference_data,
+    sized,
     stopwatch,
     table,
     targets,
 )
 
 TARGET_SECONDS = 1.0
-OTHERS = 50
+OTHERS = sized(50, 2)
 
 
 def make_person(app, office_id: int, user_id: int, rows: int, n: int) -> int:
@@ -114,7 +115,7 @@ def delete_baseline(engine: sa.Engine, pid: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--rows", type=int, default=500)
+    parser.add_argument("--rows", type=int, default=sized(500, 10))
     args = parser.parse_args()
 
     with Workspace() as ws:

@@ -44,6 +44,7 @@ from _common import (  # noqa: E402
     line,
     note,
     seed_reference_data,
+    sized,
     stopwatch,
     table,
 )
@@ -102,9 +103,9 @@ def seed(app, engine, events: int, others: int, noise: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--events", type=int, default=500)
-    parser.add_argument("--others", type=int, default=50)
-    parser.add_argument("--noise", type=int, default=20)
+    parser.add_argument("--events", type=int, default=sized(500, 10))
+    parser.add_argument("--others", type=int, default=sized(50, 2))
+    parser.add_argument("--noise", type=int, default=sized(20, 2))
     args = parser.parse_args()
 
     from journey.core.db import db

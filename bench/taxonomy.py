@@ -1,21 +1,23 @@
 """Taxonomy benchmark: the full ESCO import, its re-import, and search latency.
 
     python bench/taxonomy.py                       # SQLite
-    python bench/taxonomy.py --postgres URL        # also PostgreSQL (or JOURNEY_BENCH_DATABASE_URL)
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python bench/taxonomy.py
 
-What it measures, on fresh migrated databases (one per run and side):
+What it measures, on fresh migrated databases, one per run and side (SQLite files; or, when
+DATABASE_URL is a PostgreSQL URL, new databases on that server, dropped at the end):
 
 * Import: ``import_esco`` of tests/data/esco/occupations.csv (2,942 occupations, 603 groups) in an
   app context, committed, against a BASELINE in plain SQLAlchemy Core: read the same file with
   csv.DictReader, pad the codes and fold the labels, and executemany the same rows into the same
   two tables, committed; no validation, no preloading, no upsert. The two sides alternate run by
-  run (A B, B A, ...) and the medians are compared.
+  run (B S, S B, ...) and the medians are compared.
 * Re-import: ``import_esco`` of the same file into the database it already fills (nothing changes).
 * Search: the median and p95 of N ``search_occupations`` calls by words of a title and N
   ``search_groups`` calls by code prefix, on the imported database (page 1, 25 per page, total
   counted).
 
-Targets are printed with PASS/FAIL; the exit code is 0 either way (it reports, it does not gate).
+Under BENCH_QUICK=1 the file is cut to its first 60 occupations. Targets are printed with
+PASS/FAIL; the exit code is 0 either way (it reports, it does not gate).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
-import os
+import itertools
 import platform
 import random
 import statistics
@@ -35,13 +37,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _common when run
 
 import sqlalchemy as sa  # noqa: E402
 from _common import (  # noqa: E402
+    QUICK,
     ROOT,
     Databases,
     Timings,
     Workspace,
+    alternate,
     heading,
     line,
     note,
+    sized,
     stopwatch,
     table,
     targets,
@@ -55,6 +60,19 @@ SEARCH_TARGET_MS = 20.0
 
 
 # --- the two sides -------------------------------------------------------------------------------
+
+def quick_file(ws: Workspace, rows: int) -> Path:
+    """The first `rows` occupations of the ESCO file, for a smoke run (BENCH_QUICK)."""
+    path = ws.path / "occupations.csv"
+    with ESCO_FILE.open(encoding="utf-8-sig", newline="") as f, path.open("w", newline="") as out:
+        out.writelines(itertools.islice(f, rows + 1))
+    return path
+
+
+def occupations_in(path: Path) -> int:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return sum(1 for _ in csv.DictReader(f))
+
 
 def import_service(app) -> tuple[float, object]:
     """import_esco of the whole file, committed; seconds and the ImportResult."""
@@ -136,25 +154,25 @@ def run_backend(ws: Workspace, dbs: Databases, backend: str, opts: argparse.Name
 
     results = []
     heading(f"{backend}: full ESCO import into a fresh database, {opts.runs} runs a side")
-    svc_times: list[float] = []
-    core_times: list[float] = []
-    for i in range(opts.runs):
-        # A B, B A, ...: whatever else runs on the machine slows both sides alike.
-        for side in ("service", "core") if i % 2 == 0 else ("core", "service"):
-            if side == "service":
-                app = ws.app(dbs.fresh(f"svc{backend}{i}"))
-                seconds, result = import_service(app)
-                svc_times.append(seconds)
-            else:
-                seconds, rows = import_core(ws.engine(dbs.fresh(f"core{backend}{i}")))
-                core_times.append(seconds)
+    last: dict[str, object] = {}
 
-    svc, core = statistics.median(svc_times), statistics.median(core_times)
-    line("baseline (Core executemany)", f"median {core:6.3f} s  ({rows:,} rows; "
-         f"min {min(core_times):.3f} s)")
-    line("import_esco", f"median {svc:6.3f} s  (min {min(svc_times):.3f} s)")
+    def service(i: int) -> float:
+        last["app"] = ws.app(dbs.fresh(f"svc{i}"))
+        seconds, last["result"] = import_service(last["app"])
+        return seconds
+
+    def core(i: int) -> float:
+        seconds, last["rows"] = import_core(ws.engine(dbs.fresh(f"core{i}")))
+        return seconds
+
+    # B S, S B, ...: whatever else runs on the machine slows both sides alike.
+    imports = alternate(core, service, opts.runs)
+    app, result = last["app"], last["result"]
+    imports.show(f"baseline (Core, {last['rows']:,} rows)", "import_esco", lambda v: f"{v:.3f} s",
+                 None)
     note(result.summary())
-    ratio = svc / core
+    svc = imports.service_median
+    ratio = imports.ratio
     ok = ratio <= RATIO_TARGET
     line("ratio import/baseline", f"{ratio:6.2f}x   target <= {RATIO_TARGET:g}x  {verdict(ok)}")
     results.append((f"{backend}: import within {RATIO_TARGET:g}x of Core", ok, f"{ratio:.2f}x"))
@@ -163,7 +181,7 @@ def run_backend(ws: Workspace, dbs: Databases, backend: str, opts: argparse.Name
 
     heading(f"{backend}: re-import into the same database ({opts.runs} runs)")
     again = [import_service(app) for _ in range(opts.runs)]
-    unchanged = all(r.occupations_unchanged == 2942 and r.groups_created == 0
+    unchanged = all(r.occupations_unchanged == opts.occupations and r.groups_created == 0
                     and r.groups_updated == 0 and r.occupations_updated == 0 for _, r in again)
     reimport = statistics.median(seconds for seconds, _ in again)
     line("import_esco, nothing to change", f"median {reimport:6.3f} s  "
@@ -187,31 +205,29 @@ def run_backend(ws: Workspace, dbs: Databases, backend: str, opts: argparse.Name
 
 
 def main(argv: list[str] | None = None) -> int:
+    global ESCO_FILE
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="imports per side and backend (5)")
-    parser.add_argument("--searches", type=int, default=200, help="searches of each kind (200)")
-    parser.add_argument("--postgres", default=os.environ.get("JOURNEY_BENCH_DATABASE_URL"),
-                        help="a PostgreSQL server URL; fresh databases are created on it")
+    parser.add_argument("--runs", type=int, default=sized(5, 3), help="imports per side (5)")
+    parser.add_argument("--searches", type=int, default=sized(200, 10),
+                        help="searches of each kind (200)")
     parser.add_argument("--seed", type=int, default=20261123)
     opts = parser.parse_args(argv)
 
     import sqlite3
 
-    print(f"journey taxonomy benchmark: Python {platform.python_version()}, SQLAlchemy "
-          f"{sa.__version__}, SQLite {sqlite3.sqlite_version}; file {ESCO_FILE.name}, "
-          f"runs={opts.runs} searches={opts.searches}", flush=True)
-    results: list[tuple[str, bool, str]] = []
-    backends = [("SQLite", None)] + ([("PostgreSQL", opts.postgres)] if opts.postgres else [])
-    if not opts.postgres:
-        note("PostgreSQL skipped: pass --postgres URL or set JOURNEY_BENCH_DATABASE_URL")
-
     with Workspace() as ws:
-        for backend, pg_url in backends:
-            dbs = Databases(ws, pg_url)
-            try:
-                results += run_backend(ws, dbs, backend, opts)
-            finally:
-                dbs.close()
+        if QUICK:
+            ESCO_FILE = quick_file(ws, 60)
+        opts.occupations = occupations_in(ESCO_FILE)
+        dbs = Databases.from_env(ws)
+        print(f"journey taxonomy benchmark: Python {platform.python_version()}, SQLAlchemy "
+              f"{sa.__version__}, SQLite {sqlite3.sqlite_version}; {dbs.backend}; file "
+              f"{ESCO_FILE.name} ({opts.occupations:,} occupations), runs={opts.runs} "
+              f"searches={opts.searches}", flush=True)
+        try:
+            results = run_backend(ws, dbs, dbs.backend, opts)
+        finally:
+            dbs.close()
 
     return targets(results, width=52)
 

@@ -196,6 +196,8 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "TOTP_ISSUER": env.get("JOURNEY_TOTP_ISSUER", "journey"),
         # Registrations (or edits) per user and hour that may match a record outside their scope.
         "DUPLICATE_ELSEWHERE_PER_HOUR": int(env.get("JOURNEY_DUPLICATE_ELSEWHERE_PER_HOUR", 10)),
+        # `journey audit verify` reports an audit event still unsealed this long after it was recorded.
+        "AUDIT_UNSEALED_GRACE_SECONDS": int(env.get("JOURNEY_AUDIT_UNSEALED_GRACE_SECONDS", 600)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("JOURNEY_SECURE_COOKIES"), environment == "production"),

@@ -140,3 +140,39 @@ class Campaign(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     recipients: int = Field(default=0)
     skipped: int = Field(default=0)
+
+
+# Message counts for the statistics (notifications.stats): a rollup per key plus the deltas that
+# database triggers append on every change to the outbox, folded in by a scheduled compaction.
+# office_id is the participant's office (NULL: no participant). No foreign key on purpose: every
+# status change would otherwise lock its office's row, the one hot row the deltas avoid.
+
+
+class MessageStat(SQLModel, table=True):
+    """Messages per (office, channel, language, status), as of the last compaction."""
+
+    __tablename__ = "message_stats"
+    __table_args__ = (sa.UniqueConstraint("office_id", "channel", "language", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = None
+    channel: str = Field(max_length=10)
+    language: str = Field(max_length=16)
+    status: str = Field(max_length=20)
+    messages: int
+
+
+class MessageStatDelta(SQLModel, table=True):
+    """A change to one key's count (+n, -n), appended by a trigger; compaction folds it in."""
+
+    __tablename__ = "message_stat_deltas"
+
+    # 64-bit on PostgreSQL: a busy outbox appends thousands a second, forever (SQLite's rowid
+    # is 64-bit already).
+    id: int | None = Field(default=None, sa_column=sa.Column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True))
+    office_id: int | None = None
+    channel: str = Field(max_length=10)
+    language: str = Field(max_length=16)
+    status: str = Field(max_length=20)
+    delta: int

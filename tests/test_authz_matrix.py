@@ -506,6 +506,9 @@ def _snapshot(db_session) -> dict[str, Any]:
             query = sa.select(expr).select_from(table)
             if table.name == "audit_events":  # a refused out-of-scope read is counted apart
                 query = query.where(table.c.action != REFUSED)
+            if table.name == "audit_seals":  # and so is its seal (SQLite seals at commit)
+                query = query.where(table.c.event_id.not_in(
+                    sa.select(AuditEvent.id).where(AuditEvent.action == REFUSED)))
             probes[f"{table.name} {what}"] = query.scalar_subquery()
     probes[REFUSED] = sa.select(sa.func.count()).where(
         AuditEvent.action == REFUSED).scalar_subquery()

@@ -36,15 +36,28 @@ def audit_group():
                    "that recomputed every hash, and removed newest events.")
 @with_appcontext
 def audit_verify(batch_size: int, anchor: tuple[int, str] | None):
-    """Walk the whole audit chain and name the first broken link (exit status 1 if any)."""
-    from journey.auditlog.chain import verify
+    """Seal committed events, walk the whole audit chain and name the first broken link, or
+    events left unsealed past the grace period (exit status 1 if any)."""
+    from flask import current_app
+
+    from journey.auditlog.chain import UNSEALED, verify
+    from journey.auditlog.sealer import grace
     from journey.core.db import db
 
-    report = verify(db.engine, batch_size, anchor=anchor)
+    allowed = grace(current_app)
+    report = verify(db.engine, batch_size, anchor=anchor, grace=allowed)
     if report.intact:
         click.echo(f"audit chain intact: {report.checked} events checked; "
                    f"head {report.head_seq}:{report.head_hash}")
         return
+    if report.reason == UNSEALED:
+        click.echo(f"audit chain NOT SEALED: {report.unsealed} event(s) recorded more than "
+                   f"{allowed.total_seconds():.0f} s ago have no seal, the first event "
+                   f"{report.broken_at} (unsealed): is `journey scheduler` running? Until they "
+                   f"are sealed nothing shows whether they were changed; the chain itself is "
+                   f"intact: {report.checked} events checked; head "
+                   f"{report.head_seq}:{report.head_hash}", err=True)
+        raise SystemExit(1)
     if report.broken_at is None:
         click.echo(f"audit chain BROKEN ({report.reason}): it ends at seq {report.head_seq}, "
                    f"before the anchor's seq {anchor[0]}: the newest events were removed; "

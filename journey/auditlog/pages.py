@@ -37,6 +37,7 @@ def _reason_text(reason: str | None) -> str:
         "content-changed": _("Its content was changed after it was written."),
         "link-broken": _("Its link to the event before it was changed."),
         "missing-event": _("One or more events before it are missing."),
+        "unsealed": _("It has stayed unsealed longer than it should: is the scheduler running?"),
     }.get(reason or "", "")
 
 

@@ -12,7 +12,13 @@ from journey.core.schemas import AwareDateTime, Id, PageArgsSchema, columns, pag
 class AuditEventSchema(ma.Schema):
     class Meta:
         include = columns(AuditEvent, "id occurred_at actor_id action object_type object_id"
-                                      " office_id request_id details seq prev_hash hash")
+                                      " office_id request_id details")
+
+    # The event's link in the chain (journey.core.audit.AuditSeal): null until it is sealed,
+    # a few seconds after its commit.
+    seq = ma.fields.Integer(allow_none=True, metadata={"description": "Position in the chain."})
+    prev_hash = ma.fields.String(allow_none=True)
+    hash = ma.fields.String(allow_none=True)
 
 
 class AuditQuerySchema(PageArgsSchema):
@@ -38,6 +44,9 @@ class ChainReportSchema(ma.Schema):
     broken_at = ma.fields.Integer(allow_none=True,
                                   metadata={"description": "Id of the first broken event."})
     reason = ma.fields.String(allow_none=True, validate=validate.OneOf(
-        ["content-changed", "link-broken", "missing-event"]))
+        ["content-changed", "link-broken", "missing-event", "unsealed"]))
     head_seq = ma.fields.Integer(metadata={"description": "Position of the last intact event."})
     head_hash = ma.fields.String(metadata={"description": "Hash of the last intact event."})
+    unsealed = ma.fields.Integer(metadata={
+        "description": "Events still without a seal longer than the grace period after they "
+                       "were recorded (reason 'unsealed' when the chain is otherwise intact)."})

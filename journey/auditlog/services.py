@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from journey.auditlog import chain
+from journey.auditlog.sealer import grace
 from journey.core import audit
-from journey.core.audit import AuditEvent
+from journey.core.audit import AuditEvent, AuditSeal
 from journey.core.auth import User
 from journey.core.pagination import paginate
 from journey.core.policy import office_scope, require
@@ -39,15 +42,31 @@ def search_events(sess: Session, actor: User, args: dict[str, Any]) -> dict[str,
         stmt = stmt.where(AuditEvent.occurred_at >= args["since"])
     if args.get("until"):
         stmt = stmt.where(AuditEvent.occurred_at < args["until"])
-    return paginate(sess, stmt, columns=_COLUMNS, id_column=AuditEvent.id, sort=args["sort"],
+    page = paginate(sess, stmt, columns=_COLUMNS, id_column=AuditEvent.id, sort=args["sort"],
                     page=args["page"], per_page=args["per_page"])
+    page["items"] = _with_seals(sess, page["items"])
+    return page
+
+
+def _with_seals(sess: Session, events: list[AuditEvent]) -> list[dict[str, Any]]:
+    """Each event with its place in the chain (seq, prev_hash, hash: None until sealed)."""
+    seals = {row.event_id: row for row in sess.execute(
+        sa.select(AuditSeal.event_id, AuditSeal.seq, AuditSeal.prev_hash, AuditSeal.hash)
+        .where(AuditSeal.event_id.in_([e.id for e in events])))} if events else {}
+    out = []
+    for e in events:
+        link = seals.get(e.id)
+        out.append({**e.model_dump(), "seq": link.seq if link else None,
+                    "prev_hash": link.prev_hash if link else None,
+                    "hash": link.hash if link else None})
+    return out
 
 
 def verify_chain(sess: Session, actor: User, engine: Engine) -> dict[str, Any]:
     """Walk the whole audit chain (on a connection of its own) and record that it was checked."""
     require(actor, "audit:verify")
-    report = chain.verify(engine)
+    report = chain.verify(engine, grace=grace(current_app))
     audit.record(sess, "auditlog:chain:verify", actor_id=actor.id, object_type="audit_chain",
                  intact=report.intact, checked=report.checked, broken_at=report.broken_at,
-                 reason=report.reason)
+                 reason=report.reason, unsealed=report.unsealed)
     return report.as_dict()

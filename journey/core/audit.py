@@ -1,32 +1,37 @@
 """Append-only, hash-chained audit log: who did what to which object, when, under which request.
 
-Ids only, never personal data. Each event carries ``seq`` (its place in the chain: 1, 2, 3 …),
-``prev_hash`` (the hash of event ``seq - 1``, or GENESIS for the first) and ``hash``: sha256 over a
-canonical JSON of all its fields, id and prev_hash included (``event_hash``). Editing an event
-changes its hash; removing one leaves a gap in ``seq`` and a ``prev_hash`` nothing matches.
-``journey audit verify`` (journey.auditlog.chain) walks the chain. Triggers (migration 0007) refuse
-UPDATE, DELETE, REPLACE and TRUNCATE; the chain shows whatever got past them anyway.
+Ids only, never personal data. Events (``audit_events``) are written with the change they
+describe and chained afterwards, apart from the commit path, by a sealer: the chain is a second
+append-only table, ``audit_seals``, one row per event: ``seq`` (its place in the chain: 1, 2, 3
+…), ``event_id``, ``prev_hash`` (the hash of seal ``seq - 1``, or GENESIS for the first) and
+``hash``: sha256 over a canonical JSON of the event's fields, its id, its seq and prev_hash
+(``event_hash``, unchanged since the chain lived on the event rows, so heads noted before
+migration 0016 still verify). Editing an event changes its hash; removing one leaves a seal
+naming nothing, or a gap in ``seq``. ``journey audit verify`` (journey.auditlog.chain) walks the
+seals. Triggers refuse UPDATE, DELETE, REPLACE and TRUNCATE on both tables (migrations 0007,
+0016); the chain shows whatever got past them anyway.
 
-How events are chained without serialising requests or deadlocking:
+Why two steps: chaining at commit meant holding one lock from the chain's head read to COMMIT, so
+on PostgreSQL every audited transaction (every read of a participant) committed one at a time.
+Now:
 
-* ``record()`` does not insert. It validates the event and buffers it on the session
-  (``session.info``), remembering the (nested) transaction it was recorded in; a savepoint or
-  transaction that rolls back drops its events, as it would have dropped their rows.
-* A ``before_commit`` hook writes the buffer last: it flushes the ORM first (so every row lock the
-  transaction needs is already taken), then on PostgreSQL takes ``pg_advisory_xact_lock(CHAIN_LOCK)``,
-  reads the chain's head (``ORDER BY seq DESC LIMIT 1``, an index lookup), and inserts the events
-  with their ids, seq and hashes. The lock is the last one the transaction takes and is held only
-  for that insert and the COMMIT, so two transactions can never wait on each other through it:
-  whoever holds it waits for nothing but its own INSERT (whose foreign keys take KEY SHARE locks
-  on users/offices rows, which only a DELETE or key change of those rows would block; nothing
-  does that). On SQLite every writing transaction is already BEGIN IMMEDIATE (journey.core.db),
-  which serialises writers, so no extra lock is needed.
-* The UNIQUE index on ``seq`` is the backstop: were two writers ever to chain onto the same head,
-  the second would fail instead of forking the chain.
+* ``record()`` validates the event and buffers it on the session (``session.info``), remembering
+  the (nested) transaction it was recorded in; a savepoint or transaction that rolls back drops
+  its events. A ``before_commit`` hook inserts the buffer with a plain INSERT: no lock, no head,
+  no hash. Writers never wait for each other here.
+* ``seal(conn)`` appends the chain: under ``pg_advisory_xact_lock(CHAIN_LOCK)`` on PostgreSQL
+  (one sealer at a time), it reads the head seal, takes committed events that have no seal,
+  lowest id first, and inserts their seals. An event with a lower id may commit after a higher
+  one was sealed; it is still unsealed, so a later pass seals it then: ``seq`` is the chain's
+  order, not ``id``. The scheduler runs it every few seconds (journey.auditlog.domain), and
+  whatever needs a sealed chain (verify) runs it first. The PRIMARY KEY on seq and the UNIQUE
+  event_id are the backstop: two sealers can neither fork the chain nor seal an event twice.
+* On SQLite every writing transaction is BEGIN IMMEDIATE (journey.core.db): writers are
+  serialised already and commit in id order, so the same ``seal()`` runs inline, just before
+  COMMIT, for the events just inserted: an embedded deployment needs no scheduler to be sealed.
 * Code that reads AuditEvent through the ORM in the same transaction sees its own buffered
-  events: a ``do_orm_execute`` hook writes the buffer before a SELECT that touches audit_events
-  (taking the chain lock at that point on PostgreSQL, which only such readers pay). ``flush()``
-  does the same explicitly, e.g. before Core reads.
+  events: a ``do_orm_execute`` hook inserts the buffer before a SELECT that touches
+  audit_events. ``flush()`` does the same explicitly, e.g. before Core reads.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import hashlib
 import json
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,12 +59,21 @@ ACTION_RE = re.compile(r"^[a-z][a-z_]*:[a-z][a-z_]*:[a-z][a-z_]*$")
 _ALLOWED_DETAIL_TYPES = (int, float, bool, str, type(None))
 
 GENESIS = "0" * 64
-"""The prev_hash of the first event."""
+"""The prev_hash of the first seal."""
 CHAIN_LOCK = int.from_bytes(b"jrnyaudt", "big")
-"""The PostgreSQL advisory lock key held while appending to the chain."""
-HASHED_FIELDS = ("id", "seq", "occurred_at", "actor_id", "action", "object_type", "object_id",
-                 "office_id", "request_id", "details", "prev_hash")
+"""The PostgreSQL advisory lock key held by the sealer while it appends to the chain."""
+CONTENT_FIELDS = ("id", "occurred_at", "actor_id", "action", "object_type", "object_id",
+                  "office_id", "request_id", "details")
+HASHED_FIELDS = (*CONTENT_FIELDS[:1], "seq", *CONTENT_FIELDS[1:], "prev_hash")
 _BUFFER = "journey_audit_buffer"
+
+NEW, RECENT, ALL = "new", "recent", "all"
+"""Sealing scopes: events above the highest sealed id (exact where writers commit in id order,
+SQLite); those plus any recorded within RECENT_WINDOW (a lower id that committed late); every
+unsealed event (a full anti-join: before verifying, and now and then from the scheduler)."""
+RECENT_WINDOW = timedelta(seconds=60)
+SEALED_LATE = "auditlog:chain:sealed_late"
+SEAL_BATCH = 2000
 
 
 class AuditEvent(SQLModel, table=True):
@@ -67,7 +81,6 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_audit_events_object", "object_type", "object_id"),
         sa.Index("ix_audit_events_office_occurred", "office_id", "occurred_at"),
-        sa.Index("ix_audit_events_seq", "seq", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,10 +93,19 @@ class AuditEvent(SQLModel, table=True):
     office_id: int | None = Field(default=None, foreign_key="offices.id")
     request_id: str | None = Field(default=None, max_length=64)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
-    # The chain: position, the previous event's hash, and this event's own.
-    seq: int = Field(nullable=False)
-    prev_hash: str = Field(max_length=64, nullable=False)
-    hash: str = Field(max_length=64, nullable=False)
+
+
+class AuditSeal(SQLModel, table=True):
+    """One link of the chain: the event at position ``seq``, hashed onto the seal before it."""
+
+    __tablename__ = "audit_seals"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    event_id: int = Field(foreign_key="audit_events.id", unique=True)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+    # When it was sealed; not hashed (it says nothing about the event).
+    sealed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 def _canonical_time(value: datetime) -> str:
@@ -93,8 +115,9 @@ def _canonical_time(value: datetime) -> str:
 def event_hash(fields: dict[str, Any]) -> str:
     """sha256 (hex) of the event's HASHED_FIELDS as canonical JSON (sorted keys, no spaces).
 
-    ``fields`` are the values as Python reads them back (aware occurred_at, details a dict), so
-    the writer, the migration's backfill and the verifier compute the same string.
+    ``fields`` are the event's values as Python reads them back (aware occurred_at, details a
+    dict) plus its seal's ``seq`` and ``prev_hash``, so the sealer, the migrations' backfills and
+    the verifier compute the same string.
     """
     doc = {name: fields[name] for name in HASHED_FIELDS}
     doc["occurred_at"] = _canonical_time(doc["occurred_at"])
@@ -115,28 +138,12 @@ def _check_details(details: dict[str, Any]) -> dict[str, Any]:
 
 
 _TABLE = AuditEvent.__table__
+_SEALS = AuditSeal.__table__
 _INSERT = _TABLE.insert()
-_NEWEST = sa.select(_TABLE.c.seq).order_by(_TABLE.c.seq.desc()).limit(1)
-_HEAD_SEQ = _NEWEST.scalar_subquery()
-_HEAD_HASH = _NEWEST.with_only_columns(_TABLE.c.hash).scalar_subquery()
-_PG_NEXT_ID = sa.func.nextval(sa.func.pg_get_serial_sequence("audit_events", "id"))
-# SQLite would give a row without an id max(id) + 1 (no AUTOINCREMENT); it is taken up front
-# because the id is hashed. Under BEGIN IMMEDIATE nobody else can insert meanwhile.
-_SQLITE_HEAD = sa.select(_HEAD_SEQ, _HEAD_HASH, sa.select(
-    sa.func.coalesce(sa.func.max(_TABLE.c.id), 0) + 1).scalar_subquery())
-
-
-def _head_and_ids(conn: sa.Connection, n: int) -> tuple[int, str, list[int]]:
-    """The chain's head (seq, hash) and n fresh ids, in one round trip."""
-    if conn.dialect.name == "postgresql":
-        rows = conn.execute(sa.select(_HEAD_SEQ, _HEAD_HASH, _PG_NEXT_ID)
-                            .select_from(sa.func.generate_series(1, n))).all()
-        ids = sorted(r[2] for r in rows)
-        seq, prev = rows[0][0], rows[0][1]
-    else:
-        seq, prev, first = conn.execute(_SQLITE_HEAD).one()
-        ids = list(range(first, first + n))
-    return (seq, prev, ids) if seq is not None else (0, GENESIS, ids)
+_HEAD = sa.select(_SEALS.c.seq, _SEALS.c.hash).order_by(_SEALS.c.seq.desc()).limit(1)
+_SEALED_UP_TO_VALUE = sa.select(sa.func.coalesce(sa.func.max(_SEALS.c.event_id), 0))
+_UNSEALED = ~sa.exists().where(_SEALS.c.event_id == _TABLE.c.id)
+_CONTENT = sa.select(*(_TABLE.c[name] for name in CONTENT_FIELDS))
 
 
 def record(
@@ -149,8 +156,8 @@ def record(
     office_id: int | None = None,
     **details: Any,
 ) -> None:
-    """Add an audit event to the session's transaction; it is chained and written at commit,
-    with the change it describes, and vanishes if that change is rolled back."""
+    """Add an audit event to the session's transaction; it is written at commit, with the
+    change it describes, vanishes if that change is rolled back, and is sealed after."""
     if not ACTION_RE.match(action):
         raise ValueError(f"audit action {action!r} is not domain:subject:action")
     fields = {
@@ -170,7 +177,7 @@ def record(
 
 
 def flush(session: Session) -> int:
-    """Chain and insert the session's buffered events now; returns how many were written."""
+    """Insert the session's buffered events now; returns how many were written."""
     buffered = session.info.get(_BUFFER)
     if not buffered:
         return 0
@@ -181,24 +188,92 @@ def flush(session: Session) -> int:
 
 
 def append(conn: sa.Connection, events: list[dict[str, Any]]) -> None:
-    """Chain and insert events on this connection, in its transaction: the one way rows get into
+    """Insert events on this connection, in its transaction: the one way rows get into
     audit_events. Each event holds the fields record() fills (occurred_at, actor_id, action,
     object_type, object_id, office_id, request_id, details); bulk loaders (benchmarks, imports)
-    that bypass the session call this instead of a plain INSERT."""
+    that bypass the session call this instead of a plain INSERT. No lock is taken: the sealer
+    chains them after commit (on SQLite, here, since writers are serialised anyway)."""
     if not events:
         return
+    if conn.dialect.name != "sqlite":
+        conn.execute(_INSERT, events)
+        return
+    ids = conn.execute(_INSERT.returning(_TABLE.c.id, sort_by_parameter_order=True),
+                       events).scalars().all()
+    seal(conn, NEW, inserted=[{**fields, "id": event_id}
+                              for event_id, fields in zip(ids, events, strict=True)])
+
+
+def seal(conn: sa.Connection, scope: str = RECENT, batch: int = SEAL_BATCH, *,
+         late_before: datetime | None = None,
+         inserted: list[dict[str, Any]] | None = None) -> int:
+    """Chain committed, unsealed events in ``scope`` onto the seals, lowest id first, in this
+    connection's transaction; returns how many were sealed.
+
+    Sealing an event recorded before ``late_before`` (it stayed unsealed too long: the sealer was
+    not running, and anyone could have changed it meanwhile) appends a SEALED_LATE event saying
+    which, so the exposure is itself on the chain.
+
+    ``inserted`` (SQLite's inline seal, scope NEW) are the events this transaction has just
+    inserted, with their ids: chained as given rather than read back, which saves a query per
+    commit. Their values hash as they read back: details hold only JSON scalars and lists.
+
+    On PostgreSQL it first takes the chain lock (held to the end of the transaction), in a
+    statement of its own: in READ COMMITTED the next statement's snapshot is taken after the lock
+    is granted, so it sees the head and the seals the previous holder committed.
+    """
     if conn.dialect.name == "postgresql":
-        # A statement of its own: in READ COMMITTED the next statement's snapshot is taken after
-        # the lock is granted, so it sees the head the previous holder committed.
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
-    seq, prev, ids = _head_and_ids(conn, len(events))
-    rows = []
-    for event_id, fields in zip(ids, events, strict=True):
-        seq += 1
-        row = {**fields, "id": event_id, "seq": seq, "prev_hash": prev}
-        row["hash"] = prev = event_hash(row)
-        rows.append(row)
-    conn.execute(_INSERT, rows)
+    head = conn.execute(_HEAD).first()
+    seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    # The highest sealed id as a value, not a subquery: planned with it, the RECENT scan probes
+    # the seals' index for the few rows it finds instead of hashing every seal.
+    up_to = conn.execute(_SEALED_UP_TO_VALUE).scalar_one() \
+        if scope != ALL and inserted is None else 0
+    if scope == NEW:  # nothing above the highest sealed id can have a seal
+        stmt = _CONTENT.where(_TABLE.c.id > up_to)
+    elif scope == RECENT:
+        stmt = _CONTENT.where(_UNSEALED, sa.or_(_TABLE.c.id > up_to,
+                                                _TABLE.c.occurred_at >= utcnow() - RECENT_WINDOW))
+    else:
+        stmt = _CONTENT.where(_UNSEALED)
+    sealed, last_id, late = 0, 0, []
+    while True:
+        if inserted is not None:
+            rows, inserted, batch = inserted, [], len(inserted) + 1
+        else:
+            rows = conn.execute(stmt.where(_TABLE.c.id > last_id).order_by(_TABLE.c.id)
+                                .limit(batch)).mappings().all()
+        if not rows:
+            break
+        now, links = utcnow(), []
+        for row in rows:
+            if late_before is not None and row["occurred_at"] < late_before:
+                late.append(row["id"])
+            seq += 1
+            digest = event_hash({**row, "seq": seq, "prev_hash": prev})
+            links.append({"seq": seq, "event_id": row["id"], "prev_hash": prev, "hash": digest,
+                          "sealed_at": now})
+            prev = digest
+        conn.execute(_SEALS.insert(), links)
+        sealed += len(links)
+        if len(rows) < batch:
+            break
+        last_id = rows[-1]["id"]
+    if late:
+        logger.warning("audit: sealed late count=%d first_id=%d", len(late), late[0])
+        append(conn, [{"occurred_at": utcnow(), "actor_id": None, "action": SEALED_LATE,
+                       "object_type": "audit_chain", "object_id": None, "office_id": None,
+                       "request_id": None, "details": {"count": len(late), "first_id": late[0],
+                                                       "last_id": late[-1]}}])
+    return sealed
+
+
+def seal_pending(engine: sa.Engine, scope: str = RECENT, *,
+                 late_before: datetime | None = None) -> int:
+    """Seal what is committed and unsealed in ``scope``, in a transaction of its own."""
+    with engine.begin() as conn:
+        return seal(conn, scope, late_before=late_before)
 
 
 def _within(txn: SessionTransaction | None, ended: SessionTransaction) -> bool:
@@ -244,6 +319,6 @@ def _nothing_left(session: Session) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _write_before_reading(state: ORMExecuteState) -> None:
-    if state.session.info.get(_BUFFER) and state.is_select and _TABLE in find_tables(
-            state.statement, include_joins=True):
+    if state.session.info.get(_BUFFER) and state.is_select and {_TABLE, _SEALS} & set(
+            find_tables(state.statement, include_joins=True)):
         flush(state.session)

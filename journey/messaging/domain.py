@@ -7,7 +7,7 @@ and owns its tables.
 import sqlalchemy as sa
 
 from journey.core import crypto
-from journey.core.domains import Category, Domain, PersonalData
+from journey.core.domains import Category, Domain, Job, PersonalData
 from journey.core.policy import STAFF
 from journey.messaging import bridge, erasure
 from journey.messaging.cli import scheduler, worker_commands
@@ -15,6 +15,7 @@ from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.pages import bp as pages_bp
 from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
+from notifications import stats
 from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
 from notifications.webhooks import bp as webhooks_bp
 
@@ -41,9 +42,12 @@ DOMAIN = Domain(
     name="messaging",
     api_blueprints=(blp,),
     page_blueprints=(webhooks_bp, pages_bp),
-    models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut),
+    models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, stats.MessageStat,
+            stats.MessageStatDelta),
     commands=(worker_commands, scheduler),
     permissions={"messages:read": STAFF, "messages:reconcile": STAFF, "campaigns:send": STAFF},
+    # The message counts' deltas folded into their rollup (no personal data: counts by office).
+    jobs=(Job("message_stats_compact", stats.compact_job, 15),),
     timeline_kinds=TIMELINE_KINDS,
     timeline_providers=(message_entries,),
     timeline_handlers=(bridge.on_entry,),

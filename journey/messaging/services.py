@@ -6,7 +6,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -18,6 +17,7 @@ from journey.core.policy import office_scope, require
 from journey.messaging.bridge import recipient_for
 from journey.participants.models import Participant
 from journey.participants.services import filtered_query, load_participant
+from notifications import stats
 from notifications.models import Campaign, OutboxMessage, SmsOptOut, Status
 from notifications.outbox import build_rows, write_rows
 from notifications.templates import TEMPLATES
@@ -108,17 +108,13 @@ def participant_messages(sess: Session, actor: User, participant_id: int) -> lis
 
 
 def message_stats(sess: Session, actor: User) -> list[dict[str, Any]]:
-    """Delivery rates by channel and language, over the participants the actor may see."""
+    """Delivery rates by channel and language, over the participants the actor may see.
+
+    Read from the counts the database keeps (notifications.stats), not from the outbox.
+    """
     require(actor, "messages:read")
-    t = OutboxMessage.__table__
-    stmt = (sa.select(t.c.channel, t.c.language, t.c.status, sa.func.count())
-            .group_by(t.c.channel, t.c.language, t.c.status))
-    scope = office_scope(actor)
-    if scope is not None:
-        stmt = stmt.join(Participant.__table__, Participant.__table__.c.id == t.c.participant_id
-                         ).where(Participant.__table__.c.office_id == scope)
     totals: dict[tuple[str, str], dict[str, Any]] = {}
-    for channel, language, status, n in sess.execute(stmt):
+    for channel, language, status, n in stats.counts(sess, office_scope(actor)):
         entry = totals.setdefault((channel, language), {"channel": channel, "language": language,
                                                         "total": 0, "by_status": {}})
         entry["total"] += n

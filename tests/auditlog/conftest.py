@@ -43,3 +43,26 @@ def write_events(app: Flask, n: int, per_commit: int = 1, action: str = "tests:t
 
 def verify_cli(app: Flask):
     return app.test_cli_runner().invoke(args=["audit", "verify", "--batch-size", "3"])
+
+
+def seal(app: Flask) -> int:
+    """Seal every committed event now, as the scheduler's job or verify would."""
+    return audit.seal_pending(app.extensions["journey_db"].engine, audit.ALL)
+
+
+def attacker(app: Flask):
+    """A connection of someone with the database's credentials, outside the app."""
+    import sqlalchemy as sa
+
+    return sa.create_engine(app.config["DATABASE_URL"])
+
+
+def drop_guard(conn, name: str) -> None:
+    """Drop one of the triggers guarding audit_events or audit_seals (named by its table)."""
+    table = "audit_seals" if name.startswith("audit_seals") else "audit_events"
+    on = f" ON {table}" if conn.dialect.name == "postgresql" else ""
+    conn.exec_driver_sql(f"DROP TRIGGER {name}{on}")
+
+
+def deletion_guard(conn, table: str) -> str:
+    return f"{table}_no_update" if conn.dialect.name == "postgresql" else f"{table}_no_delete"

@@ -1,8 +1,8 @@
-"""Several writers at once (threads, each committing its own transactions) keep one unbroken chain.
+"""Several writers at once (threads, each committing its own transactions), with the sealer
+running beside them, keep one unbroken chain covering every event.
 
 On PostgreSQL the writers really run in parallel: each transaction records events both before
-and after updating a participant row that other writers update too, the interleaving that would
-deadlock had the chain lock been taken at the first event instead of at commit.
+and after updating a participant row that other writers update too.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import threading
 import sqlalchemy as sa
 
 from journey.core import audit
-from journey.core.audit import AuditEvent
+from journey.core.audit import AuditEvent, AuditSeal
 from journey.core.db import db, utcnow
 from journey.participants.models import Participant
-from tests.auditlog.conftest import verify_cli
+from tests.auditlog.conftest import seal, verify_cli
 from tests.factories import Factory
 
 THREADS = 8
@@ -57,14 +57,22 @@ def test_concurrent_writers_keep_one_chain_covering_every_event(chain_app):
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(THREADS)]
     for t in threads:
         t.start()
+    sealed = 0
+    while any(t.is_alive() for t in threads):  # the scheduler's job, as fast as it can go
+        sealed += seal(chain_app)
     for t in threads:
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a writer is stuck"
     assert not failures, failures
     expected = before + THREADS * TRANSACTIONS * 2
+    seal(chain_app)
     with chain_app.app_context(), db.job_session() as sess:
-        seqs = sess.scalars(sa.select(AuditEvent.seq).order_by(AuditEvent.seq)).all()
+        seqs = sess.scalars(sa.select(AuditSeal.seq).order_by(AuditSeal.seq)).all()
+        events = sess.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+        unsealed = sess.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            ~sa.exists().where(AuditSeal.event_id == AuditEvent.id)))
     assert seqs == list(range(1, expected + 1))
+    assert (events, unsealed) == (expected, 0)
     result = verify_cli(chain_app)
     assert result.exit_code == 0, result.output
     assert f"intact: {expected} events checked" in result.output
