@@ -218,11 +218,21 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "CENTRE_NAME": env.get("JOURNEY_CENTRE_NAME", "the Migrant Resource Centre"),
         "HELPLINE": env.get("JOURNEY_HELPLINE", "+977 1 4000000"),
         "QUIET_HOURS": env.get("JOURNEY_QUIET_HOURS", "21:00-08:00"),
+        # Sends per second per channel, for all workers together (0: no limit).
         "SMS_RATE_PER_SECOND": float(env.get("JOURNEY_SMS_RATE", 10)),
         "EMAIL_RATE_PER_SECOND": float(env.get("JOURNEY_EMAIL_RATE", 5)),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("JOURNEY_OUTBOX_MAX_ATTEMPTS", 5)),
         "OUTBOX_BACKOFF_SECONDS": int(env.get("JOURNEY_OUTBOX_BACKOFF_SECONDS", 30)),
+        # A message left `sending` (its worker died during the provider call) this long is marked
+        # failed, outcome unknown: the provider may have sent it, so it is never sent again.
         "OUTBOX_LEASE_SECONDS": int(env.get("JOURNEY_OUTBOX_LEASE_SECONDS", 300)),
+        # How long a worker holds the due messages it leased before sending them; a message a
+        # dead worker never tried is due again after this (notifications.dispatcher).
+        "OUTBOX_CLAIM_SECONDS": int(env.get("JOURNEY_OUTBOX_CLAIM_SECONDS", 60)),
+        # Provider calls each worker makes at once (a thread each). Twilio answers in 100-300 ms,
+        # so 32 lets one worker send 100-300 messages/s when the rate allows; the rates above
+        # are shared by all workers through the database, whatever this is.
+        "OUTBOX_CONCURRENCY": int(env.get("JOURNEY_OUTBOX_CONCURRENCY", 32)),
         # Price of one SMS segment per destination country, e.g. "NP=0.11,PT=0.045".
         "SMS_PRICES": _prices(env.get("JOURNEY_SMS_PRICES", "NP=0.1100,PT=0.0450,IN=0.0083")),
         "SMS_DEFAULT_PRICE": Decimal(env.get("JOURNEY_SMS_DEFAULT_PRICE", "0.0800")),

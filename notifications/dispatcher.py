@@ -1,14 +1,29 @@
-"""The dispatcher (`journey worker`): sends due messages, exactly once, with retries.
+"""The dispatcher (`journey worker`): sends due messages, at most once each, many at a time.
 
-Claiming is one statement: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id,
-so several workers on PostgreSQL never take the same message (SQLite has one writer at a time,
-and the UPDATE is atomic there too). A claimed message is in ``sending``; the provider is called
-outside any transaction, and the outcome is written afterwards.
+How a message goes out:
 
-If a worker dies between the provider call and writing the outcome, the message stays in
-``sending``. It is never sent again automatically (the provider may have sent it): after a lease
-it is marked failed with ``outcome-unknown`` for a person to check. Exactly once beats at least
-once for messages to migrants about their permits and money.
+1. **Lease.** One statement takes a batch of due messages for this worker: ``UPDATE … SET
+   claimed_by, claimed_until WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` the
+   messages, so several workers on PostgreSQL never take the same one (SQLite has one writer
+   at a time, and the UPDATE is atomic there too). The status stays queued or deferred: if the
+   worker dies now, each message is due again, by itself, when its lease
+   (OUTBOX_CLAIM_SECONDS) runs out.
+2. **Rate slot.** Sends on a channel are spaced by its rate, shared by every worker through the
+   database (notifications.ratelimit).
+3. **Sending.** Immediately before the provider calls of a group, one small transaction checks
+   consent, opt-outs and quiet hours, and marks the messages that go ``sending``, guarded by
+   ``claimed_by = this worker`` (a message another worker took over is dropped). From here on
+   the provider may have the message.
+4. **Call.** Up to OUTBOX_CONCURRENCY provider calls run at once, in a pool of threads; only
+   the worker's own thread touches the database (notifications.pipeline).
+5. **Outcome.** Outcomes are written in groups, each UPDATE guarded so it never lowers a status:
+   a ``delivered`` callback that arrived during the call stays delivered.
+
+A worker that dies during a call leaves that message ``sending``. It is never sent again
+automatically (the provider may have sent it): after OUTBOX_LEASE_SECONDS it is marked failed with
+``outcome-unknown`` for a person (or a reconciliation with the provider) to settle. Exactly once
+beats at least once for messages to migrants about their permits and money; only a message whose
+call may have reached the provider is ever in doubt.
 """
 
 from __future__ import annotations
@@ -17,82 +32,90 @@ import logging
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.engine import Row
 
 from journey.core.db import db, utcnow
 from notifications.channels import EmailMessage, EmailSender, SendResult, SmsMessage, SmsSender
-from notifications.hooks import hooks_for
-from notifications.models import (
-    DUE_STATUSES,
-    Channel,
-    OutboxMessage,
-    SkipReason,
-    SmsOptOut,
-    Status,
-)
-from notifications.quiet import next_send_time, parse_window
+from notifications.models import DUE_STATUSES, Channel, OutboxMessage, Status
+from notifications.optouts import record_opt_in, record_opt_out
+from notifications.pipeline import Run
+from notifications.quiet import parse_window
+from notifications.ratelimit import SharedRateLimiter
 
+__all__ = ["Dispatcher", "record_opt_in", "record_opt_out"]
 logger = logging.getLogger(__name__)
 _T = OutboxMessage.__table__
-
-
-class RateLimiter:
-    """At most `per_second` sends per channel from this worker (a simple spacing)."""
-
-    def __init__(self, per_second: float) -> None:
-        self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self.next_at = 0.0
-
-    def wait(self) -> None:
-        now = time.monotonic()
-        if self.next_at > now:
-            time.sleep(self.next_at - now)
-        self.next_at = max(now, self.next_at) + self.interval
+# What a run needs of a message, read by the lease itself (no second SELECT).
+COLUMNS = (_T.c.id, _T.c.participant_id, _T.c.channel, _T.c.recipient, _T.c.subject, _T.c.body,
+           _T.c.html, _T.c.language, _T.c.timezone, _T.c.urgent, _T.c.attempts)
 
 
 class Dispatcher:
+    """Sends due outbox messages for one worker process; see the module's docstring."""
+
     def __init__(self, app: Flask, sms: SmsSender, email: EmailSender, *,
-                 worker_id: str | None = None, batch: int = 50) -> None:
+                 worker_id: str | None = None, batch: int = 50,
+                 concurrency: int | None = None) -> None:
         self.app = app
         self.sms = sms
         self.email = email
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
         self.batch = batch
         cfg = app.config
+        self.concurrency = max(1, concurrency or cfg["OUTBOX_CONCURRENCY"])
         self.max_attempts = cfg["OUTBOX_MAX_ATTEMPTS"]
         self.backoff = cfg["OUTBOX_BACKOFF_SECONDS"]
-        self.lease = timedelta(seconds=cfg["OUTBOX_LEASE_SECONDS"])
+        self.stale_after = timedelta(seconds=cfg["OUTBOX_LEASE_SECONDS"])
+        self.claim_for = timedelta(seconds=cfg["OUTBOX_CLAIM_SECONDS"])
         self.quiet = parse_window(cfg["QUIET_HOURS"])
-        self.limits = {Channel.SMS.value: RateLimiter(cfg["SMS_RATE_PER_SECOND"]),
-                       Channel.EMAIL.value: RateLimiter(cfg["EMAIL_RATE_PER_SECOND"])}
+        self.limiter = SharedRateLimiter({Channel.SMS.value: cfg["SMS_RATE_PER_SECOND"],
+                                          Channel.EMAIL.value: cfg["EMAIL_RATE_PER_SECOND"]})
 
-    # --- claiming -----------------------------------------------------------------------------
+    # --- leases -------------------------------------------------------------------------------
 
-    def claim(self, now: datetime | None = None) -> list[int]:
-        """Take up to `batch` due messages for this worker, committed before any is sent."""
+    def lease(self, now: datetime | None = None, limit: int | None = None) -> list[Row]:
+        """Lease up to `limit` (the batch) due messages to this worker; they stay due."""
         now = now or utcnow()
         due = (sa.select(_T.c.id)
-               .where(_T.c.status.in_(DUE_STATUSES), _T.c.not_before <= now)
-               .order_by(_T.c.not_before, _T.c.id).limit(self.batch)
+               .where(_T.c.status.in_(DUE_STATUSES), _T.c.not_before <= now,
+                      sa.or_(_T.c.claimed_until.is_(None), _T.c.claimed_until <= now))
+               .order_by(_T.c.not_before, _T.c.id).limit(limit or self.batch)
                .with_for_update(skip_locked=True))
         stmt = (_T.update().where(_T.c.id.in_(due.scalar_subquery()))
-                .values(status=Status.SENDING.value, claimed_by=self.worker_id,
-                        attempts=_T.c.attempts + 1, updated_at=now)
-                .returning(_T.c.id))
+                .values(claimed_by=self.worker_id, claimed_until=now + self.claim_for)
+                .returning(*COLUMNS))
         with self.app.app_context(), db.job_session() as sess:
-            return sorted(sess.connection().scalars(stmt).all())
+            return sorted(sess.connection().execute(stmt).all(), key=lambda r: r.id)
+
+    def claim(self, now: datetime | None = None) -> list[int]:
+        """Lease a batch; returns the ids (send them with `deliver`)."""
+        return [row.id for row in self.lease(now)]
+
+    def release(self, ids: list[int]) -> None:
+        """Give leased messages that were not started back to the queue at once."""
+        if not ids:
+            return
+        with self.app.app_context(), db.job_session() as sess:
+            sess.connection().execute(
+                _T.update().where(_T.c.id.in_(ids), _T.c.claimed_by == self.worker_id,
+                                  _T.c.status.in_(DUE_STATUSES))
+                .values(claimed_by=None, claimed_until=None))
 
     def recover_stale(self, now: datetime | None = None) -> int:
-        """Messages left in ``sending`` by a dead worker: failed, outcome unknown, never resent."""
+        """Messages left in ``sending`` by a dead worker: failed, outcome unknown, never resent.
+
+        Messages it had only leased need nothing: they are due again when the lease ends.
+        """
         now = now or utcnow()
         with self.app.app_context(), db.job_session() as sess:
             result = sess.connection().execute(
                 _T.update().where(_T.c.status == Status.SENDING.value,
-                                  _T.c.updated_at < now - self.lease)
+                                  _T.c.updated_at < now - self.stale_after)
                 .values(status=Status.FAILED.value, last_error_code="outcome-unknown",
                         updated_at=now))
             if result.rowcount:
@@ -102,59 +125,63 @@ class Dispatcher:
 
     # --- sending ------------------------------------------------------------------------------
 
+    def _pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=self.concurrency, initializer=self._prepare_thread,
+                                  thread_name_prefix=f"{self.worker_id}-send")
+
+    def _prepare_thread(self) -> None:
+        """Build this thread's provider client before its first call (TwilioSmsSender keeps one
+        per thread), so building it does not eat into that call's rate slot."""
+        getattr(self.sms, "client", None)
+
     def run_once(self, now: datetime | None = None) -> int:
-        """Claim one batch and deliver it; returns how many messages were handled."""
-        ids = self.claim(now)
-        for mid in ids:
-            try:
-                self.deliver(mid, now)
-            except Exception:
-                # The message stays in `sending` and is reported after the lease: never resent.
-                logger.exception("outbox: delivering message %s failed unexpectedly", mid)
-        return len(ids)
-
-    def _update(self, mid: int, **values: Any) -> None:
-        values.setdefault("updated_at", utcnow())
-        with self.app.app_context(), db.job_session() as sess:
-            sess.connection().execute(_T.update().where(_T.c.id == mid).values(**values))
-
-    def _precheck(self, sess, msg: OutboxMessage, now: datetime) -> dict[str, Any] | None:
-        """Send-time checks: consent, opt-out, quiet hours. Returns the row's new values, or None
-        to send now."""
-        if msg.participant_id is not None and not hooks_for(self.app).consent(sess, msg.participant_id):
-            return {"status": Status.SKIPPED.value, "skip_reason": SkipReason.NO_CONSENT.value}
-        if msg.channel == Channel.SMS and sess.get(SmsOptOut, msg.recipient) is not None:
-            return {"status": Status.SKIPPED.value, "skip_reason": SkipReason.OPTED_OUT.value}
-        if msg.channel == Channel.SMS and not msg.urgent:
-            later = next_send_time(now, msg.timezone, self.quiet)
-            if later is not None:
-                # Not an attempt: give it back.
-                return {"status": Status.DEFERRED.value, "not_before": later,
-                        "attempts": max(msg.attempts - 1, 0)}
-        return None
+        """Lease one batch and settle it; returns how many messages were handled."""
+        rows = self.lease(now)
+        if rows:
+            with self._pool() as pool:
+                run = Run(self, pool, now)
+                run.pending.extend(rows)
+                run.drive()
+        return len(rows)
 
     def deliver(self, mid: int, now: datetime | None = None) -> str:
-        now = now or utcnow()
-        # One short transaction reads the message, runs the send-time checks and, when the
-        # message is not to go now, records why; the provider is called outside it.
+        """Send one message this worker leased (see `claim`); returns its status after."""
         with self.app.app_context(), db.job_session() as sess:
-            msg = sess.get(OutboxMessage, mid)
-            if msg.status != Status.SENDING or msg.claimed_by != self.worker_id:
-                return msg.status
-            change = self._precheck(sess, msg, now)
-            if change is not None:
-                sess.connection().execute(_T.update().where(_T.c.id == mid)
-                                          .values(**change, updated_at=utcnow()))
-            sess.expunge(msg)
-        if change is not None:
-            logger.info("outbox: message %s %s %s", mid, change["status"],
-                        change.get("skip_reason") or "")
-            return change["status"]
-        self.limits[msg.channel].wait()
-        result = self._send(msg)
-        return self._record(msg, result, now)
+            row = sess.connection().execute(
+                sa.select(*COLUMNS, _T.c.status, _T.c.claimed_by).where(_T.c.id == mid)).one()
+        if row.claimed_by != self.worker_id or row.status not in DUE_STATUSES:
+            return row.status
+        with self._pool() as pool:
+            run = Run(self, pool, now)
+            run.pending.append(row)
+            run.drive()
+        return run.outcomes.get(mid, row.status)
 
-    def _send(self, msg: OutboxMessage) -> SendResult:
+    def run(self, stop: threading.Event | None = None, *, idle_sleep: float = 1.0) -> int:
+        """Send continuously, leasing more as the backlog runs low: until `stop` is set or, with
+        no `stop`, until nothing is due. Returns how many messages were leased."""
+        leased = 0
+        last_recovery = time.monotonic()
+
+        def more() -> list[Row]:
+            nonlocal leased, last_recovery
+            if stop is not None and time.monotonic() - last_recovery > 60:
+                self.recover_stale()
+                last_recovery = time.monotonic()
+            rows = self.lease()
+            leased += len(rows)
+            return rows
+
+        with self._pool() as pool:
+            Run(self, pool).drive(more, stop, idle_sleep)
+        return leased
+
+    def run_forever(self, stop: threading.Event, idle_sleep: float = 1.0) -> None:
+        self.recover_stale()
+        self.run(stop, idle_sleep=idle_sleep)
+
+    def send(self, msg: Row) -> SendResult:
+        """One provider call (in a pool thread: no database here)."""
         if msg.channel == Channel.SMS:
             return self.sms.send(SmsMessage(to=msg.recipient, body=msg.body, message_id=msg.id))
         from journey.config import RTL_LANGUAGES
@@ -162,61 +189,3 @@ class Dispatcher:
         return self.email.send(EmailMessage(
             to=msg.recipient, subject=msg.subject or "", text=msg.body, html=msg.html or "",
             language=msg.language, rtl=msg.language in RTL_LANGUAGES, message_id=msg.id))
-
-    def _record(self, msg: OutboxMessage, result: SendResult, now: datetime) -> str:
-        if result.ok:
-            self._update(msg.id, status=Status.SENT.value, provider_id=result.provider_id,
-                         sent_at=now, last_error_code=None)
-            logger.info("outbox: message %s sent via %s", msg.id, msg.channel)
-            return Status.SENT.value
-        if result.opted_out:
-            with self.app.app_context(), db.job_session() as sess:
-                record_opt_out(sess, msg.recipient, "provider-21610", msg.participant_id)
-                sess.connection().execute(_T.update().where(_T.c.id == msg.id).values(
-                    status=Status.SKIPPED.value, skip_reason=SkipReason.OPTED_OUT.value,
-                    last_error_code=result.error_code, updated_at=now))
-            return Status.SKIPPED.value
-        if result.invalid_number:
-            self._update(msg.id, status=Status.SKIPPED.value,
-                         skip_reason=SkipReason.INVALID_NUMBER.value,
-                         last_error_code=result.error_code)
-            return Status.SKIPPED.value
-        if result.retryable and msg.attempts < self.max_attempts:
-            delay = self.backoff * 2 ** (msg.attempts - 1)
-            self._update(msg.id, status=Status.QUEUED.value, last_error_code=result.error_code,
-                         not_before=now + timedelta(seconds=min(delay, 3600)))
-            logger.info("outbox: message %s retry %d in %ss (%s)", msg.id, msg.attempts, delay,
-                        result.error_code)
-            return Status.QUEUED.value
-        self._update(msg.id, status=Status.FAILED.value, last_error_code=result.error_code)
-        logger.warning("outbox: message %s failed (%s)", msg.id, result.error_code)
-        return Status.FAILED.value
-
-    def run_forever(self, stop: threading.Event, idle_sleep: float = 1.0) -> None:
-        self.recover_stale()
-        last_recovery = time.monotonic()
-        while not stop.is_set():
-            handled = self.run_once()
-            if time.monotonic() - last_recovery > 60:
-                self.recover_stale()
-                last_recovery = time.monotonic()
-            if not handled:
-                stop.wait(idle_sleep)
-
-
-def record_opt_out(sess, phone: str | None, source: str, participant_id: int | None) -> None:
-    """Remember that a number opted out, once, and tell the domains."""
-    if not phone:
-        return
-    if sess.get(SmsOptOut, phone) is None:
-        sess.add(SmsOptOut(phone=phone, source=source, opted_out_at=utcnow()))
-        sess.flush()
-    hooks_for().on_opt_change(sess, participant_id, True)
-
-
-def record_opt_in(sess, phone: str, participant_id: int | None) -> None:
-    existing = sess.get(SmsOptOut, phone)
-    if existing is not None:
-        sess.delete(existing)
-        sess.flush()
-    hooks_for().on_opt_change(sess, participant_id, False)

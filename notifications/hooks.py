@@ -36,6 +36,9 @@ class Recipient:
 class Hooks:
     # Whether the participant's consent to SMS/email updates stands right now.
     consent: Callable[[Session, int], bool] = lambda _s, _pid: False
+    # The same for many participants at once: those whose consent stands (one query). When a
+    # domain leaves it unset, the dispatcher asks `consent` for each.
+    consented: Callable[[Session, list[int]], set[int]] | None = None
     # Who owns a phone number (for inbound SMS), or None.
     resolve_phone: Callable[[Session, str], Recipient | None] = lambda _s, _phone: None
     # An inbound text that is not a keyword: put it on the timeline, flag the caseworker.

@@ -1,8 +1,9 @@
 """The outbox, inbound messages, SMS opt-outs and campaigns.
 
 Message states: queued → sending → sent → delivered, or deferred (quiet hours, retry back-off),
-failed, undelivered, and skipped with a reason. A provider's callbacks never move a message
-backwards (they arrive out of order).
+failed, undelivered, and skipped with a reason. ``sending`` means "handed to the provider, or
+about to be": a worker writes it immediately before the call. Neither a provider's callbacks
+(they arrive out of order) nor the worker ever move a message backwards.
 """
 
 from __future__ import annotations
@@ -87,7 +88,11 @@ class OutboxMessage(SQLModel, table=True):
     # One message per cause: a journey event, a reminder offset, a campaign recipient.
     dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
+    # A worker's lease on a due message it is about to send (notifications.dispatcher):
+    # the message stays queued or deferred, so if the worker dies before the provider call the
+    # message goes back to the queue by itself when claimed_until passes.
     claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

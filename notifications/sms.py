@@ -72,6 +72,12 @@ class _RebasedHttpClient(TwilioHttpClient):
         return super().request(method, self.rebase(url), *args, **kwargs)
 
 
+def _close(client: Client) -> None:
+    session = getattr(client.http_client, "session", None)
+    if session is not None:
+        session.close()
+
+
 class TwilioSmsSender:
     """Sends SMS with the Twilio REST API, asking for status callbacks that carry our message id."""
 
@@ -91,10 +97,34 @@ class TwilioSmsSender:
         self.messaging_service_sid = messaging_service_sid
         self.from_number = from_number
         self.status_callback_base = status_callback_base.rstrip("/")
-        http_client = (
-            _RebasedHttpClient(api_base, timeout) if api_base else TwilioHttpClient(timeout=timeout)
-        )
-        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self._credentials = (account_sid, auth_token)
+        self._api_base = api_base
+        self._timeout = timeout
+        # The SDK's HTTP client keeps each request's response on itself before returning it, so
+        # two threads sharing one can get each other's answer: every thread gets its own client
+        # (the dispatcher sends from a pool of threads).
+        self._local = threading.local()
+        self._clients: list[tuple[threading.Thread, Client]] = []
+        self._clients_lock = threading.Lock()
+        self.client  # noqa: B018 -- built now, so a bad api_base fails here, not at the first send
+
+    @property
+    def client(self) -> Client:
+        """This thread's Twilio client."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            http_client = (_RebasedHttpClient(self._api_base, self._timeout) if self._api_base
+                           else TwilioHttpClient(timeout=self._timeout))
+            client = self._local.client = Client(*self._credentials, http_client=http_client)
+            client.messages  # noqa: B018 -- the SDK imports its API modules on first use: now
+            with self._clients_lock:
+                # Threads come and go (a pool per dispatcher run): close the clients of those gone.
+                gone = [c for t, c in self._clients if not t.is_alive()]
+                self._clients = [(t, c) for t, c in self._clients if t.is_alive()]
+                self._clients.append((threading.current_thread(), client))
+            for old in gone:
+                _close(old)
+        return client
 
     def status_callback_url(self, message_id: int) -> str:
         """The public URL Twilio posts this message's status changes to (and signs)."""
@@ -165,10 +195,12 @@ class TwilioSmsSender:
                 for m in found]
 
     def close(self) -> None:
-        """Closes the pooled HTTP connections."""
-        session = getattr(self.client.http_client, "session", None)
-        if session is not None:
-            session.close()
+        """Closes the pooled HTTP connections (every thread's)."""
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+        self._local = threading.local()
+        for _thread, client in clients:
+            _close(client)
 
     def _refused(self, message: SmsMessage, exc: TwilioRestException | TwilioServiceException) -> SendResult:
         status = exc.status

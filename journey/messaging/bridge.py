@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from journey.consent.services import has_consent
+from journey.consent.services import consented_ids, has_consent
 from journey.continuum.models import ChecklistItem, EventKind
 from journey.continuum.stages import Stage
 from journey.core import crypto, timeline
@@ -84,6 +84,10 @@ def _consent(sess: Session, participant_id: int) -> bool:
     return has_consent(sess, participant_id, "updates")
 
 
+def _consented(sess: Session, participant_ids: list[int]) -> set[int]:
+    return consented_ids(sess, participant_ids, "updates")
+
+
 def _resolve_phone(sess: Session, phone: str) -> Recipient | None:
     if not phone:
         return None
@@ -134,6 +138,7 @@ def init_app(app: Flask) -> None:
     """Hand this app's notifications what it needs to know of participants."""
     hooks = hooks_for(app)
     hooks.consent = _consent
+    hooks.consented = _consented
     hooks.resolve_phone = _resolve_phone
     hooks.on_inbound = _on_inbound
     hooks.on_opt_change = _on_opt_change

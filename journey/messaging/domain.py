@@ -17,6 +17,7 @@ from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
 from notifications import stats
 from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
+from notifications.ratelimit import OutboxRateLimit
 from notifications.webhooks import bp as webhooks_bp
 
 
@@ -43,7 +44,7 @@ DOMAIN = Domain(
     api_blueprints=(blp,),
     page_blueprints=(webhooks_bp, pages_bp),
     models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, stats.MessageStat,
-            stats.MessageStatDelta),
+            stats.MessageStatDelta, OutboxRateLimit),
     commands=(worker_commands, scheduler),
     permissions={"messages:read": STAFF, "messages:reconcile": STAFF, "campaigns:send": STAFF},
     # The message counts' deltas folded into their rollup (no personal data: counts by office).

@@ -9,7 +9,7 @@ refused on both backends. The downgrade seals anything unsealed, then puts the c
 event rows.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-11-30
 """
 from collections.abc import Sequence
@@ -23,7 +23,7 @@ from journey.core.audit import GENESIS, event_hash
 from journey.core.db import utcnow
 
 revision: str = '0016'
-down_revision: str | None = '0013'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

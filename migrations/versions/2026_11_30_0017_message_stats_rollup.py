@@ -28,7 +28,7 @@ The backfill counts the outbox as it stands, in the same transaction as the trig
 PostgreSQL, CREATE TRIGGER holds off writers until the commit, so no change falls between).
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-11-30
 """
 from collections.abc import Sequence
@@ -38,7 +38,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0017'
-down_revision: str | None = '0013'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

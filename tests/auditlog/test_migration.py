@@ -53,7 +53,7 @@ def test_upgrade_chains_existing_events_then_seals_them_and_downgrades_undo_it(
             conn.execute(sa.text(
                 "INSERT INTO audit_events (occurred_at, action, object_type, details) "
                 "VALUES ('2026-02-01 10:00:00', 'tests:thing:late', 'thing', '{}')"))
-        command.downgrade(cfg, "0013")
+        command.downgrade(cfg, "0015")
         with engine.connect() as conn:
             assert "audit_seals" not in sa.inspect(conn).get_table_names()
             rows = conn.execute(sa.text("SELECT seq, hash FROM audit_events ORDER BY seq")).all()

@@ -18,10 +18,11 @@ import binascii
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -69,6 +70,7 @@ class ReceivedRequest:
     headers: dict[str, str]
     authorised: bool
     answered: int  # the HTTP status the fake replied with
+    at: float = 0.0  # time.time() when it arrived (before any delay or latency)
 
     @property
     def account_sid(self) -> str | None:
@@ -99,13 +101,18 @@ class FakeTwilio:
         self._list_failures: list[int] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Seconds every answer is held (a provider's latency), on top of any delay() given.
+        self.latency = 0.0
+        # Called with each message the fake accepts, before it answers (see on_create).
+        self._on_create: Callable[[dict[str, Any]], None] | None = None
+        self._arrived = threading.Condition(self._lock)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> FakeTwilio:
         self._stopping.clear()
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         # A short poll keeps stop() (and so every test's teardown) quick.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -176,6 +183,16 @@ class FakeTwilio:
         """Hold the next ``times`` answers for ``seconds`` (or until the fake stops), to provoke timeouts."""
         with self._lock:
             self._delays.extend([seconds] * times)
+
+    def on_create(self, hook: Callable[[dict[str, Any]], None] | None) -> None:
+        """Call ``hook(message)`` for each message accepted, before answering the request: a status
+        callback it sends reaches the app before the sender hears that Twilio accepted it."""
+        self._on_create = hook
+
+    def wait_for_requests(self, n: int, timeout: float = 30) -> bool:
+        """Block until at least ``n`` requests have arrived; False if ``timeout`` passed first."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self._received) >= n, timeout)
 
     def reset(self) -> None:
         with self._lock:
@@ -397,13 +414,16 @@ class FakeTwilio:
     def _answer(self, method: str, path: str, headers: Mapping[str, str], raw: str) -> tuple[int, dict]:
         if method == "GET":  # the Messages list (reconciliation); see _answer_list
             return self._answer_list(path, headers)
+        arrived = time.time()
         fields = parse_qs(raw, keep_blank_values=True)
         form = {name: values[0] for name, values in fields.items()}
         match = _MESSAGES_PATH.match(path)
         authorised = bool(match) and self._authorised(headers.get("Authorization"), match["account"])
         status, payload, delay = self._decide(method, match, authorised, form)
         with self._lock:
-            self._received.append(ReceivedRequest(method, path, form, dict(headers), authorised, status))
+            self._received.append(ReceivedRequest(method, path, form, dict(headers), authorised, status,
+                                                  arrived))
+            self._arrived.notify_all()
         if delay:
             self._stopping.wait(delay)
         return status, payload
@@ -416,7 +436,7 @@ class FakeTwilio:
             return 401, _error(20003, 401), 0
         to = form.get("To", "")
         with self._lock:
-            delay = self._delays.pop(0) if self._delays else 0
+            delay = self._delays.pop(0) if self._delays else self.latency
             for failure in self._failures:
                 if failure.times > 0 and failure.to in (None, to):
                     failure.times -= 1
@@ -463,6 +483,8 @@ class FakeTwilio:
         }
         with self._lock:
             self._messages[sid] = message
+        if self._on_create is not None:
+            self._on_create(dict(message))
         return dict(message)
 
 
@@ -474,6 +496,12 @@ def _error(code: int, status: int, *, to: str = "") -> dict[str, Any]:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": _STATUS_OF_CODE.get(code, status),
     }
+
+
+class _Server(ThreadingHTTPServer):
+    # Several workers, each with dozens of calls in flight, connect at once: the default backlog
+    # of 5 would refuse some of them.
+    request_queue_size = 256
 
 
 class _Handler(BaseHTTPRequestHandler):
