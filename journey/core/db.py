@@ -129,7 +129,8 @@ def promote(conn: sa.Connection) -> None:
     """Turn a deferred read transaction into a write transaction: end the read (it wrote
     nothing) and BEGIN IMMEDIATE, which queues on busy_timeout like any writer. What is written
     from here on sees the latest committed data, so only blind writes belong after reads made
-    before it (an audit event, whose chain head is read after this; a last-used time)."""
+    before it (an audit event, sealed inline on SQLite onto the seals' head read after this; a
+    last-used time)."""
     if not conn.info.get(_DEFERRED):
         return
     conn.info[_DEFERRED] = False

@@ -76,11 +76,13 @@ def test_a_read_runs_deferred_and_takes_the_write_lock_only_for_its_audit_event(
     begins = [i for i, s in enumerate(seen) if s[0] == "BEGIN"]
     assert [seen[i] for i in begins] == [["BEGIN", "DEFERRED"], ["BEGIN", "IMMEDIATE"]], seen
     reads, writes = seen[begins[0] + 1:begins[1]], seen[begins[1] + 1:]
-    # Every read of the request before the write lock; then only the chain head, the event's
-    # INSERT and COMMIT.
+    # Every read of the request before the write lock; then only the event, its inline seal
+    # (the seals' head, read under the lock) and COMMIT.
     assert {s[0] for s in reads} == {"SELECT", "COMMIT"} and reads[-1] == ["COMMIT"]
-    assert writes[0][2] == "audit_events.seq" and writes[-1] == ["COMMIT"], writes
-    assert {tuple(s) for s in writes[1:-1]} == {("INSERT", "INTO", "audit_events")}, writes
+    assert writes[-1] == ["COMMIT"], writes
+    assert {tuple(s[:3]) for s in writes[:-1]} == {
+        ("INSERT", "INTO", "audit_events"), ("SELECT", "audit_seals.seq,", "audit_seals.hash"),
+        ("INSERT", "INTO", "audit_seals")}, writes
 
 
 def test_a_write_still_takes_the_lock_at_its_first_statement(world):
@@ -95,8 +97,8 @@ def test_a_write_still_takes_the_lock_at_its_first_statement(world):
 @pytest.mark.parametrize("path", ["/api/v1/participants/", "/api/v1/participants/{pid}"])
 def test_reads_run_while_a_writer_holds_the_lock_and_chain_onto_its_event(world, path):
     """The read's reads run while another connection holds the write lock (before: its BEGIN
-    IMMEDIATE queued behind it). Its snapshot predates the writer's commit; its event must still
-    chain onto the writer's event (the head is read after promotion), written before it answers."""
+    IMMEDIATE queued behind it). Its snapshot predates the writer's commit; its event's seal must
+    still chain onto the writer's (the head is read after promotion), written before it answers."""
     app, client, headers, pid, other = world
     engine = app.extensions["journey_db"].engine
     read_done = threading.Event()
@@ -119,7 +121,8 @@ def test_reads_run_while_a_writer_holds_the_lock_and_chain_onto_its_event(world,
     assert resp.status_code == 200, resp.get_json()
     with other.connect() as conn:
         rows = conn.execute(sa.text(
-            "SELECT seq, action, prev_hash, hash FROM audit_events ORDER BY seq DESC LIMIT 2")).all()
+            "SELECT s.seq, e.action, s.prev_hash, s.hash FROM audit_seals s"
+            " JOIN audit_events e ON e.id = s.event_id ORDER BY s.seq DESC LIMIT 2")).all()
     (seq, action, prev, _h), (seq0, action0, _p, head) = rows
     assert action0 == "tests:lock:hold"
     assert action in ("participants:participant:read", "participants:participant:list")
