@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -101,17 +101,75 @@ READ_ONLY = {"journey_read_only": True}
 transaction starts deferred, so it never waits for the write lock."""
 
 
+READ_FIRST = "journey_read_first"
+"""Execution option of a request session whose work only reads (see `reads_first`): on SQLite
+its transaction starts deferred and becomes a write transaction at its first write."""
+_DEFERRED = "journey_deferred_read"
+_AUDIT_BUFFER = "journey_audit_buffer"  # journey.core.audit's buffer (a test keeps them equal)
+
+
 def _sqlite_begin(conn):
     # Every request may write (reads write an audit event), and a deferred transaction that read
     # first cannot take the write lock later in WAL mode: SQLite fails it at once with "database
     # is locked", without waiting for busy_timeout. Taking the write lock up front makes
     # concurrent writers queue on busy_timeout instead (so SQLite serves one writing request at
     # a time, which an office's few caseworkers never notice). Only a connection that says it
-    # never writes (READ_ONLY) starts deferred, and so never waits.
-    if conn.get_execution_options().get("journey_read_only"):
+    # never writes (READ_ONLY) starts deferred, and so never waits; a request that says it only
+    # reads first (READ_FIRST) starts deferred too, and is promoted before its first write.
+    options = conn.get_execution_options()
+    conn.info[_DEFERRED] = False
+    if options.get("journey_read_only") or options.get(READ_FIRST):
         conn.exec_driver_sql("BEGIN DEFERRED")
+        conn.info[_DEFERRED] = bool(options.get(READ_FIRST))
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def promote(conn: sa.Connection) -> None:
+    """Turn a deferred read transaction into a write transaction: end the read (it wrote
+    nothing) and BEGIN IMMEDIATE, which queues on busy_timeout like any writer. What is written
+    from here on sees the latest committed data, so only blind writes belong after reads made
+    before it (an audit event, sealed inline on SQLite onto the seals' head read after this; a
+    last-used time)."""
+    if not conn.info.get(_DEFERRED):
+        return
+    conn.info[_DEFERRED] = False
+    dbapi = conn.connection.dbapi_connection
+    dbapi.execute("COMMIT")
+    dbapi.execute("BEGIN IMMEDIATE")
+
+
+_READING = ("SELECT", "PRAGMA")
+
+
+def _promote_before_write(conn, _cursor, statement, _params, _context, _many):
+    # Any statement that is not a plain read (INSERT/UPDATE/DELETE, WITH, SAVEPOINT ...).
+    if conn.info.get(_DEFERRED) and statement.lstrip()[:6].upper() not in _READING:
+        promote(conn)
+
+
+def _end_deferred(conn):
+    conn.info[_DEFERRED] = False
+
+
+@event.listens_for(Session, "before_commit", insert=True)
+def _promote_before_commit(session: Session) -> None:
+    # Before the ORM flush and before the audit hook reads the chain's head: both then run in
+    # the write transaction, on the latest data. A commit with nothing to write stays a read.
+    if session.in_nested_transaction() or not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted or session.info.get(_AUDIT_BUFFER):
+        conn = session.connection()
+        if conn.info.get(_DEFERRED):
+            promote(conn)
+
+
+def reads_first(view):
+    """Mark a GET view whose own work only reads, apart from blind writes (its audit event, a
+    token's last use). On SQLite its reads then run in a deferred transaction, so such requests
+    never wait for each other, and the writes go in a short write transaction at the end."""
+    view.journey_reads_first = True
+    return view
 
 
 def _private_sqlite_file(url: str) -> None:
@@ -140,6 +198,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", lambda _c, _r: _private_sqlite_file(url))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _promote_before_write)
+        event.listen(engine, "commit", _end_deferred)
+        event.listen(engine, "rollback", _end_deferred)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
@@ -151,6 +212,9 @@ class DatabaseState:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+        # On SQLite, the engine of requests marked `reads_first` (same pool, deferred BEGIN).
+        self.read_first_engine = (engine.execution_options(**{READ_FIRST: True})
+                                  if engine.dialect.name == "sqlite" else None)
 
 
 class Database:
@@ -173,9 +237,23 @@ class Database:
         """The session of the current app context, created on first use."""
         sess = g.get("_journey_session")
         if sess is None:
-            sess = self.state.session_factory()
+            state = self.state
+            factory = state.session_factory
+            # (Tests bind the factory to their own connection instead: left as it is.)
+            if (state.read_first_engine is not None and factory.kw.get("bind") is state.engine
+                    and self._reads_first()):
+                sess = factory(bind=state.read_first_engine)
+            else:
+                sess = factory()
             g._journey_session = sess
         return sess
+
+    @staticmethod
+    def _reads_first() -> bool:
+        if not has_request_context() or request.method not in ("GET", "HEAD"):
+            return False
+        view = current_app.view_functions.get(request.endpoint)
+        return getattr(view, "journey_reads_first", False)
 
     @staticmethod
     def _teardown(_exc) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
-from journey.core.db import db
+from journey.core.db import db, reads_first
 from journey.core.pagination import with_total
 from journey.core.versions import precondition
 from journey.participants import services
@@ -29,6 +29,7 @@ def _etag(p) -> dict[str, str]:
 @blp.get("/", permission="participants:read")
 @blp.arguments(ParticipantQuerySchema, location="query")
 @blp.response(200, ParticipantPageSchema)
+@reads_first
 def list_participants(args):
     """List participants you may see, filtered, sorted and paged (total included)."""
     return with_total(services.search_participants(db.session, current_user(), args,
@@ -37,6 +38,7 @@ def list_participants(args):
 
 @blp.get("/<id:participant_id>", permission="participants:read")
 @blp.response(200, ParticipantSchema)
+@reads_first
 def get_participant(participant_id: int):
     """One participant's full record (the read is audited)."""
     p = services.read_participant(db.session, current_user(), participant_id)
