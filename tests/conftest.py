@@ -97,6 +97,33 @@ def _compile_catalogs() -> None:
                 write_mo(f, catalog)
 
 
+@pytest.fixture
+def own_app(fresh_database_url, instance_dir):
+    """Apps on their own migrated databases, for tests that need real commits from several
+    connections (the per-test transaction of `client` holds one): `own_app(**config)`. Their
+    engines are disposed at the end of the test."""
+    from alembic import command
+
+    from journey import create_app
+    from journey.cli import alembic_config
+
+    made = []
+
+    def make(**config):
+        url = fresh_database_url()
+        command.upgrade(alembic_config(url), "head")
+        os.environ["JOURNEY_ENV"] = "testing"
+        os.environ["JOURNEY_INSTANCE_PATH"] = str(instance_dir)
+        built = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False,
+                            "PASSWORD_HASH_PROFILE": "cheapest", **config})
+        made.append(built)
+        return built
+
+    yield make
+    for built in made:
+        built.extensions["journey_db"].engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(database_url, instance_dir):
     _compile_catalogs()

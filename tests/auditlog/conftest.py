@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 
@@ -13,22 +10,8 @@ from journey.core.db import db
 
 
 @pytest.fixture
-def chain_app(fresh_database_url, instance_dir) -> Iterator[Flask]:
-    from alembic import command
-
-    from journey import create_app
-    from journey.cli import alembic_config
-
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
-    os.environ["JOURNEY_ENV"] = "testing"
-    os.environ["JOURNEY_INSTANCE_PATH"] = str(instance_dir)
-    app = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False,
-                      "PASSWORD_HASH_PROFILE": "cheapest"})
-    try:
-        yield app
-    finally:
-        app.extensions["journey_db"].engine.dispose()
+def chain_app(own_app) -> Flask:
+    return own_app()
 
 
 def write_events(app: Flask, n: int, per_commit: int = 1, action: str = "tests:thing:poke") -> None:

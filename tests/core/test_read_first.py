@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from journey.core import audit, db as dbmod
+from journey.core import audit
+from journey.core import db as dbmod
 from journey.core.db import make_engine
 from tests.factories import Factory
 
@@ -21,19 +22,10 @@ pytestmark = pytest.mark.skipif(bool(os.environ.get("JOURNEY_TEST_DATABASE_URL")
 
 
 @pytest.fixture
-def world(fresh_database_url, instance_dir):
+def world(own_app):
     """Its own migrated file database and app (not the per-test transaction of `client`)."""
-    from alembic import command
-
-    from journey import create_app
-    from journey.cli import alembic_config
-
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
-    os.environ["JOURNEY_ENV"] = "testing"
-    os.environ["JOURNEY_INSTANCE_PATH"] = str(instance_dir)
-    app = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False,
-                      "PASSWORD_HASH_PROFILE": "cheapest"})
+    app = own_app()
+    url = app.config["DATABASE_URL"]
     with app.app_context(), dbmod.db.job_session() as sess:
         factory = Factory(app, sess)
         cw = factory.user("caseworker")
@@ -48,7 +40,6 @@ def world(fresh_database_url, instance_dir):
         yield app, client, headers, pid, other
     finally:
         other.dispose()
-        app.extensions["journey_db"].engine.dispose()
 
 
 def test_audit_buffer_key_is_the_one_db_promotes_for():

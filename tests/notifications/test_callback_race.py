@@ -8,7 +8,6 @@ from what it read before. On SQLite every request begins IMMEDIATE, so the two c
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -24,22 +23,10 @@ PUBLIC = "https://journey.example.org"
 
 
 @pytest.fixture
-def own_app(fresh_database_url, instance_dir, backend):
+def race_app(own_app, backend):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE")
-    from alembic import command
-
-    from journey import create_app
-    from journey.cli import alembic_config
-
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
-    os.environ["JOURNEY_ENV"] = "testing"
-    os.environ["JOURNEY_INSTANCE_PATH"] = str(instance_dir)
-    app = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False, "TWILIO_AUTH_TOKEN": TOKEN,
-                      "PUBLIC_BASE_URL": PUBLIC, "PASSWORD_HASH_PROFILE": "cheapest"})
-    yield app
-    app.extensions["journey_db"].engine.dispose()
+    return own_app(TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC)
 
 
 def _waiting_on_a_lock(engine: sa.Engine) -> bool:
@@ -49,8 +36,8 @@ def _waiting_on_a_lock(engine: sa.Engine) -> bool:
             "AND wait_event_type = 'Lock'")))
 
 
-def test_a_late_sent_callback_waits_for_the_workers_failed_and_keeps_it(own_app):
-    app = own_app
+def test_a_late_sent_callback_waits_for_the_workers_failed_and_keeps_it(race_app):
+    app = race_app
     now = utcnow()
     with app.app_context(), db.job_session() as sess:
         msg = OutboxMessage(channel="sms", template="t", language="en", recipient="+15555550100",

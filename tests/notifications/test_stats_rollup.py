@@ -12,10 +12,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from journey import create_app
-from journey.cli import alembic_config
 from journey.core.db import utcnow
 from journey.participants.models import Participant
 from notifications import stats
@@ -265,13 +262,8 @@ def test_the_stats_endpoint_never_reads_the_outbox(app, client, factory, db_sess
 # --- concurrent writers on PostgreSQL ------------------------------------------------------------
 
 @pytest.fixture
-def live_app(app, fresh_database_url):
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
-    live = create_app({"DATABASE_URL": url, "PASSWORD_HASH_PROFILE": "cheapest",
-                       "LOG_TRACEBACKS": False})
-    yield live
-    live.extensions["journey_db"].engine.dispose()
+def live_app(app, own_app):
+    return own_app()
 
 
 def _populate(live, people: int) -> tuple[list[int], list[int]]:

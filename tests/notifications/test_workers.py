@@ -16,10 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from journey import create_app
-from journey.cli import alembic_config
 from journey.core.db import db
 from notifications.models import OutboxMessage
 from notifications.scheduler import Leadership
@@ -29,14 +26,8 @@ pytestmark = pytest.mark.usefixtures("app")
 
 
 @pytest.fixture
-def live_app(fresh_database_url, instance_dir):
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
-    app = create_app({"DATABASE_URL": url, "PASSWORD_HASH_PROFILE": "cheapest",
-                      "SMS_RATE_PER_SECOND": 0, "EMAIL_RATE_PER_SECOND": 0,
-                      "QUIET_HOURS": "00:00-00:00", "LOG_TRACEBACKS": False})
-    yield app
-    app.extensions["journey_db"].engine.dispose()
+def live_app(own_app):
+    return own_app(SMS_RATE_PER_SECOND=0, EMAIL_RATE_PER_SECOND=0, QUIET_HOURS="00:00-00:00")
 
 
 def _populate(app, n: int) -> None:

@@ -7,7 +7,6 @@ second erasure cannot even read the record before the first commits.
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import date
 
@@ -21,32 +20,20 @@ from journey.participants.models import Participant
 
 
 @pytest.fixture
-def own_app(fresh_database_url, instance_dir, backend):
+def erasure_app(own_app, backend):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE")
-    from alembic import command
-
-    from journey import create_app
-    from journey.cli import alembic_config
-
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
-    os.environ["JOURNEY_ENV"] = "testing"
-    os.environ["JOURNEY_INSTANCE_PATH"] = str(instance_dir)
-    app = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False,
-                      "PASSWORD_HASH_PROFILE": "cheapest"})
-    yield app
-    app.extensions["journey_db"].engine.dispose()
+    return own_app()
 
 
-def test_two_erasures_at_once_erase_once(own_app):
+def test_two_erasures_at_once_erase_once(erasure_app):
     from journey.accounts.services import create_user
     from journey.continuum.intake import register_participant
     from journey.core.db import utcnow
     from journey.organisations.models import Office
     from journey.privacy import erasure
 
-    app = own_app
+    app = erasure_app
     with app.app_context(), db.job_session() as sess:
         office = Office(code="CC1", name="Concurrent", country="NP", timezone="Asia/Kathmandu",
                         created_at=utcnow())
