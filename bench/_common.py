@@ -166,11 +166,22 @@ class Databases:
     def backend(self) -> str:
         return "SQLite" if self.pg_url is None else "PostgreSQL"
 
-    def fresh(self, name: str) -> str:
+    def fresh(self, name: str, revision: str = "head") -> str:
         """A new migrated database. On PostgreSQL the first call migrates a template database
-        (never connected to otherwise) and each call clones it (CREATE DATABASE ... TEMPLATE)."""
+        (never connected to otherwise) and each call clones it (CREATE DATABASE ... TEMPLATE).
+        ``revision`` other than head (PostgreSQL only): an empty database migrated to it."""
         if self._admin is None:
+            if revision != "head":
+                raise ValueError("a revision other than head needs PostgreSQL")
             return self.ws.fresh_database(name)
+        if revision != "head":
+            from alembic import command
+
+            from journey.cli import alembic_config
+
+            url = self._url(self._create(""))
+            command.upgrade(alembic_config(url), revision)
+            return url
         if self._template is None:
             from alembic import command
 
@@ -181,7 +192,8 @@ class Databases:
         return self._url(self._create(self._template))
 
     def _create(self, template: str) -> str:
-        db_name = f"journey_bench_{uuid.uuid4().hex[:10]}"
+        # BENCH_PG_PREFIX: tests/test_bench.py names its runs' databases, to check they are dropped.
+        db_name = f"{os.environ.get('BENCH_PG_PREFIX', 'journey_bench_')}{uuid.uuid4().hex[:10]}"
         with self._admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"'
                                  + (f' TEMPLATE "{template}"' if template else ""))

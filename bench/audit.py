@@ -32,7 +32,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa  # noqa: E402
-from _common import Databases, Workspace, heading, line, note, seed_reference_data  # noqa: E402
+from _common import (  # noqa: E402
+    Databases,
+    Workspace,
+    heading,
+    line,
+    note,
+    seed_reference_data,
+    sized,
+)
 
 
 def plain_table(metadata: sa.MetaData) -> sa.Table:
@@ -218,11 +226,11 @@ def sealing_rate(engine: sa.Engine, seed, opts, offset: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--transactions", type=int, default=2000)
+    parser.add_argument("--transactions", type=int, default=sized(2000, 40))
     parser.add_argument("--per-txn", type=int, default=1, help="Events per transaction.")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--seal-every", type=float, default=1.0,
+    parser.add_argument("--runs", type=int, default=sized(3, 1))
+    parser.add_argument("--writers", type=int, default=sized(4, 2))
+    parser.add_argument("--seal-every", type=float, default=sized(1.0, 0.1),
                         help="Seconds between the sealer thread's passes (PostgreSQL).")
     opts = parser.parse_args()
 

@@ -17,16 +17,22 @@ matter (scans, sorts, limits, timings).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _common when run from elsewhere
 
 import sqlalchemy as sa  # noqa: E402
-from _common import Workspace, heading, note, seed_reference_data, table  # noqa: E402
+from _common import (  # noqa: E402
+    Databases,
+    Workspace,
+    heading,
+    note,
+    seed_reference_data,
+    sized,
+    table,
+)
 from registry import bulk_load  # noqa: E402
 
 _KEEP = re.compile(r"Scan|Sort|Limit|Aggregate|Recheck|Heap Blocks|Execution Time|Planning Time|"
@@ -46,29 +52,20 @@ def cases(reference: str) -> list[tuple[str, dict]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--n", type=int, default=sized(100_000, 500))
     parser.add_argument("--revision", default="head", help="migrate to this revision (head)")
     parser.add_argument("--full", action="store_true", help="print whole plans")
     opts = parser.parse_args(argv)
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith("postgresql"):
-        # `make bench` runs every script on SQLite too: there is nothing to explain there.
-        print("explain_participants: skipped (DATABASE_URL names no PostgreSQL server; a "
-              "database is created beside it)")
-        return 0
 
-    from alembic import command
-
-    from journey.cli import alembic_config
-
-    admin_engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"journey_explain_{uuid.uuid4().hex[:10]}"
-    with admin_engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        with Workspace(prefix="journey-explain-") as ws:
-            command.upgrade(alembic_config(url), opts.revision)
+    with Workspace(prefix="journey-explain-") as ws:
+        dbs = Databases.from_env(ws)
+        try:
+            if dbs.pg_url is None:
+                # `make bench` runs every script on SQLite too: there is nothing to explain there.
+                note("explain_participants: nothing to explain on SQLite (PostgreSQL only: set "
+                     "DATABASE_URL to a PostgreSQL server; a database is created beside it)")
+                return 0
+            url = dbs.fresh("explain", revision=opts.revision)
             app = ws.app(url)
             engine = app.extensions["journey_db"].engine
             seed = seed_reference_data(engine)
@@ -81,17 +78,13 @@ def main(argv: list[str] | None = None) -> int:
                 # A reference with letters in its first four symbols (all digits would also be
                 # tried as a phone number).
                 reference = next(r for r in conn.scalars(sa.select(t.c.reference).order_by(t.c.id)
-                                                         .offset(54321).limit(100))
+                                                         .offset(min(54321, opts.n // 2)).limit(100))
                                  if not r[:4].isdigit())
             print(f"PostgreSQL {version}, work_mem {work_mem}; {opts.n:,} participants loaded in "
                   f"{seconds:.1f} s; schema at revision {opts.revision}")
             explain(app, engine, seed.admin_id, cases(reference), opts.full)
-    finally:
-        with admin_engine.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin_engine.dispose()
+        finally:
+            dbs.close()
     return 0
 
 

@@ -43,6 +43,7 @@ from _common import (  # noqa: E402
     line,
     note,
     seed_reference_data,
+    sized,
     stopwatch,
     table,
 )
@@ -168,12 +169,12 @@ def explain(engine: sa.Engine, office_id: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=200_000)
-    parser.add_argument("--people", type=int, default=2_000)
-    parser.add_argument("--pending", type=int, default=2_000,
+    parser.add_argument("--messages", type=int, default=sized(200_000, 2_000))
+    parser.add_argument("--people", type=int, default=sized(2_000, 100))
+    parser.add_argument("--pending", type=int, default=sized(2_000, 50),
                         help="status changes left uncompacted (2 deltas each)")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--writes", type=int, default=300, help="status changes per write run")
+    parser.add_argument("--runs", type=int, default=sized(5, 1))
+    parser.add_argument("--writes", type=int, default=sized(300, 20), help="status changes per write run")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE (PostgreSQL)")
     args = parser.parse_args()
 

@@ -47,6 +47,7 @@ from _common import (  # noqa: E402
     line,
     note,
     seed_reference_data,
+    sized,
     stopwatch,
     table,
     verdict,
@@ -241,14 +242,14 @@ def median(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--recipients", type=int, default=2_000)
-    parser.add_argument("--messages", type=int, default=600)
-    parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--recipients", type=int, default=sized(2_000, 60))
+    parser.add_argument("--messages", type=int, default=sized(600, 40))
+    parser.add_argument("--latency", type=float, default=sized(0.2, 0.01))
+    parser.add_argument("--workers", type=int, default=sized(3, 2))
+    parser.add_argument("--concurrency", type=int, default=sized(32, 8))
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--rate", type=float, default=0.0)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=sized(3, 1))
     args = parser.parse_args()
 
     with Workspace() as ws:
