@@ -43,7 +43,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,12 +51,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from _common import (
     ROOT,
+    Databases,
     Workspace,
     heading,
     line,
     note,
     profile,
     seed_reference_data,
+    sized,
     table,
     targets,
     verdict,
@@ -76,29 +77,13 @@ WRK = shutil.which("wrk")
 
 @contextlib.contextmanager
 def fresh_database(ws: Workspace) -> Iterator[str]:
-    """A new, empty database migrated by `journey db upgrade`; dropped at the end on PostgreSQL."""
-    env_url = os.environ.get("DATABASE_URL", "")
-    admin = None
-    if env_url.startswith("postgresql"):
-        admin = sa.create_engine(env_url, isolation_level="AUTOCOMMIT")
-        name = f"journey_bench_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.engine.make_url(env_url).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{ws.path / 'http.sqlite3'}"
+    """A new migrated database per DATABASE_URL (_common.Databases): a SQLite file in the
+    workspace, or a database created beside the one the URL names and dropped at the end."""
+    dbs = Databases.from_env(ws)
     try:
-        subprocess.run([str(Path(sys.executable).parent / "journey"), "db", "upgrade"],  # noqa: S603
-                       check=True,
-                       env=server_env(ws, url), cwd=ROOT, stdout=subprocess.DEVNULL)
-        yield url
+        yield dbs.fresh("http")
     finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                     "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.dispose()
+        dbs.close()
 
 
 _SECRET_KEY = secrets.token_hex(32)
@@ -277,9 +262,10 @@ def profile_in_process(url: str, token: str, ids: list[int], ws: Workspace, reps
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=10_000, help="participants (10000)")
-    parser.add_argument("--seconds", type=float, default=5.0, help="length of each run (5)")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each side (3)")
+    parser.add_argument("--n", type=int, default=sized(10_000, 200), help="participants (10000)")
+    parser.add_argument("--seconds", type=float, default=sized(5.0, 1.0),
+                        help="length of each run in whole seconds, as wrk takes it (5)")
+    parser.add_argument("--rounds", type=int, default=sized(3, 1), help="runs of each side (3)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections (4)")
     parser.add_argument("--python-load", action="store_true",
@@ -287,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also cProfile both reads in-process, after the runs")
     opts = parser.parse_args(argv)
-    opts.rounds = max(3, opts.rounds)
+    opts.rounds = max(sized(3, 1), opts.rounds)
     use_wrk = WRK is not None and not opts.python_load
 
     with Workspace(prefix="journey-http-") as ws:
