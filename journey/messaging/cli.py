@@ -8,16 +8,20 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 
-@click.command("worker")
+@click.group("worker", invoke_without_command=True)
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 @click.option("--batch", default=50, show_default=True,
               help="Messages leased at a time (more are leased as the backlog runs low).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None,
               help="Provider calls in flight at once [default: OUTBOX_CONCURRENCY, 32].")
 @with_appcontext
-def worker(once: bool, batch: int, concurrency: int | None):
+@click.pass_context
+def worker(ctx: click.Context, once: bool, batch: int, concurrency: int | None):
     """Send queued SMS and email, many at a time (run several: each message goes out once, and
-    the per-channel rates hold for all of them together)."""
+    the per-channel rates hold for all of them together). `journey worker reconcile` settles
+    messages whose outcome is unknown."""
+    if ctx.invoked_subcommand is not None:
+        return
     import signal
     import threading
 
@@ -58,7 +62,7 @@ def scheduler():
         stop.set()
 
 
-@click.command("reconcile")
+@worker.command("reconcile")
 @click.option("--batch", default=100, show_default=True, help="Messages read per round.")
 @with_appcontext
 def reconcile(batch: int):
@@ -111,22 +115,3 @@ def reconcile(batch: int):
     if unavailable is not None:
         raise click.ClickException(f"the SMS provider could not be asked ({unavailable.code}); "
                                    "run this again later")
-
-
-class _WorkerCommands(click.Group):
-    """`journey worker` runs the worker (its own command, unchanged); `journey worker reconcile`
-    is a subcommand. The group takes the worker's options, so options added to it appear here."""
-
-    def __init__(self, run: click.Command, *subcommands: click.Command) -> None:
-        super().__init__(run.name, commands=subcommands, params=run.params, help=run.help,
-                         invoke_without_command=True, callback=self._run)
-        self.run = run
-
-    def _run(self, **options):
-        ctx = click.get_current_context()
-        if ctx.invoked_subcommand is None:
-            return ctx.invoke(self.run.callback, **options)
-        return None
-
-
-worker_commands = _WorkerCommands(worker, reconcile)

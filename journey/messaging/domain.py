@@ -10,7 +10,7 @@ from journey.core import crypto
 from journey.core.domains import Category, Domain, Job, PersonalData
 from journey.core.policy import STAFF
 from journey.messaging import bridge, erasure
-from journey.messaging.cli import scheduler, worker_commands
+from journey.messaging.cli import scheduler, worker
 from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.pages import bp as pages_bp
 from journey.messaging.routes import blp
@@ -45,7 +45,7 @@ DOMAIN = Domain(
     page_blueprints=(webhooks_bp, pages_bp),
     models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, stats.MessageStat,
             stats.MessageStatDelta, OutboxRateLimit),
-    commands=(worker_commands, scheduler),
+    commands=(worker, scheduler),
     permissions={"messages:read": STAFF, "messages:reconcile": STAFF, "campaigns:send": STAFF},
     # The message counts' deltas folded into their rollup (no personal data: counts by office).
     jobs=(Job("message_stats_compact", stats.compact_job, 15),),
