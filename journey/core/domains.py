@@ -98,6 +98,20 @@ class TimelineKind:
 
 
 @dataclass(frozen=True)
+class Section:
+    """One section of a participant's record page, given by a domain's ``record_sections``
+    provider ``provider(sess, user, participant) -> Section | None`` (None: nothing to show this
+    user, e.g. their role may not read it). The page renders ``template`` with ``context`` (plus
+    ``p``, the participant) in ``order`` (lower first); ``key`` is the section's anchor id."""
+
+    key: str
+    title: Any
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class Domain:
     """Everything one domain adds to the app. Only ``name`` is required."""
 
@@ -122,6 +136,9 @@ class Domain:
     # notifications.templates.Template objects this domain sends, beyond the shipped catalog.
     templates: tuple[Any, ...] = ()
     personal_data: tuple[PersonalData, ...] = ()
+    # provider(sess, user, participant) -> Section | None: the domain's part of the staff page of
+    # a participant's record (checklist, permits, timeline, passport...), in the domain's files.
+    record_sections: tuple[Callable[..., Section | None], ...] = ()
     # veto(sess, participant) -> a reason code while the person's data must not be erased (a
     # legal hold, an open grievance), or None.
     erasure_vetoes: tuple[Callable[..., str | None], ...] = ()

@@ -68,6 +68,8 @@ class Participant(SQLModel, table=True):
     # Circular migration: a rehire starts a new cycle with fresh checklists.
     cycle: int = Field(default=1)
     employer_id: int | None = Field(default=None, foreign_key="employers.id", index=True)
+    # The caseworker who holds the case ("My work" lists their items); reassigned by supervisors.
+    caseworker_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     arrival_date: date | None = None
     return_date: date | None = None
 

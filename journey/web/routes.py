@@ -208,7 +208,15 @@ def participant(participant_id: int):
     if allowed(user, "consent:read"):
         consent = consent_services.read_consents(sess, user, p)
     return render_template("participant.html", p=p, consent=consent,
-                           sensitive=allowed(user, "participants:read_sensitive"))
+                           sensitive=allowed(user, "participants:read_sensitive"),
+                           sections=record_sections(sess, user, p))
+
+
+def record_sections(sess, user, p) -> list:
+    """The domains' sections of a record page (Domain.record_sections), in order."""
+    found = [s for provider in current_app.extensions["journey_record_sections"]
+             if (s := provider(sess, user, p)) is not None]
+    return sorted(found, key=lambda s: s.order)
 
 
 def _info_page(stage):
