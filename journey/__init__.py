@@ -92,6 +92,8 @@ def _install_domains(app: Flask, api: Any, domains: Sequence[Domain]) -> None:
     app.extensions["journey_domains"] = tuple(domains)
     app.extensions["journey_policy"] = permission_table(domains)
     app.extensions["journey_personal_data"] = MappingProxyType(personal_data(domains))
+    app.extensions["journey_nav_links"] = tuple(sorted(
+        (link for d in domains for link in d.nav_links), key=lambda link: link.order))
     app.extensions["journey_record_sections"] = tuple(
         provider for d in domains for provider in d.record_sections)
     registry = timeline.init_app(app)

@@ -13,7 +13,8 @@ from journey.accounts.security_pages import bp as security_pages
 from journey.accounts.totp import RoleSecurity, UserTotp, second_factor
 from journey.accounts.users_routes import blp as users_blp
 from journey.core.auth import UserSession
-from journey.core.domains import Category, Domain, PersonalData
+from journey.core.domains import Category, Domain, NavLink, PersonalData
+from journey.core.i18n import _l
 from journey.core.policy import Role
 
 
@@ -24,6 +25,7 @@ def _init_app(app: Flask) -> None:
 
 DOMAIN = Domain(
     name="accounts",
+    nav_links=(NavLink("account_pages.users", _l("Users"), "users:manage", 80),),
     api_blueprints=(blp, users_blp),
     page_blueprints=(pages_bp, security_pages),
     models=(UserSession, UserTotp, RoleSecurity, PasswordReset),

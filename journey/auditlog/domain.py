@@ -6,11 +6,13 @@ from journey.auditlog.cli import audit_group
 from journey.auditlog.pages import bp as pages_bp
 from journey.auditlog.routes import blp, chain_blp
 from journey.core.audit import AuditSeal
-from journey.core.domains import Domain, Job
+from journey.core.domains import Domain, Job, NavLink
+from journey.core.i18n import _l
 from journey.core.policy import Role
 
 DOMAIN = Domain(
     name="auditlog",
+    nav_links=(NavLink("audit_pages.audit_list", _l("Audit trail"), "audit:read", 90),),
     api_blueprints=(blp, chain_blp),
     page_blueprints=(pages_bp,),
     models=(AuditSeal,),

@@ -98,6 +98,17 @@ class TimelineKind:
 
 
 @dataclass(frozen=True)
+class NavLink:
+    """A link in the staff pages' header: to ``endpoint`` (a Flask endpoint), titled ``title``
+    (``_l``), shown to users holding ``permission`` (None: every logged-in user), by ``order``."""
+
+    endpoint: str
+    title: Any
+    permission: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class Section:
     """One section of a participant's record page, given by a domain's ``record_sections``
     provider ``provider(sess, user, participant) -> Section | None`` (None: nothing to show this
@@ -139,6 +150,8 @@ class Domain:
     # provider(sess, user, participant) -> Section | None: the domain's part of the staff page of
     # a participant's record (checklist, permits, timeline, passport...), in the domain's files.
     record_sections: tuple[Callable[..., Section | None], ...] = ()
+    # Links in the staff header (Participants, My work, Users...).
+    nav_links: tuple[NavLink, ...] = ()
     # veto(sess, participant) -> a reason code while the person's data must not be erased (a
     # legal hold, an open grievance), or None.
     erasure_vetoes: tuple[Callable[..., str | None], ...] = ()

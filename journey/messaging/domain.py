@@ -7,7 +7,8 @@ and owns its tables.
 import sqlalchemy as sa
 
 from journey.core import crypto
-from journey.core.domains import Category, Domain, Job, PersonalData
+from journey.core.domains import Category, Domain, Job, NavLink, PersonalData
+from journey.core.i18n import _l
 from journey.core.policy import STAFF
 from journey.messaging import bridge, erasure
 from journey.messaging.cli import scheduler, worker
@@ -41,6 +42,7 @@ def _inbound_from(participant):
 
 DOMAIN = Domain(
     name="messaging",
+    nav_links=(NavLink("messaging_pages.delivery_page", _l("Delivery problems"), "messages:read", 60),),
     api_blueprints=(blp,),
     page_blueprints=(webhooks_bp, pages_bp),
     models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, stats.MessageStat,

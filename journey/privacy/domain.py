@@ -1,6 +1,7 @@
 """The data subject's rights: export, erasure, retention and the register of processing."""
 
-from journey.core.domains import Category, Domain, Job, PersonalData
+from journey.core.domains import Category, Domain, Job, NavLink, PersonalData
+from journey.core.i18n import _l
 from journey.core.policy import Role
 from journey.privacy import holds
 from journey.privacy.cli import privacy_group
@@ -18,6 +19,7 @@ privacy_group.add_command(retention_command)
 
 DOMAIN = Domain(
     name="privacy",
+    nav_links=(NavLink("privacy_pages.processing_register", _l("Register of processing"), "privacy:register", 95),),
     api_blueprints=(blp, erasure_blp),
     page_blueprints=(pages_bp, erasure_pages_bp),
     models=(holds.LegalHold,),

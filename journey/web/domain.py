@@ -1,6 +1,8 @@
 """Staff pages: login, the caseload and each participant's record."""
 
-from journey.core.domains import Domain
+from journey.core.domains import Domain, NavLink
+from journey.core.i18n import _l
 from journey.web.routes import bp
 
-DOMAIN = Domain(name="web", page_blueprints=(bp,))
+DOMAIN = Domain(name="web", page_blueprints=(bp,),
+                nav_links=(NavLink("web.home", _l("Participants"), "participants:read", 10),))

@@ -62,7 +62,17 @@ def _page_globals() -> dict[str, Any]:
     return {"html_lang": lang.replace("_", "-"),
             "html_dir": "rtl" if lang.split("_")[0] in RTL_LANGUAGES else "ltr",
             # The header shows a link only to those whose role may open the page.
-            "can": lambda permission: g.get("user") is not None and allowed(g.user, permission)}
+            "can": lambda permission: g.get("user") is not None and allowed(g.user, permission),
+            "nav_links": _nav_links}
+
+
+def _nav_links() -> list:
+    """The header's links (Domain.nav_links) this user's role may open."""
+    user = g.get("user")
+    if user is None:
+        return []
+    return [link for link in current_app.extensions["journey_nav_links"]
+            if link.permission is None or allowed(user, link.permission)]
 
 
 # Replaces html_blueprint's own handler, for the login form.
