@@ -21,12 +21,10 @@ from typing import Any
 import pyotp
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from journey import create_app
 from journey.accounts import totp
 from journey.accounts.services import create_user, user_version
-from journey.cli import alembic_config
 from journey.continuum.models import ChecklistItem
 from journey.continuum.services import record_permit
 from journey.continuum.stages import Stage
@@ -988,8 +986,7 @@ def committing_app(app, fresh_database_url, monkeypatch):
     shared fixtures run every session of a test on one connection, in savepoints, where the
     request's rollback to its savepoint would erase the failure too; a real database does not.
     """
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
+    url = fresh_database_url(at_head=True)
     other = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False,
                         "PASSWORD_HASH_PROFILE": "cheapest"})
     yield other
