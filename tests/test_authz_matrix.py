@@ -66,7 +66,8 @@ SIGNED_IN = "(signed-in)"  # any valid token, whatever the role
 # presented to the employer user's employer and referred to the partner user's provider (employer
 # and partner users have no office: the participants linked to their organisation are their scope). {other}: a
 # participant of another office. {own_item}, {own_permit}, {own_cost}: a checklist item, a permit and
-# a cost of {own}; {other_item}, {other_permit}, {other_cost}: the same for {other}. {programme}: an existing programme.
+# a cost of {own}; {other_item}, {other_permit}, {other_cost}: the same for {other}.
+# {programme}: an existing programme.
 # {token}: a spare token of the caller. {session}: a browser session of the caller. {user}: a
 # user other than the callers, with a session {user_session}. {otp}: the caller's current TOTP
 # code (for /auth/totp/confirm a pending set-up, for /auth/totp/disable a confirmed one).

@@ -5,8 +5,8 @@ from __future__ import annotations
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
-from journey.costs import services
 from journey.core.versions import precondition
+from journey.costs import services
 from journey.costs.schemas import CostSchema, CostUpdateSchema
 
 blp = Blueprint("costs", __name__, url_prefix="/participants",
