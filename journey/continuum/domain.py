@@ -4,8 +4,6 @@ from flask_babel import lazy_gettext as _l
 
 from journey.continuum.cli import continuum_group, scan_job
 from journey.continuum.models import ChecklistItem, EventKind, Permit
-from journey.continuum.pages import bp as pages_bp
-from journey.continuum.pages import journey_section
 from journey.continuum.routes import blp
 from journey.core.domains import Category, Domain, Job, PersonalData, TimelineKind
 from journey.core.policy import STAFF, Role
@@ -25,8 +23,6 @@ _TITLES = {
 DOMAIN = Domain(
     name="continuum",
     api_blueprints=(blp,),
-    page_blueprints=(pages_bp,),
-    record_sections=(journey_section,),
     models=(ChecklistItem, Permit),
     commands=(continuum_group,),
     permissions={

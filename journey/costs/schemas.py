@@ -6,13 +6,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from journey.core.schemas import Version
-from journey.costs.models import RECRUITMENT_COSTS, CostCategory, Payer
-
-
-def employer_pays_breach(cost) -> bool:
-    """A recruitment cost paid by the migrant: what the no_fees_paid_by_migrant guard refuses."""
-    return (cost.paid_by == Payer.MIGRANT and cost.category in RECRUITMENT_COSTS
-            and cost.amount > 0)
+from journey.costs.models import CostCategory, Payer
+from journey.costs.rules import employer_pays_breach
 
 
 class CostSchema(ma.Schema):
