@@ -43,6 +43,11 @@ class Programme(SQLModel, table=True):
     training_provider_id: int | None = Field(default=None, foreign_key="service_providers.id")
     # How this programme adapts the default checklists (journey.stages.checklists).
     checklist_config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    # The numbers messages and pages cite for this programme's participants, each optional:
+    # {"helpline": ..., "emergency": ..., "embassy": ...} (journey.programmes.contacts).
+    # Its server default fills the rows of programmes created before the column.
+    contacts: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False,
+                                     sa_column_kwargs={"server_default": sa.text("'{}'")})
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
     # Loaded on demand: most code needs a programme's settings, not its partners.

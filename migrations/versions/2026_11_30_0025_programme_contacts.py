@@ -1,0 +1,25 @@
+"""Programmes set the helpline, emergency and embassy numbers their participants' messages cite
+(#13: not one global number).
+
+programmes carries no trigger, so a plain ADD COLUMN; its server default fills existing rows.
+
+Revision ID: 0025
+Revises: 0018
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0025"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("programmes", sa.Column("contacts", sa.JSON(), nullable=False,
+                                          server_default=sa.text("'{}'")))
+
+
+def downgrade() -> None:
+    op.drop_column("programmes", "contacts")
