@@ -37,7 +37,8 @@ def _fold(ch: str) -> str:
     if replaced != ch and all(c in _GSM7 for c in replaced):
         return replaced
     # NFKD splits "í" into "i" + a combining acute, and "ﬁ" or "Ｌ" into "fi" and "L".
-    bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    bare = "".join(_LETTERS.get(c, c) for c in unicodedata.normalize("NFKD", ch)
+                   if not unicodedata.combining(c))
     if bare and all(c in _GSM7 for c in bare):
         return bare
     return ch
