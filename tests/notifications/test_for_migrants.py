@@ -192,3 +192,33 @@ def test_an_email_keeps_the_sms_text_where_it_asks_for_no_reply(app):
     with app.app_context():
         rendered = render("permit_expiring", "en", {**_PARAMS})
     assert rendered.text.startswith(rendered.sms)
+
+
+def test_the_recipients_helpline_is_their_programmes(app, factory, person, db_session):
+    from journey.messaging.bridge import recipient_for
+
+    prog = factory.programme(contacts={"helpline": "+351 21 000 0000"})
+    p = person(channels=["sms"], programme_id=prog.id)
+    other = person(channels=["sms"], destination_country="PT")
+    with app.app_context():
+        assert recipient_for(db_session, p).params["phone"] == "+351 21 000 0000"
+        assert recipient_for(db_session, other).params["phone"] == app.config["HELPLINE"]
+
+
+def test_the_welcome_page_shows_the_programmes_and_countrys_numbers(client, factory):
+    prog = factory.programme(destination_country="QA", contacts={
+        "helpline": "+974 4000 1111", "embassy": "+974 4467 5283"})
+    html = client.get(f"/welcome?lang=en&country=QA&programme={prog.id}").get_data(as_text=True)
+    assert "+974 4000 1111" in html and "+974 4467 5283" in html
+    assert "Collect your welcome package" in html  # the migrant's words, not the staff task
+    plain = client.get("/welcome?lang=en&country=PT").get_data(as_text=True)
+    assert 'href="tel:112"' in plain and "+974" not in plain
+    back = client.get("/return?lang=en").get_data(as_text=True)
+    assert "tel:112" not in back  # the emergency number is the destination's: not on return
+
+
+@pytest.mark.parametrize("query", ["programme=abc", "programme=99999999999999", "country=%F0%9F",
+                                   "country=P", "programme=-1&country=12"])
+def test_the_welcome_page_ignores_arguments_it_cannot_use(client, query):
+    resp = client.get(f"/welcome?lang=en&{query}")
+    assert resp.status_code == 200 and "Emergency" in resp.get_data(as_text=True)
