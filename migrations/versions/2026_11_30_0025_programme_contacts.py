@@ -22,4 +22,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_column("programmes", "contacts")
+    if op.get_bind().dialect.name == "sqlite":
+        # In place (SQLite 3.35+): batch mode would recreate programmes, which others reference.
+        op.execute("ALTER TABLE programmes DROP COLUMN contacts")
+    else:
+        op.drop_column("programmes", "contacts")
