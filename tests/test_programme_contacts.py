@@ -40,3 +40,18 @@ def test_a_number_that_is_no_number_is_422_on_its_field(client, factory):
     fields = {e["field"] for e in resp.get_json()["errors"]}
     assert {"contacts.helpline", "contacts.fax"} <= fields, fields
     assert any(f.startswith("checklist_config.added") for f in fields), fields
+
+
+def test_a_programme_from_before_contacts_reads_as_none_of_its_own(app, client, factory,
+                                                                    db_session):
+    from journey.messaging.bridge import recipient_for
+
+    prog = factory.programme(contacts=None)  # as 0025 leaves the programmes it finds
+    got = client.get(f"/api/v1/programmes/{prog.id}",
+                     headers=factory.headers(factory.user("admin"))).get_json()
+    assert got["contacts"] is None
+    cw = factory.user("caseworker")
+    p = factory.participant(cw, programme_id=prog.id)
+    with app.app_context():
+        assert recipient_for(db_session, p).params["phone"] == app.config["HELPLINE"]
+    assert client.get(f"/welcome?lang=en&programme={prog.id}").status_code == 200

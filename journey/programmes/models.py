@@ -45,9 +45,9 @@ class Programme(SQLModel, table=True):
     checklist_config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     # The numbers messages and pages cite for this programme's participants, each optional:
     # {"helpline": ..., "emergency": ..., "embassy": ...} (journey.programmes.contacts).
-    # Its server default fills the rows of programmes created before the column.
-    contacts: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False,
-                                     sa_column_kwargs={"server_default": sa.text("'{}'")})
+    # NULL for programmes created before the column (a JSON server default cannot be compared
+    # on PostgreSQL, so `db check` could not hold it): read as no numbers of its own.
+    contacts: dict[str, Any] | None = Field(default_factory=dict, sa_type=sa.JSON, nullable=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
     # Loaded on demand: most code needs a programme's settings, not its partners.

@@ -1,7 +1,8 @@
 """Programmes set the helpline, emergency and embassy numbers their participants' messages cite
 (#13: not one global number).
 
-programmes carries no trigger, so a plain ADD COLUMN; its server default fills existing rows.
+programmes carries no trigger, so a plain ADD COLUMN. Nullable: existing programmes have no
+numbers of their own (NULL), and a JSON default cannot be compared by `db check` on PostgreSQL.
 
 Revision ID: 0025
 Revises: 0018
@@ -17,8 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("programmes", sa.Column("contacts", sa.JSON(), nullable=False,
-                                          server_default=sa.text("'{}'")))
+    op.add_column("programmes", sa.Column("contacts", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
