@@ -31,8 +31,9 @@ logger = logging.getLogger(__name__)
 
 TEMPLATE = Template(
     "skill_form_link",
-    _l("%(name)s, please check the skills you gained abroad and confirm them here: %(url)s "
-       "The link works until %(date)s."),
+    # Short: the link takes half of it, and one name or date outside GSM-7 (an Arabic date
+    # carries direction marks) makes it UCS-2, where 3 segments hold 201 characters.
+    _l("%(name)s, confirm your skills here: %(url)s (until %(date)s)"),
     _l("Confirm the skills you gained abroad"),
     {"url": URL, "date": DATE},
 )
