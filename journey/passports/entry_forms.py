@@ -15,7 +15,7 @@ from typing import Any
 
 from journey.core.i18n import _l
 from journey.passports.models import EntryKind
-from journey.passports.schemas import CEFR_LEVELS, FORMALITIES, KIND_SCHEMAS, LANGUAGE_SKILLS
+from journey.passports.schemas import CEFR_LEVELS, KIND_SCHEMAS, LANGUAGE_SKILLS
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from journey.skillcards import hooks, section
 from journey.skillcards.erasure import close_form_links, revoke_cards
 from journey.skillcards.models import SkillCard, SkillForm
 from journey.skillcards.pages import bp as pages_bp
+from journey.skillcards.routes import blp
 from journey.skillcards.sms import TEMPLATE as LINK_TEMPLATE
 from journey.skillcards.staff_pages import bp as staff_pages_bp
-from journey.skillcards.routes import blp
 
 DOMAIN = Domain(
     name="skillcards",

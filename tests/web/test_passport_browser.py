@@ -39,9 +39,9 @@ def _text(tab, selector: str) -> str:
     return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
 
 
-def _sharing_participant(live) -> int:
+def _sharing_participant(app_live) -> int:
     """A Kathmandu participant who agreed to share with employers."""
-    with live.app.app_context(), db.job_session() as sess:
+    with app_live.app.app_context(), db.job_session() as sess:
         ids = sess.scalars(sa.select(Participant.id).join(Office, Office.id == Participant.office_id)
                            .where(Office.code == "KTM").order_by(Participant.id)).all()
         return next(i for i in ids if has_consent(sess, i, "share_employers"))
