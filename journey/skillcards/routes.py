@@ -94,7 +94,8 @@ def create_skill_form_link(participant_id: int):
 @blp.post("/participants/<id:participant_id>/skill-form/link/sms", permission="skillcards:manage")
 @blp.response(201, SkillFormLinkSentSchema)
 @blp.alt_response(409, description="The form is already completed, or the participant has no "
-                                   "phone, no consent to messages, or opted out of SMS.")
+                                   "phone, takes no SMS, has no consent to messages, or opted "
+                                   "out of SMS.")
 def send_skill_form_link(participant_id: int):
     """Send the returnee a new link to the form by SMS, in their language (it replaces the old
     link). The message goes through the outbox like every other."""

@@ -40,7 +40,7 @@ TEMPLATE = Template(
 
 
 class CannotText(Conflict):
-    """The participant cannot be sent an SMS (no phone, no consent, opted out)."""
+    """The participant cannot be sent an SMS (no phone, not by SMS, no consent, opted out)."""
 
 
 def send_link(sess: Session, actor: User, participant: Participant, form: SkillForm
@@ -50,6 +50,8 @@ def send_link(sess: Session, actor: User, participant: Participant, form: SkillF
     require(actor, "skillcards:manage")
     if not participant.phone:
         raise CannotText(_("The participant has no phone number."), code="no-phone")
+    if Channel.SMS.value not in (participant.channels or ()):
+        raise CannotText(_("The participant does not take messages by SMS."), code="no-sms")
     if not has_consent(sess, participant.id, Purpose.UPDATES):
         raise CannotText(_("The participant has not agreed to receive messages."),
                          code="consent-required")

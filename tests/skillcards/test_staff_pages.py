@@ -73,7 +73,13 @@ def test_sms_api_queues_and_refuses_without_consent_or_after_opt_out(app, client
     form_for(app, db_session, kit.caseworker, silent)
     resp = client.post(f"/api/v1/participants/{silent.id}/skill-form/link/sms", headers=headers)
     assert resp.status_code == 409 and resp.get_json()["code"] == "consent-required"
-    assert len(_sms(db_session, returnee)) == 1 and _sms(db_session, silent) == []
+    by_email = kit.participant(Stage.RETURN, channels=["email"], email="a@example.org",
+                               consents=[{"purpose": "updates", "method": "verbal"}])
+    form_for(app, db_session, kit.caseworker, by_email)
+    resp = client.post(f"/api/v1/participants/{by_email.id}/skill-form/link/sms", headers=headers)
+    assert resp.status_code == 409 and resp.get_json()["code"] == "no-sms"
+    assert len(_sms(db_session, returnee)) == 1
+    assert _sms(db_session, silent) == [] and _sms(db_session, by_email) == []
 
 
 def test_a_link_to_copy_is_shown_once(app, client, kit, returnee, db_session):
