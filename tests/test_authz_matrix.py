@@ -149,6 +149,8 @@ POST   /participants/{own}/skill-form/complete                      skillcards:m
 POST   /participants/{other}/skill-form/complete                    skillcards:manage  201 404 404 403 403 401
 POST   /participants/{own}/skill-form/link                          skillcards:manage  201 201 201 403 403 401
 POST   /participants/{other}/skill-form/link                        skillcards:manage  201 404 404 403 403 401
+POST   /participants/{own}/skill-form/link/sms                      skillcards:manage  201 201 201 403 403 401
+POST   /participants/{other}/skill-form/link/sms                    skillcards:manage  201 404 404 403 403 401
 GET    /participants/{own}/skill-cards                              skillcards:read    200 200 200 403 403 401
 GET    /participants/{other}/skill-cards                            skillcards:read    200 404 404 403 403 401
 POST   /participants/{own}/skill-cards/{own_card}/revoke            skillcards:revoke  200 200 403 403 403 401
@@ -257,6 +259,7 @@ BODIES = {
                                                 "version": 1},
     ("POST", "/participants/{id}/skill-form/complete"): {"version": 1},
     ("POST", "/participants/{id}/skill-form/link"): {},
+    ("POST", "/participants/{id}/skill-form/link/sms"): {},
     ("POST", "/participants/{id}/skill-cards/{card}/revoke"): {"reason": "Issued in error"},
     ("POST", "/campaigns/preview"): {"name": "Matrix", "template": "appointment_reminder",
                                      "params": {"what": "Orientation", "place": "MRC",
