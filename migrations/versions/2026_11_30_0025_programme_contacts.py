@@ -5,14 +5,14 @@ programmes carries no trigger, so a plain ADD COLUMN. Nullable: existing program
 numbers of their own (NULL), and a JSON default cannot be compared by `db check` on PostgreSQL.
 
 Revision ID: 0025
-Revises: 0018
+Revises: 0020
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
