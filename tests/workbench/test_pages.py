@@ -8,8 +8,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from journey.core.auth import User
 from journey.core.audit import AuditEvent
+from journey.core.auth import User
 from tests.web.test_pages import HTML, assert_html_page, log_in, text
 from tests.workbench.helpers import build
 
@@ -85,7 +85,8 @@ def test_an_admin_filters_by_office(client, world):
     everyone = _page(client, world.admin).get_data(as_text=True)
     assert '<select id="office_id" name="office_id">' in everyone
     assert f"/participants/{world.elsewhere.id}#checklist" in everyone
-    one = _page(client, world.admin, f"?office_id={world.other_office.id}", login=False).get_data(as_text=True)
+    one = _page(client, world.admin, f"?office_id={world.other_office.id}",
+                login=False).get_data(as_text=True)
     assert f'value="{world.other_office.id}" selected' in one
     assert f"/participants/{world.elsewhere.id}#checklist" in one
     assert f"/participants/{world.mine.id}#" not in one
