@@ -49,8 +49,11 @@ PROBLEM_WINDOW_DAYS = 30
 OPEN_ITEM_STATUSES = (ItemStatus.PENDING.value, ItemStatus.IN_PROGRESS.value,
                       ItemStatus.BLOCKED.value)
 PROBLEM_STATUSES = (Status.FAILED.value, Status.UNDELIVERED.value, Status.SKIPPED.value)
-# Whose journey is over: their expired permits are history, not work.
-ENDED_STAGES = (Stage.CLOSED.value, Stage.WITHDRAWN.value)
+# Who no longer needs a permit abroad (back home, closed, staying in the local labour market):
+# their expired permits are history, not work.
+PERMIT_DONE_STAGES = tuple(s.value for s in (
+    Stage.RETURN, Stage.REINTEGRATION, Stage.CLOSED, Stage.WITHDRAWN, Stage.TRAVEL_BLOCKED,
+    Stage.LOCAL_TRACK))
 EXPIRED_PERMIT_STATUSES = (*VALID_PERMIT_STATUSES, PermitStatus.EXPIRED.value)
 
 # The sections, in the order the page shows them.
@@ -124,7 +127,7 @@ def _permits(today: date, u=_plain):
     valid_soon = sa.and_(status.in_(VALID_PERMIT_STATUSES), expires >= today,
                          expires <= days[-1][0])
     expired = sa.and_(status.in_(EXPIRED_PERMIT_STATUSES), expires < today,
-                      _P.c.stage.not_in(ENDED_STAGES))
+                      _P.c.stage.not_in(PERMIT_DONE_STAGES))
     where = [expires.is_not(None), sa.or_(valid_soon, expired)]
     cols = (_PM.c.id, _PM.c.type, _PM.c.status, _PM.c.issuing_country, _PM.c.expires_on)
     return _PM, _PM.c.participant_id, section, where, cols, (_PM.c.expires_on, _PM.c.id)

@@ -184,3 +184,22 @@ def test_the_api_filters_an_admin_by_office(client, factory, world):
     body = resp.get_json()
     assert resp.status_code == 200 and body["limit"] == 5
     assert {i["id"] for i in body["sections"]["overdue"]["items"]} == world.ids["elsewhere"]
+
+
+@pytest.mark.parametrize("stage", ["closed", "reintegration", "local_track"])
+def test_expired_permits_of_people_who_no_longer_need_one_are_left_out(app, db_session, factory,
+                                                                          world, stage):
+    from journey.participants.models import Participant
+    from tests.workbench.helpers import assign
+
+    p = factory.participant(world.cw)
+    assign(db_session, p, world.cw)
+    old = permit(db_session, p, world.today - timedelta(days=30))
+    soon = permit(db_session, p, world.today + timedelta(days=3))
+    db_session.execute(sa.update(Participant).where(Participant.id == p.id).values(stage=stage))
+    db_session.flush()
+    work = _work(app, db_session, world.cw)
+    assert old.id not in ids(work, "permits_expired")
+    assert ids(work, "permits_expired") == world.ids["permits_expired"]
+    # A permit still valid is still worth a look whatever the stage.
+    assert soon.id in ids(work, "permits_7")
