@@ -24,6 +24,7 @@ DOMAINS: list[str] = [
     "journey.credentials",
     "journey.skillcards",
     "journey.privacy",
+    "journey.workbench",
     "journey.web",
     "journey.continuum_pages",
     "journey.demo",

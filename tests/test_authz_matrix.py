@@ -166,6 +166,7 @@ POST   /participants/{other}/privacy/legal-hold/lift            privacy:hold    
 GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
 GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
+GET    /my-work                                        workbench:read        200 200 200 403 403 401
 POST   /messages/reconcile                             messages:reconcile    200 200 200 403 403 401
 POST   /campaigns/preview                              campaigns:send        200 200 200 403 403 401
 POST   /campaigns                                      campaigns:send        201 201 201 403 403 401
