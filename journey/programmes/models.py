@@ -44,6 +44,8 @@ class Programme(SQLModel, table=True):
     # How this programme adapts the default checklists (journey.stages.checklists).
     checklist_config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Optimistic concurrency (journey.core.versions): an edit may name the version it read.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
     # Loaded on demand: most code needs a programme's settings, not its partners.
     employers: list[Employer] = Relationship(link_model=ProgrammeEmployer)

@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from journey.core.i18n import _l
 from journey.core.ids import ID_RANGE
-from journey.core.schemas import Country, Language, not_blank
+from journey.core.schemas import Country, Language, Version, not_blank
 from journey.stages import Stage
 from journey.stages.checklists import validate_config
 
@@ -55,6 +55,7 @@ class ProgrammeSchema(ma.Schema):
                   "items": {"type": "integer"}})
     training_provider_id = ma.fields.Integer(strict=True, validate=ID_RANGE, allow_none=True)
     checklist_config = ma.fields.Nested(lambda: ChecklistConfigSchema(), load_default=dict)
+    version = ma.fields.Integer(dump_only=True)
 
     @staticmethod
     def _dump_employer_ids(programme) -> list[int]:
@@ -77,3 +78,5 @@ class ProgrammeUpdateSchema(ma.Schema):
     employer_ids = ma.fields.List(ma.fields.Integer(strict=True, validate=ID_RANGE))
     training_provider_id = ma.fields.Integer(strict=True, validate=ID_RANGE, allow_none=True)
     checklist_config = ma.fields.Nested(ChecklistConfigSchema)
+    version = Version(metadata={"description": "The version you read (optional: without it, or "
+                                               "If-Match, the change is not checked)."})
