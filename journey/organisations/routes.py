@@ -5,8 +5,8 @@ from __future__ import annotations
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
-from journey.organisations import services
 from journey.core.versions import precondition
+from journey.organisations import services
 from journey.organisations.schemas import (
     EmployerSchema,
     EmployerUpdateSchema,

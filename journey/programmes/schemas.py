@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.core.i18n import _l
+from journey.core.i18n import _, _l
 from journey.core.ids import ID_RANGE
 from journey.core.schemas import Country, Language, Version, not_blank
 from journey.stages import Stage
@@ -32,6 +32,9 @@ class ChecklistConfigSchema(ma.Schema):
     @ma.validates_schema
     def _known_items(self, data, **_kwargs):
         errors = validate_config(data)
+        keys = [extra["key"] for extra in data.get("added", [])]
+        errors += [{"message": _("Two new items have the key '%(key)s'.", key=key)}
+                   for key in sorted({k for k in keys if keys.count(k) > 1})]
         if errors:
             raise ma.ValidationError([e["message"] for e in errors])
 
