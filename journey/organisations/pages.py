@@ -203,7 +203,10 @@ def update(slug: str, obj_id: int):
     values = form_values((*kind.fields, "version"))
     version = parse_version(values.pop("version"))
     try:
-        data = kind.update_schema().load(form_input(values, nullable=kind.nullable))
+        raw = form_input(values, nullable=kind.nullable)
+        # An emptied required field is refused beside it, not left unchanged.
+        raw.update({k: "" for k in kind.fields if k not in raw})
+        data = kind.update_schema().load(raw)
         kind.update(db.session, g.user, obj.id, data, expected=Precondition(body=version or 0))
     except FORM_ERRORS as err:
         rows = None

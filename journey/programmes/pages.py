@@ -137,6 +137,7 @@ def update_programme(programme_id: int):
     raw = form_input({"name": values["name"],
                       "training_provider_id": values["training_provider_id"]},
                      ints=("training_provider_id",), nullable=("training_provider_id",))
+    raw["name"] = values["name"]  # an emptied name is refused, not left unchanged
     raw["languages"] = _split(values["languages"])
     raw["employer_ids"] = [int(i) if i.isascii() and i.isdigit() and len(i) < 11 else i
                            for i in values["employer_ids"]]

@@ -218,3 +218,13 @@ def test_forms_need_csrf(admin_client):
 def test_unknown_records_are_404(admin_client):
     assert admin_client.get("/admin/office/999999", headers=HTML).status_code == 404
     assert admin_client.get("/admin/provider/999999", headers=HTML).status_code == 404
+
+
+def test_an_emptied_field_is_refused_not_ignored(admin_client, factory, db_session):
+    office = factory.office(name="Kept")
+    resp = _post(admin_client, f"/admin/office/{office.id}",
+                 {"name": "", "country": "", "timezone": "Asia/Kathmandu", "version": "1"})
+    assert resp.status_code == 422
+    assert _field_error(resp, "name") and _field_error(resp, "country")
+    db_session.refresh(office)
+    assert office.name == "Kept"
