@@ -1,5 +1,6 @@
-"""The audit log page: events filtered by action, actor, participant, object and days, paged (admins everyone's, supervisors their
-office's, as the API), and for admins a button that verifies the hash chain."""
+"""The audit log page: events filtered by action, actor, participant, object and days, paged
+(admins everyone's, supervisors their office's, as the API), and for admins a button that
+verifies the hash chain."""
 
 from __future__ import annotations
 
