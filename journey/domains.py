@@ -24,6 +24,7 @@ DOMAINS: list[str] = [
     "journey.credentials",
     "journey.skillcards",
     "journey.privacy",
+    "journey.administration",
     "journey.web",
     "journey.demo",
 ]

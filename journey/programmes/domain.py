@@ -3,13 +3,11 @@
 from journey.core.domains import Domain
 from journey.core.policy import Role
 from journey.programmes.models import Programme, ProgrammeEmployer
-from journey.programmes.pages import bp as pages_bp
 from journey.programmes.routes import blp
 
 DOMAIN = Domain(
     name="programmes",
     api_blueprints=(blp,),
-    page_blueprints=(pages_bp,),
     models=(Programme, ProgrammeEmployer),
     permissions={
         "programmes:read": frozenset(Role),
