@@ -25,6 +25,7 @@ DOMAINS: list[str] = [
     "journey.skillcards",
     "journey.privacy",
     "journey.workbench",
+    "journey.administration",
     "journey.web",
     "journey.continuum_pages",
     "journey.demo",

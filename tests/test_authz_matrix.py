@@ -187,10 +187,13 @@ POST   /users/{inactive_target}/reactivate             users:manage          200
 POST   /users/{target}/password-reset                  users:manage          201 403 403 403 403 401
 GET    /offices                                        offices:read          200 200 200 403 403 401
 POST   /offices                                        offices:manage        201 403 403 403 403 401
+PATCH  /offices/{office_a}                             offices:manage        200 403 403 403 403 401
 GET    /employers                                      organisations:read    200 200 200 200 200 401
 POST   /employers                                      organisations:manage  201 403 403 403 403 401
+PATCH  /employers/{employer}                           organisations:manage  200 403 403 403 403 401
 GET    /service-providers                              organisations:read    200 200 200 200 200 401
 POST   /service-providers                              organisations:manage  201 403 403 403 403 401
+PATCH  /service-providers/{provider}                   organisations:manage  200 403 403 403 403 401
 GET    /programmes/                                    programmes:read       200 200 200 200 200 401
 GET    /programmes/{programme}                         programmes:read       200 200 200 200 200 401
 POST   /programmes/                                    programmes:manage     201 403 403 403 403 401
@@ -284,6 +287,9 @@ BODIES = {
                                "origin_country": "NP", "destination_country": "PT",
                                "sector": "Care"},
     ("PATCH", "/programmes/{programme}"): {"name": "Renamed by the matrix"},
+    ("PATCH", "/offices/{office_a}"): {"name": "Renamed by the matrix", "version": 1},
+    ("PATCH", "/employers/{employer}"): {"name": "Renamed by the matrix", "version": 1},
+    ("PATCH", "/service-providers/{provider}"): {"name": "Renamed by the matrix", "version": 1},
     ("POST", "/auth/tokens"): {"username": "{username}", "password": PASSWORD, "name": "matrix"},
     ("POST", "/auth/sessions/end-all"): {"keep_current": True},
     ("POST", "/auth/totp"): {},
@@ -371,6 +377,8 @@ class World:
     other_reference: str = "-"
     own_reference: str = "-"
     programme: int = 0
+    employer: int = 0
+    provider: int = 0
     target: int = 0  # a caseworker of office A, for the user management rows
     target_version: int = 0
     inactive_target: int = 0
@@ -471,6 +479,10 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         taxonomy.load_base(db_session)
     if "{programme}" in endpoint.path:
         world.programme = factory.programme().id
+    if "{employer}" in endpoint.path:
+        world.employer = factory.employer().id
+    if "{provider}" in endpoint.path:
+        world.provider = factory.provider().id
     if "target}" in endpoint.path:
         target = factory.user("caseworker", office=office_a)
         world.target, world.target_version = target.id, user_version(target)

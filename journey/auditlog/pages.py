@@ -1,5 +1,6 @@
-"""The audit log page: events with filters and paging (admins everyone's, supervisors their
-office's, as the API), and for admins a button that verifies the hash chain."""
+"""The audit log page: events filtered by action, actor, participant, object and days, paged
+(admins everyone's, supervisors their office's, as the API), and for admins a button that
+verifies the hash chain."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from flask_babel import gettext as _
 from journey.auditlog import services
 from journey.auditlog.schemas import AuditQuerySchema
 from journey.core.db import db
+from journey.core.errors import InvalidInput
 from journey.core.policy import allowed, require
 from journey.web.display import page_window
+from journey.web.forms import field_errors
 from journey.web.pagekit import html_blueprint
 from journey.web.routes import login_required
 
 bp = html_blueprint("audit_pages", __name__)
 
-_FILTERS = ("action", "object_type", "object_id", "actor_id", "page")
+_FILTERS = ("action", "actor", "participant", "date_from", "date_to", "object_type", "object_id",
+            "actor_id", "page", "per_page")
 _RESULT_KEY = "audit_chain_report"
 
 
@@ -28,7 +32,12 @@ def _field_messages() -> dict[str, str]:
         "object_type": _("Enter at most 40 characters."),
         "object_id": _("Enter a whole number from 1 upwards."),
         "actor_id": _("Enter a whole number from 1 upwards."),
+        "actor": _("Enter a username of at most 80 characters."),
+        "participant": _("Enter a participant's reference, e.g. 4K7Q-M2XD."),
+        "date_from": _("Enter a date as YYYY-MM-DD."),
+        "date_to": _("Enter a date as YYYY-MM-DD, not before the first day."),
         "page": _("The page number must be a whole number from 1 upwards."),
+        "per_page": _("Events per page: a whole number from 1 to 100."),
     }
 
 
@@ -54,7 +63,10 @@ def audit_list():
     errors = {field: messages.get(field, _("Check this value.")) for field in schema.validate(raw)}
     page: dict[str, Any] | None = None
     if not errors:
-        page = services.search_events(db.session, user, schema.load(raw))
+        try:
+            page = services.search_events(db.session, user, schema.load(raw))
+        except InvalidInput as err:
+            errors = field_errors(err)
     query = {k: v for k, v in raw.items() if k != "page"}
     report = session.pop(_RESULT_KEY, None)
     body = render_template(

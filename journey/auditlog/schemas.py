@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from journey.core.audit import AuditEvent
+from journey.core.i18n import _l
 from journey.core.schemas import AwareDateTime, Id, PageArgsSchema, columns, page_schema
 
 
@@ -31,8 +32,21 @@ class AuditQuerySchema(PageArgsSchema):
     object_type = ma.fields.String(validate=validate.Length(max=40))
     object_id = Id()
     request_id = ma.fields.String(validate=validate.Length(max=64))
+    actor = ma.fields.String(validate=validate.Length(max=80),
+                             metadata={"description": "The actor's username."})
+    participant = ma.fields.String(
+        validate=validate.Length(max=16),
+        metadata={"description": "A participant's reference: events about them (their record, "
+                                 "or naming them in their details)."})
     since = AwareDateTime()
     until = AwareDateTime()
+    date_from = ma.fields.Date(metadata={"description": "From this day (UTC), inclusive."})
+    date_to = ma.fields.Date(metadata={"description": "To this day (UTC), inclusive."})
+
+    @ma.validates_schema
+    def _dates_in_order(self, data, **_kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise ma.ValidationError({"date_to": [_l("Must not be before the first day.")]})
 
 
 AuditPageSchema = page_schema(AuditEventSchema, "AuditEventPage")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import select
@@ -15,8 +17,10 @@ from journey.auditlog.sealer import grace
 from journey.core import audit
 from journey.core.audit import AuditEvent, AuditSeal
 from journey.core.auth import User
+from journey.core.errors import InvalidInput
 from journey.core.pagination import paginate
 from journey.core.policy import office_scope, require
+from journey.participants.models import Participant
 
 _COLUMNS = {"id": AuditEvent.id, "occurred_at": AuditEvent.occurred_at}
 _EXACT = ("actor_id", "object_type", "object_id", "request_id")
@@ -38,6 +42,11 @@ def search_events(sess: Session, actor: User, args: dict[str, Any]) -> dict[str,
     for field in _EXACT:
         if args.get(field) is not None:
             stmt = stmt.where(getattr(AuditEvent, field) == args[field])
+    stmt = _by_names(sess, actor, stmt, args, scope)
+    if args.get("date_from"):
+        stmt = stmt.where(AuditEvent.occurred_at >= _day_start(args["date_from"]))
+    if args.get("date_to"):
+        stmt = stmt.where(AuditEvent.occurred_at < _day_start(args["date_to"]) + timedelta(days=1))
     if args.get("since"):
         stmt = stmt.where(AuditEvent.occurred_at >= args["since"])
     if args.get("until"):
@@ -46,6 +55,37 @@ def search_events(sess: Session, actor: User, args: dict[str, Any]) -> dict[str,
                     page=args["page"], per_page=args["per_page"])
     page["items"] = _with_seals(sess, page["items"])
     return page
+
+
+def _day_start(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _by_names(sess: Session, actor: User, stmt, args: dict[str, Any], scope: int | None):
+    """Filter by an actor's username and a participant's reference; an unknown one (or a
+    participant outside the caller's office) is a field error, not an empty page."""
+    errors = []
+    if args.get("actor"):
+        user_id = sess.scalar(sa.select(User.id).where(User.username == args["actor"]))
+        if user_id is None:
+            errors.append({"field": "actor", "code": "not-found",
+                           "message": _("No user with that username.")})
+        stmt = stmt.where(AuditEvent.actor_id == user_id)
+    if args.get("participant"):
+        found = sa.select(Participant.id).where(
+            Participant.reference == args["participant"].strip().upper())
+        if scope is not None:
+            found = found.where(Participant.office_id == scope)
+        pid = sess.scalar(found)
+        if pid is None:
+            errors.append({"field": "participant", "code": "not-found",
+                           "message": _("No participant with that reference.")})
+        stmt = stmt.where(sa.or_(
+            sa.and_(AuditEvent.object_type == "participant", AuditEvent.object_id == pid),
+            AuditEvent.details["participant_id"].as_integer() == pid))
+    if errors:
+        raise InvalidInput(errors=errors)
+    return stmt
 
 
 def _with_seals(sess: Session, events: list[AuditEvent]) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from journey.core.domains import Category, Domain, Job, NavLink, PersonalData
 from journey.core.i18n import _l
 from journey.core.policy import STAFF
 from journey.messaging import bridge, erasure
+from journey.messaging.campaign_pages import bp as campaign_pages_bp
 from journey.messaging.cli import scheduler, worker
 from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.pages import bp as pages_bp
@@ -42,9 +43,10 @@ def _inbound_from(participant):
 
 DOMAIN = Domain(
     name="messaging",
-    nav_links=(NavLink("messaging_pages.delivery_page", _l("Delivery problems"), "messages:read", 60),),
+    nav_links=(NavLink("messaging_pages.delivery_page", _l("Delivery problems"), "messages:read", 60),
+               NavLink("campaign_pages.new_campaign", _l("Campaigns"), "campaigns:send", 70)),
     api_blueprints=(blp,),
-    page_blueprints=(webhooks_bp, pages_bp),
+    page_blueprints=(webhooks_bp, pages_bp, campaign_pages_bp),
     models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, stats.MessageStat,
             stats.MessageStatDelta, OutboxRateLimit),
     commands=(worker, scheduler),

@@ -39,6 +39,8 @@ class Office(SQLModel, table=True):
     country: str = Field(max_length=2)
     timezone: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Optimistic concurrency (journey.core.versions): an edit names the version it read.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class NamedOrganisation(SQLModel):
@@ -50,6 +52,7 @@ class NamedOrganisation(SQLModel):
     name_key: str = Field(default="", max_length=64, unique=True)
     country: str = Field(max_length=2)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Employer(NamedOrganisation, table=True):

@@ -5,8 +5,16 @@ from __future__ import annotations
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
+from journey.core.versions import precondition
 from journey.organisations import services
-from journey.organisations.schemas import EmployerSchema, OfficeSchema, ServiceProviderSchema
+from journey.organisations.schemas import (
+    EmployerSchema,
+    EmployerUpdateSchema,
+    OfficeSchema,
+    OfficeUpdateSchema,
+    ServiceProviderSchema,
+    ServiceProviderUpdateSchema,
+)
 
 blp = Blueprint("organisations", __name__, url_prefix="",
                 description="Offices, employers and service providers.")
@@ -28,6 +36,29 @@ def create_office(data):
     return services.create_office(db.session, current_user(), data)
 
 
+def _etag(obj) -> dict[str, str]:
+    return {"ETag": f'"{obj.version}"'}
+
+
+_STALE = "The version you sent is stale (409 for the body's version, 412 for If-Match)."
+_NEED_VERSION = "Send the version you read, in If-Match or the body."
+
+
+@blp.patch("/offices/<id:office_id>", permission="offices:manage")
+@blp.arguments(OfficeUpdateSchema)
+@blp.response(200, OfficeSchema)
+@blp.alt_response(404, description="No such office.")
+@blp.alt_response(409, description=_STALE)
+@blp.alt_response(412, description=_STALE)
+@blp.alt_response(428, description=_NEED_VERSION)
+def update_office(data, office_id: int):
+    """Change an office's name, country or time zone, at the version you read (admins)."""
+    expected = precondition(data)
+    office = services.update_office(db.session, current_user(), office_id, data,
+                                    expected=expected)
+    return office, _etag(office)
+
+
 @blp.get("/employers", permission="organisations:read")
 @blp.response(200, EmployerSchema(many=True))
 def list_employers():
@@ -45,6 +76,22 @@ def create_employer(data):
     return services.create_employer(db.session, current_user(), data)
 
 
+@blp.patch("/employers/<id:employer_id>", permission="organisations:manage")
+@blp.arguments(EmployerUpdateSchema)
+@blp.response(200, EmployerSchema)
+@blp.alt_response(404, description="No such employer.")
+@blp.alt_response(409, description="The version you sent is stale, or the name is taken "
+                                    "(existing_id names the employer).")
+@blp.alt_response(412, description=_STALE)
+@blp.alt_response(428, description=_NEED_VERSION)
+def update_employer(data, employer_id: int):
+    """Change an employer, at the version you read (admins)."""
+    expected = precondition(data)
+    employer = services.update_employer(db.session, current_user(), employer_id, data,
+                                        expected=expected)
+    return employer, _etag(employer)
+
+
 @blp.get("/service-providers", permission="organisations:read")
 @blp.response(200, ServiceProviderSchema(many=True))
 def list_providers():
@@ -60,3 +107,19 @@ def list_providers():
 def create_provider(data):
     """Add a service provider (admins)."""
     return services.create_provider(db.session, current_user(), data)
+
+
+@blp.patch("/service-providers/<id:provider_id>", permission="organisations:manage")
+@blp.arguments(ServiceProviderUpdateSchema)
+@blp.response(200, ServiceProviderSchema)
+@blp.alt_response(404, description="No such service provider.")
+@blp.alt_response(409, description="The version you sent is stale, or the name is taken "
+                                    "(existing_id names the provider).")
+@blp.alt_response(412, description=_STALE)
+@blp.alt_response(428, description=_NEED_VERSION)
+def update_provider(data, provider_id: int):
+    """Change a service provider, at the version you read (admins)."""
+    expected = precondition(data)
+    provider = services.update_provider(db.session, current_user(), provider_id, data,
+                                        expected=expected)
+    return provider, _etag(provider)

@@ -1,4 +1,4 @@
-"""Offices, employers and service providers: list and create. They never commit."""
+"""Offices, employers and service providers: list, create and change. They never commit."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from sqlmodel import select
 from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import Conflict
+from journey.core.errors import Conflict, NotFound
 from journey.core.policy import require
 from journey.core.unique import insert_unique
+from journey.core.versions import Precondition, bump, check_version
 from journey.organisations.models import (
     Employer,
     NamedOrganisation,
@@ -85,3 +86,74 @@ def create_employer(sess: Session, actor: User, data: dict[str, Any]) -> Employe
 def create_provider(sess: Session, actor: User, data: dict[str, Any]) -> ServiceProvider:
     """Add a service provider; names are unique once folded (organisation_key)."""
     return _create_named(sess, actor, ServiceProvider, data, "service_provider")
+
+
+def load_office(sess: Session, actor: User, office_id: int,
+                permission: str = "offices:read") -> Office:
+    """The office, or 404."""
+    require(actor, permission)
+    office = sess.get(Office, office_id)
+    if office is None:
+        raise NotFound(_("No such office."))
+    return office
+
+
+def load_organisation(sess: Session, actor: User, model: type[NamedOrganisation], obj_id: int,
+                      permission: str = "organisations:read") -> Any:
+    """The employer or service provider, or 404."""
+    require(actor, permission)
+    obj = sess.get(model, obj_id)
+    if obj is None:
+        raise NotFound(_("No such organisation."))
+    return obj
+
+
+def _apply(sess: Session, actor: User, obj: Any, data: dict[str, Any],
+           expected: Precondition | None, tag: str) -> Any:
+    """Set the changed fields at the version the caller read, bump it and audit the change."""
+    message = _("Someone changed this record since you read it; reload and try again.")
+    check_version(obj.version, expected, message)
+    changed = sorted(k for k, v in data.items() if getattr(obj, k) != v)
+    if not changed:
+        return obj
+    for key in changed:
+        setattr(obj, key, data[key])
+    bump(sess, obj, expected, message)
+    sess.flush()
+    audit.record(sess, f"organisations:{tag}:update", actor_id=actor.id, object_type=tag,
+                 object_id=obj.id, fields=changed, version=obj.version)
+    logger.debug("%s updated id=%s", tag, obj.id)
+    return obj
+
+
+def update_office(sess: Session, actor: User, office_id: int, data: dict[str, Any], *,
+                  expected: Precondition | None) -> Office:
+    """Change an office's name, country or time zone at the version the caller read."""
+    office = load_office(sess, actor, office_id, "offices:manage")
+    return _apply(sess, actor, office, dict(data), expected, "office")
+
+
+def _update_named(sess: Session, actor: User, model: type[NamedOrganisation], obj_id: int,
+                  data: dict[str, Any], expected: Precondition | None, tag: str) -> Any:
+    obj = load_organisation(sess, actor, model, obj_id, "organisations:manage")
+    data = dict(data)
+    if "name" in data:
+        key = organisation_key(data["name"])
+        other = sess.scalar(select(model.id).where(model.name_key == key, model.id != obj.id))
+        if other is not None:
+            raise Conflict(_("That name is already used."), code="name-taken",
+                           extra={"existing_id": other})
+    return _apply(sess, actor, obj, data, expected, tag)
+
+
+def update_employer(sess: Session, actor: User, employer_id: int, data: dict[str, Any], *,
+                    expected: Precondition | None) -> Employer:
+    """Change an employer at the version the caller read; names stay unique once folded."""
+    return _update_named(sess, actor, Employer, employer_id, data, expected, "employer")
+
+
+def update_provider(sess: Session, actor: User, provider_id: int, data: dict[str, Any], *,
+                    expected: Precondition | None) -> ServiceProvider:
+    """Change a service provider at the version the caller read; names stay unique once folded."""
+    return _update_named(sess, actor, ServiceProvider, provider_id, data, expected,
+                         "service_provider")

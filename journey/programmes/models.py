@@ -49,6 +49,8 @@ class Programme(SQLModel, table=True):
     # on PostgreSQL, so `db check` could not hold it): read as no numbers of its own.
     contacts: dict[str, Any] | None = Field(default_factory=dict, sa_type=sa.JSON, nullable=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Optimistic concurrency (journey.core.versions): an edit may name the version it read.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
     # Loaded on demand: most code needs a programme's settings, not its partners.
     employers: list[Employer] = Relationship(link_model=ProgrammeEmployer)

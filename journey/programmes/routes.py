@@ -5,6 +5,7 @@ from __future__ import annotations
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
+from journey.core.versions import precondition
 from journey.programmes import services
 from journey.programmes.schemas import ProgrammeSchema, ProgrammeUpdateSchema
 
@@ -38,6 +39,12 @@ def create_programme(data):
 @blp.patch("/<id:programme_id>", permission="programmes:manage")
 @blp.arguments(ProgrammeUpdateSchema)
 @blp.response(200, ProgrammeSchema)
+@blp.alt_response(409, description="The version you sent is stale.")
+@blp.alt_response(412, description="The If-Match version is stale.")
 def update_programme(data, programme_id: int):
-    """Change a programme's partners, languages or checklist configuration (admins)."""
-    return services.update_programme(db.session, current_user(), programme_id, data)
+    """Change a programme's partners, languages or checklist configuration (admins), at the
+    version you read when you send one (If-Match or the version field)."""
+    expected = precondition(data, required=False)
+    prog = services.update_programme(db.session, current_user(), programme_id, data,
+                                     expected=expected)
+    return prog, {"ETag": f'"{prog.version}"'}

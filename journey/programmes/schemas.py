@@ -5,9 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.core.i18n import _l
+from journey.core.i18n import _, _l
 from journey.core.ids import ID_RANGE
-from journey.core.schemas import Country, Language, not_blank
+from journey.core.schemas import Country, Language, Version, not_blank
 from journey.stages import Stage
 from journey.stages.checklists import validate_config
 
@@ -36,6 +36,9 @@ class ChecklistConfigSchema(ma.Schema):
     @ma.validates_schema
     def _known_items(self, data, **_kwargs):
         errors = validate_config(data)
+        keys = [extra["key"] for extra in data.get("added", [])]
+        errors += [{"message": _("Two new items have the key '%(key)s'.", key=key)}
+                   for key in sorted({k for k in keys if keys.count(k) > 1})]
         if errors:
             raise ma.ValidationError([e["message"] for e in errors])
 
@@ -76,6 +79,7 @@ class ProgrammeSchema(ma.Schema):
     training_provider_id = ma.fields.Integer(strict=True, validate=ID_RANGE, allow_none=True)
     checklist_config = ma.fields.Nested(lambda: ChecklistConfigSchema(), load_default=dict)
     contacts = ma.fields.Nested(lambda: ContactsSchema(), load_default=dict)
+    version = ma.fields.Integer(dump_only=True)
 
     @staticmethod
     def _dump_employer_ids(programme) -> list[int]:
@@ -99,3 +103,5 @@ class ProgrammeUpdateSchema(ma.Schema):
     training_provider_id = ma.fields.Integer(strict=True, validate=ID_RANGE, allow_none=True)
     checklist_config = ma.fields.Nested(ChecklistConfigSchema)
     contacts = ma.fields.Nested(ContactsSchema)
+    version = Version(metadata={"description": "The version you read (optional: without it, or "
+                                               "If-Match, the change is not checked)."})

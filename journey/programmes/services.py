@@ -16,6 +16,7 @@ from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput, NotFound
 from journey.core.policy import require
 from journey.core.unique import insert_unique
+from journey.core.versions import Precondition, bump, check_version
 from journey.organisations.models import Employer, ServiceProvider
 from journey.programmes.models import Programme
 
@@ -80,17 +81,22 @@ def create_programme(sess: Session, actor: User, data: dict[str, Any]) -> Progra
     return prog
 
 
-def update_programme(sess: Session, actor: User, programme_id: int,
-                     data: dict[str, Any]) -> Programme:
-    """Change a programme's name, partners, languages or checklist configuration."""
+def update_programme(sess: Session, actor: User, programme_id: int, data: dict[str, Any], *,
+                     expected: Precondition | None = None) -> Programme:
+    """Change a programme's name, partners, languages or checklist configuration, at the
+    version the caller read when they name one."""
     prog = load_programme(sess, actor, programme_id, "programmes:manage")
     data = dict(data)
+    data.pop("version", None)
+    message = _("Someone changed this programme since you read it; reload and try again.")
+    check_version(prog.version, expected, message)
     employer_ids = data.pop("employer_ids", None)
     _check_refs(sess, employer_ids or [], data.get("training_provider_id"))
     for key, value in data.items():
         setattr(prog, key, value)
     if employer_ids is not None:
         _set_employers(sess, prog, employer_ids)
+    bump(sess, prog, expected, message)
     audit.record(sess, "programmes:programme:update", actor_id=actor.id, object_type="programme",
                  object_id=prog.id, fields=sorted(data) + (["employer_ids"] if employer_ids else []))
     return prog
