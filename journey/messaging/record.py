@@ -64,7 +64,7 @@ def _usernames(sess: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(sess.execute(sa.select(_USERS.c.id, _USERS.c.username)
-                             .where(_USERS.c.id.in_(sorted(ids)))).tuples().all())
+                             .where(_USERS.c.id.in_(sorted(ids)))).all())
 
 
 def build(sess: Session, user: User, participant: Any, page: int = 1) -> dict[str, Any]:
