@@ -35,7 +35,7 @@ def _text(tab, selector: str) -> str:
     return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
 
 
-def _setup(live):
+def _setup(live):  # noqa: F811
     """Two replies from a consenting participant of the caseworker's office, and a text from an
     unknown number: as the inbound webhook stores them."""
     with live.app.app_context(), db.job_session() as sess:
