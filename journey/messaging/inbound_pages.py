@@ -7,7 +7,7 @@ services (journey.messaging.inbound); who may triage is explained there.
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from journey.core.db import db
@@ -15,6 +15,7 @@ from journey.core.errors import NotFound
 from journey.messaging import inbound
 from journey.messaging.inbound_schemas import REPLY_MAX, AttachSchema, DismissSchema, ReplySchema
 from journey.messaging.pages import bp
+from journey.participants.services import search_participants
 from journey.web.forms import FORM_ERRORS, field_errors, form_input, form_status, form_values
 from journey.web.routes import login_required
 
@@ -70,10 +71,22 @@ def reply_send(participant_id: int, inbound_id: int):
     return redirect(_record_url(participant_id), 303)
 
 
+SEARCH_COLUMNS = ("id", "reference", "given_name", "family_name", "date_of_birth")
+
+
+def _search(q: str):
+    """Participants in the user's scope whose name or reference matches (to find a reference)."""
+    if not q:
+        return None
+    return search_participants(db.session, g.user, {"q": q[:100], "per_page": 10},
+                               columns=SEARCH_COLUMNS)
+
+
 def _triage_page(errors=None, values=None, failed_id=None, status=200):
     found = inbound.triage(db.session, g.user)
+    q = request.args.get("q", "").strip()
     return render_template("messaging/triage.html", found=found, errors=errors or {},
-                           v=values or {}, failed_id=failed_id,
+                           v=values or {}, failed_id=failed_id, q=q, matches=_search(q),
                            reasons=[(r.value, t) for r, t in _dismiss_titles().items()]), status
 
 

@@ -167,3 +167,17 @@ def test_a_record_of_a_hundred_entries_renders_fast_and_pages_older_ones(client,
     older = text(client.get(f"/participants/{p.id}?timeline_page=2", headers=HTML))
     assert "reply number 5" in older and "Newer entries" in older
     assert elapsed < 1.0  # the bench holds it to 150 ms; a loose bound against N+1 here
+
+
+def test_the_triage_page_finds_a_reference_by_name_within_scope(client, factory, desk):
+    mine = desk.person(given_name="Sunita", family_name="Tamang")
+    theirs = factory.participant(factory.user("caseworker", office=factory.office()),
+                                 given_name="Sunita", family_name="Rai")
+    log_in(client, desk.caseworker)
+    resp = client.get("/messages/triage?q=sunita", headers=HTML)
+    assert_html_page(resp, 200)
+    body = text(resp)
+    assert mine.reference in body and "Sunita Tamang" in body
+    assert theirs.reference not in body and "Sunita Rai" not in body
+    body = text(client.get("/messages/triage?q=nobody-like-this", headers=HTML))
+    assert "None of your participants matches" in body

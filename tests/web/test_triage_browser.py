@@ -56,11 +56,11 @@ def _setup(live):  # noqa: F811
                                  needs_attention=True, received_at=utcnow())
         sess.add(unknown)
         sess.flush()
-        return p.id, p.reference, ids, unknown.id
+        return p.id, p.reference, p.given_name, ids, unknown.id
 
 
 def test_a_caseworker_answers_replies_and_triages_an_unknown_number(page, live):  # noqa: F811
-    pid, reference, (question, thanks), unknown = _setup(live)
+    pid, reference, name, (question, thanks), unknown = _setup(live)
     log_in(page, live, "caseworker")
 
     page.goto(live.url(f"/participants/{pid}"))
@@ -97,6 +97,10 @@ def test_a_caseworker_answers_replies_and_triages_an_unknown_number(page, live):
     page.goto(live.url("/messages/triage"))
     assert "Hello, this is my new number" in _text(page, f"#text-{unknown}")
     assert "+351912345678" not in _text(page, "main") and "•••678" in _text(page, "main")
+    assert_accessible(page)
+    page.type_into("#f-q", name)  # the sender signed with their name: find their reference
+    _submit(page, "form[role=search] button")
+    assert reference in _text(page, "#matches")
     assert_accessible(page)
     page.type_into(f"#ref-{unknown}", "NOT-A-REF")
     _submit(page, f'#text-{unknown} form[action$="/attach"] button')
