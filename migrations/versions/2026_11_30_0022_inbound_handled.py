@@ -26,6 +26,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_column("inbound_messages", "dismissed_reason")
-    op.drop_column("inbound_messages", "handled_by")
-    op.drop_column("inbound_messages", "handled_at")
+    for column in ("dismissed_reason", "handled_by", "handled_at"):
+        op.drop_column("inbound_messages", column)
