@@ -2,8 +2,8 @@
 with its channel and delivery status in words, and the person's replies in full.
 
 Kept light for long records: the timeline is read once (journey.core.timeline.entries), a page
-of PAGE_SIZE entries is cut from it, and the replies and users that page shows are read in one
-query each. Showing replies is a read of their texts, so it is audited.
+of PAGE_SIZE entries is cut from it, and what that page shows beyond the entries (the replies'
+texts, failed messages' error codes, users' names) is read in one query each. Showing replies is a read of their texts, so it is audited.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from journey.core.domains import Section
 from journey.core.policy import allowed
 from journey.messaging.kinds import MessageKind
 from journey.messaging.pages import problem_text
-from notifications.models import InboundMessage
+from notifications.models import InboundMessage, OutboxMessage
 
 PAGE_SIZE = 100
 PAGE_ARG = "timeline_page"
 _IN = InboundMessage.__table__
+_OUT = OutboxMessage.__table__
+_PROBLEMS = ("failed", "undelivered")
 _USERS = User.__table__
 
 
@@ -60,6 +62,13 @@ def _replies(sess: Session, ids: list[int], participant_id: int) -> dict[int, di
     return {r.id: dict(r._mapping) for r in rows}
 
 
+def _error_codes(sess: Session, ids: list[int]) -> dict[int, str | None]:
+    if not ids:
+        return {}
+    return dict(sess.execute(sa.select(_OUT.c.id, _OUT.c.last_error_code)
+                             .where(_OUT.c.id.in_(ids))).all())
+
+
 def _usernames(sess: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -79,6 +88,8 @@ def build(sess: Session, user: User, participant: Any, page: int = 1) -> dict[st
     reply_ids = [e["data"]["inbound_id"] for e in shown
                  if e["kind"] == received and e["data"].get("inbound_id")]
     replies = _replies(sess, reply_ids, participant.id)
+    codes = _error_codes(sess, [e["id"] for e in shown if e["kind"] == "message"
+                                and e["data"].get("status") in _PROBLEMS])
     users = _usernames(sess, {e["actor_id"] for e in shown if e.get("actor_id")}
                        | {r["handled_by"] for r in replies.values() if r["handled_by"]})
     reg = timeline.registry()
@@ -91,8 +102,8 @@ def build(sess: Session, user: User, participant: Any, page: int = 1) -> dict[st
             d = e["data"]
             item["status"] = d.get("status")
             item["why"] = (skip_text(d.get("skip_reason")) if d.get("status") == "skipped"
-                           else problem_text(d.get("error_code"))
-                           if d.get("status") in ("failed", "undelivered") else "")
+                           else problem_text(codes.get(e["id"]))
+                           if d.get("status") in _PROBLEMS else "")
         elif e["kind"] == received:
             reply = replies.get(e["data"].get("inbound_id"))
             if reply is not None:
