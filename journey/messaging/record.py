@@ -3,7 +3,8 @@ with its channel and delivery status in words, and the person's replies in full.
 
 Kept light for long records: the timeline is read once (journey.core.timeline.entries), a page
 of PAGE_SIZE entries is cut from it, and what that page shows beyond the entries (the replies'
-texts, failed messages' error codes, users' names) is read in one query each. Showing replies is a read of their texts, so it is audited.
+texts, failed messages' error codes, users' names) is read in one query each. Showing replies
+is a read of their texts, so it is audited.
 """
 
 from __future__ import annotations
