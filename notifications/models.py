@@ -114,6 +114,12 @@ class InboundMessage(SQLModel, table=True):
     keyword: str | None = Field(default=None, max_length=30)  # what the router made of it
     needs_attention: bool = Field(default=False, index=True)
     received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Who dealt with it and when: answered or marked handled, or (a text from an unknown number)
+    # dismissed at triage, with dismissed_reason. handled_by is a user id (no foreign key: the
+    # column is added without recreating the table).
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handled_by: int | None = None
+    dismissed_reason: str | None = Field(default=None, max_length=20)
 
 
 class SmsOptOut(SQLModel, table=True):

@@ -47,6 +47,7 @@ from journey.passports import services as passports
 from journey.passports import sharing
 from journey.privacy import holds
 from journey.taxonomy import services as taxonomy
+from notifications.models import InboundMessage
 from tests.factories import PASSWORD
 from tests.skillcards.helpers import card_for, form_for, place
 
@@ -165,6 +166,13 @@ POST   /participants/{own}/privacy/legal-hold/lift              privacy:hold    
 POST   /participants/{other}/privacy/legal-hold/lift            privacy:hold       200 404 403 403 403 401
 GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
 GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
+GET    /participants/{own}/inbound                     messages:read         200 200 200 403 403 401
+GET    /participants/{other}/inbound                   messages:read         200 404 404 403 403 401
+POST   /inbound/{inbound}/handled                      messages:reply        200 200 200 403 403 401
+POST   /inbound/{inbound}/reply                        messages:reply        201 201 201 403 403 401
+GET    /inbound/triage                                 messages:triage       200 200 200 403 403 401
+POST   /inbound/{unknown}/attach                       messages:triage       200 200 200 403 403 401
+POST   /inbound/{unknown}/dismiss                      messages:triage       200 200 200 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
 GET    /my-work                                        workbench:read        200 200 200 403 403 401
 POST   /messages/reconcile                             messages:reconcile    200 200 200 403 403 401
@@ -271,6 +279,10 @@ BODIES = {
     ("POST", "/campaigns"): {"name": "Matrix", "template": "appointment_reminder",
                              "params": {"what": "Orientation", "place": "MRC", "date": "2026-12-01"}},
     ("POST", "/messages/reconcile"): {},
+    ("POST", "/inbound/{inbound}/handled"): {},
+    ("POST", "/inbound/{inbound}/reply"): {"text": "Matrix answer"},
+    ("POST", "/inbound/{unknown}/attach"): {"participant_id": "{own}"},
+    ("POST", "/inbound/{unknown}/dismiss"): {"reason": "spam"},
     ("POST", "/users"): {"username": "matrix.user", "full_name": "Matrix User", "role": "caseworker",
                          "password": "a long enough password", "office_id": "{office_a}"},
     ("PATCH", "/users/{target}"): {"language": "ne", "version": "{target_version}"},
@@ -379,6 +391,8 @@ class World:
     programme: int = 0
     employer: int = 0
     provider: int = 0
+    inbound: int = 0  # a text from {own} (an /inbound/ row's participant, in office A)
+    unknown: int = 0  # a text from an unknown number
     target: int = 0  # a caseworker of office A, for the user management rows
     target_version: int = 0
     inactive_target: int = 0
@@ -475,6 +489,17 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                 if "_link}" in endpoint.path:
                     link, _token = sharing.create_share_link(db_session, admin, p, audience="Matrix")
                     setattr(world, f"{side}_link", link.id)
+    if endpoint.path.startswith("/inbound/"):
+        p = factory.participant(users["admin"], office_id=office_a.id, consents=[
+            {"purpose": "case_management", "method": "signed"},
+            {"purpose": "updates", "method": "verbal"}])
+        world.own = p.id
+        for attr, pid in (("inbound", p.id), ("unknown", None)):
+            text = InboundMessage(sender=p.phone if pid else "+351912000999", body="Matrix text",
+                                  participant_id=pid, needs_attention=True, received_at=utcnow())
+            db_session.add(text)
+            db_session.flush()
+            setattr(world, attr, text.id)
     if endpoint.path.startswith("/taxonomy/"):
         taxonomy.load_base(db_session)
     if "{programme}" in endpoint.path:

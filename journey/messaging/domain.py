@@ -10,16 +10,20 @@ from journey.core import crypto
 from journey.core.domains import Category, Domain, Job, NavLink, PersonalData
 from journey.core.i18n import _l
 from journey.core.policy import STAFF
-from journey.messaging import bridge, erasure
+from journey.messaging import bridge, erasure, inbound_pages  # noqa: F401  (its pages on pages_bp)
 from journey.messaging.campaign_pages import bp as campaign_pages_bp
 from journey.messaging.cli import scheduler, worker
+from journey.messaging.inbound import REPLY_TEMPLATE
+from journey.messaging.inbound_routes import blp as inbound_blp
 from journey.messaging.kinds import TIMELINE_KINDS
 from journey.messaging.pages import bp as pages_bp
+from journey.messaging.record import timeline_section
 from journey.messaging.routes import blp
 from journey.messaging.timeline import message_entries
 from notifications import stats
 from notifications.models import Campaign, InboundMessage, OutboxMessage, SmsOptOut
 from notifications.ratelimit import OutboxRateLimit
+from notifications.templates import TEXT, Template
 from notifications.webhooks import bp as webhooks_bp
 
 
@@ -41,21 +45,32 @@ def _inbound_from(participant):
                                 crypto.lookup(t.c.sender_index, participant.phone)))
 
 
+# A caseworker's answer to a person's text, written by the caseworker (journey.messaging.inbound).
+REPLY = Template(REPLY_TEMPLATE, _l("%(centre)s: %(text)s"), _l("A message from %(centre)s"),
+                 {"text": TEXT})
+
+
 DOMAIN = Domain(
     name="messaging",
     nav_links=(NavLink("messaging_pages.delivery_page", _l("Delivery problems"), "messages:read", 60),
-               NavLink("campaign_pages.new_campaign", _l("Campaigns"), "campaigns:send", 70)),
-    api_blueprints=(blp,),
+               NavLink("campaign_pages.new_campaign", _l("Campaigns"), "campaigns:send", 70),
+               NavLink("messaging_pages.triage", _l("Unknown numbers"), "messages:triage", 62)),
+    api_blueprints=(blp, inbound_blp),
     page_blueprints=(webhooks_bp, pages_bp, campaign_pages_bp),
     models=(Campaign, OutboxMessage, InboundMessage, SmsOptOut, stats.MessageStat,
             stats.MessageStatDelta, OutboxRateLimit),
     commands=(worker, scheduler),
-    permissions={"messages:read": STAFF, "messages:reconcile": STAFF, "campaigns:send": STAFF},
+    # messages:triage: texts from unknown numbers have no office; journey.messaging.inbound says
+    # why every staff role may triage them.
+    permissions={"messages:read": STAFF, "messages:reconcile": STAFF, "campaigns:send": STAFF,
+                 "messages:reply": STAFF, "messages:triage": STAFF},
     # The message counts' deltas folded into their rollup (no personal data: counts by office).
     jobs=(Job("message_stats_compact", stats.compact_job, 15),),
     timeline_kinds=TIMELINE_KINDS,
     timeline_providers=(message_entries,),
     timeline_handlers=(bridge.on_entry,),
+    templates=(REPLY,),
+    record_sections=(timeline_section,),
     personal_data=(
         PersonalData("outbox_messages", (Category.MESSAGE, Category.CONTACT), ("participant_id",),
                      recipients=("sms_provider", "email_provider"),
