@@ -1,7 +1,5 @@
 // Starts Swagger UI on the API documentation page (a file, not inline, for the page's CSP).
 window.addEventListener("load", function () {
   var container = document.getElementById("swagger-ui-container");
-  // persistAuthorization: the token given to Authorize survives a reload of the page.
-  window.ui = SwaggerUIBundle({url: container.dataset.specUrl, dom_id: "#swagger-ui-container",
-                              persistAuthorization: true});
+  window.ui = SwaggerUIBundle({url: container.dataset.specUrl, dom_id: "#swagger-ui-container"});
 });
