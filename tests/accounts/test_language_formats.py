@@ -41,3 +41,14 @@ def test_dates_follow_the_readers_language(client, factory, db_session):
     page = text(client.get(f"/admin/users/{target.id}", headers=HTML))
     assert format_date(target.created_at, "medium", locale="ar") in page
     assert french not in page
+
+
+def test_the_stylesheet_has_no_physical_left_or_right():
+    """Arabic pages are right-to-left (dir="rtl"): margins, paddings, borders, positions and
+    alignment use logical properties (inline-start/end), which follow the direction."""
+    css = (TEMPLATES.parent / "static" / "journey.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    physical = re.findall(
+        r"[^;{}]*(?:(?:margin|padding|border|inset)-(?:left|right)|(?<![\w-])(?:left|right)\s*:"
+        r"|(?:text-align|float|clear)\s*:\s*(?:left|right))[^;{}]*", css)
+    assert not physical, physical
