@@ -7,10 +7,15 @@ these pages finish it. Such a session signs no one in anywhere else.
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from journey.accounts import sessions, totp
+from journey.accounts.language import LanguageChoiceSchema, set_own_language
 from journey.accounts.services import revoke_token
 from journey.core.auth import (
     ApiToken,
@@ -18,17 +23,26 @@ from journey.core.auth import (
     UserSession,
     current_session_id,
     end_session,
+    load_current_user,
     login_succeeded,
     session_for_secret,
     start_session,
 )
 from journey.core.db import db
 from journey.core.errors import InvalidInput, NotFound, ProblemError, TooManyRequests
+from journey.core.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_DAYS, language_choices
 from journey.core.policy import require
+from journey.web.forms import field_errors, form_values
 from journey.web.pagekit import html_blueprint
 from journey.web.routes import _safe_next, login_required
 
 bp = html_blueprint("security", __name__)
+
+
+@bp.app_context_processor
+def _language_switch() -> dict:
+    # The header's switch (base.html) on every page, staff or public.
+    return {"language_choices": language_choices}
 
 
 def _code_error(err: ProblemError) -> tuple[dict[str, str], int]:
@@ -110,19 +124,69 @@ def login_enrol():
 
 # --- your account -------------------------------------------------------------------------------
 
-def _account_page(errors: dict[str, str] | None = None, status: int = 200):
+def _account_page(errors: dict[str, str] | None = None, status: int = 200,
+                  language_errors: dict[str, str] | None = None, language: str | None = None):
     sess, user = db.session, g.user
     return render_template(
         "account/account.html", sessions=sessions.list_sessions(sess, user.id),
         tokens=[t for t in sessions.list_tokens(sess, user.id) if t.revoked_at is None],
         current_id=current_session_id(), totp_row=totp.confirmed(sess, user.id),
-        required=totp.role_requires_totp(sess, user.role), errors=errors or {}), status
+        required=totp.role_requires_totp(sess, user.role), errors=errors or {},
+        language_errors=language_errors or {}, language=language or user.language,
+        languages=language_choices()), status
 
 
 @bp.get("/account")
 @login_required
 def account():
     return _account_page()
+
+
+@bp.post("/account/language")
+@login_required
+def account_language():
+    values = form_values(["language"])
+    try:
+        data = LanguageChoiceSchema().load(values)
+    except ValidationError as err:
+        return _account_page(status=422, language_errors=field_errors(err),
+                             language=values["language"])
+    if set_own_language(db.session, g.user, data["language"]):
+        with force_locale(data["language"]):  # the notice in the language just chosen
+            flash(_("Your language is saved."))
+    return redirect(url_for("security.account"), 303)
+
+
+# --- the header's language switch ---------------------------------------------------------------
+
+def _back_to(target: str | None) -> str:
+    """Where the switch returns: the page it was used on, without a ?lang= that would outvote
+    the choice just made."""
+    target = _safe_next(target) or url_for("web.home")
+    parts = urlsplit(target)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return parts.path + (f"?{urlencode(query)}" if query else "")
+
+
+@bp.route("/language", methods=["GET", "POST"])
+def switch_language():
+    """The header's switch. A logged-in user POSTs it (with CSRF) and their setting is saved;
+    a visitor's GET only sets a cookie, so it needs no session and changes nothing stored."""
+    source = request.form if request.method == "POST" else request.args
+    back = _back_to(source.get("next"))
+    try:
+        language = LanguageChoiceSchema().load({"language": source.get("language", "")[:40]}
+                                               )["language"]
+    except ValidationError:
+        flash(_("Choose a language from the list."))
+        return redirect(back, 303)
+    if request.method == "POST" and load_current_user(db.session) is not None:
+        set_own_language(db.session, g.user, language)
+    response = redirect(back, 303)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_DAYS * 86400,
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        httponly=True, samesite="Lax")
+    return response
 
 
 @bp.post("/account/sessions/<id:session_id>/end")

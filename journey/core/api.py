@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import functools
 import http
 import inspect
 import re
@@ -129,9 +130,42 @@ class Blueprint(flask_smorest.Blueprint):
         """flask-smorest's route; with a `permission`, the caller is authenticated and checked
         (401/403) before anything else, the body included, is read."""
         register = super().route(rule, parameters=parameters, **options)
-        if permission is None:
-            return register
-        return lambda view: register(requires(permission)(view))
+
+        def decorate(view):
+            checked = refuse_unknown_query(view)
+            return register(checked if permission is None else requires(permission)(checked))
+        return decorate
+
+
+_UNKNOWN_PARAMETER = _l("Unknown field.")  # marshmallow's words: translated, code unknown-field
+
+
+def declared_query(view: Callable) -> frozenset[str]:
+    """The query parameters a view declares (its `@blp.arguments(..., location="query")`)."""
+    names: set[str] = set()
+    for param in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", ()):
+        if not isinstance(param, dict) or param.get("in") != "query":
+            continue
+        schema = param["schema"]
+        schema = schema() if isinstance(schema, type) else schema
+        names |= {f.data_key or n for n, f in schema.fields.items() if not f.dump_only}
+    return frozenset(names)
+
+
+def refuse_unknown_query(view: Callable) -> Callable:
+    """The view, refusing (422) a query parameter it does not declare, rather than ignoring it:
+    a misspelt filter (`?stage=…` vs `?stages=…`) or page size would otherwise answer silently
+    with something else than was asked for. A view without a query schema accepts none."""
+    allowed = declared_query(view)
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        unknown = sorted(set(flask.request.args) - allowed)
+        if unknown:
+            abort(422, messages={"query": {_escaped(k): [_UNKNOWN_PARAMETER] for k in unknown}})
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 # --- the OpenAPI document ------------------------------------------------------------------------
@@ -159,6 +193,11 @@ _REQUEST_ID = {
 _ETAG = {
     "description": "The version of what was returned; send it back in If-Match to change it.",
     "schema": {"type": "string", "pattern": r'^"[0-9]+"$', "example": '"3"'},
+    "required": True,
+}
+_TOTAL = {
+    "description": "How many items match, on every page (the body's total).",
+    "schema": {"type": "integer", "minimum": 0},
     "required": True,
 }
 _IF_MATCH = {
@@ -216,6 +255,7 @@ class JourneyDocPlugin(BasePlugin):
         return self.api.spec.components.get_ref("response", http.HTTPStatus(status).name)
 
     def operation_helper(self, path=None, operations=None, **kwargs):
+        from journey.core.pagination import with_total
         from journey.core.versions import if_match, precondition
 
         rule = kwargs.get("rule")
@@ -227,6 +267,7 @@ class JourneyDocPlugin(BasePlugin):
         # a request with neither If-Match nor a version field (428).
         reads_if_match = mentions(view, lambda o: o is if_match or o is precondition)
         sets_etag = mentions(view, lambda o: o == "ETag")
+        sends_total = mentions(view, lambda o: o is with_total)
         has_path_ids = bool(rule.arguments)
         for method, op in operations.items():
             op["operationId"] = rule.endpoint.replace(".", "_") + (
@@ -237,7 +278,6 @@ class JourneyDocPlugin(BasePlugin):
             if reads_if_match:
                 params.append(dict(_IF_MATCH))
             has_body = "requestBody" in op
-            has_query = any(isinstance(p, dict) and p.get("in") == "query" for p in params)
             errors = set()
             if not public:
                 errors |= {401, 403}
@@ -247,8 +287,7 @@ class JourneyDocPlugin(BasePlugin):
                 errors |= {413, 415}  # journey.core.requests refuses these before any view
             if has_body:
                 errors |= {400, 422}  # malformed JSON; invalid fields
-            if has_query:
-                errors.add(422)
+            errors.add(422)  # an unknown query parameter, on every operation (refuse_unknown_query)
             if method != "get":
                 errors.add(409)  # a write that conflicts at commit (journey.core.requests)
             if reads_if_match:
@@ -271,6 +310,8 @@ class JourneyDocPlugin(BasePlugin):
                         "$ref": "#/components/schemas/Problem"}}}
                 elif sets_etag and code != 204:
                     headers["ETag"] = {"$ref": "#/components/headers/ETag"}
+                if sends_total and code == 200:
+                    headers["X-Total-Count"] = {"$ref": "#/components/headers/X-Total-Count"}
 
 
 def _decimal_schema(_converter, field, ret: dict[str, Any], **_kwargs) -> dict[str, Any]:
@@ -318,6 +359,7 @@ class Api(_Api):
         })
         self.spec.components.header("X-Request-ID", _REQUEST_ID)
         self.spec.components.header("ETag", _ETAG)
+        self.spec.components.header("X-Total-Count", _TOTAL)
 
     def _openapi_swagger_ui(self):
         # Our own page (journey/templates/api_docs.html): a lang attribute, and no inline script.
