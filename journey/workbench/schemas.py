@@ -86,7 +86,7 @@ class CaseworkerCountsSchema(ma.Schema):
                             metadata={"description": "Items per section"})
 
 
-class TriageSchema(ma.Schema):
+class TriageCountSchema(ma.Schema):
     count = ma.fields.Integer(metadata={"description": "Texts from unknown numbers to triage"})
 
 
@@ -100,5 +100,5 @@ class MyWorkSchema(ma.Schema):
         "description": "overdue and due (within 7 days) checklist items; permits expired or "
                        "expiring within 7, 30 and 90 days; unanswered replies; messages that "
                        "failed or were skipped in the last 30 days"})
-    triage = ma.fields.Nested(TriageSchema)
+    triage = ma.fields.Nested(TriageCountSchema)
     caseworkers = ma.fields.List(ma.fields.Nested(CaseworkerCountsSchema))
