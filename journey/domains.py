@@ -25,5 +25,6 @@ DOMAINS: list[str] = [
     "journey.skillcards",
     "journey.privacy",
     "journey.web",
+    "journey.registration",
     "journey.demo",
 ]
