@@ -41,6 +41,8 @@ INTS = ("office_id", "programme_id", "caseworker_id")
 _NULLABLE = ("sex_self_described", "gender_identity", "destination_country", "phone", "email",
              "disability_details", "notes", "programme_id")
 DUPLICATE_CODES = ("possible-duplicate", "possible-duplicate-elsewhere")
+_REQUIRED = ("given_name", "family_name", "date_of_birth", "sex", "nationality", "origin_country",
+             "disability", "timezone", "language")
 # The fields a conflict table compares, with their labels.
 _CONFLICT_FIELDS = (
     ("given_name", _l("Given name")), ("family_name", _l("Family name")),
@@ -151,6 +153,8 @@ def update_participant(participant_id: int):
     try:
         raw = form_input(values, ints=INTS, nullable=_NULLABLE, booleans=("confirm_not_duplicate",))
         raw["channels"] = values["channels"]  # none ticked: no messages
+        # A required field emptied is refused by the schema, not silently left as it was.
+        raw.update({f: "" for f in _REQUIRED if values.get(f) == ""})
         data = ParticipantUpdateSchema().load(raw)
         p = registry.update_participant(sess, g.user, participant_id, data,
                                             expected=Precondition(body=version))
