@@ -2,8 +2,8 @@
 
 Supervisors and admins assign any active caseworker or supervisor of the participant's office
 (or leave the case unassigned); a caseworker may only take an unassigned case for themselves. A
-caseworker who registers someone holds the case unless they name another. Every change is audited
-and goes on the participant's timeline.
+caseworker who registers someone holds the case unless they name another (recorded on the
+registration's audit event). Every later change is audited and goes on the participant's timeline.
 """
 
 from __future__ import annotations

@@ -197,13 +197,13 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     p.search_text = _search_text(p)
     sess.add(p)
     sess.flush()
-    details: dict[str, Any] = {}
+    # The caseworker a registration names (or who registers) is on this event: no separate
+    # assignment event or timeline entry for a case that has had no other holder.
+    details: dict[str, Any] = {"caseworker_id": p.caseworker_id}
     if duplicate:
         details = {"duplicate_confirmed": True, "duplicate_of": duplicate[0]}
     audit.record(sess, "participants:participant:create", actor_id=actor.id,
                  object_type="participant", object_id=p.id, office_id=p.office_id, **details)
-    if p.caseworker_id is not None:
-        record_assignment(sess, actor, p, None)
     logger.debug("participant created id=%s office=%s", p.id, p.office_id)
     return p
 
