@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlmodel import select
 
 from journey.core.auth import User
 from journey.core.db import db
 from journey.core.errors import Conflict, InvalidInput, TooManyRequests
+from journey.core.i18n import _l
 from journey.core.policy import allowed, participant_scope
 from journey.core.versions import Precondition, parse_version
 from journey.participants import assignment
