@@ -91,6 +91,29 @@ def _prices(spec: str) -> dict[str, Decimal]:
     return prices
 
 
+def _numbers(name: str, spec: str) -> dict[str, str]:
+    """COUNTRY=NUMBER pairs, comma-separated ("QA=999,AE=999")."""
+    numbers = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        country, _, number = part.partition("=")
+        country, number = country.strip().upper(), number.strip()
+        if not re.fullmatch(r"[A-Z]{2}", country) or not re.fullmatch(r"\+?[0-9][0-9 ]{1,19}",
+                                                                       number):
+            raise ConfigError(f"{name}: {part!r} is not COUNTRY=NUMBER")
+        numbers[country] = number
+    return numbers
+
+
+# Emergency numbers by destination country, for messages and pages that cite one when the
+# programme sets none (Programme.contacts). Only numbers that answer every emergency from a
+# mobile phone; JOURNEY_EMERGENCY_NUMBERS adds or overrides ("QA=999,AE=999").
+EMERGENCY_NUMBERS = {
+    **dict.fromkeys("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE "
+                    "SI SK IS LI NO CH".split(), "112"),
+    "GB": "999", "US": "911", "CA": "911", "AU": "000", "NZ": "111",
+}
+
+
 # Retention: how many days each category of personal data is kept after a participant's case
 # is closed (journey.privacy: the register shows them, the retention job applies them).
 # JOURNEY_RETENTION_<CATEGORY>_DAYS overrides one; keys match journey.core.domains.Category.
@@ -217,6 +240,14 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "MAIL_FROM": env.get("JOURNEY_MAIL_FROM", "journey@localhost"),
         "CENTRE_NAME": env.get("JOURNEY_CENTRE_NAME", "the Migrant Resource Centre"),
         "HELPLINE": env.get("JOURNEY_HELPLINE", "+977 1 4000000"),
+        # What a message or page cites for a participant whose programme sets no numbers of its
+        # own (Programme.contacts), by destination country: a helpline there (none by default:
+        # JOURNEY_HELPLINES="PT=+351 808 257 257"), else HELPLINE; an emergency number, else
+        # EMERGENCY_NUMBER (112 reaches emergency services from a GSM phone almost everywhere).
+        "HELPLINES": _numbers("JOURNEY_HELPLINES", env.get("JOURNEY_HELPLINES", "")),
+        "EMERGENCY_NUMBERS": {**EMERGENCY_NUMBERS, **_numbers(
+            "JOURNEY_EMERGENCY_NUMBERS", env.get("JOURNEY_EMERGENCY_NUMBERS", ""))},
+        "EMERGENCY_NUMBER": env.get("JOURNEY_EMERGENCY_NUMBER", "112"),
         "QUIET_HOURS": env.get("JOURNEY_QUIET_HOURS", "21:00-08:00"),
         # Sends per second per channel, for all workers together (0: no limit).
         "SMS_RATE_PER_SECOND": float(env.get("JOURNEY_SMS_RATE", 10)),

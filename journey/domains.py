@@ -24,7 +24,9 @@ DOMAINS: list[str] = [
     "journey.credentials",
     "journey.skillcards",
     "journey.privacy",
+    "journey.workbench",
     "journey.web",
+    "journey.continuum_pages",
     "journey.registration",
     "journey.demo",
 ]

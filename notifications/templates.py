@@ -1,8 +1,11 @@
 """Named notifications: their texts live in the Babel catalogs under locales/.
 
 Each notification has an SMS text (short: at most 2 segments in Latin scripts, 3 in others, a
-test holds every language to it), an email subject, and an email body made of the SMS text and
-a footer. Texts are rendered in the recipient's language, never the request's.
+test holds every language to it with names and places typical of it), an email subject of its
+own, and an email body: the SMS text, or an email text where the SMS asks for an SMS reply
+("Reply HELP"), and a footer. Texts are rendered in the recipient's language, never the
+request's. In an SMS the names and places a text carries are written in GSM-7 when the text
+itself is (notifications.gsm), so "Lucía" does not triple a message's price.
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ from types import MappingProxyType
 from typing import Any
 
 import marshmallow as ma
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from journey.config import RTL_LANGUAGES, SUPPORTED_LANGUAGES
 from journey.core.per_app import PerApp
+from journey.core.schemas import Country
+from notifications import gsm, segments
 
 # Every recipient carries these (notifications.hooks.Recipient.params); a template uses them
 # without declaring them.
@@ -49,7 +56,8 @@ def _encodable(value: str) -> None:
         raise ma.ValidationError([_l("Text must be valid Unicode.")]) from None
 
 
-TEXT = Param("text", lambda v: isinstance(v, str), lambda: ma.fields.String(
+# A lazy string (a checklist item's reminder) is translated into the recipient's language.
+TEXT = Param("text", lambda v: isinstance(v, str | LazyString), lambda: ma.fields.String(
     required=True, validate=[ma.validate.Length(min=1, max=200), _encodable]))
 DATE = Param("date", lambda v: isinstance(v, date) and not isinstance(v, datetime),
              lambda: ma.fields.Date(required=True,
@@ -57,9 +65,15 @@ DATE = Param("date", lambda v: isinstance(v, date) and not isinstance(v, datetim
 URL = Param("url", lambda v: isinstance(v, str) and re.fullmatch(r"https?://\S+", v) is not None,
             lambda: ma.fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
                                   validate=[ma.validate.Length(max=200), _encodable]))
+# An ISO 3166 code, shown as the country's name in the recipient's language ("PT": "Portugal").
+COUNTRY = Param("country", lambda v: isinstance(v, str) and re.fullmatch(r"[A-Z]{2}", v) is not None,
+                lambda: Country(required=True, metadata={
+                    "description": "ISO 3166-1 alpha-2; shown as the country's name in the "
+                                   "recipient's language."}))
 # What a caseworker reads when a value is of the wrong kind (marshmallow's own words).
 _NOT_A = {"text": _l("Not a valid string."), "date": _l("Not a valid date."),
-          "url": _l("Not a valid URL.")}
+          "url": _l("Not a valid URL."),
+          "country": _l("Not an ISO 3166-1 alpha-2 country code.")}
 
 
 class TemplateParamsError(ValueError):
@@ -79,6 +93,8 @@ class Template:
     subject: Any
     params: Mapping[str, Param] = field(default_factory=dict)
     urgent: bool = False  # sent at night too
+    # The email body when the SMS text only makes sense as an SMS ("Reply HELP"); else the SMS.
+    email: Any = None
     # The params as a marshmallow schema class, built once from `params` (see schema()).
     _schema: type[ma.Schema] = field(init=False, repr=False, compare=False)
 
@@ -147,25 +163,53 @@ _STAGE_SMS = {
     "local_track": _l("%(name)s, %(centre)s will help you find work in your home country."),
 }
 
+# Each email says in its subject what it is about, so a migrant can find it again.
+_STAGE_SUBJECTS = {
+    "intake": _l("You are registered"),
+    "preselection": _l("You have been pre-selected"),
+    "training": _l("Your training starts"),
+    "matched": _l("An employer has selected you"),
+    "pre_departure": _l("Your departure is being prepared"),
+    "arrival": _l("Welcome: we are glad you arrived safely"),
+    "stay": _l("Your stay has begun"),
+    "onward": _l("Your move to another country is recorded"),
+    "return": _l("Your return is being prepared"),
+    "reintegration": _l("Welcome home"),
+    "closed": _l("Your file is closed"),
+    "withdrawn": _l("Your withdrawal is recorded"),
+    "travel_blocked": _l("About your travel"),
+    "local_track": _l("Finding work in your home country"),
+}
+# Email texts of the SMS that ask for an SMS reply: an email is not answered with a keyword.
+_STAGE_EMAIL = {
+    "intake": _l("%(name)s, you are registered with %(centre)s. Your reference is %(reference)s. "
+                 "For help, call %(phone)s."),
+}
+
 TEMPLATES: dict[str, Template] = {
-    f"stage_entered.{stage}": Template(f"stage_entered.{stage}", sms,
-                                       _l("An update on your journey"))
+    f"stage_entered.{stage}": Template(f"stage_entered.{stage}", sms, _STAGE_SUBJECTS[stage],
+                                       email=_STAGE_EMAIL.get(stage))
     for stage, sms in _STAGE_SMS.items()
 }
 TEMPLATES.update({t.name: t for t in (
+    # item: the checklist item as the migrant reads it (ItemDefinition.reminder_text()), a
+    # sentence without its full stop.
     Template("checklist_item_due",
-             _l("Reminder: \"%(item)s\" is due on %(date)s. Contact %(centre)s if you need help."),
+             _l("Reminder for %(date)s: %(item)s. Ask %(centre)s if you need help."),
              _l("A reminder about your next step"), {"item": TEXT, "date": DATE}),
     Template("permit_expiring",
              _l("%(name)s, your permit expires on %(date)s. Contact %(centre)s now to renew it."),
              _l("Your permit expires soon"), {"date": DATE}),
     Template("appointment_reminder",
              _l("Reminder: %(what)s on %(date)s at %(place)s. Reply HELP if you cannot come."),
-             _l("A reminder about your appointment"), {"what": TEXT, "date": DATE, "place": TEXT}),
+             _l("A reminder about your appointment"), {"what": TEXT, "date": DATE, "place": TEXT},
+             email=_l("Reminder: %(what)s on %(date)s at %(place)s. If you cannot come, call "
+                      "%(phone)s.")),
+    # emergency: the destination's emergency number; phone (the recipient's) the helpline.
     Template("welcome_package",
-             _l("Welcome to %(country)s! Your welcome package: %(url)s. In an emergency call "
-                "%(phone)s."),
-             _l("Your welcome package"), {"country": TEXT, "url": URL}),
+             _l("Welcome to %(country)s! Your welcome package: %(url)s. Emergency: %(emergency)s. "
+                "Helpline: %(phone)s."),
+             _l("Your welcome package"), {"country": COUNTRY, "url": URL, "emergency": TEXT}),
     Template("pre_return_info",
              _l("%(name)s, before you return: check your final pay, close accounts and keep your "
                 "certificates. Details: %(url)s"),
@@ -177,7 +221,9 @@ TEMPLATES.update({t.name: t for t in (
     Template("onboarding_confirmation",
              _l("%(name)s, please confirm that you have started work with %(employer)s. Reply YES "
                 "or NO."),
-             _l("Please confirm you have started work"), {"employer": TEXT}),
+             _l("Please confirm you have started work"), {"employer": TEXT},
+             email=_l("%(name)s, please tell %(centre)s whether you have started work with "
+                      "%(employer)s.")),
     # A complaint's reference is the grievance's own, not the participant's: callers pass it.
     Template("grievance_acknowledged",
              _l("We received your complaint %(reference)s. It is confidential. We will reply by "
@@ -188,7 +234,9 @@ TEMPLATES.update({t.name: t for t in (
              _l("An update on your complaint"), {"reference": TEXT}),
     Template("grievance_resolved",
              _l("Your complaint %(reference)s is resolved. Reply if you are not satisfied."),
-             _l("Your complaint is resolved"), {"reference": TEXT}),
+             _l("Your complaint is resolved"), {"reference": TEXT},
+             email=_l("Your complaint %(reference)s is resolved. If you are not satisfied, "
+                      "contact %(centre)s.")),
 )})
 
 
@@ -211,10 +259,26 @@ def locale_chain(language: str | None, fallback: str | None) -> str:
     return "en"
 
 
-def format_params(params: dict[str, Any], language: str) -> dict[str, Any]:
-    """Dates, numbers and money in the recipient's locale; everything else as text."""
+def country_name(code: str, language: str) -> str:
+    """A country's name in a language ("PT", "fr": "Portugal"); the code itself if unknown."""
+    return Locale.parse(language).territories.get(code.upper(), code) if code else ""
+
+
+def format_params(params: dict[str, Any], language: str,
+                  kinds: Mapping[str, Param] | None = None) -> dict[str, Any]:
+    """Dates, numbers, money and countries in the recipient's locale; everything else as text.
+
+    kinds names the params that are a country code; a lazy string is translated into language.
+    """
     out = {}
     for key, value in params.items():
+        if kinds is not None and key in kinds and kinds[key].kind == "country":
+            out[key] = country_name(value, language)
+            continue
+        if isinstance(value, LazyString):
+            with force_locale(language):
+                out[key] = str(value)
+            continue
         if isinstance(value, datetime):
             value = value.date()
         if isinstance(value, date):
@@ -244,7 +308,7 @@ class TemplateRegistry:
     """One app's notifications: the catalog above, then the templates its domains declare."""
 
     templates: dict[str, Template] = field(default_factory=lambda: dict(TEMPLATES))
-    _texts: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    _texts: dict[tuple[str, str], tuple[str, str, str, str]] = field(default_factory=dict)
 
     def add(self, template: Template) -> None:
         existing = self.templates.get(template.name)
@@ -258,8 +322,9 @@ class TemplateRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self.templates
 
-    def texts(self, name: str, language: str) -> tuple[str, str, str]:
-        """The translated patterns of a notification, looked up once per language.
+    def texts(self, name: str, language: str) -> tuple[str, str, str, str]:
+        """The translated patterns of a notification, looked up once per language: SMS,
+        subject, footer, email text.
 
         Switching locale costs far more than formatting; a campaign renders thousands of
         messages in a handful of languages.
@@ -268,7 +333,9 @@ class TemplateRegistry:
         if key not in self._texts:
             template = self.templates[name]
             with force_locale(language):
-                self._texts[key] = (str(template.sms), str(template.subject), str(EMAIL_FOOTER))
+                sms = str(template.sms)
+                self._texts[key] = (sms, str(template.subject), str(EMAIL_FOOTER),
+                                    str(template.email) if template.email is not None else sms)
         return self._texts[key]
 
 
@@ -284,14 +351,37 @@ def render(name: str, language: str, params: dict[str, Any]) -> Rendered:
     params holds the template's declared params and the recipient's (RECIPIENT_PARAMS); one
     missing or of the wrong type is a TemplateParamsError, never a KeyError half-way through.
     """
-    templates_for()[name].check(params, rendering=True)
-    values = format_params(params, language)
-    sms, subject, footer = (text % values for text in templates_for().texts(name, language))
-    rtl = language in RTL_LANGUAGES
-    html = f"<p>{escape(sms)}</p>\n<p><small>{escape(footer)}</small></p>"
-    return Rendered(language, sms, subject, f"{sms}\n\n{footer}", html, rtl)
+    template = templates_for()[name]
+    template.check(params, rendering=True)
+    values = format_params(params, language, template.params)
+    sms, subject, footer, email = templates_for().texts(name, language)
+    text = email % values
+    footer = footer % values
+    html = f"<p>{escape(text)}</p>\n<p><small>{escape(footer)}</small></p>"
+    return Rendered(language, sms_text(sms, values), subject % values, f"{text}\n\n{footer}",
+                    html, language in RTL_LANGUAGES)
+
+
+def sms_text(pattern: str, values: Mapping[str, str]) -> str:
+    """An SMS from its translated pattern, written so that a name or a place never makes it
+    cost more (the carriers' GSM-7 fallback, done by us: notifications.gsm).
+
+    When the pattern is GSM-7, so are the names and places put in it ("Lucía" → "Lucia").
+    A pattern in UCS-2 keeps them as written, since that costs nothing more; except that a
+    Latin-script message which needs more parts in UCS-2 than it would in GSM-7 (a Portuguese
+    "não" and a long place name) is sent wholly in its GSM-7 form. Other scripts are never
+    changed: there UCS-2 is unavoidable.
+    """
+    if gsm.is_gsm7(segments.normalise(pattern)):
+        return pattern % {key: gsm.fallback(value) for key, value in values.items()}
+    text = pattern % values
+    folded = segments.normalise(gsm.fallback(text))
+    if gsm.is_gsm7(folded) and (segments.count(folded).segments
+                                < segments.count(segments.normalise(text)).segments):
+        return folded
+    return text
 
 
 def render_reply(message: Any, language: str, params: dict[str, Any]) -> str:
     with force_locale(language):
-        return str(message) % format_params(params, language)
+        return sms_text(str(message), format_params(params, language))

@@ -104,9 +104,10 @@ def inbound():
     match = hooks.keywords.route(body)
     language = locale_chain(recipient.language if recipient else (match.language if match else None),
                             recipient.fallback_language if recipient else None)
-    params = {**(recipient.params if recipient else {}),
-              "centre": current_app.config["CENTRE_NAME"],
-              "phone": current_app.config["HELPLINE"]}
+    # A known sender is given their own programme's helpline (Recipient.params), a stranger the
+    # centre's.
+    params = {"phone": current_app.config["HELPLINE"], **(recipient.params if recipient else {}),
+              "centre": current_app.config["CENTRE_NAME"]}
     record = InboundMessage(provider_id=sid[:64] if sid else None, sender=sender, body=body,
                             participant_id=recipient.participant_id if recipient else None,
                             keyword=match.action if match else None,

@@ -16,17 +16,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pyotp
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from journey import create_app
 from journey.accounts import totp
 from journey.accounts.services import create_user, user_version
-from journey.cli import alembic_config
 from journey.continuum.models import ChecklistItem
 from journey.continuum.services import record_permit
 from journey.continuum.stages import Stage
@@ -39,6 +38,7 @@ from journey.core.errors import NotFound
 from journey.core.links import LinkReason, OrganisationKind
 from journey.core.policy import Role, participant_scope
 from journey.core.versions import Precondition
+from journey.costs.services import record_cost
 from journey.credentials import services as credentials
 from journey.domains import DOMAINS
 from journey.participants.models import Participant
@@ -63,8 +63,9 @@ SIGNED_IN = "(signed-in)"  # any valid token, whatever the role
 # One row per endpoint, paths relative to /api/v1. {own}: a participant of the caller's office,
 # presented to the employer user's employer and referred to the partner user's provider (employer
 # and partner users have no office: the participants linked to their organisation are their scope). {other}: a
-# participant of another office. {own_item}, {own_permit}: a checklist item and a permit of
-# {own}; {other_item}, {other_permit}: the same for {other}. {programme}: an existing programme.
+# participant of another office. {own_item}, {own_permit}, {own_cost}: a checklist item, a permit and
+# a cost of {own}; {other_item}, {other_permit}, {other_cost}: the same for {other}.
+# {programme}: an existing programme.
 # {token}: a spare token of the caller. {session}: a browser session of the caller. {user}: a
 # user other than the callers, with a session {user_session}. {otp}: the caller's current TOTP
 # code (for /auth/totp/confirm a pending set-up, for /auth/totp/disable a confirmed one).
@@ -102,6 +103,8 @@ GET    /participants/{own}/costs                       costs:read            200
 GET    /participants/{other}/costs                     costs:read            200 404 404 403 403 401
 POST   /participants/{own}/costs                       costs:record          201 201 201 403 403 401
 POST   /participants/{other}/costs                     costs:record          201 404 404 403 403 401
+PATCH  /participants/{own}/costs/{own_cost}            costs:record          200 200 200 403 403 401
+PATCH  /participants/{other}/costs/{other_cost}        costs:record          200 404 404 403 403 401
 GET    /participants/{own}/passport                                 passports:read    200 200 200 403 403 401
 GET    /participants/{own}/passport/disclosed             passports:read_disclosed 200 200 200 200 200 401
 GET    /participants/{other}/passport/disclosed           passports:read_disclosed 200 404 404 404 404 401
@@ -146,6 +149,8 @@ POST   /participants/{own}/skill-form/complete                      skillcards:m
 POST   /participants/{other}/skill-form/complete                    skillcards:manage  201 404 404 403 403 401
 POST   /participants/{own}/skill-form/link                          skillcards:manage  201 201 201 403 403 401
 POST   /participants/{other}/skill-form/link                        skillcards:manage  201 404 404 403 403 401
+POST   /participants/{own}/skill-form/link/sms                      skillcards:manage  201 201 201 403 403 401
+POST   /participants/{other}/skill-form/link/sms                    skillcards:manage  201 404 404 403 403 401
 GET    /participants/{own}/skill-cards                              skillcards:read    200 200 200 403 403 401
 GET    /participants/{other}/skill-cards                            skillcards:read    200 404 404 403 403 401
 POST   /participants/{own}/skill-cards/{own_card}/revoke            skillcards:revoke  200 200 403 403 403 401
@@ -161,6 +166,7 @@ POST   /participants/{other}/privacy/legal-hold/lift            privacy:hold    
 GET    /participants/{own}/messages                    messages:read         200 200 200 403 403 401
 GET    /participants/{other}/messages                  messages:read         200 404 404 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
+GET    /my-work                                        workbench:read        200 200 200 403 403 401
 POST   /messages/reconcile                             messages:reconcile    200 200 200 403 403 401
 POST   /campaigns/preview                              campaigns:send        200 200 200 403 403 401
 POST   /campaigns                                      campaigns:send        201 201 201 403 403 401
@@ -213,7 +219,7 @@ GET    /docs/assets/swagger-ui.css                     (public)              200
 """
 
 # What each write sends: valid, so that the status depends on who asks and nothing else. Keys use
-# {id}, {item}, {permit} for either office's participant, item and permit. Strings like "{own}"
+# {id}, {item}, {permit}, {cost} for either office's participant, item and permit. Strings like "{own}"
 # are filled in from the World.
 BODIES = {
     ("POST", "/audit/verify"): {},
@@ -232,6 +238,7 @@ BODIES = {
                                                        "applied_on": "2026-01-05", "version": 1},
     ("POST", "/participants/{id}/costs"): {"category": "passport", "amount": "50.00",
                                            "currency": "NPR", "paid_by": "programme"},
+    ("PATCH", "/participants/{id}/costs/{cost}"): {"note": "Edited by the matrix", "version": 1},
     ("PATCH", "/participants/{id}/passport"): {"disclosure": ["name"], "version": 1},
     ("POST", "/participants/{id}/passport/entries"): {"kind": "skill", "title": "Matrix skill"},
     ("PATCH", "/participants/{id}/passport/entries/{entry}"): {"title": "Edited by the matrix",
@@ -253,6 +260,7 @@ BODIES = {
                                                 "version": 1},
     ("POST", "/participants/{id}/skill-form/complete"): {"version": 1},
     ("POST", "/participants/{id}/skill-form/link"): {},
+    ("POST", "/participants/{id}/skill-form/link/sms"): {},
     ("POST", "/participants/{id}/skill-cards/{card}/revoke"): {"reason": "Issued in error"},
     ("POST", "/campaigns/preview"): {"name": "Matrix", "template": "appointment_reminder",
                                      "params": {"what": "Orientation", "place": "MRC",
@@ -349,6 +357,8 @@ class World:
     other_item: int = 0
     own_permit: int = 0
     other_permit: int = 0
+    own_cost: int = 0
+    other_cost: int = 0
     own_entry: int = 0
     other_entry: int = 0
     own_link: int = 0
@@ -429,6 +439,12 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                     permit = record_permit(db_session, admin, p,
                                            {"type": "work_visa", "issuing_country": "PT"})
                 setattr(world, f"{side}_permit", permit.id)
+            if "_cost}" in endpoint.path:
+                with factory.app.app_context():
+                    cost = record_cost(db_session, admin, p.id, {
+                        "category": "passport", "amount": Decimal("50.00"), "currency": "NPR",
+                        "paid_by": "programme"})
+                setattr(world, f"{side}_cost", cost.id)
             with factory.app.app_context():
                 if "_entry}" in endpoint.path:
                     entry = passports.add_entry(db_session, admin, p, "skill", {"title": "Matrix skill"})
@@ -988,8 +1004,7 @@ def committing_app(app, fresh_database_url, monkeypatch):
     shared fixtures run every session of a test on one connection, in savepoints, where the
     request's rollback to its savepoint would erase the failure too; a real database does not.
     """
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
+    url = fresh_database_url(at_head=True)
     other = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False,
                         "PASSWORD_HASH_PROFILE": "cheapest"})
     yield other

@@ -1,11 +1,9 @@
-"""The Babel catalogs: complete, not fuzzy, placeholders intact, messages.pot current, and every
-SMS template within its segment budget in every shipped language."""
+"""The Babel catalogs: complete, not fuzzy, placeholders intact, messages.pot current."""
 
 from __future__ import annotations
 
 import io
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,6 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from journey.config import SUPPORTED_LANGUAGES
-from notifications import segments
-from notifications.templates import TEMPLATES, render
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -77,23 +73,8 @@ def test_placeholders_match(lang):
             assert sorted(PLACEHOLDER.findall(s)) == expected, f"{lang}: placeholders of {ids[0]!r}"
 
 
-REALISTIC = {
-    "name": "Sunita", "centre": "Kathmandu MRC", "reference": "4K7Q-M2XD",
-    "date": date(2026, 12, 14), "item": "Pre-departure orientation", "what": "Orientation",
-    "place": "Kathmandu MRC", "country": "Portugal", "url": "https://mrc.example.org/w/4K7Q",
-    "phone": "+977 1 4000000", "employer": "Hotel Atlântico", "service": "Lisbon Job Centre",
-}
-
-
-@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
-def test_every_sms_fits_its_segment_budget(app, lang):
-    budget = 2 if lang in LATIN else 3
-    with app.app_context():
-        for name in TEMPLATES:
-            text = segments.normalise(render(name, lang, REALISTIC).sms)
-            info = segments.count(text)
-            assert info.segments <= budget, f"{lang} {name}: {info.segments} segments: {text!r}"
-            assert "%(" not in text, f"{lang} {name}: unformatted placeholder"
+# The segment budget of every SMS in every language, with names typical of each, is held by
+# tests/notifications/test_sms_budget.py.
 
 
 def test_translations_are_not_english_copies():

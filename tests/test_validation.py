@@ -10,10 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from journey import create_app
-from journey.cli import alembic_config
 from journey.core.db import db, metadata, utcnow
 from journey.organisations.models import Office
 from tests.factories import DROP as _DROP
@@ -407,8 +405,7 @@ def test_a_refusal_after_the_insert_rolls_the_insert_back(client, h, db_session)
 @pytest.fixture
 def crashing_app(app, fresh_database_url, monkeypatch):
     """A separate app, on its own database, with a route that writes and then fails."""
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
+    url = fresh_database_url(at_head=True)
     crashing = create_app({"DATABASE_URL": url, "LOG_TRACEBACKS": False,
                            "PASSWORD_HASH_PROFILE": "cheapest"})
 

@@ -16,6 +16,7 @@ from sqlmodel import select
 from journey.consent.services import has_consent
 from journey.continuum.models import VALID_PERMIT_STATUSES, ChecklistItem, ItemStatus, Permit
 from journey.costs.models import RECRUITMENT_COSTS, Cost, Payer
+from journey.costs.rules import employer_pays_warning
 from journey.participants.models import Participant
 
 
@@ -106,8 +107,7 @@ def no_fees_paid_by_migrant(ctx: GuardContext) -> str | None:
         Cost.amount > 0,
     ))
     if paid:
-        return _("Recruitment fees or related costs are recorded as paid by the migrant; under the "
-                 "Employer Pays principle they must be reimbursed first.")
+        return employer_pays_warning()
     return None
 
 

@@ -61,3 +61,4 @@ class Cost(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
     recorded_by: int | None = Field(default=None, foreign_key="users.id")
     recorded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": sa.text("1")})

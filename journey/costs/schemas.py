@@ -5,7 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.costs.models import RECRUITMENT_COSTS, CostCategory, Payer
+from journey.core.schemas import Version
+from journey.costs.models import CostCategory, Payer
+from journey.costs.rules import employer_pays_breach
 
 
 class CostSchema(ma.Schema):
@@ -19,6 +21,16 @@ class CostSchema(ma.Schema):
     paid_on = ma.fields.Date(allow_none=True)
     note = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
     recorded_at = ma.fields.DateTime(dump_only=True)
-    employer_pays_breach = ma.fields.Function(
-        lambda c: c.paid_by == Payer.MIGRANT and c.category in RECRUITMENT_COSTS and c.amount > 0,
-        dump_only=True, metadata={"type": "boolean"})
+    employer_pays_breach = ma.fields.Function(employer_pays_breach, dump_only=True,
+                                              metadata={"type": "boolean"})
+    version = ma.fields.Integer(dump_only=True)
+
+
+class CostUpdateSchema(CostSchema):
+    """An edit: any field, at the version read."""
+
+    category = ma.fields.String(validate=validate.OneOf([c.value for c in CostCategory]))
+    amount = ma.fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=10**9))
+    currency = ma.fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    paid_by = ma.fields.String(validate=validate.OneOf([p.value for p in Payer]))
+    version = Version(load_only=True)

@@ -6,11 +6,12 @@ from journey.credentials.erasure import revoke_credentials
 from journey.credentials.models import Credential, SigningKey
 from journey.credentials.pages import bp as pages_bp
 from journey.credentials.routes import blp
+from journey.credentials.staff_pages import bp as staff_pages_bp
 
 DOMAIN = Domain(
     name="credentials",
     api_blueprints=(blp,),
-    page_blueprints=(pages_bp,),
+    page_blueprints=(pages_bp, staff_pages_bp),
     models=(SigningKey, Credential),
     permissions={
         "credentials:read": STAFF,

@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -125,11 +126,12 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
             .order_by(Participant.id).limit(1)).first()
         card = load_demo_skill_card(sess, users["caseworker"], returnee) if returnee else None
     echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    base = current_app.config["PUBLIC_BASE_URL"]  # the address this installation is reached at
     if card is not None:
-        echo(f"Skill card {card.number}: printable at http://127.0.0.1:5000/participants/"
+        echo(f"Skill card {card.number}: printable at {base}/participants/"
              f"{card.participant_id}/skill-card (staff login); its QR code leads to "
-             f"http://127.0.0.1:5000/cards/{card.public_id}")
-    echo(f"Log in at http://127.0.0.1:5000/login with any of these (password: {DEMO_PASSWORD}):")
+             f"{base}/cards/{card.public_id}")
+    echo(f"Log in at {base}/login with any of these (password: {DEMO_PASSWORD}):")
     for username, _name, role, office in DEMO_USERS:
         echo(f"  {username:<18} {role:<11} {office or ''}")
     return {"participants_created": created}

@@ -6,6 +6,7 @@ import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -19,13 +20,16 @@ from journey.core import crypto, timeline
 from journey.messaging.kinds import MessageKind
 from journey.organisations.models import Office
 from journey.participants.models import Participant
+from journey.programmes.contacts import contacts_for
 from journey.programmes.models import Programme
+from journey.stages.checklists import ItemDefinition, definition
 from notifications.hooks import Recipient, hooks_for
 from notifications.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
-_PROGRAMME_LANGUAGE = select(Programme.default_language).where(Programme.id == sa.bindparam("id"))
+_PROGRAMME = sa.select(Programme.default_language, Programme.contacts,
+                       Programme.destination_country).where(Programme.id == sa.bindparam("id"))
 _OFFICE_NAME = select(Office.name).where(Office.id == sa.bindparam("id"))
 
 
@@ -38,9 +42,12 @@ def recipient_for(sess: Session, p: Participant, cache: dict | None = None) -> R
     cache = sess.info.setdefault("recipient_cache", {}) if cache is None else cache
     key = ("programme", p.programme_id)
     if key not in cache:
-        cache[key] = (sess.scalar(_PROGRAMME_LANGUAGE, {"id": p.programme_id})
+        cache[key] = (sess.execute(_PROGRAMME, {"id": p.programme_id}).first()
                       if p.programme_id else None)
-    fallback = cache[key]
+    programme = cache[key]
+    fallback = programme.default_language if programme else None
+    numbers = contacts_for(programme.contacts if programme else None, destination(p, programme),
+                           current_app.config)
     key = ("office", p.office_id)
     if key not in cache:
         cache[key] = sess.scalar(_OFFICE_NAME, {"id": p.office_id})
@@ -48,7 +55,12 @@ def recipient_for(sess: Session, p: Participant, cache: dict | None = None) -> R
     return Recipient(participant_id=p.id, phone=p.phone, email=p.email, language=p.language,
                      fallback_language=fallback, timezone=p.timezone, channels=tuple(p.channels),
                      params={"name": p.given_name, "reference": p.reference, "centre": centre,
-                             "phone": current_app.config["HELPLINE"]})
+                             "phone": numbers.helpline})
+
+
+def destination(p: Participant, programme: Any = None) -> str | None:
+    """Where a participant goes: their own destination, else their programme's."""
+    return p.destination_country or (programme.destination_country if programme else None)
 
 
 def on_entry(sess: Session, p: Participant, event: dict[str, Any]) -> None:
@@ -63,16 +75,28 @@ def on_entry(sess: Session, p: Participant, event: dict[str, Any]) -> None:
         r = recipient_for(sess, p)
         enqueue(sess, r, f"stage_entered.{stage}", urgent=bool(data.get("urgent")) or None)
         if stage == Stage.ARRIVAL.value:
-            enqueue(sess, r, "welcome_package", {
-                "country": p.destination_country or "",
-                "url": f"{current_app.config['PUBLIC_BASE_URL']}/welcome?lang={p.language}"})
+            programme = sess.get(Programme, p.programme_id) if p.programme_id else None
+            country = destination(p, programme)
+            if country:  # the message names the country: without one it is not sent
+                numbers = contacts_for(programme.contacts if programme else None, country,
+                                       current_app.config)
+                query = urlencode({"lang": r.language or "", "country": country,
+                                   **({"programme": programme.id} if programme else {})})
+                enqueue(sess, r, "welcome_package", {
+                    "country": country, "emergency": numbers.emergency,
+                    "url": f"{current_app.config['PUBLIC_BASE_URL']}/welcome?{query}"})
         elif stage == Stage.RETURN.value:
             enqueue(sess, r, "pre_return_info",
                     {"url": f"{current_app.config['PUBLIC_BASE_URL']}/return?lang={p.language}"})
     elif kind == EventKind.CHECKLIST_ITEM_DUE.value:
         item = sess.get(ChecklistItem, data["item_id"])
+        programme = sess.get(Programme, p.programme_id) if p.programme_id else None
+        found = definition(data.get("key", ""), programme.checklist_config if programme else None)
+        if found is None:  # an item its programme no longer has: named by its title
+            found = ItemDefinition(Stage(p.stage), data.get("key", ""),
+                                   item.title if item else data.get("key", ""))
         enqueue(sess, recipient_for(sess, p), "checklist_item_due",
-                {"item": item.title if item else data.get("key", ""),
+                {"item": found.reminder_text(),
                  "date": date.fromisoformat(data["due_date"])},
                 dedupe_key=event["dedupe_key"])
     elif kind == EventKind.PERMIT_EXPIRING.value:

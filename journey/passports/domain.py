@@ -6,10 +6,12 @@ from journey.consent.models import Purpose
 from journey.consent.services import on_withdrawal
 from journey.core.domains import Category, Domain, PersonalData
 from journey.core.policy import STAFF, Role
+from journey.passports.entry_pages import bp as entry_pages_bp
 from journey.passports.erasure import erase_passport, revoke_share_links
 from journey.passports.models import Passport, PassportEntry, PassportEntryRevision, ShareLink
 from journey.passports.pages import bp as pages_bp
 from journey.passports.routes import blp
+from journey.passports.share_pages import bp as share_pages_bp
 from journey.passports.sharing import revoke_on_withdrawal
 
 
@@ -21,7 +23,7 @@ def _init_app(app: Flask) -> None:
 DOMAIN = Domain(
     name="passports",
     api_blueprints=(blp,),
-    page_blueprints=(pages_bp,),
+    page_blueprints=(pages_bp, entry_pages_bp, share_pages_bp),
     models=(Passport, PassportEntry, PassportEntryRevision, ShareLink),
     permissions={
         "passports:read": STAFF,

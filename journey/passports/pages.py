@@ -15,6 +15,7 @@ from markupsafe import Markup
 from journey.config import RTL_LANGUAGES
 from journey.core.db import db
 from journey.core.i18n import _l
+from journey.core.policy import allowed
 from journey.participants.services import load_participant
 from journey.passports import disclosure, services, sharing
 from journey.passports.models import VERIFICATION_TITLES, EntryKind
@@ -67,8 +68,11 @@ def staff_passport(participant_id: int):
     user = g.user
     p = load_participant(sess, user, participant_id, "passports:read")
     view = services.read_passport(sess, user, p, via="page")
+    can = {"write": allowed(user, "passports:write"), "shares": allowed(user, "shares:read"),
+           "credentials": allowed(user, "credentials:read"),
+           "skillcards": allowed(user, "skillcards:read")}
     return render_template("passports/staff.html", p=p, groups=_groups(view["entries"]),
-                           labels=_labels())
+                           labels=_labels(), can=can)
 
 
 @bp.get("/participants/<id:participant_id>/passport/entries/<id:entry_id>/history")

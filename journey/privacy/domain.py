@@ -19,7 +19,8 @@ privacy_group.add_command(retention_command)
 
 DOMAIN = Domain(
     name="privacy",
-    nav_links=(NavLink("privacy_pages.processing_register", _l("Register of processing"), "privacy:register", 95),),
+    nav_links=(NavLink("privacy_pages.processing_register", _l("Register of processing"),
+                       "privacy:register", 95),),
     api_blueprints=(blp, erasure_blp),
     page_blueprints=(pages_bp, erasure_pages_bp),
     models=(holds.LegalHold,),

@@ -43,6 +43,11 @@ class Programme(SQLModel, table=True):
     training_provider_id: int | None = Field(default=None, foreign_key="service_providers.id")
     # How this programme adapts the default checklists (journey.stages.checklists).
     checklist_config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    # The numbers messages and pages cite for this programme's participants, each optional:
+    # {"helpline": ..., "emergency": ..., "embassy": ...} (journey.programmes.contacts).
+    # NULL for programmes created before the column (a JSON server default cannot be compared
+    # on PostgreSQL, so `db check` could not hold it): read as no numbers of its own.
+    contacts: dict[str, Any] | None = Field(default_factory=dict, sa_type=sa.JSON, nullable=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
     # Loaded on demand: most code needs a programme's settings, not its partners.

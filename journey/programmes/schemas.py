@@ -18,6 +18,10 @@ class AddedItemSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank])
     required = ma.fields.Boolean(load_default=True)
     due_days = ma.fields.Integer(validate=validate.Range(min=0, max=3650), allow_none=True)
+    reminder = ma.fields.String(
+        validate=[validate.Length(max=120), not_blank], allow_none=True,
+        metadata={"description": "What the migrant reads in a reminder: something to do or "
+                                 "expect. Without it, a generic phrase and the title."})
 
 
 class ChecklistConfigSchema(ma.Schema):
@@ -34,6 +38,22 @@ class ChecklistConfigSchema(ma.Schema):
         errors = validate_config(data)
         if errors:
             raise ma.ValidationError([e["message"] for e in errors])
+
+
+_PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()-]{1,29}$", error=_l("A phone number."))
+
+
+class ContactsSchema(ma.Schema):
+    """The numbers messages cite for a programme's participants; unset ones fall back to the
+    destination country's (settings), then to the centre's helpline."""
+
+    helpline = ma.fields.String(validate=_PHONE, allow_none=True,
+                                metadata={"description": "Helpline in the destination country."})
+    emergency = ma.fields.String(validate=_PHONE, allow_none=True,
+                                 metadata={"description": "Emergency number in the destination."})
+    embassy = ma.fields.String(validate=_PHONE, allow_none=True,
+                               metadata={"description": "The origin country's embassy or "
+                                                        "consulate in the destination."})
 
 
 class ProgrammeSchema(ma.Schema):
@@ -55,6 +75,7 @@ class ProgrammeSchema(ma.Schema):
                   "items": {"type": "integer"}})
     training_provider_id = ma.fields.Integer(strict=True, validate=ID_RANGE, allow_none=True)
     checklist_config = ma.fields.Nested(lambda: ChecklistConfigSchema(), load_default=dict)
+    contacts = ma.fields.Nested(lambda: ContactsSchema(), load_default=dict)
 
     @staticmethod
     def _dump_employer_ids(programme) -> list[int]:
@@ -77,3 +98,4 @@ class ProgrammeUpdateSchema(ma.Schema):
     employer_ids = ma.fields.List(ma.fields.Integer(strict=True, validate=ID_RANGE))
     training_provider_id = ma.fields.Integer(strict=True, validate=ID_RANGE, allow_none=True)
     checklist_config = ma.fields.Nested(ChecklistConfigSchema)
+    contacts = ma.fields.Nested(ContactsSchema)

@@ -8,12 +8,13 @@ from journey.core.api import Blueprint
 from journey.core.errors import NotFound
 from journey.core.versions import precondition
 from journey.participants.routing import participant_context
-from journey.skillcards import services
+from journey.skillcards import services, sms
 from journey.skillcards.schemas import (
     SkillCardRevokeSchema,
     SkillCardSchema,
     SkillFormCompleteSchema,
     SkillFormLinkSchema,
+    SkillFormLinkSentSchema,
     SkillFormSchema,
     SkillFormUpdateSchema,
 )
@@ -88,6 +89,18 @@ def create_skill_form_link(participant_id: int):
     link replaces the old one."""
     sess, user, p, form = _open_form(participant_id)
     return services.create_link(sess, user, p, form)
+
+
+@blp.post("/participants/<id:participant_id>/skill-form/link/sms", permission="skillcards:manage")
+@blp.response(201, SkillFormLinkSentSchema)
+@blp.alt_response(409, description="The form is already completed, or the participant has no "
+                                   "phone, takes no SMS, has no consent to messages, or opted "
+                                   "out of SMS.")
+def send_skill_form_link(participant_id: int):
+    """Send the returnee a new link to the form by SMS, in their language (it replaces the old
+    link). The message goes through the outbox like every other."""
+    sess, user, p, form = _open_form(participant_id)
+    return sms.send_link(sess, user, p, form)
 
 
 @blp.get("/participants/<id:participant_id>/skill-cards", permission="skillcards:read")

@@ -138,6 +138,14 @@ class SkillFormLinkSchema(ma.Schema):
     expires_at = ma.fields.DateTime()
 
 
+class SkillFormLinkSentSchema(ma.Schema):
+    """A link sent by SMS: the address itself is only in the message."""
+
+    expires_at = ma.fields.DateTime()
+    language = ma.fields.String(metadata={"description": "The language the SMS is written in."})
+    queued = ma.fields.Integer(metadata={"description": "Outbox messages written (1)."})
+
+
 class SkillCardSchema(ma.Schema):
     class Meta:
         include = columns(SkillCard, "id number participant_id form_id credential_id public_id"

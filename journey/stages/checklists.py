@@ -5,7 +5,13 @@ A programme adapts them through its ``checklist_config``::
     {"disabled": ["financial_support"],
      "renamed": {"housing": "Employer-provided housing inspected"},
      "added": [{"stage": "arrival", "key": "sim_card", "title": "Local SIM card",
-                "required": false, "due_days": 2}]}
+                "required": false, "due_days": 2,
+                "reminder": "Get a local SIM card at the airport"}]}
+
+An item has two names: its title, the caseworker's task ("Visa and work permit application"),
+and its reminder, what the migrant reads in an SMS: something they can do or expect, in their
+own language ("Bring your passport to the centre for the visa application"). A programme's own
+item without a reminder is announced by a generic phrase and its title.
 """
 
 from __future__ import annotations
@@ -24,10 +30,60 @@ class ItemDefinition:
     title: Any  # lazy string for defaults, plain text for a programme's own items
     required: bool = True
     due_days: int | None = None  # due this many days after the stage is entered
+    # What the migrant reads about it (lazy string, or a programme's plain text).
+    reminder: Any = None
+
+    def reminder_text(self) -> Any:
+        """The item as the migrant is reminded of it: its reminder, else a phrase and its title."""
+        if self.reminder:
+            return self.reminder
+        return _l("Your next step: %(title)s", title=self.title)
+
+
+# What the migrant reads about each default item: something to do or to expect, never the
+# caseworker's task name (those are the titles below).
+REMINDERS: dict[str, Any] = {
+    "aspirations": _l("Tell your caseworker what work you hope to find and what you expect"),
+    "consent_explained":
+        _l("Your caseworker will explain how your data is used and ask for your consent"),
+    "screening_interview": _l("Come to the centre for your screening interview"),
+    "documents_checked": _l("Bring your passport and ID documents to the centre to be checked"),
+    "training_completed": _l("Finish your training to receive your certificate"),
+    "language_course": _l("Attend your language course"),
+    "employer_interview": _l("Your interview with the employer is coming up"),
+    "contract_offered":
+        _l("Read your work contract before you sign it. Ask for it in your language"),
+    "recruitment_procedures": _l("Complete your recruitment papers with the centre"),
+    "visa_application": _l("Bring your passport to the centre for the visa application"),
+    "orientation": _l("Attend the pre-departure orientation on your rights and how to complain"),
+    "skills_recognition": _l("Bring your certificates so your skills can be recognised"),
+    "financial_support": _l("Ask the centre about loans or funding for your move"),
+    "border_entry": _l("Keep your passport and visa with you when you enter the country"),
+    "entry_requirements": _l("Show your entry documents to the centre"),
+    "welcome_package": _l("Collect your welcome package from the information centre"),
+    "administrative_help": _l("The centre can help you with local paperwork"),
+    "job_start": _l("Tell the centre when you start work"),
+    "essential_services":
+        _l("Ask the centre where to find health care, transport and other services"),
+    "post_arrival_registration": _l("Register with the local authorities"),
+    "housing": _l("Tell the centre if your housing is not as promised"),
+    "health_services": _l("Register with a doctor or health centre"),
+    "public_services": _l("Ask the centre which public services you can use"),
+    "finance_support": _l("Open a bank account and choose how to send money home"),
+    "family_reunification": _l("Ask the centre how your family could join you"),
+    "soft_landing": _l("Ask the centre about taxes, banking and schools"),
+    "social_security_portability": _l("Ask how to keep your social security rights when you move"),
+    "skills_recognition_onward":
+        _l("Bring your certificates so your skills are recognised in the new country"),
+    "pre_return_orientation": _l("Come to the information session before you return"),
+    "finance_credit": _l("Ask the centre about loans and help to start a business"),
+    "job_placement": _l("The centre will help you find work at home"),
+    "skills_verification": _l("Bring your certificates so your skills can be checked"),
+}
 
 
 def _items(stage: Stage, *rows: tuple) -> list[ItemDefinition]:
-    return [ItemDefinition(stage, *row) for row in rows]
+    return [ItemDefinition(stage, *row, reminder=REMINDERS[row[0]]) for row in rows]
 
 
 DEFAULT_CHECKLISTS: tuple[ItemDefinition, ...] = tuple(
@@ -87,13 +143,31 @@ def definitions_for(stage: Stage | str, config: dict[str, Any] | None) -> list[I
     disabled = set(config.get("disabled", []))
     renamed = config.get("renamed", {})
     items = [d for d in DEFAULT_CHECKLISTS if d.stage == stage and d.key not in disabled]
-    items = [ItemDefinition(d.stage, d.key, renamed.get(d.key, d.title), d.required, d.due_days)
-             for d in items]
+    items = [ItemDefinition(d.stage, d.key, renamed.get(d.key, d.title), d.required, d.due_days,
+                            d.reminder) for d in items]
     for extra in config.get("added", []):
         if extra["stage"] == stage.value and extra["key"] not in disabled:
-            items.append(ItemDefinition(stage, extra["key"], extra["title"],
-                                        extra.get("required", True), extra.get("due_days")))
+            items.append(_added(extra))
     return items
+
+
+def _added(extra: dict[str, Any]) -> ItemDefinition:
+    return ItemDefinition(Stage(extra["stage"]), extra["key"], extra["title"],
+                          extra.get("required", True), extra.get("due_days"),
+                          extra.get("reminder") or None)
+
+
+def definition(key: str, config: dict[str, Any] | None) -> ItemDefinition | None:
+    """The item of this key, default or the programme's own, after the programme's changes."""
+    config = config or {}
+    for extra in config.get("added", []):
+        if extra.get("key") == key:
+            return _added(extra)
+    for d in DEFAULT_CHECKLISTS:
+        if d.key == key:
+            return ItemDefinition(d.stage, d.key, config.get("renamed", {}).get(key, d.title),
+                                  d.required, d.due_days, d.reminder)
+    return None
 
 
 def validate_config(config: dict[str, Any]) -> list[dict[str, str]]:

@@ -209,13 +209,28 @@ def record_sections(sess, user, p) -> list:
 
 
 def _info_page(stage):
-    """A public page a message links to: what to expect in a stage, in the reader's language."""
+    """A public page a message links to: what to expect in a stage, in the reader's language,
+    with the numbers of their programme and destination (?programme=, ?country=: the welcome
+    SMS's link carries both; neither names a person)."""
+    from journey.programmes.contacts import contacts_for
+    from journey.programmes.models import Programme
     from journey.stages.checklists import definitions_for
 
+    programme_id = request.args.get("programme", "")
+    programme = (db.session.get(Programme, int(programme_id))
+                 if programme_id.isdigit() and len(programme_id) < 10 else None)
+    country = request.args.get("country", "").upper()
+    if not (len(country) == 2 and country.isascii() and country.isalpha()):
+        country = programme.destination_country if programme else ""
+    numbers = contacts_for(programme.contacts if programme else None, country,
+                           current_app.config)
+    config = programme.checklist_config if programme else None
     return render_template(
         "info.html", title=stage.title,
-        items=[str(d.title) for d in definitions_for(stage, None)],
-        centre=current_app.config["CENTRE_NAME"], helpline=current_app.config["HELPLINE"])
+        items=[str(d.reminder_text()) for d in definitions_for(stage, config)],
+        centre=current_app.config["CENTRE_NAME"], helpline=numbers.helpline,
+        emergency=numbers.emergency if stage.value == "arrival" else None,
+        embassy=numbers.embassy)
 
 
 @bp.get("/welcome")

@@ -12,11 +12,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from journey import create_app
 from journey.accounts.services import create_user
-from journey.cli import alembic_config
 from journey.core.audit import AuditEvent
 from journey.core.auth import LoginAttempt, _throttle_key, login_wait
 from journey.core.db import db, utcnow
@@ -27,8 +25,7 @@ _seq = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def throttle_db(fresh_database_url) -> str:
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
+    url = fresh_database_url(at_head=True)
     return url
 
 

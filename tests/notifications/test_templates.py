@@ -13,6 +13,7 @@ from journey.continuum.models import EventKind
 from notifications.models import Campaign, OutboxMessage
 from notifications.outbox import build_rows
 from notifications.templates import (
+    COUNTRY,
     DATE,
     RECIPIENT_PARAMS,
     TEMPLATES,
@@ -23,9 +24,10 @@ from notifications.templates import (
 )
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-GOOD = {TEXT: "Orientation", DATE: "2026-12-14", URL: "https://mrc.example.org/w"}
-WRONG = {TEXT: 5, DATE: "14 Dec", URL: "not a link"}
-PYTHON = {TEXT: "Orientation", DATE: date(2026, 12, 14), URL: "https://mrc.example.org/w"}
+GOOD = {TEXT: "Orientation", DATE: "2026-12-14", URL: "https://mrc.example.org/w", COUNTRY: "PT"}
+WRONG = {TEXT: 5, DATE: "14 Dec", URL: "not a link", COUNTRY: "Portugal"}
+PYTHON = {TEXT: "Orientation", DATE: date(2026, 12, 14), URL: "https://mrc.example.org/w",
+          COUNTRY: "PT"}
 WITH_PARAMS = sorted(name for name, t in TEMPLATES.items() if t.params)
 ENDPOINTS = ["/api/v1/campaigns/preview", "/api/v1/campaigns"]
 

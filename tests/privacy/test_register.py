@@ -4,10 +4,8 @@ retention the settings give, as an API and as a page in every shipped language."
 from __future__ import annotations
 
 import pytest
-from alembic import command
 
 from journey import create_app
-from journey.cli import alembic_config
 from journey.config import SUPPORTED_LANGUAGES, ConfigError, load_settings
 from journey.core.domains import Category, Domain, PersonalData, load
 from journey.core.policy import Role
@@ -83,8 +81,7 @@ def test_retention_settings_are_read_and_checked():
 
 def test_a_new_declaration_appears_in_the_register(app, fresh_database_url):
     """Nothing in privacy lists tables: a domain that declares one is in the register."""
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
+    url = fresh_database_url(at_head=True)
     extra = Domain(name="grievances_test", permissions={"grievances:read": frozenset({Role.ADMIN})},
                    personal_data=(PersonalData("grievance_notes", (Category.SENSITIVE,),
                                                ("participant_id",), purpose="Investigate abuse",

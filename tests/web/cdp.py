@@ -251,6 +251,34 @@ class Page:
             self._call("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left",
                        clickCount=1)
 
+    # Keys as the keyboard sends them (Input.dispatchKeyEvent): key, code, Windows key code, text.
+    KEYS = {"Tab": ("Tab", "Tab", 9, ""), "Enter": ("Enter", "Enter", 13, "\r"),
+            "Space": (" ", "Space", 32, " "), "Escape": ("Escape", "Escape", 27, "")}
+
+    def press(self, name: str, *, shift: bool = False) -> None:
+        """Press and release a key (Tab, Enter, Space, Escape), as a keyboard-only user does."""
+        key, code, vk, text = self.KEYS[name]
+        modifiers = 8 if shift else 0
+        self._call("Input.dispatchKeyEvent", type="keyDown" if text else "rawKeyDown", key=key,
+                   code=code, windowsVirtualKeyCode=vk, text=text, modifiers=modifiers)
+        self._call("Input.dispatchKeyEvent", type="keyUp", key=key, code=code,
+                   windowsVirtualKeyCode=vk, modifiers=modifiers)
+
+    def focused(self) -> str:
+        """What has the keyboard focus: its id, else its tag and text (for assertions)."""
+        return self.js("(() => { const e = document.activeElement; if (!e) return '';"
+                       " return e.id || (e.tagName.toLowerCase() + ':' + e.textContent.trim()); })()")
+
+    def tab_to(self, predicate_js: str, limit: int = 80) -> None:
+        """Press Tab until the focused element satisfies `predicate_js` (an expression over
+        `e`, the focused element); fail if it is not reached within `limit` presses."""
+        for _ in range(limit):
+            self.press("Tab")
+            if self.js(f"(() => {{ const e = document.activeElement;"
+                       f" return !!(e && ({predicate_js})); }})()"):
+                return
+        raise BrowserError(f"Tab never reached an element where {predicate_js}")
+
     def screenshot(self, path: Path) -> bytes:
         data = base64.b64decode(self._call("Page.captureScreenshot", format="png",
                                            captureBeyondViewport=False)["data"])

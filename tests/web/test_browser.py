@@ -16,11 +16,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from werkzeug.serving import make_server
 
 from journey import create_app
-from journey.cli import alembic_config
 from journey.core.db import db
 from journey.demo.load import DEMO_PASSWORD, load_demo
 from journey.organisations.models import Office
@@ -53,8 +51,7 @@ class LiveApp:
 @pytest.fixture(scope="module")
 def live(fresh_database_url, tmp_path_factory) -> Iterator[LiveApp]:
     """The app with demo data, served by a real HTTP server on 127.0.0.1 (a free port)."""
-    url = fresh_database_url()
-    command.upgrade(alembic_config(url), "head")
+    url = fresh_database_url(at_head=True)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("JOURNEY_ENV", "testing")
         env.setenv("JOURNEY_INSTANCE_PATH", str(tmp_path_factory.mktemp("live-instance")))

@@ -418,7 +418,7 @@ def test_info_pages_linked_from_messages_are_public_and_in_the_readers_language(
         html = resp.get_data(as_text=True)
         with app.test_request_context(), force_locale("fr"):
             title = str(stage.title)
-            items = [str(d.title) for d in definitions_for(stage, None)]
+            items = [str(d.reminder_text()) for d in definitions_for(stage, None)]
         assert str(escape(title)) in html and all(str(escape(i)) in html for i in items)
         assert title != stage.value
 
