@@ -21,7 +21,9 @@ _TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def csrf_token(client, path: str = "/login") -> str:
-    match = _TOKEN_RE.search(client.get(path, headers=HTML).get_data(as_text=True))
+    # Followed: "/" sends staff on to their start page, which has the header's logout form.
+    page = client.get(path, headers=HTML, follow_redirects=True)
+    match = _TOKEN_RE.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
