@@ -28,5 +28,6 @@ DOMAINS: list[str] = [
     "journey.administration",
     "journey.web",
     "journey.continuum_pages",
+    "journey.registration",
     "journey.demo",
 ]

@@ -60,6 +60,9 @@ class _ParticipantFields(ma.Schema):
     notes = Text(validate=validate.Length(max=10_000), allow_none=True)
     office_id = Id()
     programme_id = Id(allow_none=True)
+    caseworker_id = Id(allow_none=True, metadata={
+        "description": "The user who holds the case: an active caseworker or supervisor of the "
+                       "participant's office. A caseworker may only take an unassigned case."})
 
     @ma.validates_schema
     def _cross_field(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -194,8 +197,8 @@ _stage_title.depends_on = "stage"  # type: ignore[attr-defined]
 
 
 SUMMARY_COLUMNS = ("id reference given_name family_name date_of_birth sex stage office_id"
-                   " programme_id origin_country destination_country language created_at"
-                   " version").split()
+                   " programme_id caseworker_id origin_country destination_country language"
+                   " created_at version").split()
 """The columns a list shows (stage_title is the stage's): all the list reads of a participant."""
 
 
@@ -250,6 +253,8 @@ class ParticipantQuerySchema(PageArgsSchema):
     origin_country = Country()
     destination_country = Country()
     language = Language()
+    caseworker_id = Id(metadata={"description": "Only the cases this user holds."})
+    unassigned = ma.fields.Boolean(metadata={"description": "Only the cases no one holds."})
     q = ma.fields.String(validate=validate.Length(min=1, max=100),
                          metadata={"description": "Search in names and reference; a whole phone "
                                                   "number in international form finds its owner."})

@@ -24,6 +24,11 @@ from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.core.schemas import like_pattern
 from journey.core.versions import Precondition, bump, check_version
 from journey.organisations.models import Office
+from journey.participants.assignment import (
+    check_assignment,
+    default_caseworker,
+    record_assignment,
+)
 from journey.participants.duplicates import answer_duplicate
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
@@ -144,6 +149,8 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
                                         "message": _("Choose the office the participant belongs to.")}])
         data["office_id"] = actor.office_id
     programme = _check_refs(sess, actor, data)
+    caseworker_id = default_caseworker(actor, data)
+    check_assignment(sess, actor, data["office_id"], None, caseworker_id)
 
     key = name_key(data["given_name"], data["family_name"])
     duplicate = find_duplicate(sess, phone=data.get("phone"), key=key,
@@ -159,6 +166,7 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
         reference=new_reference(),
         office_id=data["office_id"],
         programme_id=data.get("programme_id"),
+        caseworker_id=caseworker_id,
         given_name=data["given_name"].strip(),
         family_name=data["family_name"].strip(),
         name_key=key,
@@ -189,7 +197,9 @@ def create_participant(sess: Session, actor: User, data: dict[str, Any]) -> Part
     p.search_text = _search_text(p)
     sess.add(p)
     sess.flush()
-    details: dict[str, Any] = {}
+    # The caseworker a registration names (or who registers) is on this event: no separate
+    # assignment event or timeline entry for a case that has had no other holder.
+    details: dict[str, Any] = {"caseworker_id": p.caseworker_id}
     if duplicate:
         details = {"duplicate_confirmed": True, "duplicate_of": duplicate[0]}
     audit.record(sess, "participants:participant:create", actor_id=actor.id,
@@ -269,6 +279,11 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
                 value = value.strip()
             setattr(p, field, value)
             changed.append(field)
+    previous_caseworker = p.caseworker_id
+    if "caseworker_id" in data and data["caseworker_id"] != p.caseworker_id:
+        check_assignment(sess, actor, p.office_id, p.caseworker_id, data["caseworker_id"])
+        p.caseworker_id = data["caseworker_id"]
+        changed.append("caseworker_id")
     if not changed:
         return p
     if "sex" in changed and p.sex != "another" and "sex_self_described" not in data:
@@ -288,6 +303,8 @@ def update_participant(sess: Session, actor: User, participant_id: int, data: di
     audit.record(sess, "participants:participant:update", actor_id=actor.id,
                  object_type="participant", object_id=p.id, office_id=p.office_id,
                  fields=sorted(changed), version=p.version)
+    if p.caseworker_id != previous_caseworker:
+        record_assignment(sess, actor, p, previous_caseworker)
     return p
 
 
@@ -314,6 +331,10 @@ def filtered_query(actor: User, args: dict[str, Any]) -> sa.Select:
                   "language"):
         if args.get(field) is not None:
             stmt = stmt.where(getattr(Participant, field) == args[field])
+    if args.get("caseworker_id") is not None:
+        stmt = stmt.where(Participant.caseworker_id == args["caseworker_id"])
+    if args.get("unassigned"):
+        stmt = stmt.where(Participant.caseworker_id.is_(None))
     for field in ("stage", "sex"):
         if args.get(field):
             stmt = stmt.where(getattr(Participant, field).in_(args[field]))

@@ -7,8 +7,8 @@ from datetime import date
 
 from flask_babel import get_locale
 
-from journey.continuum.stages import Stage
 from journey.core.i18n import _l
+from journey.stages import Stage
 
 # Titles for codes whose enums carry none yet; keyed by the stored value.
 SEX_TITLES = {

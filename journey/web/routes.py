@@ -1,4 +1,5 @@
-"""Pages: login, logout, the caseload list and a participant's record.
+"""Pages: login, logout, the home page and a participant's record (the list and the forms are
+journey.web.participant_pages).
 
 Every page answers a browser in HTML, errors included: the API's problem+json handlers are
 overridden here, per blueprint.
@@ -26,8 +27,6 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
 from journey.config import RTL_LANGUAGES
-from journey.consent import services as consent_services
-from journey.continuum.stages import Stage
 from journey.core.auth import (
     authenticate,
     load_current_user,
@@ -41,9 +40,10 @@ from journey.core.errors import ProblemError, flatten_messages
 from journey.core.i18n import _l
 from journey.core.policy import allowed
 from journey.participants import services as participants
-from journey.participants.schemas import ParticipantQuerySchema
+from journey.stages import Stage
 from journey.web import display
 from journey.web.pagekit import error_page, html_blueprint
+from journey.web.participant_choices import header_facts
 
 bp = html_blueprint("web", __name__)
 
@@ -86,7 +86,7 @@ def _csrf_failed(err: CSRFError):
 
 
 @bp.errorhandler(ValidationError)
-def _invalid(err: ValidationError):
+def invalid_query_page(err: ValidationError):
     help_lines = []
     for item in flatten_messages(err.messages):
         field = item["field"].split(".", 1)[0]
@@ -178,34 +178,16 @@ def logout():
     return redirect(url_for("web.login"), 303)
 
 
-def _list_args() -> dict[str, Any]:
-    """The list's query string: empty fields (an unused search box) mean no filter."""
-    raw: dict[str, Any] = {}
-    for name in ("q", "page"):
-        value = request.args.get(name, "").strip()
-        if value:
-            raw[name] = value
-    stages = [s for s in request.args.getlist("stage") if s]
-    if stages:
-        raw["stage"] = stages
-    return ParticipantQuerySchema().load(raw)
-
-
 @bp.get("/")
 @login_required
 def home():
     user = g.user
     if not allowed(user, "participants:read"):
         return render_template("welcome.html")
-    args = _list_args()
-    page = participants.search_participants(db.session, user, args)
-    query = {"q": args.get("q"), "stage": args.get("stage")}
-    return render_template(
-        "home.html", page=page, q=args.get("q", ""), stages=args.get("stage") or [],
-        all_stages=list(Stage), query={k: v for k, v in query.items() if v},
-        window=display.page_window(page["page"], page["pages"]),
-        first=(page["page"] - 1) * page["per_page"] + 1,
-    )
+    # Staff start on their work (journey.workbench, when installed), else on the caseload.
+    if "workbench_pages.my_work" in current_app.view_functions:
+        return redirect(url_for("workbench_pages.my_work"))
+    return redirect(url_for("participant_pages.participants"))
 
 
 @bp.get("/participants/<id:participant_id>")
@@ -214,10 +196,7 @@ def participant(participant_id: int):
     user = g.user
     sess = db.session
     p = participants.read_participant(sess, user, participant_id)
-    consent = None
-    if allowed(user, "consent:read"):
-        consent = consent_services.read_consents(sess, user, p)
-    return render_template("participant.html", p=p, consent=consent,
+    return render_template("participant.html", p=p, head=header_facts(sess, user, p),
                            sensitive=allowed(user, "participants:read_sensitive"),
                            sections=record_sections(sess, user, p))
 
@@ -257,14 +236,10 @@ def _info_page(stage):
 @bp.get("/welcome")
 def welcome_package():
     """The welcome package the arrival SMS links to (no login: the migrant opens it)."""
-    from journey.continuum.stages import Stage
-
     return _info_page(Stage.ARRIVAL)
 
 
 @bp.get("/return")
 def return_information():
     """What to do before returning, linked from the pre-return SMS."""
-    from journey.continuum.stages import Stage
-
     return _info_page(Stage.RETURN)

@@ -23,13 +23,13 @@ def test_a_cookie_copied_before_logout_no_longer_works(client, factory):
     cw = factory.user("caseworker")
     assert log_in(client, cw).status_code == 303
     copied = _cookie(client)
-    assert client.get("/", headers=HTML).status_code == 200
-    resp = client.post("/logout", data={"csrf_token": csrf_token(client, "/")}, headers=HTML)
+    assert client.get("/participants", headers=HTML).status_code == 200
+    resp = client.post("/logout", data={"csrf_token": csrf_token(client, "/participants")}, headers=HTML)
     assert resp.status_code == 303
     # The attacker replays the copied cookie in a browser of their own.
     attacker = client.application.test_client()
     attacker.set_cookie("session", copied)
-    replay = attacker.get("/", headers=HTML)
+    replay = attacker.get("/participants", headers=HTML)
     assert replay.status_code == 302
     assert replay.headers["Location"].startswith("/login")
 
@@ -46,9 +46,9 @@ def test_end_sessions_ends_all_but_the_kept_one(client, factory, db_session, app
         assert end_sessions(db_session, cw.id, reason="deactivated", keep_id=rows[0].id) == 2
         assert end_sessions(db_session, cw.id, reason="deactivated", keep_id=rows[0].id) == 0
     db_session.flush()
-    assert others[0].get("/", headers=HTML).status_code == 200
-    assert others[1].get("/", headers=HTML).status_code == 302
-    assert others[2].get("/", headers=HTML).status_code == 302
+    assert others[0].get("/participants", headers=HTML).status_code == 200
+    assert others[1].get("/participants", headers=HTML).status_code == 302
+    assert others[2].get("/participants", headers=HTML).status_code == 302
 
 
 def test_revoke_tokens_revokes_every_live_token(client, factory, db_session, app):
@@ -70,11 +70,11 @@ def test_idle_and_absolute_limits_end_a_session(client, factory, db_session, app
     idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     row.last_seen_at = utcnow() - idle - timedelta(seconds=1)
     db_session.flush()
-    assert client.get("/", headers=HTML).status_code == 302
+    assert client.get("/participants", headers=HTML).status_code == 302
     row.last_seen_at = utcnow()
     row.expires_at = utcnow() - timedelta(seconds=1)
     db_session.flush()
-    assert client.get("/", headers=HTML).status_code == 302
+    assert client.get("/participants", headers=HTML).status_code == 302
     assert row.expires_at - row.created_at <= timedelta(hours=app.config["SESSION_MAX_HOURS"])
 
 
@@ -83,7 +83,7 @@ def test_deactivation_ends_the_session_at_once(client, factory, db_session):
     assert log_in(client, cw).status_code == 303
     cw.is_active = False
     db_session.flush()
-    assert client.get("/", headers=HTML).status_code == 302
+    assert client.get("/participants", headers=HTML).status_code == 302
 
 
 def test_last_seen_is_written_at_most_once_a_minute_and_no_address_is_kept(client, factory,
@@ -96,12 +96,12 @@ def test_last_seen_is_written_at_most_once_a_minute_and_no_address_is_kept(clien
     assert row.client == "Firefox, Linux"
     assert "127.0.0.1" not in {str(v) for v in row.model_dump().values()}
     seen = row.last_seen_at
-    assert client.get("/", headers=HTML).status_code == 200
+    assert client.get("/participants", headers=HTML).status_code == 200
     db_session.refresh(row)
     assert row.last_seen_at == seen  # a page a moment later writes nothing
     row.last_seen_at = seen = utcnow() - timedelta(minutes=2)
     db_session.flush()
-    assert client.get("/", headers=HTML).status_code == 200
+    assert client.get("/participants", headers=HTML).status_code == 200
     db_session.refresh(row)
     assert row.last_seen_at > seen
 
@@ -110,7 +110,7 @@ def test_logging_in_again_ends_the_browsers_previous_session(client, factory, db
     cw = factory.user("caseworker")
     assert log_in(client, cw).status_code == 303
     again = client.post("/login", data={"username": cw.username, "password": PASSWORD,
-                                        "csrf_token": csrf_token(client, "/")}, headers=HTML)
+                                        "csrf_token": csrf_token(client, "/participants")}, headers=HTML)
     assert again.status_code == 303
     rows = db_session.scalars(select(UserSession).where(UserSession.user_id == cw.id)
                               .order_by(UserSession.id)).all()

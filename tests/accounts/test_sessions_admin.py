@@ -39,10 +39,10 @@ def test_you_list_and_end_your_own_sessions_only(app, client, factory, db_sessio
                               "awaiting"}
     (their_id,) = _session_ids(db_session, other)
     assert client.delete(f"/api/v1/auth/sessions/{their_id}", headers=headers).status_code == 404
-    assert theirs.get("/", headers=HTML).status_code == 200
+    assert theirs.get("/participants", headers=HTML).status_code == 200
     assert client.delete(f"/api/v1/auth/sessions/{mine[0]}", headers=headers).status_code == 204
-    assert laptop.get("/", headers=HTML).status_code == 302
-    assert phone.get("/", headers=HTML).status_code == 200
+    assert laptop.get("/participants", headers=HTML).status_code == 302
+    assert phone.get("/participants", headers=HTML).status_code == 200
     assert _audited(db_session, "accounts:session:end", object_id=mine[0])
 
 
@@ -53,7 +53,7 @@ def test_sign_out_everywhere_keeps_the_token_in_use_if_asked(app, client, factor
     resp = client.post("/api/v1/auth/sessions/end-all", json={},
                        headers={"Authorization": f"Bearer {in_use}"})
     assert resp.status_code == 200 and resp.get_json() == {"sessions": 1, "tokens": 1}
-    assert browser.get("/", headers=HTML).status_code == 302
+    assert browser.get("/participants", headers=HTML).status_code == 302
 
     def me(secret):
         return client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
@@ -76,14 +76,14 @@ def test_admins_see_and_end_anyones_sessions_and_tokens(app, client, factory, db
     (sid,) = [s["id"] for s in client.get(f"/api/v1/users/{cw.id}/sessions", headers=h).get_json()]
     assert client.delete(f"/api/v1/users/{admin.id}/sessions/{sid}", headers=h).status_code == 404
     assert client.delete(f"/api/v1/users/{cw.id}/sessions/{sid}", headers=h).status_code == 204
-    assert browser.get("/", headers=HTML).status_code == 302
+    assert browser.get("/participants", headers=HTML).status_code == 302
     ended = db_session.get(UserSession, sid)
     db_session.refresh(ended)
     assert ended.ended_reason == "revoked"
     browser = _browser(app, cw)
     resp = client.post(f"/api/v1/users/{cw.id}/sessions/end-all", json={}, headers=h)
     assert resp.get_json() == {"sessions": 1, "tokens": 1}
-    assert browser.get("/", headers=HTML).status_code == 302
+    assert browser.get("/participants", headers=HTML).status_code == 302
     assert client.get("/api/v1/auth/me",
                       headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert client.get("/api/v1/users/999999/sessions", headers=h).status_code == 404
@@ -101,13 +101,13 @@ def test_account_page_lists_sessions_and_signs_out_everywhere(app, client, facto
     resp = client.post("/account/sign-out-everywhere",
                        data={"csrf_token": csrf_token(client, "/account")}, headers=HTML)
     assert resp.status_code == 303
-    assert other.get("/", headers=HTML).status_code == 302
-    assert client.get("/", headers=HTML).status_code == 200  # this browser was kept
+    assert other.get("/participants", headers=HTML).status_code == 302
+    assert client.get("/participants", headers=HTML).status_code == 200  # this browser was kept
     resp = client.post("/account/sign-out-everywhere",
                        data={"csrf_token": csrf_token(client, "/account"), "this_browser": "yes"},
                        headers=HTML)
     assert resp.status_code == 303 and resp.headers["Location"] == "/login"
-    assert client.get("/", headers=HTML).status_code == 302
+    assert client.get("/participants", headers=HTML).status_code == 302
 
 
 def test_admin_security_page_ends_a_users_sessions(app, client, factory):
@@ -122,7 +122,7 @@ def test_admin_security_page_ends_a_users_sessions(app, client, factory):
     resp = client.post(f"/admin/users/{cw.id}/sessions/end-all",
                        data={"csrf_token": csrf_token(client, "/account")}, headers=HTML)
     assert resp.status_code == 303
-    assert browser.get("/", headers=HTML).status_code == 302
+    assert browser.get("/participants", headers=HTML).status_code == 302
     assert "Not logged in anywhere." in text(client.get(f"/admin/users/{cw.id}/security",
                                                         headers=HTML))
     # Only admins.
@@ -154,14 +154,14 @@ def test_cli_lists_and_ends_sessions(app, factory):
     ended = runner.invoke(args=["users", "end-sessions", cw.username])
     assert ended.exit_code == 0, ended.output
     assert "ended 1 session(s), revoked 1 token(s)" in ended.output
-    assert browser.get("/", headers=HTML).status_code == 302
+    assert browser.get("/participants", headers=HTML).status_code == 302
     assert runner.invoke(args=["users", "sessions", "nobody-here"]).exit_code != 0
 
 
 def test_logout_is_audited(client, factory, db_session):
     cw = factory.user("caseworker")
     log_in(client, cw)
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")}, headers=HTML)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/participants")}, headers=HTML)
     assert _audited(db_session, "accounts:session:logout", actor_id=cw.id)
     assert _audited(db_session, "accounts:login:succeed", actor_id=cw.id)
 

@@ -80,7 +80,7 @@ def test_page_login_asks_for_the_code_on_a_second_step(client, factory):
     assert resp.status_code == 303
     assert resp.headers["Location"].startswith("/login/code")
     # Half logged in: nothing else opens.
-    assert client.get("/", headers=HTML).status_code == 302
+    assert client.get("/participants", headers=HTML).status_code == 302
     assert client.get("/account", headers=HTML).status_code == 302
     code_page = resp.headers["Location"]
     token = csrf_token(client, code_page)
@@ -142,14 +142,14 @@ def test_a_role_that_requires_totp_sends_its_users_to_enrol(client, factory, db_
     page = client.get("/login/enrol", headers=HTML)
     assert page.status_code == 200
     assert "<svg" in page.get_data(as_text=True)  # the QR code
-    assert client.get("/", headers=HTML).status_code == 302  # nothing else until enrolled
+    assert client.get("/participants", headers=HTML).status_code == 302  # nothing else until enrolled
     secret = db_session.get(UserTotp, cw.id).secret
     assert secret.replace(" ", "")[:4] in text(page)  # the key, as text
     done = client.post("/login/enrol", data={"code": pyotp.TOTP(secret).now(),
                                              "csrf_token": csrf_token(client, "/login/enrol")},
                        headers=HTML)
     assert done.status_code == 303 and done.headers["Location"] == "/"
-    assert client.get("/", headers=HTML).status_code == 200
+    assert client.get("/participants", headers=HTML).status_code == 200
     # The half-finished session was swapped for a new one.
     rows = db_session.scalars(select(UserSession).where(UserSession.user_id == cw.id)
                               .order_by(UserSession.id)).all()
@@ -163,7 +163,7 @@ def test_requiring_totp_signs_out_the_role_users_without_it(client, factory, db_
     admin = factory.user("admin")
     assert client.put("/api/v1/security/roles/caseworker", json={"require_totp": True},
                       headers=factory.headers(admin)).status_code == 200
-    assert client.get("/", headers=HTML).status_code == 302
+    assert client.get("/participants", headers=HTML).status_code == 302
     assert client.get("/api/v1/auth/me",
                       headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     got = client.get("/api/v1/security/roles/caseworker", headers=factory.headers(admin))

@@ -100,7 +100,7 @@ def test_edit_deactivate_reactivate_and_reset_link(app, admin_client, factory, d
     cw = factory.user("caseworker")
     other_browser = app.test_client()
     assert log_in(other_browser, cw).status_code == 303
-    assert other_browser.get("/", headers=HTML).status_code == 200
+    assert other_browser.get("/participants", headers=HTML).status_code == 200
     path = f"/admin/users/{cw.id}"
     page = admin_client.get(path, headers=HTML)
     assert page.status_code == 200 and f"/admin/users/{cw.id}/security" in text(page)
@@ -117,13 +117,13 @@ def test_edit_deactivate_reactivate_and_reset_link(app, admin_client, factory, d
 
     unconfirmed = _post(admin_client, f"{path}/deactivate", {"reason": "left"}, page=path)
     assert unconfirmed.status_code == 422 and "tick the box" in _field_error(unconfirmed, "deactivate")
-    assert other_browser.get("/", headers=HTML).status_code == 200
+    assert other_browser.get("/participants", headers=HTML).status_code == 200
     gone = _post(admin_client, f"{path}/deactivate", {"reason": "left", "confirm": "yes"}, page=path)
     assert gone.status_code == 303
     after = admin_client.get(path, headers=HTML)
     assert "Deactivated (Left the organisation)" in text(after)
     # The caseworker's open session ended at once.
-    assert other_browser.get("/", headers=HTML).status_code == 302
+    assert other_browser.get("/participants", headers=HTML).status_code == 302
 
     no_link = _post(admin_client, f"{path}/reset-link", {}, page=path)
     assert no_link.status_code == 409  # reactivate first
@@ -164,10 +164,10 @@ def test_change_password_page_keeps_this_session_and_ends_the_others(app, client
 
     done = _post(client, path, form)
     assert done.status_code == 303
-    home = client.get("/", headers=HTML)
+    home = client.get("/participants", headers=HTML)
     assert home.status_code == 200
     assert "Your other sessions and tokens have ended (1)" in text(home)
-    assert elsewhere.get("/", headers=HTML).status_code == 302
+    assert elsewhere.get("/participants", headers=HTML).status_code == 302
     db_session.refresh(cw)
     assert verify_password(cw, STRONG)
 

@@ -19,7 +19,9 @@ def test_create_returns_reference_and_records_audit(client, factory, db_session)
     assert body["version"] == 1
     events = db_session.scalars(sa.select(AuditEvent).where(
         AuditEvent.object_id == body["id"], AuditEvent.object_type == "participant")).all()
+    # A caseworker who registers someone holds the case (journey.participants.assignment).
     assert [e.action for e in events] == ["participants:participant:create"]
+    assert body["caseworker_id"] == cw.id and events[0].details["caseworker_id"] == cw.id
     assert events[0].actor_id == cw.id
     assert events[0].request_id == resp.headers["X-Request-ID"]
     # The audit log holds ids, never the person's name or phone.

@@ -114,7 +114,7 @@ def test_printable_card_needs_login_the_right_role_and_office(app, client, facto
     card_for(app, db_session, kit.caseworker, p)
     assert client.get(url, headers=HTML).status_code == 200
     client.post("/logout", data={"csrf_token": _TOKEN_RE.search(
-        client.get("/", headers=HTML).get_data(as_text=True)).group(1)}, headers=HTML)
+        client.get("/participants", headers=HTML).get_data(as_text=True)).group(1)}, headers=HTML)
     _log_in(client, kit.other_supervisor)
     elsewhere = client.get(url, headers=HTML)
     assert elsewhere.status_code == 404 and elsewhere.mimetype == "text/html"

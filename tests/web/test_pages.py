@@ -21,7 +21,9 @@ _TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def csrf_token(client, path: str = "/login") -> str:
-    match = _TOKEN_RE.search(client.get(path, headers=HTML).get_data(as_text=True))
+    # Followed: "/" sends staff on to their start page, which has the header's logout form.
+    page = client.get(path, headers=HTML, follow_redirects=True)
+    match = _TOKEN_RE.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
@@ -79,7 +81,9 @@ def test_login_with_right_password_opens_the_caseload(client, factory, office_cw
     resp = log_in(client, cw)
     assert resp.status_code == 303
     assert resp.headers["Location"] == "/"
-    home = client.get("/", headers=HTML)
+    # Staff start on My work when it is installed, else on the caseload.
+    assert client.get("/", headers=HTML).headers["Location"] in ("/participants", "/work")
+    home = client.get("/participants", headers=HTML)
     assert_html_page(home, 200)
     assert "Gurung, Sunita" in text(home)
     assert row_links(home) == [p.id]
@@ -156,7 +160,7 @@ def test_next_never_leads_to_another_site(client, office_cw, target):
 def test_anonymous_visitor_is_sent_to_login_and_back(client, factory, office_cw):
     _office, cw = office_cw
     p = factory.participant(cw, given_name="Hidden", family_name="Person")
-    for path in ("/", "/?q=hidden&page=1", f"/participants/{p.id}", "/logout"):
+    for path in ("/", "/participants?q=hidden&page=1", f"/participants/{p.id}", "/logout"):
         resp = client.get(path, headers=HTML)
         assert resp.status_code == 302
         location = urlsplit(resp.headers["Location"])
@@ -164,8 +168,8 @@ def test_anonymous_visitor_is_sent_to_login_and_back(client, factory, office_cw)
         assert "Hidden" not in text(resp)
         if path != "/logout":
             assert parse_qs(location.query)["next"] == [path]
-    resp = log_in(client, cw, next_="/%3Fq%3Dhidden%26page%3D1")
-    assert resp.headers["Location"] == "/?q=hidden&page=1"
+    resp = log_in(client, cw, next_="/participants%3Fq%3Dhidden%26page%3D1")
+    assert resp.headers["Location"] == "/participants?q=hidden&page=1"
     assert row_links(client.get(resp.headers["Location"], headers=HTML)) == [p.id]
 
 
@@ -182,13 +186,13 @@ def test_logout_needs_a_post_with_csrf_token(client, office_cw):
     page = client.get("/logout", headers=HTML)  # only asks; a link cannot log anyone out
     assert_html_page(page, 200)
     assert 'action="/logout"' in text(page)
-    assert client.get("/", headers=HTML).status_code == 200
+    assert client.get("/participants", headers=HTML).status_code == 200
 
     assert client.post("/logout", headers=HTML).status_code == 400
     assert client.post("/logout", data={"csrf_token": "forged"}, headers=HTML).status_code == 400
-    assert client.get("/", headers=HTML).status_code == 200
+    assert client.get("/participants", headers=HTML).status_code == 200
 
-    resp = client.post("/logout", data={"csrf_token": csrf_token(client, "/")}, headers=HTML)
+    resp = client.post("/logout", data={"csrf_token": csrf_token(client, "/participants")}, headers=HTML)
     assert resp.status_code == 303 and resp.headers["Location"] == "/login"
     assert "You have logged out." in text(client.get("/login", headers=HTML))
     assert client.get("/", headers=HTML).status_code == 302
@@ -200,11 +204,11 @@ def test_list_pages_through_everyone_with_the_total(client, factory, office_cw):
     _office, cw = office_cw
     people = [factory.participant(cw, given_name=f"Walker{i:02d}") for i in range(30)]
     log_in(client, cw)
-    first = client.get("/", headers=HTML)
+    first = client.get("/participants", headers=HTML)
     assert_html_page(first, 200)
     assert "30 participants, showing 1–25" in text(first)
-    assert 'href="/?page=2" rel="next"' in text(first)
-    second = client.get("/?page=2", headers=HTML)
+    assert 'href="/participants?page=2" rel="next"' in text(first)
+    second = client.get("/participants?page=2", headers=HTML)
     assert "showing 26–30" in text(second)
     assert 'aria-current="page"' in text(second)
     seen = row_links(first) + row_links(second)
@@ -215,7 +219,7 @@ def test_table_is_marked_up_for_screen_readers(client, factory, office_cw):
     _office, cw = office_cw
     factory.participant(cw)
     log_in(client, cw)
-    body = text(client.get("/", headers=HTML))
+    body = text(client.get("/participants", headers=HTML))
     assert "<caption" in body
     assert body.count('<th scope="col">') == 6
     assert '<th scope="row">' in body
@@ -228,15 +232,15 @@ def test_search_by_name_phone_and_reference_keeps_the_search_in_paging(client, f
     other = factory.participant(cw, given_name="Gita", family_name="Rai", phone="+9779812345678")
     log_in(client, cw)
 
-    resp = client.get("/?q=thapa", headers=HTML)
+    resp = client.get("/participants?q=thapa", headers=HTML)
     assert "27 participants, showing 1–25" in text(resp)
     assert other.id not in row_links(resp)
-    assert 'href="/?page=2&amp;q=thapa"' in resp.get_data(as_text=True)
-    assert set(row_links(client.get("/?page=2&q=thapa", headers=HTML))) <= {p.id for p in thapas}
+    assert 'href="/participants?page=2&amp;q=thapa"' in resp.get_data(as_text=True)
+    assert set(row_links(client.get("/participants?page=2&q=thapa", headers=HTML))) <= {p.id for p in thapas}
 
-    assert row_links(client.get("/?q=%2B977+981-2345678", headers=HTML)) == [other.id]
-    assert row_links(client.get(f"/?q={other.reference.lower()}", headers=HTML)) == [other.id]
-    empty = client.get("/?q=nobody-like-this", headers=HTML)
+    assert row_links(client.get("/participants?q=%2B977+981-2345678", headers=HTML)) == [other.id]
+    assert row_links(client.get(f"/participants?q={other.reference.lower()}", headers=HTML)) == [other.id]
+    empty = client.get("/participants?q=nobody-like-this", headers=HTML)
     assert_html_page(empty, 200)
     assert "No participants match this search." in text(empty)
 
@@ -248,11 +252,11 @@ def test_stage_filter(client, factory, office_cw, db_session):
     factory.participant(cw)
     db_session.flush()
     log_in(client, cw)
-    resp = client.get("/?stage=training", headers=HTML)
+    resp = client.get("/participants?stage=training", headers=HTML)
     assert row_links(resp) == [training.id]
     assert '<option value="training" selected>' in resp.get_data(as_text=True)
     # The form's "All stages" and an empty search box send empty values: no filter.
-    assert len(row_links(client.get("/?q=&stage=", headers=HTML))) == 2
+    assert len(row_links(client.get("/participants?q=&stage=", headers=HTML))) == 2
 
 
 @pytest.mark.parametrize("query", [
@@ -262,7 +266,7 @@ def test_stage_filter(client, factory, office_cw, db_session):
 def test_bad_query_shows_a_friendly_page(client, office_cw, query):
     _office, cw = office_cw
     log_in(client, cw)
-    resp = client.get(f"/?{query}", headers=HTML)
+    resp = client.get(f"/participants?{query}", headers=HTML)
     assert_html_page(resp, 422)
     body = text(resp)
     assert "We could not understand that search" in body
@@ -272,7 +276,7 @@ def test_bad_query_shows_a_friendly_page(client, office_cw, query):
 def test_bad_query_is_html_even_without_an_accept_header(client, office_cw):
     _office, cw = office_cw
     log_in(client, cw)
-    resp = client.get("/?page=abc")
+    resp = client.get("/participants?page=abc")
     assert_html_page(resp, 422)
     assert not resp.is_json
 
@@ -281,10 +285,10 @@ def test_page_past_the_end_offers_the_last_page(client, factory, office_cw):
     _office, cw = office_cw
     factory.participant(cw)
     log_in(client, cw)
-    resp = client.get("/?page=7", headers=HTML)
+    resp = client.get("/participants?page=7", headers=HTML)
     assert_html_page(resp, 200)
     assert "Page 7 is past the end of the list." in text(resp)
-    assert 'href="/?page=1"' in resp.get_data(as_text=True)
+    assert 'href="/participants?page=1"' in resp.get_data(as_text=True)
 
 
 def test_search_never_shows_another_offices_participants(client, factory, office_cw):
@@ -295,10 +299,10 @@ def test_search_never_shows_another_offices_participants(client, factory, office
                                  confirm_not_duplicate=True)
     log_in(client, cw)
     for query in ("", "?q=shared", f"?q={theirs.reference}", f"?q={theirs.phone}", "?stage=intake"):
-        resp = client.get(f"/{query}", headers=HTML)
+        resp = client.get(f"/participants{query}", headers=HTML)
         assert theirs.id not in row_links(resp)
         assert theirs.reference not in results(resp)
-    assert row_links(client.get("/?q=shared", headers=HTML)) == [mine.id]
+    assert row_links(client.get("/participants?q=shared", headers=HTML)) == [mine.id]
 
 
 def test_admin_sees_every_office(client, factory, office_cw):
@@ -306,7 +310,7 @@ def test_admin_sees_every_office(client, factory, office_cw):
     mine = factory.participant(cw)
     theirs = factory.participant(factory.user("caseworker"))
     log_in(client, factory.user("admin"))
-    links = row_links(client.get("/?q=family", headers=HTML))
+    links = row_links(client.get("/participants?q=family", headers=HTML))
     assert {mine.id, theirs.id} <= set(links)
 
 
@@ -326,7 +330,7 @@ def test_list_views_are_audited(client, factory, office_cw, db_session):
     office, cw = office_cw
     p = factory.participant(cw)
     log_in(client, cw)
-    client.get("/", headers=HTML)
+    client.get("/participants", headers=HTML)
     event = db_session.scalars(select(AuditEvent).where(
         AuditEvent.action == "participants:participant:list", AuditEvent.actor_id == cw.id)).one()
     assert event.details["ids"] == [p.id] and event.office_id == office.id
@@ -390,7 +394,7 @@ def test_pages_follow_the_users_language_direction(client, factory, office_cw):
     office, _cw = office_cw
     arabic = factory.user("caseworker", office=office, language="ar")
     log_in(client, arabic)
-    assert '<html lang="ar" dir="rtl">' in text(client.get("/", headers=HTML))
+    assert '<html lang="ar" dir="rtl">' in text(client.get("/participants", headers=HTML))
 
 
 @pytest.mark.parametrize(("page", "pages", "expected"), [

@@ -1,0 +1,1 @@
+"""Registering a participant in the browser: the record, then the journey's start."""
