@@ -47,9 +47,11 @@ def assign_caseworkers(sess: Session, office_id: int, caseworker: User) -> int:
 
 
 def _showcase(sess: Session, caseworker: User) -> Participant | None:
-    """The caseworker's first participant preparing to depart (a visa in hand, a checklist)."""
+    """The caseworker's first participant matched with an employer (a visa just issued, a
+    checklist). Not one preparing to depart: the demo keeps those without a visa, to show the
+    departure step's guard."""
     return sess.scalars(select(Participant).where(
-        Participant.caseworker_id == caseworker.id, Participant.stage == Stage.PRE_DEPARTURE.value,
+        Participant.caseworker_id == caseworker.id, Participant.stage == Stage.MATCHED.value,
         Participant.erased_at.is_(None)).order_by(Participant.id).limit(1)).first()
 
 
