@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -21,6 +21,7 @@ from journey.core.policy import allowed, require
 from journey.core.versions import Precondition, parse_version
 from journey.organisations.models import Employer, ServiceProvider
 from journey.programmes import services
+from journey.programmes.contacts import contacts_for
 from journey.programmes.schemas import ProgrammeSchema, ProgrammeUpdateSchema
 from journey.stages import Stage
 from journey.stages.checklists import DEFAULT_CHECKLISTS
@@ -36,6 +37,9 @@ MAX_ADDED = 60
 _CREATE_FIELDS = ("code", "name", "origin_country", "destination_country", "sector",
                   "occupations", "default_language", "languages")
 _EDIT_FIELDS = ("name", "languages", "training_provider_id")
+# The programme's own numbers (ContactsSchema), posted as contacts.<name> so that the schema's
+# errors ("contacts.helpline") land beside their fields.
+_CONTACT_FIELDS = ("contacts.helpline", "contacts.emergency", "contacts.embassy")
 
 
 def _labels() -> dict[str, str]:
@@ -45,7 +49,21 @@ def _labels() -> dict[str, str]:
             "sector": _("Sector"), "occupations": _("Occupations (ISCO-08 codes, comma-separated)"),
             "default_language": _("Default language (e.g. ne)"),
             "languages": _("Other languages (comma-separated, e.g. en, pt)"),
-            "training_provider_id": _("Training provider"), "employer_ids": _("Partner employers")}
+            "training_provider_id": _("Training provider"), "employer_ids": _("Partner employers"),
+            "contacts.helpline": _("Helpline in the destination country"),
+            "contacts.emergency": _("Emergency number in the destination country"),
+            "contacts.embassy": _("Embassy or consulate of the origin country")}
+
+
+def _contacts(values: dict[str, Any]) -> dict[str, str]:
+    """The contacts to load: the filled-in numbers (an emptied one is removed, so it falls back
+    on the destination country's, then the centre's)."""
+    return {name.split(".", 1)[1]: values[name] for name in _CONTACT_FIELDS if values.get(name)}
+
+
+def _contact_values(contacts: dict[str, Any] | None) -> dict[str, str]:
+    return {f"contacts.{k}": v for k, v in (contacts or {}).items()
+            if f"contacts.{k}" in _CONTACT_FIELDS and v}
 
 
 def _split(text: str) -> list[str]:
@@ -88,9 +106,11 @@ def new_programme():
 @login_required
 def create_programme():
     require(g.user, "programmes:manage")
-    values = form_values(_CREATE_FIELDS)
+    values = form_values((*_CREATE_FIELDS, *_CONTACT_FIELDS))
     values["employer_ids"] = request.form.getlist("employer_ids")[:200]
-    raw = form_input({k: v for k, v in values.items() if k not in ("occupations", "languages")})
+    raw = form_input({k: v for k, v in values.items()
+                      if k not in ("occupations", "languages", *_CONTACT_FIELDS)})
+    raw["contacts"] = _contacts(values)
     raw["occupations"] = _split(values["occupations"])
     raw["languages"] = _split(values["languages"])
     raw["employer_ids"] = [int(i) if i.isascii() and i.isdigit() and len(i) < 11 else i
@@ -110,13 +130,16 @@ def create_programme():
 def _render_edit(prog, v: dict[str, Any], errors: dict[str, str], rows=None):
     return render_template("admin/programme_edit.html", prog=prog, v=v, errors=errors,
                            labels=_labels(), conflict_rows=rows, language_name=language_name,
+                           contacts=contacts_for(prog.contacts, prog.destination_country,
+                                                 current_app.config),
                            **_choices())
 
 
 def _current(prog) -> dict[str, Any]:
     return {"name": prog.name, "languages": ", ".join(prog.languages),
             "training_provider_id": prog.training_provider_id or "",
-            "employer_ids": [str(e.id) for e in prog.employers], "version": prog.version}
+            "employer_ids": [str(e.id) for e in prog.employers], "version": prog.version,
+            **_contact_values(prog.contacts)}
 
 
 @bp.get("/admin/programmes/<int:programme_id>")
@@ -131,7 +154,7 @@ def edit_programme(programme_id: int):
 def update_programme(programme_id: int):
     sess = db.session
     prog = services.load_programme(sess, g.user, programme_id, "programmes:manage")
-    values = form_values((*_EDIT_FIELDS, "version"))
+    values = form_values((*_EDIT_FIELDS, *_CONTACT_FIELDS, "version"))
     values["employer_ids"] = request.form.getlist("employer_ids")[:200]
     version = parse_version(values["version"])
     raw = form_input({"name": values["name"],
@@ -141,6 +164,7 @@ def update_programme(programme_id: int):
     raw["languages"] = _split(values["languages"])
     raw["employer_ids"] = [int(i) if i.isascii() and i.isdigit() and len(i) < 11 else i
                            for i in values["employer_ids"]]
+    raw["contacts"] = _contacts(values)
     try:
         data = ProgrammeUpdateSchema().load(raw)
         services.update_programme(sess, g.user, prog.id, data,
@@ -149,7 +173,8 @@ def update_programme(programme_id: int):
         rows = None
         if isinstance(err, Conflict) and err.code == "stale-version":
             current = _current(prog)
-            rows = conflict_view(current, values, [(n, _labels()[n]) for n in _EDIT_FIELDS])
+            rows = conflict_view(current, values,
+                                 [(n, _labels()[n]) for n in (*_EDIT_FIELDS, *_CONTACT_FIELDS)])
             values["version"] = prog.version
         return _render_edit(prog, values, {} if rows else field_errors(err), rows), \
             form_status(err)

@@ -20,6 +20,7 @@ from journey.continuum.models import ChecklistItem, ItemStatus
 from journey.continuum.stages import Stage
 from journey.core.auth import User
 from journey.core.db import db, utcnow
+from journey.demo.workload import assign_caseworkers, load_demo_work
 from journey.organisations.models import Employer, Office, ServiceProvider
 from journey.participants.models import Participant
 from journey.passports.demo import load_demo_passports
@@ -125,12 +126,18 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
             Participant.programme_id == programme.id, Participant.stage == Stage.REINTEGRATION.value)
             .order_by(Participant.id).limit(1)).first()
         card = load_demo_skill_card(sess, users["caseworker"], returnee) if returnee else None
-    echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+        # Each office's caseload, and something in My work and the triage (idempotent).
+        assigned = (assign_caseworkers(sess, ktm.id, users["caseworker"])
+                    + assign_caseworkers(sess, lis.id, users["caseworker.lisbon"]))
+        work = load_demo_work(sess, users["caseworker"], employer.id, date.today())
+    echo("Demo data loaded." if created or assigned or work
+         else "Demo data already present; nothing changed.")
     base = current_app.config["PUBLIC_BASE_URL"]  # the address this installation is reached at
     if card is not None:
         echo(f"Skill card {card.number}: printable at {base}/participants/"
              f"{card.participant_id}/skill-card (staff login); its QR code leads to "
              f"{base}/cards/{card.public_id}")
+    echo(f"Caseworkers' work: {base}/work and texts from unknown numbers: {base}/messages/triage")
     echo(f"Log in at {base}/login with any of these (password: {DEMO_PASSWORD}):")
     for username, _name, role, office in DEMO_USERS:
         echo(f"  {username:<18} {role:<11} {office or ''}")

@@ -22,7 +22,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from journey.config import RTL_LANGUAGES
+from journey.config import RTL_LANGUAGES, SUPPORTED_LANGUAGES
 from journey.core.db import db
 from journey.core.errors import InvalidInput, flatten_messages
 from journey.core.i18n import _l
@@ -32,6 +32,7 @@ from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports import disclosure
 from journey.passports.schemas import CEFR_LEVELS, LANGUAGE_SKILLS
+from journey.programmes.models import Programme
 from journey.skillcards import services
 from journey.skillcards.models import CompletedVia, SkillCard, SkillForm
 from journey.skillcards.schemas import MAX_ITEMS, AnswersSchema
@@ -161,8 +162,10 @@ def verify_card(public_id: str):
 
 # --- the returnee's own link ---------------------------------------------------------------------
 
-def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
-    """Countries and languages by their names in the returnee's language."""
+def _choices(lang: str, common: set[str]) -> dict[str, Any]:
+    """Countries and languages by their names in the returnee's language. `common` languages (the
+    shipped ones, the programme's, the returnee's) come first; the others are offered once, in
+    the row that adds a language, so that the page stays light (#13 item 8)."""
     with force_locale(lang):
         locale = get_locale()
         countries = sorted(((c.alpha_2, locale.territories.get(c.alpha_2, c.name))
@@ -170,7 +173,18 @@ def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
         languages = sorted(((code, name) for code, name in locale.languages.items()
                             if len(code) == 2 and pycountry.languages.get(alpha_2=code)),
                            key=lambda x: x[1].casefold())
-    return {"countries": countries, "languages": languages}
+    return {"countries": countries,
+            "common_languages": [row for row in languages if row[0] in common],
+            "other_languages": [row for row in languages if row[0] not in common]}
+
+
+def _common_languages(p: Participant, values: dict[str, Any]) -> set[str]:
+    codes = {*SUPPORTED_LANGUAGES, p.language.split("_")[0]}
+    programme = db.session.get(Programme, p.programme_id) if p.programme_id else None
+    if programme is not None:
+        codes |= {programme.default_language, *programme.languages}
+    codes |= {row["code"] for row in values.get("languages") or [] if row.get("code")}
+    return codes
 
 
 def _render_form(form: SkillForm, p: Participant, token: str, values: dict[str, Any],
@@ -180,7 +194,7 @@ def _render_form(form: SkillForm, p: Participant, token: str, values: dict[str, 
         body = render_template("skillcards/form.html", token=token, v=values, errors=errors,
                                version=version, cefr_levels=CEFR_LEVELS,
                                cefr_skills=LANGUAGE_SKILLS, labels=_labels(lang),
-                               blank_rows=2, **_choices(lang))
+                               blank_rows=2, **_choices(lang, _common_languages(p, values)))
     return body, status
 
 

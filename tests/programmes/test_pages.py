@@ -158,3 +158,40 @@ def test_programme_pages_are_for_admins(client, factory):
     assert client.get(f"/admin/programmes/{prog.id}", headers=HTML).status_code == 403
     assert client.get(f"/admin/programmes/{prog.id}/checklist", headers=HTML).status_code == 403
     assert client.get("/admin/programmes/new", headers=HTML).status_code == 403
+
+
+def test_programme_contacts_are_created_edited_and_shown(admin_client, db_session, factory):
+    form = {"code": "NP-PT-FARM", "name": "Farm workers to Portugal", "origin_country": "NP",
+            "destination_country": "PT", "sector": "Agriculture", "default_language": "ne",
+            "contacts.helpline": "call me", "contacts.emergency": "112"}
+    new_page = admin_client.get("/admin/programmes/new", headers=HTML).get_data(as_text=True)
+    assert 'for="f-contacts.embassy"' in new_page and 'id="f-contacts.embassy"' in new_page
+    bad = _post(admin_client, "/admin/programmes/new", form)
+    assert bad.status_code == 422 and "phone number" in _field_error(bad, "contacts.helpline")
+    assert 'value="call me"' in bad.get_data(as_text=True)  # what was typed is kept
+    ok = _post(admin_client, "/admin/programmes/new", {**form, "contacts.helpline": "+351 800 200"})
+    assert ok.status_code == 303
+    prog = db_session.scalars(sa.select(Programme).where(Programme.code == "NP-PT-FARM")).one()
+    assert prog.contacts == {"helpline": "+351 800 200", "emergency": "112"}
+
+    path = f"/admin/programmes/{prog.id}"
+    page = text(admin_client.get(path, headers=HTML))
+    assert "+351 800 200" in page and "112" in page
+    bad = _post(admin_client, path, {"name": prog.name, "version": "1",
+                                     "contacts.embassy": "embassy!"})
+    assert bad.status_code == 422 and _field_error(bad, "contacts.embassy")
+    ok = _post(admin_client, path, {"name": prog.name, "version": "1",
+                                    "contacts.emergency": "112", "contacts.embassy": "+351 21 000"})
+    assert ok.status_code == 303
+    db_session.refresh(prog)
+    # the emptied helpline is removed: messages fall back on Portugal's, then the centre's
+    assert prog.contacts == {"emergency": "112", "embassy": "+351 21 000"}
+    page = admin_client.get(path, headers=HTML).get_data(as_text=True)
+    assert 'value="+351 21 000"' in page and 'name="contacts.helpline" type="tel" value=""' in page
+
+
+def test_programme_contacts_form_needs_csrf(admin_client, factory):
+    prog = factory.programme()
+    resp = admin_client.post(f"/admin/programmes/{prog.id}", headers=HTML,
+                             data={"name": "X", "version": "1", "contacts.emergency": "112"})
+    assert resp.status_code in (400, 403)

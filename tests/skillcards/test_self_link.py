@@ -45,8 +45,10 @@ def _fields(path_html: str) -> dict[str, str]:
     for m in re.finditer(r'<input[^>]*name="([^"]+)"[^>]*?value="([^"]*)"', path_html):
         out[m.group(1)] = unescape(m.group(2))
     for m in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', path_html, re.S):
-        chosen = re.search(r'<option(?: value="([^"]*)")? selected>([^<]*)', m.group(2))
-        out[m.group(1)] = (chosen.group(1) if chosen.group(1) is not None else chosen.group(2)) \
+        # the page writes short options: <option value=ES selected>Spain (no quotes, no end tag)
+        chosen = re.search(r'<option(?: value="?([^" >]*)"?)? selected>([^<]*)', m.group(2))
+        out[m.group(1)] = (chosen.group(1) if chosen.group(1) is not None
+                           else chosen.group(2).strip()) \
             if chosen else ""
     return out
 
