@@ -84,7 +84,7 @@ def test_admin_opens_an_office_and_creates_a_caseworker_who_logs_in(page, live):
     page.type_into("#username", "sita.gurung")
     page.type_into("#password", STRONG)
     _submit(page, "form.stack button[type=submit]")
-    assert page.js("location.pathname") == "/"
+    assert page.js("location.pathname") == "/work"  # a caseworker starts on My work
     assert "Sita Gurung" in _text(page, "header.site .who")
     _log_out(page)
 

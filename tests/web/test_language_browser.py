@@ -51,10 +51,10 @@ def test_a_visitor_and_a_caseworker_switch_to_arabic(page, live):  # noqa: F811
     assert_accessible(page)
 
     log_in(page, live, "caseworker")
-    assert page.js("location.pathname") == "/"
+    assert page.js("location.pathname") == "/work"
     assert _direction(page) == ("en", "ltr")  # their own setting, until they change it
     _switch_to(page, "ar")
-    assert page.js("location.pathname") == "/"
+    assert page.js("location.pathname") == "/work"
     assert _direction(page) == ("ar", "rtl")
     assert live.scalars(sa.select(User.language).where(User.username == "caseworker")) == ["ar"]
     assert _x(page, "header.site .account") < _x(page, "header.site .brand")
