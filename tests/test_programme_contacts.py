@@ -46,7 +46,7 @@ def test_a_programme_from_before_contacts_reads_as_none_of_its_own(app, client, 
                                                                     db_session):
     from journey.messaging.bridge import recipient_for
 
-    prog = factory.programme(contacts=None)  # as 0025 leaves the programmes it finds
+    prog = factory.programme(contacts=None)  # as 0020 leaves the programmes it finds
     got = client.get(f"/api/v1/programmes/{prog.id}",
                      headers=factory.headers(factory.user("admin"))).get_json()
     assert got["contacts"] is None

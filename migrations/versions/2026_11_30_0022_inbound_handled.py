@@ -4,7 +4,7 @@ dismissed at triage with a reason (#13).
 Plain ADD COLUMN (no constraints), so SQLite needs no batch mode.
 
 Revision ID: 0022
-Revises: 0024
+Revises: 0021
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from journey.core.db import UTCDateTime
 
 revision = "0022"
-down_revision = "0024"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -2,14 +2,14 @@
 
 A plain ADD COLUMN with a server default: existing rows start at version 1.
 
-Revision ID: 0020
+Revision ID: 0019
 Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
+revision = "0019"
 down_revision = "0018"
 branch_labels = None
 depends_on = None

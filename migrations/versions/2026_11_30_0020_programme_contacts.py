@@ -4,15 +4,15 @@
 programmes carries no trigger, so a plain ADD COLUMN. Nullable: existing programmes have no
 numbers of their own (NULL), and a JSON default cannot be compared by `db check` on PostgreSQL.
 
-Revision ID: 0025
-Revises: 0020
+Revision ID: 0020
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0020"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -4,15 +4,15 @@ page or through PATCH cannot silently overwrite a concurrent one (#13).
 Plain ADD COLUMN with a server default: existing rows start at version 1, and no table is
 recreated on SQLite.
 
-Revision ID: 0024
-Revises: 0025
+Revision ID: 0021
+Revises: 0020
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0025"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
