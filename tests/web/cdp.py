@@ -251,6 +251,25 @@ class Page:
             self._call("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left",
                        clickCount=1)
 
+    def submit(self, selector: str) -> None:
+        """Click a button or link and wait for the page it leads to."""
+        mark = self.mark()
+        self.click(selector)
+        self.wait_for_load(mark)
+
+    def set_value(self, selector: str, value: str) -> None:
+        """Set a select's or a date field's value (typing a date depends on the browser's locale)."""
+        assert self.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)});"
+                       f" s.value = {json.dumps(value)}; return s.value; }})()") == value
+
+    def text(self, selector: str) -> str:
+        """An element's text, whitespace collapsed ('' when there is none)."""
+        return self.js(f"document.querySelector({json.dumps(selector)})?.textContent"
+                       f".replace(/\\s+/g, ' ').trim() ?? ''")
+
+    def exists(self, selector: str) -> bool:
+        return self.js(f"document.querySelector({json.dumps(selector)}) !== null")
+
     # Keys as the keyboard sends them (Input.dispatchKeyEvent): key, code, Windows key code, text.
     KEYS = {"Tab": ("Tab", "Tab", 9, ""), "Enter": ("Enter", "Enter", 13, "\r"),
             "Space": (" ", "Space", 32, " "), "Escape": ("Escape", "Escape", 27, "")}

@@ -23,12 +23,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _submit(tab, selector: str) -> None:
-    mark = tab.mark()
-    tab.click(selector)
-    tab.wait_for_load(mark)
-
-
 def _forget_used_codes(server, username: str) -> None:
     """As if a minute had passed: the last code's step no longer blocks the next login's."""
     with server.app.app_context(), db.job_session() as sess:
@@ -47,31 +41,31 @@ def test_enrol_log_in_with_a_code_and_sign_out_everywhere(browser, page, live): 
     assert page.js("document.querySelector('h1').textContent") == "Your account"
     assert_accessible(page)
 
-    _submit(page, "#totp-enrol")
+    page.submit("#totp-enrol")
     assert page.js("location.pathname") == "/account/totp"
     assert page.js("!!document.querySelector('figure svg')"), "the QR code"
     assert_accessible(page)
     secret = page.js("document.querySelector('#totp-secret').textContent").replace(" ", "")
     otp = pyotp.TOTP(secret)
     page.type_into("#code", otp.now())
-    _submit(page, "form.stack button[type=submit]")
+    page.submit("form.stack button[type=submit]")
     assert page.js("location.pathname") == "/account"
     assert "Logins ask for a code" in page.js("document.body.innerText")
 
     # Log out, then back in: the password leads to the code.
-    _submit(page, "header.site .account button")
+    page.submit("header.site .account button")
     page.goto(live.url("/"))
     page.type_into("#username", "caseworker")
     page.type_into("#password", DEMO_PASSWORD)
-    _submit(page, "form.stack button[type=submit]")
+    page.submit("form.stack button[type=submit]")
     assert page.js("location.pathname") == "/login/code"
     assert_accessible(page)
     page.type_into("#code", "000000" if otp.now() != "000000" else "111111")
-    _submit(page, "form.stack button[type=submit]")
+    page.submit("form.stack button[type=submit]")
     assert page.js("document.querySelector('#code').getAttribute('aria-invalid')") == "true"
     assert_accessible(page)
     page.type_into("#code", otp.at(time.time() + otp.interval))  # a step not used yet
-    _submit(page, "form.stack button[type=submit]")
+    page.submit("form.stack button[type=submit]")
     assert page.js("location.pathname") in ("/participants", "/work")
 
     # A second browser (its own cookies) logs in too; signing out everywhere ends it.
@@ -81,12 +75,12 @@ def test_enrol_log_in_with_a_code_and_sign_out_everywhere(browser, page, live): 
         log_in(other, live, "caseworker")
         assert other.js("location.pathname") == "/login/code"
         other.type_into("#code", otp.now())
-        _submit(other, "form.stack button[type=submit]")
+        other.submit("form.stack button[type=submit]")
         assert other.js("location.pathname") in ("/participants", "/work")
         assert _live_sessions(live, "caseworker") == 2
 
         page.goto(live.url("/account"))
-        _submit(page, "#sign-out-everywhere")
+        page.submit("#sign-out-everywhere")
         assert "Every other session has ended" in page.js("document.body.innerText")
         assert _live_sessions(live, "caseworker") == 1
         other.goto(live.url("/"))

@@ -4,7 +4,6 @@ Every page on the way is checked with axe-core."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,60 +22,45 @@ pytestmark = pytest.mark.skipif(
 STRONG = "plum kettle orbit saffron"
 
 
-def _submit(tab, selector: str) -> None:
-    mark = tab.mark()
-    tab.click(selector)
-    tab.wait_for_load(mark)
-
-
-def _select(tab, selector: str, value: str) -> None:
-    assert tab.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)});"
-                   f" s.value = {json.dumps(value)}; return s.value; }})()") == value
-
-
-def _text(tab, selector: str) -> str:
-    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
-
-
 def test_admin_creates_deactivates_and_resets_a_user_who_then_logs_in(page, live, browser):  # noqa: F811
     log_in(page, live, "admin")
     page.goto(live.url("/admin/users"))
-    assert _text(page, "h1") == "Users"
+    assert page.text("h1") == "Users"
     assert_accessible(page)
 
     page.goto(live.url("/admin/users/new"))
     assert_accessible(page)
     page.type_into("#f-username", "pema.sherpa")
     page.type_into("#f-full_name", "Pema Sherpa")
-    _select(page, "#f-role", "caseworker")
+    page.set_value("#f-role", "caseworker")
     office_value = page.js("document.querySelector('#f-office_id option:nth-child(2)').value")
-    _select(page, "#f-office_id", office_value)
+    page.set_value("#f-office_id", office_value)
     page.type_into("#f-password", "aaaaaaaaaaaa")
-    _submit(page, "form.stack button[type=submit]")
+    page.submit("form.stack button[type=submit]")
     # The error sits beside the password field, tied to it for screen readers.
-    assert "too easy to guess" in _text(page, "#err-password")
+    assert "too easy to guess" in page.text("#err-password")
     assert page.js("document.querySelector('#f-password').getAttribute('aria-invalid')") == "true"
     assert page.js("document.querySelector('#f-username').value") == "pema.sherpa"
     assert_accessible(page)
 
     page.type_into("#f-password", STRONG)
-    _submit(page, "form.stack button[type=submit]")
+    page.submit("form.stack button[type=submit]")
     (user_id,) = live.scalars(sa.select(User.id).where(User.username == "pema.sherpa"))
     assert page.js("location.pathname") == f"/admin/users/{user_id}"
-    assert "created" in _text(page, "p.notice")
+    assert "created" in page.text("p.notice")
     assert_accessible(page)
 
-    _select(page, "#f-deactivate-reason", "leave")
+    page.set_value("#f-deactivate-reason", "leave")
     page.click("#f-confirm")
-    _submit(page, "#deactivate")
-    assert _text(page, "#status").startswith("Deactivated")
+    page.submit("#deactivate")
+    assert page.text("#status").startswith("Deactivated")
     assert live.scalars(sa.select(User.is_active).where(User.id == user_id)) == [False]
     assert_accessible(page)
 
-    _select(page, "#f-reactivate-reason", "returned")
-    _submit(page, "#reactivate")
-    assert _text(page, "#status") == "Active"
-    _submit(page, "#make-reset-link")
+    page.set_value("#f-reactivate-reason", "returned")
+    page.submit("#reactivate")
+    assert page.text("#status") == "Active"
+    page.submit("#make-reset-link")
     shown = page.js("document.querySelector('#reset-link').value")
     # The link is on the public address (JOURNEY_PUBLIC_BASE_URL); here, the test server's.
     assert shown.startswith(live.app.config["PUBLIC_BASE_URL"] + "/password/reset/")
@@ -87,20 +71,20 @@ def test_admin_creates_deactivates_and_resets_a_user_who_then_logs_in(page, live
     theirs = browser.new_page()
     try:
         theirs.goto(link)
-        assert _text(theirs, "h1") == "Set a new password"
+        assert theirs.text("h1") == "Set a new password"
         assert_accessible(theirs)
         theirs.type_into("#f-password", STRONG + " tea")
         theirs.type_into("#f-password_again", STRONG + " tea")
-        _submit(theirs, "form.stack button[type=submit]")
+        theirs.submit("form.stack button[type=submit]")
         assert theirs.js("location.pathname") == "/login"
         theirs.type_into("#username", "pema.sherpa")
         theirs.type_into("#password", STRONG + " tea")
-        _submit(theirs, "form.stack button[type=submit]")
+        theirs.submit("form.stack button[type=submit]")
         assert theirs.js("location.pathname") in ("/participants", "/work")
-        assert "Pema Sherpa" in _text(theirs, "header.site .who")
+        assert "Pema Sherpa" in theirs.text("header.site .who")
         # The link worked once.
         theirs.goto(link)
-        assert _text(theirs, "h1") == "This link has already been used"
+        assert theirs.text("h1") == "This link has already been used"
         assert_accessible(theirs)
         theirs.goto(live.url("/account/password"))
         assert_accessible(theirs)

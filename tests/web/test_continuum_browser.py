@@ -5,7 +5,6 @@ a reason. Every page on the way is checked with axe-core."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import pytest
@@ -24,26 +23,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _submit(tab, selector: str) -> None:
-    mark = tab.mark()
-    tab.click(selector)
-    tab.wait_for_load(mark)
-
-
-def _set(tab, selector: str, value: str) -> None:
-    """Set a select's or a date field's value (typing into a date field depends on the locale)."""
-    assert tab.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)});"
-                  f" s.value = {json.dumps(value)}; return s.value; }})()") == value
-
-
-def _text(tab, selector: str) -> str:
-    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
-
-
-def _exists(tab, selector: str) -> bool:
-    return tab.js(f"document.querySelector({json.dumps(selector)}) !== null")
-
-
 def _pre_departure(server) -> list[int]:
     return server.scalars(sa.select(Participant.id).where(Participant.stage == "pre_departure")
                         .order_by(Participant.id))
@@ -57,53 +36,53 @@ def test_a_caseworker_ticks_the_checklist_until_departure_is_allowed(page, live)
     pid = _pre_departure(live)[0]
     log_in(page, live, "caseworker")
     page.goto(live.url(f"/participants/{pid}"))
-    assert _text(page, "#journey-title") == "Journey"
+    assert page.text("#journey-title") == "Journey"
     # Before trying: the departure step says why it would be refused, and has no button.
-    reasons = _text(page, "#reasons-depart")
+    reasons = page.text("#reasons-depart")
     assert "A visa or work permit must be granted" in reasons
     assert "Pre-departure orientation" in reasons
     assert "Required checklist items are not done" in reasons
-    assert not _exists(page, "#move-depart")
+    assert not page.exists("#move-depart")
     assert_accessible(page)
 
     # Tick every open item from the record page, as a caseworker would, one at a time.
     ticked = 0
-    while _exists(page, "table.checklist button[value=done]"):
-        _submit(page, "table.checklist button[value=done]")
+    while page.exists("table.checklist button[value=done]"):
+        page.submit("table.checklist button[value=done]")
         assert page.js("location.pathname") == f"/participants/{pid}"
         ticked += 1
         assert ticked < 20, "the Done buttons never ran out"
     assert ticked >= 2
-    assert "Done" in _text(page, "table.checklist tbody td.item-status")
-    reasons = _text(page, "#reasons-depart")
+    assert "Done" in page.text("table.checklist tbody td.item-status")
+    reasons = page.text("#reasons-depart")
     assert "Required checklist items are not done" not in reasons
     assert "Pre-departure orientation" not in reasons
     assert "A visa or work permit must be granted" in reasons  # still missing
     assert_accessible(page)
 
     # The permit, added in its page: first with an error shown beside the field.
-    _submit(page, "#add-permit")
+    page.submit("#add-permit")
     assert page.js("location.pathname") == f"/participants/{pid}/permits/new"
     assert_accessible(page)
-    _set(page, "#f-status", "granted")
-    _set(page, "#f-expires_on", (date.today() + timedelta(days=400)).isoformat())
-    _submit(page, "form.stack button[type=submit]")
-    assert _text(page, "#err-type")  # no type chosen
+    page.set_value("#f-status", "granted")
+    page.set_value("#f-expires_on", (date.today() + timedelta(days=400)).isoformat())
+    page.submit("form.stack button[type=submit]")
+    assert page.text("#err-type")  # no type chosen
     assert page.js("document.querySelector('#f-type').getAttribute('aria-invalid')") == "true"
     assert_accessible(page)
-    _set(page, "#f-type", "work_visa")
-    _submit(page, "form.stack button[type=submit]")
+    page.set_value("#f-type", "work_visa")
+    page.submit("form.stack button[type=submit]")
     assert page.js("location.pathname") == f"/participants/{pid}"
     assert live.scalars(sa.select(Permit.status).where(Permit.participant_id == pid)) == ["granted"]
 
     # Now the step is allowed: its form asks for the arrival date.
-    assert not _exists(page, "#reasons-depart")
-    assert _exists(page, "#move-depart")
-    _set(page, "#m-depart-arrival_date", date.today().isoformat())
+    assert not page.exists("#reasons-depart")
+    assert page.exists("#move-depart")
+    page.set_value("#m-depart-arrival_date", date.today().isoformat())
     page.type_into("#m-depart-reason", "Flight confirmed")
-    _submit(page, "#move-depart button[type=submit]")
+    page.submit("#move-depart button[type=submit]")
     assert page.js("location.pathname") == f"/participants/{pid}"
-    assert "moved to Arrival" in _text(page, "p.notice")
+    assert "moved to Arrival" in page.text("p.notice")
     assert _stage(live, pid) == "arrival"
     assert_accessible(page)
 
@@ -112,22 +91,22 @@ def test_a_supervisor_overrides_a_refused_step_with_a_reason(page, live):  # noq
     pid = _pre_departure(live)[-1]
     log_in(page, live, "supervisor")
     page.goto(live.url(f"/participants/{pid}"))
-    assert "A visa or work permit must be granted" in _text(page, "#reasons-depart")
+    assert "A visa or work permit must be granted" in page.text("#reasons-depart")
     assert_accessible(page)
-    _submit(page, "#override-depart")
+    page.submit("#override-depart")
     assert page.js("location.pathname") == f"/participants/{pid}/move/depart"
-    assert "A visa or work permit must be granted" in _text(page, "#reasons")
+    assert "A visa or work permit must be granted" in page.text("#reasons")
     assert_accessible(page)
 
     # Without a reason the override is refused, the error beside the reason field.
-    _set(page, "#f-arrival_date", date.today().isoformat())
-    _submit(page, "#submit-move")
-    assert "Explain why" in _text(page, "#f-err-override_reason")
+    page.set_value("#f-arrival_date", date.today().isoformat())
+    page.submit("#submit-move")
+    assert "Explain why" in page.text("#f-err-override_reason")
     assert _stage(live, pid) == "pre_departure"
     assert_accessible(page)
 
     page.type_into("#f-override_reason", "Visa seen at the embassy; the record follows.")
-    _submit(page, "#submit-move")
+    page.submit("#submit-move")
     assert page.js("location.pathname") == f"/participants/{pid}"
     assert _stage(live, pid) == "arrival"
     reasons = live.scalars(sa.select(JourneyEvent.reason).where(
@@ -136,6 +115,6 @@ def test_a_supervisor_overrides_a_refused_step_with_a_reason(page, live):  # noq
     assert_accessible(page)
 
     # The bulk moves page is in the supervisor's header.
-    _submit(page, "a[href='/participants/bulk-move']")
-    assert _text(page, "h1") == "Bulk moves"
+    page.submit("a[href='/participants/bulk-move']")
+    assert page.text("h1") == "Bulk moves"
     assert_accessible(page)

@@ -26,16 +26,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _submit(tab, selector: str) -> None:
-    mark = tab.mark()
-    tab.click(selector)
-    tab.wait_for_load(mark)
-
-
-def _text(tab, selector: str) -> str:
-    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
-
-
 def _clear(tab, selector: str) -> None:
     tab.js(f"document.querySelector({json.dumps(selector)}).value = ''")
 
@@ -46,15 +36,15 @@ def test_admin_sets_a_programmes_numbers(page, live):  # noqa: F811
     page.goto(live.url(f"/admin/programmes/{prog_id}"))
     assert_accessible(page)
     page.type_into("#f-contacts\\.embassy", "ask at the desk")
-    _submit(page, "form.stack button[type=submit]")
-    assert "phone number" in _text(page, "#err-contacts\\.embassy")
+    page.submit("form.stack button[type=submit]")
+    assert "phone number" in page.text("#err-contacts\\.embassy")
     assert page.js("document.querySelector('#f-contacts\\\\.embassy')"
                    ".getAttribute('aria-invalid')") == "true"
     assert_accessible(page)
     _clear(page, "#f-contacts\\.embassy")
     page.type_into("#f-contacts\\.embassy", "+351 21 393 1000")
-    _submit(page, "form.stack button[type=submit]")
-    assert "+351 21 393 1000" in _text(page, "dl.facts")
+    page.submit("form.stack button[type=submit]")
+    assert "+351 21 393 1000" in page.text("dl.facts")
     assert live.scalars(sa.select(Programme.contacts).where(Programme.id == prog_id))[0] == {
         "embassy": "+351 21 393 1000"}
 
@@ -62,10 +52,10 @@ def test_admin_sets_a_programmes_numbers(page, live):  # noqa: F811
 def test_the_demo_caseworker_finds_work_waiting(page, live):  # noqa: F811
     log_in(page, live, "caseworker")
     page.goto(live.url("/work"))
-    assert "When is my flight?" in _text(page, "main")
+    assert "When is my flight?" in page.text("main")
     assert_accessible(page)
     page.goto(live.url("/messages/triage"))
-    assert "hotel work in Portugal" in _text(page, "main")
+    assert "hotel work in Portugal" in page.text("main")
     assert_accessible(page)
 
 
@@ -86,6 +76,6 @@ def test_the_returnees_skill_form_is_light_and_labelled(page, live):  # noqa: F8
     assert len(counts) >= 1 and counts[-1] > 150 and all(n < 40 for n in counts[:-1])
     page.js("(() => { const s = document.querySelectorAll('select[name$=\".code\"]');"
             " s[s.length - 1].value = 'zu'; })()")
-    _submit(page, "button[value=save]")
+    page.submit("button[value=save]")
     assert page.js("[...document.querySelectorAll('select[name$=\".code\"]')]"
                    ".some(s => s.value === 'zu')")

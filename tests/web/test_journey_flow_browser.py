@@ -26,25 +26,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _submit(tab, selector: str) -> None:
-    mark = tab.mark()
-    tab.click(selector)
-    tab.wait_for_load(mark)
-
-
-def _set(tab, selector: str, value: str) -> None:
-    assert tab.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)});"
-                  f" s.value = {json.dumps(value)}; return s.value; }})()") == value
-
-
-def _text(tab, selector: str) -> str:
-    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
-
-
-def _exists(tab, selector: str) -> bool:
-    return tab.js(f"document.querySelector({json.dumps(selector)}) !== null")
-
-
 def _keyboard_submit(tab, selector: str) -> None:
     """Reach a button with Tab alone and press Enter: the keyboard-only way through a page."""
     tab.js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); true")
@@ -60,17 +41,17 @@ def _stage(live, pid: int) -> str:  # noqa: F811
 
 def _register(tab, live, given: str, family: str, phone: str) -> int:  # noqa: F811
     tab.goto(live.url("/participants"))
-    _submit(tab, "a[href='/participants/new']")
+    tab.submit("a[href='/participants/new']")
     assert_accessible(tab)
     tab.type_into("#f-given_name", given)
     tab.type_into("#f-family_name", family)
-    _set(tab, "#f-date_of_birth", "1993-03-14")
-    _set(tab, "#f-sex", "female")
-    _set(tab, "#f-nationality", "NP")
-    _set(tab, "#f-origin_country", "NP")
-    _set(tab, "#f-destination_country", "PT")
+    tab.set_value("#f-date_of_birth", "1993-03-14")
+    tab.set_value("#f-sex", "female")
+    tab.set_value("#f-nationality", "NP")
+    tab.set_value("#f-origin_country", "NP")
+    tab.set_value("#f-destination_country", "PT")
     tab.type_into("#f-phone", phone)
-    _submit(tab, "form.stack button[type=submit]")
+    tab.submit("form.stack button[type=submit]")
     path = tab.js("location.pathname")
     assert path.split("/")[-1].isdigit(), f"not on the new record: {path}"
     assert_accessible(tab)
@@ -80,7 +61,7 @@ def _register(tab, live, given: str, family: str, phone: str) -> int:  # noqa: F
 def _tick_all(tab, pid: int) -> int:
     """Tick every open checklist item of the current stage, each with the keyboard."""
     ticked = 0
-    while _exists(tab, "table.checklist button[value=done]"):
+    while tab.exists("table.checklist button[value=done]"):
         _keyboard_submit(tab, "table.checklist button[value=done]")
         assert tab.js("location.pathname") == f"/participants/{pid}"
         ticked += 1
@@ -89,7 +70,7 @@ def _tick_all(tab, pid: int) -> int:
 
 
 def _move(tab, live, pid: int, event: str, expected: str) -> None:  # noqa: F811
-    assert _exists(tab, f"#move-{event}"), f"{event} is not offered: {_text(tab, '#step-' + event)}"
+    assert tab.exists(f"#move-{event}"), f"{event} is not offered: {tab.text('#step-' + event)}"
     _keyboard_submit(tab, f"#move-{event} button[type=submit]")
     assert tab.js("location.pathname") == f"/participants/{pid}"
     assert _stage(live, pid) == expected
@@ -99,42 +80,42 @@ def _move(tab, live, pid: int, event: str, expected: str) -> None:  # noqa: F811
 def _whole_flow(tab, live, given: str, family: str, phone: str) -> int:  # noqa: F811
     pid = _register(tab, live, given, family, phone)
     # Before consent, the first step says why it would be refused, and offers no button.
-    assert _exists(tab, "#reasons-preselect")
-    assert not _exists(tab, "#move-preselect")
-    refusal = _text(tab, "#reasons-preselect")
+    assert tab.exists("#reasons-preselect")
+    assert not tab.exists("#move-preselect")
+    refusal = tab.text("#reasons-preselect")
     assert refusal
 
-    _submit(tab, f"a[href='/participants/{pid}/consent/new']")
+    tab.submit(f"a[href='/participants/{pid}/consent/new']")
     assert_accessible(tab)
-    _set(tab, "#f-purpose", "case_management")
-    _set(tab, "#f-method", "signed")
-    _submit(tab, "form.stack button[type=submit]")
-    assert not _exists(tab, "#reasons-preselect"), "consent lifts the refusal"
+    tab.set_value("#f-purpose", "case_management")
+    tab.set_value("#f-method", "signed")
+    tab.submit("form.stack button[type=submit]")
+    assert not tab.exists("#reasons-preselect"), "consent lifts the refusal"
 
     _move(tab, live, pid, "preselect", "preselection")
     _tick_all(tab, pid)
     _move(tab, live, pid, "start_training", "training")
     _tick_all(tab, pid)
     employer = live.scalars(sa.select(Employer.id).order_by(Employer.id))[0]
-    _set(tab, "#m-match-employer_id", str(employer))
+    tab.set_value("#m-match-employer_id", str(employer))
     _move(tab, live, pid, "match", "matched")
     _tick_all(tab, pid)
     _move(tab, live, pid, "prepare_departure", "pre_departure")
 
     # Pre-departure: the departure step is refused until the checklist and the permit are done,
     # and says so before anyone tries.
-    assert _exists(tab, "#reasons-depart") and not _exists(tab, "#move-depart")
+    assert tab.exists("#reasons-depart") and not tab.exists("#move-depart")
     assert _tick_all(tab, pid) >= 2
-    assert _exists(tab, "#reasons-depart"), "still refused: no permit yet"
-    _submit(tab, "#add-permit")
+    assert tab.exists("#reasons-depart"), "still refused: no permit yet"
+    tab.submit("#add-permit")
     assert_accessible(tab)
-    _set(tab, "#f-type", "work_visa")
-    _set(tab, "#f-status", "granted")
-    _set(tab, "#f-expires_on", (date.today() + timedelta(days=400)).isoformat())
-    _submit(tab, "form.stack button[type=submit]")
+    tab.set_value("#f-type", "work_visa")
+    tab.set_value("#f-status", "granted")
+    tab.set_value("#f-expires_on", (date.today() + timedelta(days=400)).isoformat())
+    tab.submit("form.stack button[type=submit]")
     assert tab.js("location.pathname") == f"/participants/{pid}"
-    assert not _exists(tab, "#reasons-depart")
-    _set(tab, "#m-depart-arrival_date", date.today().isoformat())
+    assert not tab.exists("#reasons-depart")
+    tab.set_value("#m-depart-arrival_date", date.today().isoformat())
     _move(tab, live, pid, "depart", "arrival")
     return pid
 
@@ -146,7 +127,7 @@ def test_a_caseworker_registers_and_moves_a_person_through_pre_departure(page, l
     page.press("Tab")
     assert page.js("document.activeElement.classList.contains('skip')")
     pid = _whole_flow(page, live, "Sabina", "Tamang", "+9779800055566")
-    assert "Sabina" in _text(page, "h1")
+    assert "Sabina" in page.text("h1")
     assert _stage(live, pid) == "arrival"
 
 

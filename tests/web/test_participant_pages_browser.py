@@ -4,8 +4,6 @@ the same in Arabic, right to left. Every page on the way is checked with axe-cor
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import sqlalchemy as sa
 
@@ -23,59 +21,43 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _submit(tab, selector: str) -> None:
-    mark = tab.mark()
-    tab.click(selector)
-    tab.wait_for_load(mark)
-
-
-def _set(tab, selector: str, value: str) -> None:
-    """A select's or a date field's value (typing a date depends on the browser's locale)."""
-    assert tab.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)});"
-                  f" s.value = {json.dumps(value)}; return s.value; }})()") == value
-
-
-def _text(tab, selector: str) -> str:
-    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
-
-
 def _register(tab, live, given: str, family: str, phone: str) -> int:  # noqa: F811
     """From the caseload list, through one refused form, to the new record; returns its id."""
     tab.goto(live.url("/participants"))
     assert_accessible(tab)
-    _submit(tab, "a[href='/participants/new']")
+    tab.submit("a[href='/participants/new']")
     assert tab.js("location.pathname") == "/participants/new"
     assert_accessible(tab)
     tab.type_into("#f-given_name", given)
     tab.type_into("#f-family_name", family)
-    _set(tab, "#f-date_of_birth", "2999-01-01")
-    _set(tab, "#f-sex", "female")
-    _set(tab, "#f-nationality", "NP")
-    _set(tab, "#f-origin_country", "NP")
-    _set(tab, "#f-destination_country", "PT")
+    tab.set_value("#f-date_of_birth", "2999-01-01")
+    tab.set_value("#f-sex", "female")
+    tab.set_value("#f-nationality", "NP")
+    tab.set_value("#f-origin_country", "NP")
+    tab.set_value("#f-destination_country", "PT")
     tab.type_into("#f-phone", phone)
-    _submit(tab, "form.stack button[type=submit]")
+    tab.submit("form.stack button[type=submit]")
     # Refused: the error beside the date, tied to it for screen readers; the rest kept.
-    assert _text(tab, "#err-date_of_birth")
+    assert tab.text("#err-date_of_birth")
     assert tab.js("document.querySelector('#f-date_of_birth').getAttribute('aria-invalid')") == "true"
     assert tab.js("document.querySelector('#f-given_name').value") == given
     assert tab.js("document.querySelector('#f-nationality').value") == "NP"
     assert_accessible(tab)
-    _set(tab, "#f-date_of_birth", "1994-06-02")
-    _submit(tab, "form.stack button[type=submit]")
+    tab.set_value("#f-date_of_birth", "1994-06-02")
+    tab.submit("form.stack button[type=submit]")
     path = tab.js("location.pathname")
     assert path.startswith("/participants/") and path.split("/")[-1].isdigit(), path
-    assert given in _text(tab, "h1")
+    assert given in tab.text("h1")
     assert_accessible(tab)
     return int(path.split("/")[-1])
 
 
 def _record_consent(tab, live, pid: int, purpose: str, method: str) -> None:  # noqa: F811
-    _submit(tab, f"a[href='/participants/{pid}/consent/new']")
+    tab.submit(f"a[href='/participants/{pid}/consent/new']")
     assert_accessible(tab)
-    _set(tab, "#f-purpose", purpose)
-    _set(tab, "#f-method", method)
-    _submit(tab, "form.stack button[type=submit]")
+    tab.set_value("#f-purpose", purpose)
+    tab.set_value("#f-method", method)
+    tab.submit("form.stack button[type=submit]")
     assert tab.js("location.pathname") == f"/participants/{pid}"
     assert_accessible(tab)
 

@@ -4,8 +4,6 @@ credential and skill form pages, are checked with axe-core."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import sqlalchemy as sa
 
@@ -24,21 +22,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _submit(tab, selector: str) -> None:
-    mark = tab.mark()
-    tab.click(selector)
-    tab.wait_for_load(mark)
-
-
-def _select(tab, selector: str, value: str) -> None:
-    assert tab.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)});"
-                   f" s.value = {json.dumps(value)}; return s.value; }})()") == value
-
-
-def _text(tab, selector: str) -> str:
-    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
-
-
 def _sharing_participant(app_live) -> int:
     """A Kathmandu participant who agreed to share with employers."""
     with app_live.app.app_context(), db.job_session() as sess:
@@ -51,48 +34,48 @@ def test_caseworker_adds_edits_and_shares_then_a_supervisor_verifies(page, live,
     pid = _sharing_participant(live)
     log_in(page, live, "caseworker")
     page.goto(live.url(f"/participants/{pid}"))
-    assert "Skills passport" in _text(page, "#skills-passport-title")
+    assert "Skills passport" in page.text("#skills-passport-title")
     assert_accessible(page)
-    _submit(page, '#skills-passport a[href$="/passport/entries/new"]')
+    page.submit('#skills-passport a[href$="/passport/entries/new"]')
     assert page.js("location.pathname") == f"/participants/{pid}/passport/entries/new"
     assert_accessible(page)
-    _submit(page, 'a[href$="kind=qualification"]')
+    page.submit('a[href$="kind=qualification"]')
     assert_accessible(page)
 
     # No title: the error sits beside the field, tied to it for screen readers.
     page.type_into("#f-awarding_body", "CTEVT")
-    _select(page, "#f-formality", "formal")
-    _submit(page, "form.card button[type=submit]")
-    assert _text(page, "#err-title")
+    page.set_value("#f-formality", "formal")
+    page.submit("form.card button[type=submit]")
+    assert page.text("#err-title")
     assert page.js("document.querySelector('#f-title').getAttribute('aria-invalid')") == "true"
     assert page.js("document.querySelector('#f-awarding_body').value") == "CTEVT"
     assert_accessible(page)
     page.type_into("#f-title", "Diploma in culinary arts")
-    _select(page, "#f-level_framework", "EQF")
+    page.set_value("#f-level_framework", "EQF")
     page.type_into("#f-level_level", "4")
-    _submit(page, "form.card button[type=submit]")
+    page.submit("form.card button[type=submit]")
     assert page.js("location.pathname") == f"/participants/{pid}/passport"
-    assert "Diploma in culinary arts" in _text(page, "main")
+    assert "Diploma in culinary arts" in page.text("main")
     assert_accessible(page)
     (entry_id,) = live.scalars(sa.select(PassportEntry.id).where(
         PassportEntry.participant_id == pid, PassportEntry.title == "Diploma in culinary arts"))
 
-    _submit(page, f'a[href$="/entries/{entry_id}/edit"]')
+    page.submit(f'a[href$="/entries/{entry_id}/edit"]')
     assert_accessible(page)
     page.type_into("#f-title", "Diploma in culinary arts (Level 4)")
     page.type_into("#f-why", "Certificate copy received")
-    _submit(page, 'form[action$="/edit"] button[type=submit]')
+    page.submit('form[action$="/edit"] button[type=submit]')
     assert page.js("location.pathname") == f"/participants/{pid}/passport"
-    assert "Diploma in culinary arts (Level 4)" in _text(page, "main")
+    assert "Diploma in culinary arts (Level 4)" in page.text("main")
     assert live.scalars(sa.select(PassportEntry.version).where(PassportEntry.id == entry_id)) == [2]
 
-    _submit(page, 'a[href$="/passport/share-links"]')
+    page.submit('a[href$="/passport/share-links"]')
     assert_accessible(page)
     page.type_into("#f-audience", "Hotel Atlântico, Lisbon")
     page.click("#f-kinds-3")  # qualifications only
     page.type_into("#f-expires_in_days", "10")
-    _submit(page, 'form[action$="/share-links"] button[type=submit]')
-    shown = _text(page, ".created a")
+    page.submit('form[action$="/share-links"] button[type=submit]')
+    shown = page.text(".created a")
     assert "/shared/" in shown
     assert_accessible(page)
     (kinds,) = live.scalars(sa.select(ShareLink.kinds).where(
@@ -108,11 +91,11 @@ def test_caseworker_adds_edits_and_shares_then_a_supervisor_verifies(page, live,
     try:
         log_in(supervisor, live, "supervisor")
         supervisor.goto(live.url(f"/participants/{pid}/passport/entries/{entry_id}/edit"))
-        _select(supervisor, "#f-verify_level", "documents_seen")
+        supervisor.set_value("#f-verify_level", "documents_seen")
         supervisor.type_into("#f-verify_evidence", "Original diploma seen at the office")
-        _submit(supervisor, 'form[action$="/verify"] button[type=submit]')
+        supervisor.submit('form[action$="/verify"] button[type=submit]')
         assert supervisor.js("location.pathname") == f"/participants/{pid}/passport"
-        assert "Documents seen" in _text(supervisor, "main")
+        assert "Documents seen" in supervisor.text("main")
         assert_accessible(supervisor)
     finally:
         supervisor.close()

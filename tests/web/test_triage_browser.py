@@ -4,8 +4,6 @@ number from the triage page (a wrong reference first). Every page is checked wit
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import sqlalchemy as sa
 
@@ -23,16 +21,6 @@ pytestmark = pytest.mark.skipif(
     not chromium_available(),
     reason=f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)",
 )
-
-
-def _submit(tab, selector: str) -> None:
-    mark = tab.mark()
-    tab.click(selector)
-    tab.wait_for_load(mark)
-
-
-def _text(tab, selector: str) -> str:
-    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent.trim() ?? ''")
 
 
 def _setup(live):  # noqa: F811
@@ -64,54 +52,54 @@ def test_a_caseworker_answers_replies_and_triages_an_unknown_number(page, live):
     log_in(page, live, "caseworker")
 
     page.goto(live.url(f"/participants/{pid}"))
-    timeline = _text(page, "#timeline")
+    timeline = page.text("#timeline")
     assert "Namaste! When do I get my visa?" in timeline and "Needs an answer" in timeline
     assert_accessible(page)
 
     # Answer the question by SMS.
-    _submit(page, f'a[href="/participants/{pid}/inbound/{question}/reply"]')
-    assert _text(page, "h1") == "Answer by SMS"
-    assert "When do I get my visa?" in _text(page, "blockquote")
+    page.submit(f'a[href="/participants/{pid}/inbound/{question}/reply"]')
+    assert page.text("h1") == "Answer by SMS"
+    assert "When do I get my visa?" in page.text("blockquote")
     assert_accessible(page)
-    _submit(page, "form.card button[type=submit]")  # empty: the error beside the field
-    assert _text(page, "#err-text")
+    page.submit("form.card button[type=submit]")  # empty: the error beside the field
+    assert page.text("#err-text")
     assert page.js("document.querySelector('#f-text').getAttribute('aria-invalid')") == "true"
     assert_accessible(page)
     page.type_into("#f-text", "Your visa is ready on Monday. Come at 10.")
-    _submit(page, "form.card button[type=submit]")
+    page.submit("form.card button[type=submit]")
     assert page.js("location.pathname") == f"/participants/{pid}"
-    assert "queued" in _text(page, "main")
+    assert "queued" in page.text("main")
     sent = live.scalars(sa.select(OutboxMessage.body).where(
         OutboxMessage.participant_id == pid, OutboxMessage.template == "caseworker_reply"))
     assert len(sent) == 1 and sent[0].endswith("Your visa is ready on Monday. Come at 10.")
 
     # Mark the thank-you as handled.
-    _submit(page, f'form[action="/participants/{pid}/inbound/{thanks}/handled"] button')
-    assert "marked as handled" in _text(page, "main")
+    page.submit(f'form[action="/participants/{pid}/inbound/{thanks}/handled"] button')
+    assert "marked as handled" in page.text("main")
     assert live.scalars(sa.select(InboundMessage.needs_attention).where(
         InboundMessage.id.in_([question, thanks]))) == [False, False]
-    assert "Needs an answer" not in _text(page, "#timeline")
+    assert "Needs an answer" not in page.text("#timeline")
     assert_accessible(page)
 
     # The text from an unknown number, attached from the triage page.
     page.goto(live.url("/messages/triage"))
-    assert "Hello, this is my new number" in _text(page, f"#text-{unknown}")
-    assert "+351912345678" not in _text(page, "main") and "•••678" in _text(page, "main")
+    assert "Hello, this is my new number" in page.text(f"#text-{unknown}")
+    assert "+351912345678" not in page.text("main") and "•••678" in page.text("main")
     assert_accessible(page)
     page.type_into("#f-q", name)  # the sender signed with their name: find their reference
-    _submit(page, "form[role=search] button")
-    assert reference in _text(page, "#matches")
+    page.submit("form[role=search] button")
+    assert reference in page.text("#matches")
     assert_accessible(page)
     page.type_into(f"#ref-{unknown}", "NOT-A-REF")
-    _submit(page, f'#text-{unknown} form[action$="/attach"] button')
-    assert _text(page, f"#err-ref-{unknown}") == "No participant with this reference."
+    page.submit(f'#text-{unknown} form[action$="/attach"] button')
+    assert page.text(f"#err-ref-{unknown}") == "No participant with this reference."
     assert_accessible(page)
     page.type_into(f"#ref-{unknown}", reference)
-    _submit(page, f'#text-{unknown} form[action$="/attach"] button')
+    page.submit(f'#text-{unknown} form[action$="/attach"] button')
     assert page.js("location.pathname") == "/messages/triage"
-    assert reference in _text(page, "main") and not page.js(f"!!document.querySelector('#text-{unknown}')")
+    assert reference in page.text("main") and not page.js(f"!!document.querySelector('#text-{unknown}')")
     assert live.scalars(sa.select(InboundMessage.participant_id).where(
         InboundMessage.id == unknown)) == [pid]
     page.goto(live.url(f"/participants/{pid}"))
-    assert "Hello, this is my new number" in _text(page, "#timeline")
+    assert "Hello, this is my new number" in page.text("#timeline")
     assert_accessible(page)

@@ -55,11 +55,6 @@ def _log_out(page, live) -> None:  # noqa: F811
         page.wait_for_load(mark)
 
 
-def _text(tab, selector: str) -> str:
-    return tab.js(f"document.querySelector({json.dumps(selector)})?.textContent"
-                  f".replace(/\\s+/g, ' ').trim() ?? ''")
-
-
 def test_a_caseworker_follows_an_overdue_item_to_the_record(page, live, assigned):  # noqa: F811
     log_in(page, live, "caseworker")
     if page.js("location.pathname") != "/work":
@@ -69,9 +64,9 @@ def test_a_caseworker_follows_an_overdue_item_to_the_record(page, live, assigned
         page.click("header.site nav a[href='/work']")
         page.wait_for_load(mark)
     assert page.js("location.pathname") == "/work"
-    assert _text(page, "h1") == "My work"
-    assert TASK in _text(page, "#overdue")
-    assert "was due" in _text(page, "#overdue")
+    assert page.text("h1") == "My work"
+    assert TASK in page.text("#overdue")
+    assert "was due" in page.text("#overdue")
     # Only their own participants: the unassigned one is not on a caseworker's page.
     assert page.js(f"!!document.querySelector('a[href^=\"/participants/{assigned['unassigned']}#\"]')"
                    ) is False
@@ -91,8 +86,8 @@ def test_a_supervisor_sees_the_office_by_caseworker(page, live, assigned):  # no
     _log_out(page, live)
     log_in(page, live, "supervisor")
     page.goto(live.url("/work"))
-    assert _text(page, "h1") == "My work"
-    counts = _text(page, "#by-caseworker + .table-wrap")
+    assert page.text("h1") == "My work"
+    counts = page.text("#by-caseworker + .table-wrap")
     assert assigned["caseworker"] in counts and "Unassigned" in counts
     headings = page.js("[...document.querySelectorAll('#overdue h3')].map(h => h.textContent)")
     assert any(h.startswith(assigned["caseworker"]) for h in headings)
