@@ -46,7 +46,8 @@ def test_dates_follow_the_readers_language(client, factory, db_session):
 def test_the_stylesheet_has_no_physical_left_or_right():
     """Arabic pages are right-to-left (dir="rtl"): margins, paddings, borders, positions and
     alignment use logical properties (inline-start/end), which follow the direction."""
-    css = (TEMPLATES.parent / "static" / "journey.css").read_text(encoding="utf-8")
+    css = "".join((TEMPLATES.parent / "static" / name).read_text(encoding="utf-8")
+                  for name in ("journey.css", "staff.css"))
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     physical = re.findall(
         r"[^;{}]*(?:(?:margin|padding|border|inset)-(?:left|right)|(?<![\w-])(?:left|right)\s*:"
