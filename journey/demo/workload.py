@@ -32,18 +32,24 @@ UNASSIGNED_EVERY = 6
 
 
 def assign_caseworkers(sess: Session, office_id: int, caseworker: User) -> int:
-    """Give the office's demo participants to its caseworker, leaving a few unassigned. Does
-    nothing in an office where someone already has a caseworker (a second run, or a real one)."""
-    if sess.scalar(select(Participant.id).where(Participant.office_id == office_id,
-                                                Participant.caseworker_id.is_not(None)).limit(1)):
+    """Give the office's demo participants to its caseworker, leaving every sixth unassigned.
+
+    Registering makes the registering caseworker the assignee, so a fresh demo has every case
+    assigned; this leaves some for the supervisor. It does nothing once the office has an
+    unassigned case or one assigned to anyone else (a second run, or a real reassignment)."""
+    others = sess.scalar(select(Participant.id).where(
+        Participant.office_id == office_id,
+        sa.or_(Participant.caseworker_id.is_(None),
+               Participant.caseworker_id != caseworker.id)).limit(1))
+    if others is not None:
         return 0
     ids = list(sess.scalars(select(Participant.id).where(Participant.office_id == office_id)
                             .order_by(Participant.id)))
-    chosen = [pid for n, pid in enumerate(ids) if n % UNASSIGNED_EVERY != UNASSIGNED_EVERY - 1]
-    if chosen:
-        sess.execute(sa.update(Participant).where(Participant.id.in_(chosen))
-                     .values(caseworker_id=caseworker.id))
-    return len(chosen)
+    unassigned = [pid for n, pid in enumerate(ids) if n % UNASSIGNED_EVERY == UNASSIGNED_EVERY - 1]
+    if unassigned:
+        sess.execute(sa.update(Participant).where(Participant.id.in_(unassigned))
+                     .values(caseworker_id=None))
+    return len(ids) - len(unassigned)
 
 
 def _showcase(sess: Session, caseworker: User) -> Participant | None:
