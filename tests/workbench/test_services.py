@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from journey.core.audit import AuditEvent
-from journey.core.errors import Forbidden
+from journey.core.errors import Forbidden, InvalidInput
 from journey.workbench import services
 from journey.workbench.services import SECTIONS
 from tests.workbench.helpers import build, ids, item, permit
@@ -87,8 +87,17 @@ def test_an_admin_sees_every_office_or_one(app, db_session, world):
 
 
 def test_a_supervisor_cannot_filter_into_another_office(app, db_session, world):
-    work = _work(app, db_session, world.sup, office_id=world.other_office.id)
-    assert all(s["total"] == 0 and not s["items"] for s in work["sections"].values())
+    with pytest.raises(InvalidInput) as refused:
+        _work(app, db_session, world.sup, office_id=world.other_office.id)
+    assert refused.value.errors[0]["field"] == "office_id"
+
+
+@pytest.mark.parametrize("who", ["cw", "admin"])
+def test_an_office_that_does_not_exist_is_a_field_error_not_a_conflict(client, factory, world, who):
+    """Found by the fuzzer: an unknown office id reached the audit event's foreign key (409)."""
+    resp = client.get("/api/v1/my-work?office_id=88835", headers=factory.headers(getattr(world, who)))
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"][0]["field"] == "office_id"
 
 
 def test_lists_are_capped_but_totals_count_everything(app, db_session, world):
