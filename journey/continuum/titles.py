@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from journey.core.i18n import _l
+from journey.core.i18n import code_title as title  # noqa: F401  (the pages' name for it)
 
 ITEM_STATUS_TITLES = {
     "pending": _l("To do"),
@@ -37,13 +38,6 @@ FIELD_TITLES = {
     "return_date": _l("Return date"),
     "destination_country": _l("Destination country (two-letter code, e.g. PT)"),
 }
-
-
-def title(titles: dict, code: str | None) -> str:
-    """The title of a stored code in the reader's language; an unknown code as stored."""
-    if code is None:
-        return ""
-    return str(titles.get(code, code))
 
 
 def choices(titles: dict) -> list[tuple[str, str]]:

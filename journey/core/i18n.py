@@ -46,6 +46,14 @@ def autonym(code: str) -> str:
     return name[:1].upper() + name[1:]  # "français" → "Français"; scripts without case unchanged
 
 
+def code_title(titles: dict, code: str | None) -> str:
+    """The title of a stored code in the reader's language ("" for none). An unknown code is
+    shown as stored rather than hidden: a page must not lie about data."""
+    if code is None:
+        return ""
+    return str(titles.get(code, code))
+
+
 def language_choices() -> list[tuple[str, str]]:
     """[(code, autonym)] of every shipped language, in the configured order."""
     return [(code, autonym(code)) for code in SUPPORTED_LANGUAGES]

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask_babel import get_locale
 
-from journey.core.i18n import _l
+from journey.core.i18n import _l, code_title
 from journey.stages import Stage
 
 # Titles for codes whose enums carry none yet; keyed by the stored value.
@@ -47,14 +47,6 @@ ROLE_TITLES = {
 }
 
 
-def _title(titles: dict, code: str | None) -> str:
-    """The title of a stored code in the reader's language; "" for none."""
-    if code is None:
-        return ""
-    # An unknown code is shown as stored rather than hidden: the page must not lie about data.
-    return str(titles.get(code, code))
-
-
 def stage_title(code: str) -> str:
     try:
         return Stage(code).title
@@ -62,12 +54,12 @@ def stage_title(code: str) -> str:
         return code
 
 
-sex_title = functools.partial(_title, SEX_TITLES)
-disability_title = functools.partial(_title, DISABILITY_TITLES)
-purpose_title = functools.partial(_title, PURPOSE_TITLES)
-method_title = functools.partial(_title, METHOD_TITLES)
-channel_title = functools.partial(_title, CHANNEL_TITLES)
-role_title = functools.partial(_title, ROLE_TITLES)
+sex_title = functools.partial(code_title, SEX_TITLES)
+disability_title = functools.partial(code_title, DISABILITY_TITLES)
+purpose_title = functools.partial(code_title, PURPOSE_TITLES)
+method_title = functools.partial(code_title, METHOD_TITLES)
+channel_title = functools.partial(code_title, CHANNEL_TITLES)
+role_title = functools.partial(code_title, ROLE_TITLES)
 
 
 def country_name(code: str | None) -> str:
