@@ -140,6 +140,58 @@ def _retention(env: dict[str, str]) -> dict[str, int]:
     return out
 
 
+GRIEVANCE_SEVERITIES = ("low", "medium", "high", "critical")
+
+
+def _whole(env: dict[str, str], name: str, default: int, least: int = 1) -> int:
+    try:
+        value = int(env.get(name, default))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number") from exc
+    if value < least:
+        raise ConfigError(f"{name} must be at least {least}")
+    return value
+
+
+def _grievance_sla(env: dict[str, str]) -> dict:
+    """Grievance SLAs (issue #14): acknowledgement and resolution in business days of the
+    office; critical grievances in hours. JOURNEY_GRIEVANCE_RESOLVE_DAYS="low=20,medium=10,
+    high=5" by severity; JOURNEY_GRIEVANCE_SLA="wages:high=3,housing=7" overrides the resolution
+    days for a category (at one severity, or at every one but critical)."""
+    resolve = {"low": 20, "medium": 10, "high": 5}
+    for part in filter(None, (x.strip() for x in env.get("JOURNEY_GRIEVANCE_RESOLVE_DAYS",
+                                                          "").split(","))):
+        severity, _sep, days = part.partition("=")
+        if severity.strip() not in resolve or not days.strip().isdigit() or int(days) < 1:
+            raise ConfigError(f"JOURNEY_GRIEVANCE_RESOLVE_DAYS: {part!r} is not severity=days "
+                              "(low, medium or high)")
+        resolve[severity.strip()] = int(days)
+    overrides: dict[str, dict[str, int]] = {}
+    for part in filter(None, (x.strip() for x in env.get("JOURNEY_GRIEVANCE_SLA", "").split(","))):
+        key, _sep, days = part.partition("=")
+        category, _colon, severity = key.strip().partition(":")
+        if (not re.fullmatch(r"[a-z_]{2,30}", category) or not days.strip().isdigit()
+                or int(days) < 1 or (severity and severity not in resolve)):
+            raise ConfigError(f"JOURNEY_GRIEVANCE_SLA: {part!r} is not category[:severity]=days")
+        for sev in ([severity] if severity else list(resolve)):
+            overrides.setdefault(category, {})[sev] = int(days)
+    return {
+        "GRIEVANCE_ACK_DAYS": _whole(env, "JOURNEY_GRIEVANCE_ACK_DAYS", 2),
+        "GRIEVANCE_RESOLVE_DAYS": resolve,
+        "GRIEVANCE_SLA_BY_CATEGORY": overrides,
+        "GRIEVANCE_CRITICAL_HOURS": _whole(env, "JOURNEY_GRIEVANCE_CRITICAL_HOURS", 24),
+        # A grievance counts as at risk when less than this share of its time is left.
+        "GRIEVANCE_AT_RISK_SHARE": 0.25,
+        # How long after the resolution the complainant may appeal.
+        "GRIEVANCE_APPEAL_DAYS": _whole(env, "JOURNEY_GRIEVANCE_APPEAL_DAYS", 30),
+        # How long a supervisor's break-the-glass opening of a restricted grievance lasts.
+        "GRIEVANCE_BREAK_GLASS_HOURS": _whole(env, "JOURNEY_GRIEVANCE_BREAK_GLASS_HOURS", 8),
+        # The office that handles anonymous complaints (web form, unknown SMS senders) when
+        # the complainant does not choose one: its code, else the first office.
+        "GRIEVANCE_DEFAULT_OFFICE": env.get("JOURNEY_GRIEVANCE_DEFAULT_OFFICE", ""),
+    }
+
+
 def load_settings(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -281,4 +333,5 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         **_retention(env),
+        **_grievance_sla(env),
     }

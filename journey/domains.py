@@ -24,6 +24,7 @@ DOMAINS: list[str] = [
     "journey.credentials",
     "journey.skillcards",
     "journey.privacy",
+    "journey.grievances",
     "journey.workbench",
     "journey.administration",
     "journey.web",

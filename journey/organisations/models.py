@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -38,9 +38,26 @@ class Office(SQLModel, table=True):
     name: str = Field(max_length=200)
     country: str = Field(max_length=2)
     timezone: str = Field(max_length=64)
+    # ISO weekdays the office works (1 = Monday ... 7 = Sunday): "12345" is Monday to Friday.
+    # Business-day deadlines (journey.organisations.calendar) count these, less its holidays.
+    working_days: str = Field(default="12345", max_length=7,
+                              sa_column_kwargs={"server_default": "12345"})
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     # Optimistic concurrency (journey.core.versions): an edit names the version it read.
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class OfficeHoliday(SQLModel, table=True):
+    """A public holiday or closure day of an office: not a business day."""
+
+    __tablename__ = "office_holidays"
+    __table_args__ = (sa.UniqueConstraint("office_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="offices.id", index=True)
+    day: date
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class NamedOrganisation(SQLModel):

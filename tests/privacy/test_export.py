@@ -22,6 +22,7 @@ from journey.core.links import LinkReason, OrganisationKind
 from journey.costs.services import record_cost
 from journey.credentials import services as credentials
 from journey.domains import DOMAINS
+from journey.grievances import services as grievances
 from journey.participants.services import read_participant
 from journey.passports import services as passports
 from journey.passports import sharing
@@ -59,6 +60,12 @@ def populate(factory, sess, admin, office, **kw):
                                 received_at=utcnow()))
         sess.add(SmsOptOut(phone=p.phone, source="keyword", opted_out_at=utcnow()))
         holds.set_hold(sess, admin, p, "audit")
+        with app.test_request_context():
+            grievance, _code = grievances.intake(
+                sess, admin, {"category": "wages", "description": f"Unpaid {p.id}"},
+                channel="staff", participant=p)
+            grievances.add_entry(sess, admin, grievance, f"Called the employer {p.id}",
+                                 public=False)
         sess.flush()
     card_for(app, sess, admin, p)  # a skill form and its card
     return p

@@ -82,7 +82,7 @@ def test_retention_settings_are_read_and_checked():
 def test_a_new_declaration_appears_in_the_register(app, fresh_database_url):
     """Nothing in privacy lists tables: a domain that declares one is in the register."""
     url = fresh_database_url(at_head=True)
-    extra = Domain(name="grievances_test", permissions={"grievances:read": frozenset({Role.ADMIN})},
+    extra = Domain(name="grievances_test", permissions={"grievance_notes:read": frozenset({Role.ADMIN})},
                    personal_data=(PersonalData("grievance_notes", (Category.SENSITIVE,),
                                                ("participant_id",), purpose="Investigate abuse",
                                                legal_basis="legal_obligation",

@@ -1,0 +1,80 @@
+"""Grievances (issue #14): tables, permissions, timeline kinds, personal data, the erasure veto.
+
+Employer and partner users hold none of these permissions: no grievance, and nothing naming a
+complainant, ever reaches them (journey.grievances.access).
+"""
+
+import sqlalchemy as sa
+
+from journey.core.domains import Category, Domain, PersonalData, TimelineKind
+from journey.core.i18n import _l
+from journey.core.policy import STAFF, Role
+from journey.grievances.models import (
+    DONE_STATES,
+    AccessGrant,
+    Escalation,
+    FocalPoint,
+    Grievance,
+    GrievanceEntry,
+)
+from journey.grievances.services import TimelineKind as Kind
+
+_SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
+
+def _open_grievance(sess, participant):
+    """Erasure waits while a grievance of the person is open (it may still need the record)."""
+    still_open = sess.scalar(sa.select(sa.exists().where(
+        Grievance.participant_id == participant.id,
+        Grievance.state.not_in([s.value for s in DONE_STATES]))))
+    return "open-grievance" if still_open else None
+
+
+def _entries_of(participant):
+    t = GrievanceEntry.__table__
+    return t.c.grievance_id.in_(sa.select(Grievance.id).where(
+        Grievance.participant_id == participant.id))
+
+
+DOMAIN = Domain(
+    name="grievances",
+    models=(Grievance, GrievanceEntry, FocalPoint, AccessGrant, Escalation),
+    permissions={
+        "grievances:read": STAFF,
+        "grievances:create": STAFF,
+        "grievances:manage": STAFF,
+        # Opening a restricted grievance one is not a focal point or assignee of.
+        "grievances:break_glass": _SUPERVISORS,
+        # Naming an office's focal points; counts by employer and recruiter for reports.
+        "grievances:focal_points": _SUPERVISORS,
+        "grievances:report": _SUPERVISORS,
+    },
+    timeline_kinds=(TimelineKind(Kind.LOGGED, _l("Grievance logged")),
+                    TimelineKind(Kind.RESOLVED, _l("Grievance resolved"))),
+    erasure_vetoes=(_open_grievance,),
+    personal_data=(
+        PersonalData("grievances", (Category.CASE, Category.SENSITIVE, Category.CONTACT),
+                     ("participant_id",),
+                     note="description, outcome wanted, whom it is against, resolution and a "
+                          "non-participant's contact are encrypted; restricted ones are masked "
+                          "for all but focal points and the assignee",
+                     read=("grievances:read",), legal_basis="legal_obligation",
+                     erase_columns=("contact_phone", "contact_email", "against_name",
+                                    "description", "desired_outcome", "resolution_summary"),
+                     retain_from="closed_at"),
+        PersonalData("grievance_entries", (Category.CASE, Category.SENSITIVE),
+                     ("grievance_id", "grievances.participant_id"),
+                     note="notes and public replies, encrypted", where=_entries_of,
+                     read=("grievances:read",), legal_basis="legal_obligation",
+                     erase_columns=("body",)),
+        PersonalData("grievance_access_grants", (Category.CASE,),
+                     ("grievance_id", "grievances.participant_id"), subject="staff",
+                     note="who broke the glass on which grievance, and why (encrypted)",
+                     read=("grievances:break_glass",), legal_basis="legal_obligation"),
+        PersonalData("grievance_focal_points", (Category.IDENTITY,), ("user_id",),
+                     subject="staff", read=("grievances:read",), legal_basis="contract"),
+        PersonalData("grievance_escalations", (Category.CASE,), ("user_id",), subject="staff",
+                     note="which breach was brought to which staff member", read=("grievances:read",),
+                     legal_basis="legal_obligation"),
+    ),
+)

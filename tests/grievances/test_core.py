@@ -1,0 +1,101 @@
+"""The foundation: intake, the transition table's graph, deadlines across weekends and holidays,
+a resolution needs a decision, an appeal links to the original."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from journey.core.errors import InvalidInput
+from journey.core.versions import Precondition
+from journey.grievances import services
+from journey.grievances.models import Channel, Grievance, State
+from journey.grievances.states import FINAL_STATES, INITIAL_STATE, TRANSITIONS
+from journey.organisations.calendar import Calendar
+from journey.organisations.models import OfficeHoliday
+
+
+def test_the_graph_has_one_initial_state_reaches_every_state_and_no_dead_end():
+    targets = {t.target for t in TRANSITIONS}
+    assert [s for s in State if s not in targets] == [INITIAL_STATE]
+    reached, frontier = {INITIAL_STATE}, [INITIAL_STATE]
+    while frontier:
+        state = frontier.pop()
+        for t in TRANSITIONS:
+            if state in t.sources and t.target not in reached:
+                reached.add(t.target)
+                frontier.append(t.target)
+    assert reached == set(State)
+    for state in State:
+        leaving = [t for t in TRANSITIONS if state in t.sources]
+        assert bool(leaving) == (state not in FINAL_STATES), state
+
+
+def test_business_days_skip_the_weekend_and_a_holiday():
+    # Friday 27 November 2026, 15:00 in Lisbon (UTC+0 in winter); Monday 30 is a holiday.
+    cal = Calendar("Europe/Lisbon", "12345", frozenset({date(2026, 11, 30)}))
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    assert cal.add_business_days(friday, 2) == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    # Counted from the start of the next working day (Tuesday 1 December).
+    assert cal.add_business_days(saturday, 2) == datetime(2026, 12, 3, 0, 0, tzinfo=UTC)
+    # A Sunday-to-Thursday week (ISO 7, 1-4).
+    gulf = Calendar("UTC", "71234", frozenset())
+    thursday = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert gulf.add_business_days(thursday, 1) == datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+
+
+def _log(factory, db_session, actor, **data):
+    data = {"category": "wages", "severity": "medium", "description": "Unpaid for two months",
+            **data}
+    return services.intake(db_session, actor, data, channel=Channel.STAFF)
+
+
+def test_intake_sets_deadlines_from_the_office_calendar(factory, db_session):
+    office = factory.office(timezone="UTC")
+    db_session.add(OfficeHoliday(office_id=office.id, day=date(2026, 11, 30), name="Holiday",
+                                 created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    worker = factory.user("caseworker", office)
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    g, code = services.intake(db_session, worker, {
+        "category": "wages", "severity": "high", "description": "Unpaid"},
+        channel=Channel.STAFF, now=friday)
+    assert g.ack_due_at == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    assert g.resolve_due_at == datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # 5 business days
+    assert g.reference == f"GR-2026-{g.id:06d}"
+    assert services.find_by_code(db_session, code.lower().replace("-", " ")) is g
+    assert g.tracking_hash != code and len(code) == 14
+
+
+def test_harassment_is_restricted_by_default(factory, db_session):
+    worker = factory.user("caseworker", factory.office())
+    g, _code = _log(factory, db_session, worker, category="harassment_gbv")
+    assert g.confidentiality == "restricted"
+
+
+def test_no_resolution_without_a_decision_and_an_appeal_links_to_the_original(factory, db_session):
+    worker = factory.user("caseworker", factory.office())
+    g, _code = _log(factory, db_session, worker)
+    for event in ("acknowledge", "start_review"):
+        services.transition(db_session, worker, g, event, expected=Precondition())
+    with pytest.raises(InvalidInput) as err:
+        services.transition(db_session, worker, g, "resolve", {"resolution_summary": "Paid"},
+                            expected=Precondition())
+    assert [e["field"] for e in err.value.errors] == ["decision"]
+    assert g.state == State.IN_REVIEW
+    services.transition(db_session, worker, g, "resolve",
+                        {"decision": "upheld", "resolution_summary": "Wages paid"},
+                        expected=Precondition())
+    _g, appeal, code = services.transition(db_session, worker, g, "appeal",
+                                           {"note": "Only half was paid"},
+                                           expected=Precondition())
+    assert g.state == State.APPEALED and appeal.appeal_of_id == g.id and code
+    assert appeal.state == State.RECEIVED and appeal.description == "Only half was paid"
+    assert db_session.get(Grievance, appeal.id).appeal_of_id == g.id
+
+
+@pytest.fixture(autouse=True)
+def _request(app):
+    with app.test_request_context():
+        yield
