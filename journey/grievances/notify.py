@@ -9,8 +9,8 @@ to us, and the reply goes to the number that wrote; STOP still stops it).
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy.orm import Session
