@@ -92,3 +92,7 @@ def load(sess: Session, user: User, grievance_id: int, permission: str = "grieva
 def masked(values: dict[str, Any]) -> dict[str, Any]:
     """A grievance's fields with the identifying ones blanked, and ``masked`` set."""
     return {**values, **{name: None for name in MASKED_FIELDS}, "masked": True}
+
+
+def require_read(user: User) -> None:
+    require(user, "grievances:read")

@@ -99,3 +99,27 @@ def test_no_resolution_without_a_decision_and_an_appeal_links_to_the_original(fa
 def _request(app):
     with app.test_request_context():
         yield
+
+
+def test_a_list_masks_a_restricted_row_and_a_name_search_does_not_find_it(factory, db_session):
+    from journey.grievances import queries
+    from journey.grievances.models import FocalPoint
+
+    office = factory.office()
+    worker, other = factory.user("caseworker", office), factory.user("caseworker", office)
+    focal = factory.user("supervisor", office)
+    db_session.add(FocalPoint(office_id=office.id, user_id=focal.id,
+                              created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    p = factory.participant(worker, given_name="Sita", family_name="Karki")
+    g, _code = services.intake(db_session, worker, {"category": "harassment_gbv",
+                                                    "description": "x"},
+                               channel=Channel.STAFF, participant=p)
+    seen = queries.listing(db_session, other)
+    assert seen["total"] == 1 and seen["items"][0]["masked"]
+    assert seen["items"][0]["participant_id"] is None
+    assert seen["items"][0]["participant_name"] is None
+    assert queries.listing(db_session, other, q="karki")["total"] == 0
+    assert queries.listing(db_session, other, q=g.reference.lower())["total"] == 1
+    assert queries.listing(db_session, other, participant_id=p.id)["total"] == 0
+    by_focal = queries.listing(db_session, focal, q="karki")
+    assert by_focal["total"] == 1 and by_focal["items"][0]["participant_name"] == "Sita Karki"
