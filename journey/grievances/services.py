@@ -25,7 +25,7 @@ from journey.core.db import utcnow
 from journey.core.errors import InvalidInput, ProblemError
 from journey.core.policy import OFFICE_ROLES, Role, require
 from journey.core.versions import Precondition, bump, check_version
-from journey.grievances import notify
+from journey.grievances import access, notify
 from journey.grievances.deadlines import deadlines_for
 from journey.grievances.models import (
     RESTRICTED_BY_DEFAULT,
@@ -239,6 +239,13 @@ def _check_required(t: Transition, data: dict[str, Any]) -> None:
         raise InvalidInput(errors=errors)
 
 
+def require_full(sess: Session, actor: User, g: Grievance) -> None:
+    """Acting on a grievance needs seeing it: a masked one is refused (403), never changed."""
+    if not access.sees_full(sess, actor, g):
+        raise ProblemError(_("This grievance is restricted: only its focal points and assignee "
+                             "can work on it."), status=403, code="restricted")
+
+
 def _entry(sess: Session, g: Grievance, kind: EntryKind, actor: User | None, now: datetime,
            **values: Any) -> GrievanceEntry:
     entry = GrievanceEntry(grievance_id=g.id, kind=kind.value, actor_id=actor.id if actor else None,
@@ -257,6 +264,7 @@ def transition(sess: Session, actor: User, g: Grievance, event: str,
     data = dict(data or {})
     now = now or utcnow()
     require(actor, "grievances:manage")
+    require_full(sess, actor, g)
     t = TRANSITIONS_BY_EVENT.get(event)
     if t is None:
         raise InvalidInput(errors=[_error("event", "unknown-event", _("Unknown step."))])
@@ -340,6 +348,7 @@ def add_entry(sess: Session, actor: User, g: Grievance, body: str, *, public: bo
               now: datetime | None = None) -> GrievanceEntry:
     """An internal note, or a public reply (shown on the status page and sent)."""
     require(actor, "grievances:manage")
+    require_full(sess, actor, g)
     if not (body or "").strip():
         raise InvalidInput(errors=[_error("body", "required", _("Write the note."))])
     now = now or utcnow()
@@ -358,6 +367,7 @@ def assign(sess: Session, actor: User, g: Grievance, assignee_id: int | None, *,
            expected: Precondition | None, now: datetime | None = None) -> Grievance:
     """Give the grievance to a caseworker or supervisor of its office (None: unassign)."""
     require(actor, "grievances:manage")
+    require_full(sess, actor, g)
     if assignee_id is not None:
         errors = _check_intake(sess, actor, {"category": g.category, "description": "-",
                                              "office_id": g.office_id, "assignee_id": assignee_id})
