@@ -189,6 +189,9 @@ def _grievance_sla(env: dict[str, str]) -> dict:
         # The office that handles anonymous complaints (web form, unknown SMS senders) when
         # the complainant does not choose one: its code, else the first office.
         "GRIEVANCE_DEFAULT_OFFICE": env.get("JOURNEY_GRIEVANCE_DEFAULT_OFFICE", ""),
+        # Complaints by email: the mail provider's inbound webhook signs each raw message with
+        # this secret (HMAC-SHA256). Unset: the email channel is off (404).
+        "GRIEVANCE_EMAIL_SECRET": env.get("JOURNEY_GRIEVANCE_EMAIL_SECRET") or None,
     }
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from journey.core.domains import Category, Domain, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
+from journey.grievances.email_intake import bp as email_bp
 from journey.grievances.models import (
     DONE_STATES,
     AccessGrant,
@@ -39,6 +40,7 @@ def _entries_of(participant):
 DOMAIN = Domain(
     name="grievances",
     models=(Grievance, GrievanceEntry, FocalPoint, AccessGrant, Escalation),
+    page_blueprints=(email_bp,),
     permissions={
         "grievances:read": STAFF,
         "grievances:create": STAFF,
