@@ -213,3 +213,20 @@ def test_the_replies_fit_the_sms_budget(app, lang):
         ask = segments.normalise(render_reply(sms.ASK_REPLY, lang, {"phone": "+962 6 500 0000"}))
     for text in (ack, ask):
         assert segments.count(text).segments <= budget, (lang, text)
+
+
+# The pre-departure orientation's reminder tells how to complain, in a word the router knows.
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_the_orientation_reminder_names_the_keyword_within_the_budget(app, lang):
+    from datetime import date
+
+    from journey.stages.checklists import definition
+
+    item = definition("orientation", None).reminder_text()
+    with app.app_context():
+        text = segments.normalise(render("checklist_item_due", lang, {
+            "name": "", "centre": "Amman Migrant Resource Centre", "phone": "+962 6 500 0000",
+            "reference": "", "item": item, "date": date(2026, 12, 14)}).sms)
+    assert segments.count(text).segments <= (2 if lang in LATIN else 3), (lang, text)
+    words = {normalise(w).replace(" ", "") for ws in sms.WORDS.values() for w in ws}
+    assert set(normalise(text).split()) & words, (lang, text)
