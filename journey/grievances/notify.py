@@ -99,7 +99,7 @@ def acknowledgement(sess: Session, g: Grievance, code: str, language: str) -> st
     r = recipient(sess, g)
     params = dict(r.params) if r else {"name": "", "centre": current_app.config["CENTRE_NAME"],
                                        "phone": current_app.config["HELPLINE"]}
-    params.update(reference=code, date=due_date(sess, g))
+    params.update(reference=code, date=_local_date(r, g.resolve_due_at))
     return segments.normalise(render(ACKNOWLEDGED, language, params).sms)
 
 
