@@ -6,9 +6,10 @@ complainant, ever reaches them (journey.grievances.access).
 
 import sqlalchemy as sa
 
-from journey.core.domains import Category, Domain, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, Keyword, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
+from journey.grievances import notify, sms
 from journey.grievances.email_intake import bp as email_bp
 from journey.grievances.models import (
     DONE_STATES,
@@ -54,6 +55,9 @@ DOMAIN = Domain(
     timeline_kinds=(TimelineKind(Kind.LOGGED, _l("Grievance logged")),
                     TimelineKind(Kind.RESOLVED, _l("Grievance resolved"))),
     erasure_vetoes=(_open_grievance,),
+    # COMPLAINT (and its words in every shipped language) opens a grievance by SMS.
+    keywords=(Keyword(sms.ACTION, sms.WORDS, sms.handle, takes_text=True),),
+    templates=(notify.RESOLVED_TEMPLATE,),
     personal_data=(
         PersonalData("grievances", (Category.CASE, Category.SENSITIVE, Category.CONTACT),
                      ("participant_id",),

@@ -55,7 +55,9 @@ REMINDERS: dict[str, Any] = {
         _l("Read your work contract before you sign it. Ask for it in your language"),
     "recruitment_procedures": _l("Complete your recruitment papers with the centre"),
     "visa_application": _l("Bring your passport to the centre for the visa application"),
-    "orientation": _l("Attend the pre-departure orientation on your rights and how to complain"),
+    # COMPLAINT: the SMS keyword of journey.grievances.sms (a translation names its own word).
+    "orientation": _l("Attend the rights orientation. To complain, text COMPLAINT and your "
+                      "message"),
     "skills_recognition": _l("Bring your certificates so your skills can be recognised"),
     "financial_support": _l("Ask the centre about loans or funding for your move"),
     "border_entry": _l("Keep your passport and visa with you when you enter the country"),
