@@ -13,6 +13,8 @@ Each app has its own router (``Keywords``, on its notification hooks); domains a
 keywords to it with a handler. An action registered with ``takes_text=True`` (the grievance
 feature's, to file a complaint by SMS) also matches as the first word(s) of a message, and
 the rest of the message is handed to its handler (``Match.text``); the built-in ones never do.
+In Thai, Lao, Burmese and Khmer, written without spaces between words, such a keyword may also
+run straight into its text.
 Two actions may not share a word after normalisation, in any language.
 """
 
@@ -138,6 +140,12 @@ def _key(text: str) -> str:
 
 
 _WORD = re.compile(r"\S+")
+def _UNSPACED(char: str) -> bool:  # noqa: N802  (reads as a character class)
+    """A letter of a script written without spaces between words (Thai, Lao, Burmese, Khmer)."""
+    code = ord(char)
+    return 0x0E00 <= code <= 0x0EFF or 0x1000 <= code <= 0x109F or 0x1780 <= code <= 0x17FF
+
+
 _LEADING = frozenset(":;,.!?-–—=>：，、")  # between a keyword and its text: "GRIEVANCE: my employer"
 
 
@@ -211,5 +219,22 @@ class Keywords:
                     text = text[1:].lstrip()
                 return Match(match.action, match.language, text)
             if words >= self._text_words:
-                return None
+                break
+        return self._run_together(body)
+
+    def _run_together(self, body: str) -> Match | None:
+        """Thai, Khmer, Lao and Burmese are written without spaces between words, so a text-taking
+        keyword may run straight into the text ("ร้องเรียนนายจ้าง..."): there, and only there,
+        a first word that starts with the keyword matches."""
+        first = _WORD.search(body)
+        if first is None or not any(_UNSPACED(c) for c in first.group()):
+            return None
+        word = first.group()
+        for end in range(1, len(word)):
+            match = self._text_routes.get(_key(word[:end]))
+            if match is not None and any(_UNSPACED(c) for c in word[:end]):
+                text = (word[end:] + body[first.end():]).lstrip()
+                while text and text[0] in _LEADING:
+                    text = text[1:].lstrip()
+                return Match(match.action, match.language, text)
         return None

@@ -175,6 +175,21 @@ def test_an_action_that_takes_text_gets_the_rest_of_the_message(body, text):
     assert match is not None and (match.action, match.text) == ("grievance", text)
 
 
+def test_in_a_script_without_spaces_the_keyword_may_run_into_the_text():
+    keywords = Keywords()
+    keywords.register("grievance", {"en": ["COMPLAINT"], "th": ["ร้องเรียน"],
+                                    "km": ["ពាក្យបណ្តឹង"]}, lambda *a, **kw: None, takes_text=True)
+    assert keywords.route("ร้องเรียนนายจ้างไม่จ่ายเงิน") == Match(
+        "grievance", "th", "นายจ้างไม่จ่ายเงิน")
+    assert keywords.route("ពាក្យបណ្តឹងថៅកែមិនបើកប្រាក់") == Match(
+        "grievance", "km", "ថៅកែមិនបើកប្រាក់")
+    assert keywords.route("ร้องเรียน: ค่าจ้าง") == Match("grievance", "th", "ค่าจ้าง")
+    # Latin words still need their space: COMPLAINTS is another word.
+    assert keywords.route("COMPLAINTS are welcome") is None
+    # A Thai message that only contains the word further in is a text for the caseworker.
+    assert keywords.route("ฉันอยากร้องเรียน") is None
+
+
 def test_only_the_registered_action_takes_text():
     keywords = _with_grievance()
     assert keywords.route("My grievance is about pay") is None  # not the first word
