@@ -114,10 +114,12 @@ def _check_intake(sess: Session, actor: User | None, data: dict[str, Any]) -> li
                                  _("An employer can only be named against an employer.")))
         elif sess.get(Employer, data["against_employer_id"]) is None:
             errors.append(_error("against_employer_id", "not-found", _("No such employer.")))
-    elif kind == AgainstKind.EMPLOYER.value and not (data.get("against_name") or "").strip():
+    # Staff name whom it is against; a complainant on a public channel may be afraid to.
+    elif (actor is not None and kind == AgainstKind.EMPLOYER.value
+          and not (data.get("against_name") or "").strip()):
         errors.append(_error("against_employer_id", "required",
                              _("Choose the employer, or write its name.")))
-    if kind in (AgainstKind.RECRUITER.value, AgainstKind.OTHER.value) and not (
+    if actor is not None and kind in (AgainstKind.RECRUITER.value, AgainstKind.OTHER.value) and not (
             data.get("against_name") or "").strip():
         errors.append(_error("against_name", "required", _("Write whom it is against.")))
     office_id = data.get("office_id")
