@@ -17,6 +17,7 @@ from journey.grievances.models import (
     Grievance,
     GrievanceEntry,
 )
+from journey.grievances.public import bp as public_bp
 from journey.grievances.services import TimelineKind as Kind
 
 _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -38,6 +39,8 @@ def _entries_of(participant):
 
 DOMAIN = Domain(
     name="grievances",
+    # The anonymous complaint form and the tracking-code status page (no login).
+    page_blueprints=(public_bp,),
     models=(Grievance, GrievanceEntry, FocalPoint, AccessGrant, Escalation),
     permissions={
         "grievances:read": STAFF,
