@@ -284,7 +284,9 @@ def status_post():
             minutes=max(1, round(wait / 60))))
     g = services.find_by_code(sess, typed)
     if g is None:
-        # Counted in a transaction of its own: this answer (404) rolls the request's back.
+        # Counted in a transaction of its own, as failed logins are: this answer (404) is never
+        # committed. The request's read ends first: on SQLite the second would wait for it.
+        sess.rollback()
         with db.job_session() as own:
             _count(own, "status")
         message = (_("No complaint has this code. Check it and try again: it has 12 letters "
