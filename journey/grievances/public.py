@@ -100,6 +100,8 @@ FIELDS = ("category", "description", "desired_outcome", "against_kind", "against
 # Read a little past each limit, so the schema says "too long" instead of cutting text off.
 _READ_LIMIT = {"description": DESCRIPTION_MAX + 100, "desired_outcome": NOTE_MAX + 100}
 _SENT_KEEP = 5  # forms already sent that this browser remembers (a reload must not send twice)
+_LOOKED_UP = "grievance_looked_up"
+_LOOKED_UP_SECONDS = 1800
 
 
 def _config(name: str, default: int) -> int:
@@ -238,9 +240,11 @@ def complaint_post():
 # --- the status page -----------------------------------------------------------------------------
 
 def _status_form(status: int = 200, *, typed: str = "", error: str | None = None,
-                 found: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+                 found: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                 grounds: str = "", appeal_error: str | None = None):
     return render_template("grievances/public_status.html", typed=typed, error=error,
-                           found=found, **_contacts()), status, headers or {}
+                           found=found, grounds=grounds, appeal_error=appeal_error,
+                           **_contacts()), status, headers or {}
 
 
 def _shown(sess, g: Grievance) -> dict[str, Any]:
@@ -294,8 +298,54 @@ def status_post():
         return _status_form(404 if typed else 422, typed=typed, error=message)
     audit.record(sess, "grievances:grievance:status", actor_id=None, object_type="grievance",
                  object_id=g.id, office_id=g.office_id)
+    # The appeal form posts no code: the signed session remembers which complaint this browser
+    # just opened, for a while.
+    session[_LOOKED_UP] = {"id": g.id, "at": int(utcnow().timestamp())}
     # The code typed is not shown back: the answer names the complaint by its status only.
     return _status_form(found=_shown(sess, g), headers={"Cache-Control": "no-store"})
+
+
+def _looked_up(sess) -> Grievance | None:
+    """The complaint this browser opened on the status page in the last half hour."""
+    seen = session.get(_LOOKED_UP) or {}
+    if not isinstance(seen, dict) or not isinstance(seen.get("id"), int):
+        return None
+    if utcnow().timestamp() - seen.get("at", 0) > _LOOKED_UP_SECONDS:
+        return None
+    return sess.get(Grievance, seen["id"])
+
+
+@bp.post("/complaint/appeal")
+def appeal_post():
+    """The complainant appeals the decision on the complaint they just opened."""
+    sess = db.session
+    grounds = request.form.get("grounds", "").strip()[:NOTE_MAX + 100]
+    g = _looked_up(sess)
+    if g is None:
+        return _status_form(400, error=_("Enter your tracking code again, then appeal."))
+    wait = _wait(sess, "submit")
+    if wait:
+        return _status_form(429, found=_shown(sess, g), grounds=grounds,
+                            headers={"Retry-After": str(wait)}, appeal_error=_(
+                                "You have sent several complaints in a short time. Please wait "
+                                "an hour and try again, or call the helpline."))
+    if len(grounds) > NOTE_MAX:
+        return _status_form(422, found=_shown(sess, g), grounds=grounds,
+                            appeal_error=_("Write at most 2000 characters."))
+    try:
+        appeal, code = services.appeal_by_complainant(sess, g, grounds)
+    except InvalidInput:
+        return _status_form(422, found=_shown(sess, g), grounds=grounds,
+                            appeal_error=_("Say why you disagree with the decision."))
+    except services.TransitionRefused:
+        return _status_form(409, found=_shown(sess, g), grounds=grounds,
+                            appeal_error=_("This decision can no longer be appealed."))
+    _count(sess, "submit")
+    session.pop(_LOOKED_UP, None)
+    return render_template("grievances/public_received.html", code=_grouped(code), appeal=True,
+                           due=_local_date(sess, appeal, appeal.resolve_due_at),
+                           sms=appeal.contact_phone is not None or appeal.participant_id is not None,
+                           **_contacts()), 200, {"Cache-Control": "no-store"}
 
 
 # The form expired (a long time typing on a phone): show it again with everything typed.
@@ -305,4 +355,9 @@ def _expired(_err: CSRFError):
     if request.endpoint == "grievance_public.complaint_post":
         return _form(_values(), {}, 400, nonce=request.form.get("once", "")[:64] or None,
                      alert=message)
+    if request.endpoint == "grievance_public.appeal_post":
+        g = _looked_up(db.session)
+        if g is not None:
+            return _status_form(400, found=_shown(db.session, g), appeal_error=message,
+                                grounds=request.form.get("grounds", "").strip()[:NOTE_MAX + 100])
     return _status_form(400, typed=request.form.get("code", "").strip()[:40], error=message)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from journey.core.audit import AuditEvent
 from journey.core.db import utcnow
-from journey.core.i18n import LANGUAGE_COOKIE
+from journey.core.i18n import LANGUAGE_COOKIE, _l
 from journey.core.versions import Precondition
 from journey.grievances import services
 from journey.grievances.models import Channel, Grievance
@@ -63,10 +63,11 @@ def worker(factory, office):
 
 def _lodged(app, db_session, worker, monkeypatch, code="7KQ0-2XPA-9RTD", **data):
     monkeypatch.setattr(services, "new_tracking_code", lambda: code)
+    phone = data.pop("contact_phone", None)
     with app.test_request_context():
         g, code = services.intake(db_session, None, {
             "category": "housing", "description": "The room has no window", "language": "en",
-            **data}, channel=Channel.WEB)
+            **data}, channel=Channel.WEB, contact_phone=phone)
         db_session.flush()
     return g, code
 
@@ -295,3 +296,69 @@ def test_guessing_codes_is_throttled_per_client_address(app, client, db_session,
     assert '<html lang="ne"' in held.get_data(as_text=True) and "Housing" not in text(held)
     # Another address still finds it.
     assert _look_up(client, code, REMOTE_ADDR="198.51.100.8").status_code == 200
+
+
+# --- the complainant's own appeal ----------------------------------------------------------------
+
+def _resolve(app, db_session, worker, g) -> None:
+    with app.test_request_context():
+        for event, data in (("acknowledge", {}), ("resolve", {
+                "decision": "not_upheld", "resolution_summary": "No evidence found"})):
+            services.transition(db_session, worker, g, event, data, expected=None)
+        db_session.flush()
+
+
+def test_the_complainant_appeals_from_the_status_page_and_gets_a_new_code(
+        app, client, db_session, worker, monkeypatch):
+    g, code = _lodged(app, db_session, worker, monkeypatch, contact_phone="+9779812345678")
+    _resolve(app, db_session, worker, g)
+    monkeypatch.setattr(services, "new_tracking_code", lambda: "9ZZZ-8YYY-7XXX")
+    # Without a lookup first, no appeal: the form carries no code.
+    token = _form(client, "/complaint/status")["csrf_token"]
+    blind = client.post("/complaint/appeal", data={"csrf_token": token, "grounds": "No"},
+                        headers=HTML)
+    assert blind.status_code == 400 and g.state == "resolved"
+
+    page = _look_up(client, code, "ar")
+    assert 'action="/complaint/appeal?lang=ar"' in page.get_data(as_text=True)
+    empty = client.post("/complaint/appeal?lang=ar", data={"csrf_token": token, "grounds": " "},
+                        headers=HTML)
+    assert empty.status_code == 422 and 'id="err-grounds"' in empty.get_data(as_text=True)
+    resp = client.post("/complaint/appeal?lang=ar", headers=HTML, data={
+        "csrf_token": token, "grounds": "They did not ask my room-mates"})
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    assert _shown_code(resp) == "9ZZZ8YYY7XXX"
+    heading = re.search(r"<h1>(.+?)</h1>", resp.get_data(as_text=True)).group(1)
+    assert f"<title>{heading} · journey</title>" in resp.get_data(as_text=True)
+    with app.test_request_context("/?lang=ar"):
+        assert heading == str(_l("Your appeal was received"))
+    db_session.refresh(g)
+    appeal = services.find_by_code(db_session, "9ZZZ8YYY7XXX")
+    assert g.state == "appealed" and appeal.appeal_of_id == g.id and appeal.channel == "web"
+    assert appeal.description == "They did not ask my room-mates"
+    assert appeal.contact_phone == "+9779812345678" and appeal.created_by is None
+    event = db_session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "grievances:grievance:transition", AuditEvent.object_id == g.id,
+        AuditEvent.actor_id.is_(None))).one()
+    assert event.details["event"] == "appeal" and event.details["by"] == "complainant"
+    # Sent again (a reload): refused, nothing new; the original now says it was appealed.
+    again = client.post("/complaint/appeal", headers=HTML, data={
+        "csrf_token": token, "grounds": "They did not ask my room-mates"})
+    assert again.status_code in (400, 409) and not _CODE.search(again.get_data(as_text=True))
+    assert "Appealed" in text(_look_up(client, code))
+    assert 'action="/complaint/appeal' not in _look_up(client, code).get_data(as_text=True)
+
+
+def test_no_appeal_after_the_window(app, client, db_session, worker, monkeypatch):
+    g, code = _lodged(app, db_session, worker, monkeypatch)
+    _resolve(app, db_session, worker, g)
+    page = _look_up(client, code).get_data(as_text=True)
+    assert 'action="/complaint/appeal?lang=en"' in page
+    g.resolved_at = utcnow() - timedelta(days=app.config["GRIEVANCE_APPEAL_DAYS"] + 1)
+    db_session.flush()
+    token = _form(client, "/complaint/status")["csrf_token"]
+    resp = client.post("/complaint/appeal", headers=HTML,
+                       data={"csrf_token": token, "grounds": "Late, but I disagree"})
+    assert resp.status_code == 409 and "can no longer be appealed" in text(resp)
+    db_session.refresh(g)
+    assert g.state == "resolved"
