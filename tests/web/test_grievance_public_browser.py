@@ -10,7 +10,10 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from journey.grievances.models import Grievance
+from journey.core.auth import User
+from journey.core.db import db
+from journey.grievances import services
+from journey.grievances.models import Channel, Grievance
 from tests.web.axe import assert_accessible
 from tests.web.cdp import CHROMIUM, chromium_available
 from tests.web.test_browser import browser, live, page  # noqa: F401  (fixtures)
@@ -74,3 +77,37 @@ def test_a_migrant_complains_and_follows_it_with_the_code(page, live, lang, dire
         assert page.text("#state-title") == "Received"
         assert "Wages" in page.js("document.body.innerText")
     assert_accessible(page)
+
+
+def test_a_migrant_reads_the_decision_and_appeals_in_arabic(page, live):  # noqa: F811
+    """A complaint resolved by the demo caseworker, with a public reply; the complainant reads
+    both in Arabic and appeals from the page."""
+    with live.app.test_request_context(), db.job_session() as sess:
+        worker = sess.scalars(sa.select(User).where(User.username == "caseworker")).one()
+        g, code = services.intake(sess, None, {"category": "housing", "language": "ar",
+                                               "description": "No window in the room",
+                                               "office_id": worker.office_id},
+                                  channel=Channel.WEB)
+        services.add_entry(sess, worker, g, "We visited the house on Monday.", public=True)
+        services.add_entry(sess, worker, g, "Internal note only.", public=False)
+        for event, data in (("acknowledge", {}), ("resolve", {
+                "decision": "not_upheld", "resolution_summary": "Staff-only summary"})):
+            services.transition(sess, worker, g, event, data, expected=None)
+    page.goto(live.url("/complaint/status?lang=ar"))
+    page.type_into("#f-code", code.lower().replace("-", ""))
+    page.submit(".complaint-lookup button[type=submit]")
+    assert _direction(page) == ("ar", "rtl")
+    body = page.js("document.body.innerText")
+    assert "We visited the house on Monday." in body
+    assert "Internal note only." not in body and "Staff-only summary" not in body
+    assert page.exists(".complaint-appeal #f-grounds")
+    assert_accessible(page)
+
+    page.type_into("#f-grounds", "They never spoke to my room-mates")
+    page.submit(".complaint-appeal button[type=submit]")
+    new_code = page.js("[...document.querySelectorAll('.tracking-code span:not([aria-hidden])')]"
+                       ".map(s => s.textContent).join('-')")
+    assert len(new_code) == 14 and new_code != code
+    assert_accessible(page)
+    states = live.scalars(sa.select(Grievance.state).where(Grievance.id == g.id))
+    assert states == ["appealed"]
