@@ -146,7 +146,7 @@ def _count(sess, purpose: str) -> None:
 # --- what every public page shows ----------------------------------------------------------------
 
 def _lang_arg() -> str | None:
-    """The ?lang= the page was opened with, kept on the form's action so its answer matches."""
+    """The ?lang= the page was opened with."""
     return normalise_language(request.args.get("lang"))
 
 
@@ -155,8 +155,10 @@ def _contacts() -> dict[str, Any]:
     if not (len(country) == 2 and country.isascii() and country.isalpha()):
         country = ""
     numbers = contacts_for(None, country, current_app.config)
+    # The form's action keeps ?lang= and ?country=, so its answer matches the page.
+    keep = {k: v for k, v in (("lang", _lang_arg()), ("country", country)) if v}
     return {"centre": current_app.config["CENTRE_NAME"], "helpline": numbers.helpline,
-            "emergency": numbers.emergency, "lang_arg": _lang_arg()}
+            "emergency": numbers.emergency, "keep": keep}
 
 
 def _local_date(sess, g: Grievance, moment) -> str:

@@ -362,3 +362,15 @@ def test_no_appeal_after_the_window(app, client, db_session, worker, monkeypatch
     assert resp.status_code == 409 and "can no longer be appealed" in text(resp)
     db_session.refresh(g)
     assert g.state == "resolved"
+
+
+def test_the_destination_countrys_numbers_follow_the_form_to_its_answer(app, client, office,
+                                                                       monkeypatch):
+    monkeypatch.setitem(app.config["HELPLINES"], "PT", "+351 808 257 257")
+    html = client.get("/complaint?lang=pt&country=PT", headers=HTML).get_data(as_text=True)
+    assert 'href="tel:+351808257257"' in html
+    assert 'action="/complaint?lang=pt&amp;country=PT"' in html
+    data = _form(client, "/complaint?lang=pt&country=PT", category="wages", description="Unpaid")
+    resp = client.post("/complaint?lang=pt&country=PT", data=data, headers=HTML)
+    assert resp.status_code == 200 and 'href="tel:+351808257257"' in resp.get_data(as_text=True)
+    assert 'href="tel:+97714000000"' not in resp.get_data(as_text=True)
