@@ -374,3 +374,17 @@ def test_the_destination_countrys_numbers_follow_the_form_to_its_answer(app, cli
     resp = client.post("/complaint?lang=pt&country=PT", data=data, headers=HTML)
     assert resp.status_code == 200 and 'href="tel:+351808257257"' in resp.get_data(as_text=True)
     assert 'href="tel:+97714000000"' not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, direction", [("ne", "ltr"), ("ar", "rtl")])
+def test_send_and_follow_a_complaint_in_nepali_and_arabic(client, db_session, office, lang,
+                                                          direction):
+    resp, _data = _complain(client, lang, description="दुई महिनादेखि तलब पाएको छैन")
+    code = _shown_code(resp)
+    g = services.find_by_code(db_session, code)
+    assert g.language == lang and g.description == "दुई महिनादेखि तलब पाएको छैन"
+    found = _look_up(client, " ".join(code[i:i + 4] for i in (0, 4, 8)).lower(), lang)
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200 and f'<html lang="{lang}" dir="{direction}">' in html
+    assert 'id="state-title"' in html and 'id="replies-title"' in html
+    assert "दुई महिनादेखि" not in html  # what they wrote is not shown back
