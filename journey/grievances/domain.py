@@ -19,6 +19,7 @@ from journey.grievances.models import (
     Grievance,
     GrievanceEntry,
 )
+from journey.grievances.public import bp as public_bp
 from journey.grievances.services import TimelineKind as Kind
 
 _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -40,8 +41,9 @@ def _entries_of(participant):
 
 DOMAIN = Domain(
     name="grievances",
+    # The anonymous complaint form and the tracking-code status page (no login).
+    page_blueprints=(email_bp, public_bp),
     models=(Grievance, GrievanceEntry, FocalPoint, AccessGrant, Escalation),
-    page_blueprints=(email_bp,),
     permissions={
         "grievances:read": STAFF,
         "grievances:create": STAFF,

@@ -114,10 +114,12 @@ def _check_intake(sess: Session, actor: User | None, data: dict[str, Any]) -> li
                                  _("An employer can only be named against an employer.")))
         elif sess.get(Employer, data["against_employer_id"]) is None:
             errors.append(_error("against_employer_id", "not-found", _("No such employer.")))
-    elif kind == AgainstKind.EMPLOYER.value and not (data.get("against_name") or "").strip():
+    # Staff name whom it is against; a complainant on a public channel may be afraid to.
+    elif (actor is not None and kind == AgainstKind.EMPLOYER.value
+          and not (data.get("against_name") or "").strip()):
         errors.append(_error("against_employer_id", "required",
                              _("Choose the employer, or write its name.")))
-    if kind in (AgainstKind.RECRUITER.value, AgainstKind.OTHER.value) and not (
+    if actor is not None and kind in (AgainstKind.RECRUITER.value, AgainstKind.OTHER.value) and not (
             data.get("against_name") or "").strip():
         errors.append(_error("against_name", "required", _("Write whom it is against.")))
     office_id = data.get("office_id")
@@ -332,7 +334,35 @@ def transition(sess: Session, actor: User, g: Grievance, event: str,
     return g, appeal, code
 
 
-def _open_appeal(sess: Session, actor: User, g: Grievance, grounds: str, now: datetime
+def appeal_by_complainant(sess: Session, g: Grievance, grounds: str, *,
+                          now: datetime | None = None) -> tuple[Grievance, str]:
+    """The complainant's own appeal, from the public status page (no staff actor): the appeal
+    step of the table, its guards and grounds, then the linked appeal and its tracking code."""
+    now = now or utcnow()
+    t = TRANSITIONS_BY_EVENT["appeal"]
+    source = State(g.state)
+    if source not in t.sources:
+        raise TransitionRefused(_("This step is not possible now."), code="event-not-allowed",
+                                extra={"state": source.value})
+    _check_required(t, {"note": grounds})
+    unmet = [{"guard": name, "message": reason} for name in t.guards
+             if (reason := GUARDS[name](sess, g, now)) is not None]
+    if unmet:
+        raise TransitionRefused(_("Some conditions for this step are not met."),
+                                code="guards-unmet", extra={"unmet": unmet})
+    bump(sess, g, None, _("Someone changed this grievance at the same time; try again."))
+    g.state, g.updated_at = t.target.value, now
+    _entry(sess, g, EntryKind.TRANSITION, None, now, event=t.event, from_state=source.value,
+           to_state=t.target.value, body=grounds.strip())
+    audit.record(sess, "grievances:grievance:transition", actor_id=None, object_type="grievance",
+                 object_id=g.id, office_id=g.office_id, event=t.event, from_state=source.value,
+                 to_state=t.target.value, decision=g.decision, by="complainant")
+    appeal, code = _open_appeal(sess, None, g, grounds.strip(), now)
+    logger.info("grievance appealed by complainant id=%s appeal=%s", g.id, appeal.id)
+    return appeal, code
+
+
+def _open_appeal(sess: Session, actor: User | None, g: Grievance, grounds: str, now: datetime
                  ) -> tuple[Grievance, str]:
     participant = sess.get(Participant, g.participant_id) if g.participant_id else None
     data = {"office_id": g.office_id, "category": g.category, "severity": g.severity,

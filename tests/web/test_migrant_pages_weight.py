@@ -79,6 +79,9 @@ PAGES = {
     "card": lambda d, lang: f"{d['card']}?lang={lang}",
     "credential": lambda d, lang: f"{d['credential']}?lang={lang}",
     "verify_form": lambda d, lang: f"/verify?lang={lang}",
+    # The anonymous complaint form and its status page (#14), with every demo office listed.
+    "complaint": lambda d, lang: f"/complaint?lang={lang}",
+    "complaint_status": lambda d, lang: f"/complaint/status?lang={lang}",
 }
 
 
