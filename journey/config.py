@@ -189,6 +189,12 @@ def _grievance_sla(env: dict[str, str]) -> dict:
         # The office that handles anonymous complaints (web form, unknown SMS senders) when
         # the complainant does not choose one: its code, else the first office.
         "GRIEVANCE_DEFAULT_OFFICE": env.get("JOURNEY_GRIEVANCE_DEFAULT_OFFICE", ""),
+        # The public complaint form and status page, per client address: complaints per window,
+        # and unknown tracking codes per window (guessing), before a 429.
+        "GRIEVANCE_PUBLIC_MAX_SUBMISSIONS": _whole(env, "JOURNEY_GRIEVANCE_PUBLIC_MAX_SUBMISSIONS", 5),
+        "GRIEVANCE_PUBLIC_WINDOW_SECONDS": _whole(env, "JOURNEY_GRIEVANCE_PUBLIC_WINDOW_SECONDS", 3600),
+        "GRIEVANCE_STATUS_MAX_FAILURES": _whole(env, "JOURNEY_GRIEVANCE_STATUS_MAX_FAILURES", 10),
+        "GRIEVANCE_STATUS_WINDOW_SECONDS": _whole(env, "JOURNEY_GRIEVANCE_STATUS_WINDOW_SECONDS", 900),
         # Complaints by email: the mail provider's inbound webhook signs each raw message with
         # this secret (HMAC-SHA256). Unset: the email channel is off (404).
         "GRIEVANCE_EMAIL_SECRET": env.get("JOURNEY_GRIEVANCE_EMAIL_SECRET") or None,

@@ -104,10 +104,6 @@ _LOOKED_UP = "grievance_looked_up"
 _LOOKED_UP_SECONDS = 1800
 
 
-def _config(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))
-
-
 # --- throttling ----------------------------------------------------------------------------------
 
 def _key(purpose: str) -> str:
@@ -120,10 +116,10 @@ def _key(purpose: str) -> str:
 def _window(purpose: str) -> tuple[int, int]:
     """(how many, in how many seconds) a client address may do."""
     if purpose == "submit":
-        return (_config("GRIEVANCE_PUBLIC_MAX_SUBMISSIONS", 5),
-                _config("GRIEVANCE_PUBLIC_WINDOW_SECONDS", 3600))
-    return (_config("GRIEVANCE_STATUS_MAX_FAILURES", 10),
-            _config("GRIEVANCE_STATUS_WINDOW_SECONDS", 900))
+        return (current_app.config["GRIEVANCE_PUBLIC_MAX_SUBMISSIONS"],
+                current_app.config["GRIEVANCE_PUBLIC_WINDOW_SECONDS"])
+    return (current_app.config["GRIEVANCE_STATUS_MAX_FAILURES"],
+            current_app.config["GRIEVANCE_STATUS_WINDOW_SECONDS"])
 
 
 def _wait(sess, purpose: str) -> int:
