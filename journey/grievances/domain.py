@@ -6,9 +6,12 @@ complainant, ever reaches them (journey.grievances.access).
 
 import sqlalchemy as sa
 
-from journey.core.domains import Category, Domain, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, NavLink, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
+from journey.grievances.glass import BREAK_GLASS
+from journey.grievances.glass_pages import bp as glass_pages_bp
+from journey.grievances.glass_routes import blp as glass_blp
 from journey.grievances.models import (
     DONE_STATES,
     AccessGrant,
@@ -39,6 +42,14 @@ def _entries_of(participant):
 DOMAIN = Domain(
     name="grievances",
     models=(Grievance, GrievanceEntry, FocalPoint, AccessGrant, Escalation),
+    # Confidentiality (focal points, break-the-glass) and the patterns of complaints.
+    api_blueprints=(glass_blp,),
+    page_blueprints=(glass_pages_bp,),
+    templates=(BREAK_GLASS,),
+    nav_links=(NavLink("grievance_glass_pages.patterns_page", _l("Complaint patterns"),
+                       "grievances:report", 56),
+               NavLink("grievance_glass_pages.focal_points", _l("Focal points"),
+                       "grievances:focal_points", 57)),
     permissions={
         "grievances:read": STAFF,
         "grievances:create": STAFF,
@@ -60,6 +71,7 @@ DOMAIN = Domain(
                           "for all but focal points and the assignee",
                      read=("grievances:read",), legal_basis="legal_obligation",
                      erase_columns=("contact_phone", "contact_email", "against_name",
+                                    "against_index",
                                     "description", "desired_outcome", "resolution_summary"),
                      retain_from="closed_at"),
         PersonalData("grievance_entries", (Category.CASE, Category.SENSITIVE),
