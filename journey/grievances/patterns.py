@@ -37,7 +37,7 @@ def _month(sess: Session) -> sa.ColumnElement[str]:
 
 def _counts(sess: Session, column, where) -> list[tuple[Any, int]]:
     return [tuple(r) for r in sess.execute(
-        sa.select(column, sa.func.count()).where(*where).group_by(column)
+        sa.select(column, sa.func.count()).select_from(_G).where(*where).group_by(column)
         .order_by(sa.func.count().desc(), column))]
 
 
@@ -46,13 +46,13 @@ def _names(sess: Session, ids: list[int]) -> dict[int, str | None]:
     if not ids:
         return {}
     return dict(sess.execute(sa.select(Grievance.id, Grievance.against_name)
-                             .where(Grievance.id.in_(ids))).tuples())
+                             .where(Grievance.id.in_(ids))).all())
 
 
 def _by_name(sess: Session, kind: AgainstKind, where, full) -> list[dict[str, Any]]:
     """Free-text names of one kind, grouped by their blind index, among rows seen in full."""
     rows = sess.execute(
-        sa.select(_G.c.against_index, sa.func.count(), sa.func.min(_G.c.id))
+        sa.select(_G.c.against_index, sa.func.count(), sa.func.min(_G.c.id)).select_from(_G)
         .where(*where, full, _G.c.against_kind == kind.value, _G.c.against_employer_id.is_(None),
                _G.c.against_index.is_not(None))
         .group_by(_G.c.against_index)).all()
@@ -61,7 +61,7 @@ def _by_name(sess: Session, kind: AgainstKind, where, full) -> list[dict[str, An
 
 
 def _restricted(sess: Session, kind: AgainstKind, where, full) -> int:
-    return sess.scalar(sa.select(sa.func.count()).where(
+    return sess.scalar(sa.select(sa.func.count()).select_from(_G).where(
         *where, sa.not_(full), _G.c.against_kind == kind.value)) or 0
 
 
@@ -90,9 +90,9 @@ def patterns(sess: Session, user: User, *, date_from: date | None = None,
     employers += [{"employer_id": None, **row}
                   for row in _by_name(sess, AgainstKind.EMPLOYER, where, full)]
     recruiters = _by_name(sess, AgainstKind.RECRUITER, where, full)
-    offices = dict(sess.execute(sa.select(Office.id, Office.name)).tuples())
+    offices = dict(sess.execute(sa.select(Office.id, Office.name)).all())
     result = {
-        "total": sess.scalar(sa.select(sa.func.count()).where(*where)) or 0,
+        "total": sess.scalar(sa.select(sa.func.count()).select_from(_G).where(*where)) or 0,
         "by_employer": _sorted(employers),
         "restricted_employer": _restricted(sess, AgainstKind.EMPLOYER, where, full),
         "by_recruiter": _sorted(recruiters),
