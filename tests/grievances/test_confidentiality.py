@@ -31,11 +31,13 @@ def world(factory, db_session, app):
     focal = factory.user("caseworker", office, email="focal@example.org", language="fr")
     supervisor = factory.user("supervisor", office)
     caseworker = factory.user("caseworker", office)
-    employer_user = factory.user("employer")
+    employer_user, partner = factory.user("employer"), factory.user("partner")
     p = factory.participant(caseworker, office_id=office.id, given_name="Sunita",
                             family_name="Gurungova")
     links.link(db_session, None, p.id, OrganisationKind.EMPLOYER, employer_user.employer_id,
                LinkReason.PLACED)
+    links.link(db_session, None, p.id, OrganisationKind.SERVICE_PROVIDER, partner.provider_id,
+               LinkReason.REFERRED)
     with app.test_request_context():
         glass.add_focal_point(db_session, supervisor, office.id, focal.id)
         g, _code = services.intake(db_session, caseworker, {
@@ -45,7 +47,7 @@ def world(factory, db_session, app):
         g.assignee_id = None  # the caseworker logged it, but it is not theirs to see
     db_session.flush()
     return {"office": office, "focal": focal, "supervisor": supervisor, "caseworker": caseworker,
-            "employer": employer_user, "participant": p, "grievance": g}
+            "employer": employer_user, "partner": partner, "participant": p, "grievance": g}
 
 
 def _route(app, rule: str) -> bool:
@@ -178,14 +180,16 @@ def _fill(rule: str, values: dict[str, int]) -> str | None:
     return None if "__missing__" in url else url
 
 
-def test_the_employer_it_names_reaches_no_grievance_endpoint_or_page(app, client, factory, world):
+@pytest.mark.parametrize("role", ["employer", "partner"])
+def test_the_employer_it_names_reaches_no_grievance_endpoint_or_page(app, client, factory, world,
+                                                                      role):
     w = world
     values = {"grievance_id": w["grievance"].id, "office_id": w["office"].id,
               "user_id": w["focal"].id, "participant_id": w["participant"].id}
-    headers = factory.headers(w["employer"])
+    headers = factory.headers(w[role])
     rules = _grievance_rules(app)
     assert len(rules) >= 5
-    assert log_in(client, w["employer"]).status_code == 303
+    assert log_in(client, w[role]).status_code == 303
     token = csrf_token(client, "/account")
     checked = 0
     for rule in rules:
@@ -205,16 +209,17 @@ def test_the_employer_it_names_reaches_no_grievance_endpoint_or_page(app, client
     assert checked >= 8
 
 
+@pytest.mark.parametrize("role", ["employer", "partner"])
 def test_the_employer_sees_nothing_of_it_where_it_can_look(app, client, factory, db_session,
-                                                             world):
-    """Every page and API the employer's role can open, about the participant it is linked to:
-    no grievance, no timeline entry of one, no count."""
+                                                             world, role):
+    """Every page and API the employer's (or partner's) role can open, about the participant it
+    is linked to: no grievance, no timeline entry of one, no count."""
     w = world
     with app.test_request_context():
         services.transition(db_session, w["focal"], w["grievance"], "acknowledge", expected=None)
     values = {"participant_id": w["participant"].id, "office_id": w["office"].id}
-    headers = factory.headers(w["employer"])
-    assert log_in(client, w["employer"]).status_code == 303
+    headers = factory.headers(w[role])
+    assert log_in(client, w[role]).status_code == 303
     opened = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith(("/api/v1/docs", "/api/v1/openapi", "/static")):
@@ -303,3 +308,13 @@ def test_the_grant_needs_no_glass_when_the_grievance_is_not_restricted(app, clie
                        headers=factory.headers(world["supervisor"]))
     assert resp.status_code == 409 and resp.json["code"] == "not-masked"
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AccessGrant)) == 0
+
+
+def test_another_offices_supervisor_finds_no_glass_to_break(client, factory, world):
+    g = world["grievance"]
+    stranger = factory.user("supervisor")  # of another office
+    resp = client.post(f"/api/v1/grievances/{g.id}/break-glass", json={"reason": REASON},
+                       headers=factory.headers(stranger))
+    assert resp.status_code == 404
+    assert log_in(client, stranger).status_code == 303
+    assert client.get(f"/grievances/{g.id}/break-glass", headers=HTML).status_code == 404
