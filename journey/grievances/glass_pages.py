@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -86,7 +87,7 @@ def break_glass(grievance_id: int):
     except FORM_ERRORS as err:
         return _glass_page(gr, values, field_errors(err), form_status(err), already=already)
     flash(_("Grievance %(reference)s is open to you until %(time)s. Its focal points are told.",
-            reference=gr.reference, time=grant.expires_at.strftime("%H:%M UTC")))
+            reference=gr.reference, time=format_datetime(grant.expires_at, "short")))
     return redirect(_grievance_url(grievance_id), 303)
 
 
@@ -136,7 +137,7 @@ def add_focal_point():
     try:
         data = FocalPointCreateSchema().load(form_input(values, ints=("user_id",)))
         added = glass.add_focal_point(db.session, g.user, office_id, data["user_id"])
-    except (*FORM_ERRORS, Conflict) as err:
+    except FORM_ERRORS as err:  # a Conflict among them: already a focal point
         errors = field_errors(err, conflict_fields={"already-focal-point": "user_id"})
         return _focal_page(office_id, values, errors, form_status(err))
     flash(_("%(name)s is now a focal point of the office.", name=added["full_name"]))

@@ -318,3 +318,17 @@ def test_another_offices_supervisor_finds_no_glass_to_break(client, factory, wor
     assert resp.status_code == 404
     assert log_in(client, stranger).status_code == 303
     assert client.get(f"/grievances/{g.id}/break-glass", headers=HTML).status_code == 404
+
+
+def test_the_break_glass_page_says_when_the_office_has_no_focal_point(app, client, factory,
+                                                                       db_session):
+    office = factory.office()
+    supervisor, caseworker = factory.user("supervisor", office), factory.user("caseworker", office)
+    with app.test_request_context():
+        g, _code = services.intake(db_session, caseworker, {
+            "category": "harassment_gbv", "description": DESCRIPTION}, channel=Channel.STAFF)
+    assert log_in(client, supervisor).status_code == 303
+    page = client.get(f"/grievances/{g.id}/break-glass", headers=HTML)
+    assert page.status_code == 200 and "no focal point yet" in text(page)
+    assert f'href="/grievances/focal-points?office_id={office.id}"' in page.get_data(as_text=True)
+    assert DESCRIPTION not in text(page)
