@@ -41,6 +41,8 @@ from journey.core.versions import Precondition
 from journey.costs.services import record_cost
 from journey.credentials import services as credentials
 from journey.domains import DOMAINS
+from journey.grievances import glass
+from journey.grievances import services as grievance_services
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports import services as passports
@@ -224,6 +226,11 @@ POST   /users/{user}/sessions/end-all                  users:manage          200
 DELETE /users/{user}/totp                          users:manage          204 403 403 403 403 401
 GET    /security/roles/caseworker                      users:manage          200 403 403 403 403 401
 PUT    /security/roles/caseworker                      users:manage          200 403 403 403 403 401
+GET    /offices/{office_a}/grievance-focal-points      grievances:read       200 200 200 403 403 401
+POST   /offices/{office_a}/grievance-focal-points      grievances:focal_points 201 201 403 403 403 401
+DELETE /offices/{office_a}/grievance-focal-points/{focal} grievances:focal_points 204 204 403 403 403 401
+POST   /grievances/{restricted}/break-glass            grievances:break_glass 201 201 403 403 403 401
+GET    /grievances/patterns                            grievances:report     200 200 403 403 403 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
 GET    /docs                                           (public)              200 200 200 200 200 200
 GET    /docs/assets/swagger-ui.css                     (public)              200 200 200 200 200 200
@@ -309,6 +316,9 @@ BODIES = {
     ("POST", "/auth/totp/disable"): {"otp": "{otp}"},
     ("POST", "/users/{user}/sessions/end-all"): {"revoke_tokens": True},
     ("PUT", "/security/roles/caseworker"): {"require_totp": True},
+    ("POST", "/offices/{office_a}/grievance-focal-points"): {"user_id": "{candidate}"},
+    ("POST", "/grievances/{restricted}/break-glass"): {
+        "reason": "The focal point is away and the matrix needs to read it."},
 }
 
 
@@ -400,6 +410,11 @@ class World:
     user_session: int = 0
     sessions: dict[str, int] = field(default_factory=dict)
     otps: dict[str, str] = field(default_factory=dict)
+    # Grievances: a focal point of office A, a caseworker there who is not one yet, and a
+    # restricted grievance of office A that none of the callers sees in full.
+    focal: int = 0
+    candidate: int = 0
+    restricted: int = 0
 
     def _values(self, role: str) -> dict[str, Any]:
         return {**vars(self), "token": self.tokens[role], "username": self.usernames[role],
@@ -500,6 +515,15 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
             db_session.add(text)
             db_session.flush()
             setattr(world, attr, text.id)
+    if "grievance-focal-points" in endpoint.path or "/break-glass" in endpoint.path:
+        focal = factory.user("caseworker", office=office_a)
+        world.focal, world.candidate = focal.id, factory.user("caseworker", office=office_a).id
+        with factory.app.test_request_context():
+            glass.add_focal_point(db_session, users["admin"], office_a.id, focal.id)
+            grievance, _code = grievance_services.intake(
+                db_session, focal, {"category": "harassment_gbv", "description": "Matrix"},
+                channel="staff")
+        world.restricted = grievance.id
     if endpoint.path.startswith("/taxonomy/"):
         taxonomy.load_base(db_session)
     if "{programme}" in endpoint.path:

@@ -36,6 +36,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -173,7 +174,16 @@ def normalise_email(email: str) -> str:
     return email.strip().casefold()
 
 
-NORMALISERS: dict[str, Callable[[str], str]] = {"phone": normalise_phone, "email": normalise_email}
+def normalise_name(name: str) -> str:
+    """A name folded for grouping: accents, case and punctuation dropped, spaces made one
+    ("Gulf Recruiters Pvt. Ltd." = "gulf  recruiters pvt ltd")."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+NORMALISERS: dict[str, Callable[[str], str]] = {"phone": normalise_phone, "email": normalise_email,
+                                                "name": normalise_name}
 
 
 class _NoComparison(sa.types.TypeDecorator.Comparator):

@@ -20,6 +20,7 @@ from journey.continuum.models import ChecklistItem, ItemStatus
 from journey.continuum.stages import Stage
 from journey.core.auth import User
 from journey.core.db import db, utcnow
+from journey.demo.grievances import load_demo_grievances
 from journey.demo.workload import assign_caseworkers, load_demo_work
 from journey.organisations.models import Employer, Office, ServiceProvider
 from journey.participants.models import Participant
@@ -35,6 +36,8 @@ DEMO_USERS = [
     ("supervisor", "Sita Supervisor", "supervisor", "KTM"),
     ("caseworker", "Kiran Caseworker", "caseworker", "KTM"),
     ("caseworker.lisbon", "Joana Caseworker", "caseworker", "LIS"),
+    # Kathmandu's grievance focal point (protection officer): sees its restricted grievances.
+    ("protection", "Pema Protection Officer", "caseworker", "KTM"),
     ("employer", "Eduardo Employer", "employer", None),
     ("partner", "Priya Partner", "partner", None),
 ]
@@ -130,7 +133,9 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
         assigned = (assign_caseworkers(sess, ktm.id, users["caseworker"])
                     + assign_caseworkers(sess, lis.id, users["caseworker.lisbon"]))
         work = load_demo_work(sess, users["caseworker"], employer.id, date.today())
-    echo("Demo data loaded." if created or assigned or work
+        # A focal point, holidays and a handful of grievances (idempotent).
+        grievances = load_demo_grievances(sess, users, offices, employer.id, date.today())
+    echo("Demo data loaded." if created or assigned or work or grievances
          else "Demo data already present; nothing changed.")
     base = current_app.config["PUBLIC_BASE_URL"]  # the address this installation is reached at
     if card is not None:
@@ -138,6 +143,8 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
              f"{card.participant_id}/skill-card (staff login); its QR code leads to "
              f"{base}/cards/{card.public_id}")
     echo(f"Caseworkers' work: {base}/work and texts from unknown numbers: {base}/messages/triage")
+    echo(f"Complaint patterns (supervisor): {base}/grievances/patterns and focal points: "
+         f"{base}/grievances/focal-points")
     echo(f"Log in at {base}/login with any of these (password: {DEMO_PASSWORD}):")
     for username, _name, role, office in DEMO_USERS:
         echo(f"  {username:<18} {role:<11} {office or ''}")

@@ -54,8 +54,11 @@ def full_view(user: User, now: datetime | None = None, table: sa.Table = _G
     focal = sa.exists().where(_F.c.office_id == table.c.office_id, _F.c.user_id == user.id)
     granted = sa.exists().where(_A.c.grievance_id == table.c.id, _A.c.user_id == user.id,
                                 _A.c.expires_at > now)
-    return sa.or_(table.c.confidentiality != Confidentiality.RESTRICTED.value,
-                  table.c.assignee_id == user.id, focal, granted)
+    # An unassigned row must make the assignee term false, not NULL: NOT(full_view) has to
+    # select the masked rows (counts of them), and NOT NULL selects nothing.
+    assigned = sa.and_(table.c.assignee_id.is_not(None), table.c.assignee_id == user.id)
+    return sa.or_(table.c.confidentiality != Confidentiality.RESTRICTED.value, assigned, focal,
+                  granted)
 
 
 def is_focal_point(sess: Session, user_id: int, office_id: int) -> bool:

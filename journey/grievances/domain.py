@@ -6,11 +6,14 @@ complainant, ever reaches them (journey.grievances.access).
 
 import sqlalchemy as sa
 
-from journey.core.domains import Category, Domain, Keyword, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, Keyword, NavLink, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
 from journey.grievances import notify, sms
 from journey.grievances.email_intake import bp as email_bp
+from journey.grievances.glass import BREAK_GLASS
+from journey.grievances.glass_pages import bp as glass_pages_bp
+from journey.grievances.glass_routes import blp as glass_blp
 from journey.grievances.models import (
     DONE_STATES,
     AccessGrant,
@@ -41,9 +44,16 @@ def _entries_of(participant):
 
 DOMAIN = Domain(
     name="grievances",
-    # The anonymous complaint form and the tracking-code status page (no login).
-    page_blueprints=(email_bp, public_bp),
     models=(Grievance, GrievanceEntry, FocalPoint, AccessGrant, Escalation),
+    # Confidentiality (focal points, break-the-glass) and the patterns of complaints.
+    api_blueprints=(glass_blp,),
+    # The email webhook, the anonymous complaint form and the tracking-code status page (no
+    # login), and the staff pages.
+    page_blueprints=(email_bp, public_bp, glass_pages_bp),
+    nav_links=(NavLink("grievance_glass_pages.patterns_page", _l("Complaint patterns"),
+                       "grievances:report", 56),
+               NavLink("grievance_glass_pages.focal_points", _l("Focal points"),
+                       "grievances:focal_points", 57)),
     permissions={
         "grievances:read": STAFF,
         "grievances:create": STAFF,
@@ -59,7 +69,7 @@ DOMAIN = Domain(
     erasure_vetoes=(_open_grievance,),
     # COMPLAINT (and its words in every shipped language) opens a grievance by SMS.
     keywords=(Keyword(sms.ACTION, sms.WORDS, sms.handle, takes_text=True),),
-    templates=(notify.RESOLVED_TEMPLATE,),
+    templates=(notify.RESOLVED_TEMPLATE, BREAK_GLASS),
     personal_data=(
         PersonalData("grievances", (Category.CASE, Category.SENSITIVE, Category.CONTACT),
                      ("participant_id",),
@@ -68,6 +78,7 @@ DOMAIN = Domain(
                           "for all but focal points and the assignee",
                      read=("grievances:read",), legal_basis="legal_obligation",
                      erase_columns=("contact_phone", "contact_email", "against_name",
+                                    "against_index",
                                     "description", "desired_outcome", "resolution_summary"),
                      retain_from="closed_at"),
         PersonalData("grievance_entries", (Category.CASE, Category.SENSITIVE),

@@ -20,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from journey.core.crypto import EncryptedText
+from journey.core.crypto import BlindIndex, EncryptedText, keep_blind_index
 from journey.core.db import UTCDateTime, enum_check
 from journey.core.i18n import _l
 
@@ -193,6 +193,10 @@ class Grievance(SQLModel, table=True):
     against_employer_id: int | None = Field(default=None, foreign_key="employers.id", index=True)
     # A recruiter or anyone else, by name (the recruiters registry will link them, #15).
     against_name: str | None = Field(default=None, sa_type=EncryptedText("grievances.against_name"))
+    # A keyed index of the name, folded (journey.core.crypto.normalise_name): complaints against
+    # the same recruiter are counted together without decrypting (journey.grievances.patterns).
+    against_index: str | None = Field(default=None, sa_type=BlindIndex("against_name", "name"),
+                                      index=True)
     description: str = Field(sa_type=EncryptedText("grievances.description"))
     desired_outcome: str | None = Field(default=None,
                                         sa_type=EncryptedText("grievances.desired_outcome"))
@@ -217,6 +221,9 @@ class Grievance(SQLModel, table=True):
     resolve_escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     version: int = Field(default=1)
+
+
+keep_blind_index(Grievance, "against_index")
 
 
 class EntryKind(enum.StrEnum):

@@ -1,0 +1,116 @@
+"""Patterns of complaints for reports: how many grievances by employer, recruiter, category,
+office, state and month, within the user's scope, for a period and an office.
+
+Counts identify no one, so every grievance in scope is counted, restricted ones included. Whom
+a grievance is against is a masked field, though: a restricted grievance the user does not see
+in full is never attributed to an employer or a recruiter by name; it counts in a line of its
+own ("restricted") under those two headings. Recruiters are free text until the recruiters
+registry (#15): they are grouped by the keyed index of the folded name (against_index), and
+each group is named by decrypting one of its rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from journey.core import audit
+from journey.core.auth import User
+from journey.core.db import utcnow
+from journey.core.policy import require
+from journey.grievances import access
+from journey.grievances.models import AgainstKind, Grievance
+from journey.organisations.models import Employer, Office
+
+_G = Grievance.__table__
+
+
+def _month(sess: Session) -> sa.ColumnElement[str]:
+    """received_at as "YYYY-MM" (UTC) in this database's dialect."""
+    if sess.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", _G.c.received_at), "YYYY-MM")
+    return sa.func.substr(_G.c.received_at, 1, 7)  # SQLite keeps "YYYY-MM-DD HH:MM:SS" in UTC
+
+
+def _counts(sess: Session, column, where) -> list[tuple[Any, int]]:
+    return [tuple(r) for r in sess.execute(
+        sa.select(column, sa.func.count()).select_from(_G).where(*where).group_by(column)
+        .order_by(sa.func.count().desc(), column))]
+
+
+def _names(sess: Session, ids: list[int]) -> dict[int, str | None]:
+    """The decrypted against_name of these grievances (one per group)."""
+    if not ids:
+        return {}
+    return dict(sess.execute(sa.select(Grievance.id, Grievance.against_name)
+                             .where(Grievance.id.in_(ids))).all())
+
+
+def _by_name(sess: Session, kind: AgainstKind, where, full) -> list[dict[str, Any]]:
+    """Free-text names of one kind, grouped by their blind index, among rows seen in full."""
+    rows = sess.execute(
+        sa.select(_G.c.against_index, sa.func.count(), sa.func.min(_G.c.id)).select_from(_G)
+        .where(*where, full, _G.c.against_kind == kind.value, _G.c.against_employer_id.is_(None),
+               _G.c.against_index.is_not(None))
+        .group_by(_G.c.against_index)).all()
+    names = _names(sess, [r[2] for r in rows])
+    return [{"name": names.get(sample), "count": count} for _index, count, sample in rows]
+
+
+def _restricted(sess: Session, kind: AgainstKind, where, full) -> int:
+    return sess.scalar(sa.select(sa.func.count()).select_from(_G).where(
+        *where, sa.not_(full), _G.c.against_kind == kind.value)) or 0
+
+
+def patterns(sess: Session, user: User, *, date_from: date | None = None,
+             date_to: date | None = None, office_id: int | None = None,
+             now: datetime | None = None) -> dict[str, Any]:
+    """Counts of grievances received in the period (both days included, UTC) in the user's
+    scope, by employer, recruiter, category, office, state and month. The read is audited."""
+    require(user, "grievances:report")
+    now = now or utcnow()
+    where = [access.scope(user)]
+    if office_id is not None:
+        where.append(_G.c.office_id == office_id)
+    if date_from is not None:
+        where.append(_G.c.received_at >= datetime.combine(date_from, time(0), UTC))
+    if date_to is not None:
+        where.append(_G.c.received_at < datetime.combine(date_to + timedelta(days=1), time(0), UTC))
+    full = access.full_view(user, now)
+
+    employers = [
+        {"employer_id": employer_id, "name": name, "count": count}
+        for employer_id, name, count in sess.execute(
+            sa.select(_G.c.against_employer_id, Employer.name, sa.func.count())
+            .select_from(_G).join(Employer, Employer.id == _G.c.against_employer_id)
+            .where(*where, full).group_by(_G.c.against_employer_id, Employer.name))]
+    employers += [{"employer_id": None, **row}
+                  for row in _by_name(sess, AgainstKind.EMPLOYER, where, full)]
+    recruiters = _by_name(sess, AgainstKind.RECRUITER, where, full)
+    offices = dict(sess.execute(sa.select(Office.id, Office.name)).all())
+    result = {
+        "total": sess.scalar(sa.select(sa.func.count()).select_from(_G).where(*where)) or 0,
+        "by_employer": _sorted(employers),
+        "restricted_employer": _restricted(sess, AgainstKind.EMPLOYER, where, full),
+        "by_recruiter": _sorted(recruiters),
+        "restricted_recruiter": _restricted(sess, AgainstKind.RECRUITER, where, full),
+        "by_category": [{"category": k, "count": n} for k, n in _counts(sess, _G.c.category, where)],
+        "by_office": [{"office_id": k, "name": offices.get(k), "count": n}
+                      for k, n in _counts(sess, _G.c.office_id, where)],
+        "by_state": [{"state": k, "count": n} for k, n in _counts(sess, _G.c.state, where)],
+        "by_month": sorted(({"month": k, "count": n} for k, n in
+                            _counts(sess, _month(sess).label("month"), where)),
+                           key=lambda r: r["month"]),
+        "date_from": date_from, "date_to": date_to, "office_id": office_id,
+    }
+    audit.record(sess, "grievances:patterns:read", actor_id=user.id, object_type="grievance",
+                 office_id=office_id, date_from=date_from and date_from.isoformat(),
+                 date_to=date_to and date_to.isoformat())
+    return result
+
+
+def _sorted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (-r["count"], (r["name"] or "").casefold()))
