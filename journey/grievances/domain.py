@@ -6,7 +6,7 @@ complainant, ever reaches them (journey.grievances.access).
 
 import sqlalchemy as sa
 
-from journey.core.domains import Category, Domain, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, NavLink, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
 from journey.grievances.models import (
@@ -17,6 +17,8 @@ from journey.grievances.models import (
     Grievance,
     GrievanceEntry,
 )
+from journey.grievances.page_forms import grievances_section
+from journey.grievances.pages import bp as pages_bp
 from journey.grievances.services import TimelineKind as Kind
 
 _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -52,6 +54,9 @@ DOMAIN = Domain(
     timeline_kinds=(TimelineKind(Kind.LOGGED, _l("Grievance logged")),
                     TimelineKind(Kind.RESOLVED, _l("Grievance resolved"))),
     erasure_vetoes=(_open_grievance,),
+    page_blueprints=(pages_bp,),
+    nav_links=(NavLink("grievance_pages.grievances", _l("Grievances"), "grievances:read", 40),),
+    record_sections=(grievances_section,),
     personal_data=(
         PersonalData("grievances", (Category.CASE, Category.SENSITIVE, Category.CONTACT),
                      ("participant_id",),
