@@ -247,7 +247,8 @@ def assign(grievance_id: int):
     except Conflict as err:
         sess.refresh(gv)
         staff = dict(pf.staff_choices(sess, g.user, gv.office_id))
-        typed = int(values["assignee_id"]) if values["assignee_id"].isdigit() else None
+        raw = values["assignee_id"]
+        typed = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 11 else None
         rows = conflict_view({"assignee": staff.get(gv.assignee_id, "")},
                              {"assignee": staff.get(typed, "")},
                              [("assignee", _("Assigned to"))])

@@ -337,3 +337,26 @@ def test_the_pages_render_in_arabic_and_nepali(app, client, world, db_session, l
         resp = client.get(path, headers=HTML)
         assert resp.status_code == 200, path
         assert f'<html lang="{lang}" dir="{direction}">' in resp.get_data(as_text=True), path
+
+
+def test_an_appeal_opens_a_linked_grievance_with_its_own_code(app, client, world, db_session):
+    _office, cw, *_rest, p = world
+    g, _c = _log(app, db_session, cw, p, assignee_id=cw.id)
+    with app.test_request_context():
+        for event, data in (("acknowledge", {}),
+                            ("resolve", {"decision": "not_upheld", "resolution_summary": "No"})):
+            services.transition(db_session, cw, g, event, data, expected=Precondition())
+    db_session.flush()
+    log_in(client, cw)
+    step = f"/grievances/{g.id}/transitions/appeal"
+    assert f'href="{step}"' in client.get(f"/grievances/{g.id}", headers=HTML).get_data(
+        as_text=True)
+    resp = _post(client, step, {"version": str(g.version), "state": "resolved",
+                                "note": "The payslips were forged"}, step)
+    assert resp.status_code == 303
+    appeal = db_session.scalars(sa.select(Grievance).where(Grievance.appeal_of_id == g.id)).one()
+    assert resp.headers["Location"] == f"/grievances/{appeal.id}"
+    page = text(client.get(resp.headers["Location"], headers=HTML))
+    assert f"Give the complainant its tracking code: {appeal.tracking_code}" in page
+    assert "The payslips were forged" in page and f'href="/grievances/{g.id}"' in page
+    assert appeal.reference in text(client.get(f"/grievances/{g.id}", headers=HTML))
