@@ -22,6 +22,8 @@ from journey.grievances.models import (
     Grievance,
     GrievanceEntry,
 )
+from journey.grievances.page_forms import grievances_section
+from journey.grievances.pages import bp as pages_bp
 from journey.grievances.public import bp as public_bp
 from journey.grievances.services import TimelineKind as Kind
 
@@ -49,11 +51,9 @@ DOMAIN = Domain(
     api_blueprints=(glass_blp,),
     # The email webhook, the anonymous complaint form and the tracking-code status page (no
     # login), and the staff pages.
-    page_blueprints=(email_bp, public_bp, glass_pages_bp),
-    nav_links=(NavLink("grievance_glass_pages.patterns_page", _l("Complaint patterns"),
-                       "grievances:report", 56),
-               NavLink("grievance_glass_pages.focal_points", _l("Focal points"),
-                       "grievances:focal_points", 57)),
+    page_blueprints=(pages_bp, glass_pages_bp, email_bp, public_bp),
+    # Complaint patterns and focal points are linked from the grievances list.
+    nav_links=(NavLink("grievance_pages.grievances", _l("Grievances"), "grievances:read", 40),),
     permissions={
         "grievances:read": STAFF,
         "grievances:create": STAFF,
@@ -70,6 +70,7 @@ DOMAIN = Domain(
     # COMPLAINT (and its words in every shipped language) opens a grievance by SMS.
     keywords=(Keyword(sms.ACTION, sms.WORDS, sms.handle, takes_text=True),),
     templates=(notify.RESOLVED_TEMPLATE, BREAK_GLASS),
+    record_sections=(grievances_section,),
     personal_data=(
         PersonalData("grievances", (Category.CASE, Category.SENSITIVE, Category.CONTACT),
                      ("participant_id",),

@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from journey.grievances import services as grievances
 from tests.web.test_pages import HTML, log_in
 
 HOSTILE = {
@@ -83,15 +84,26 @@ def _crawl(client, start: list[str], depth: int = 2, limit: int = 80) -> dict[st
 
 
 @pytest.mark.parametrize("role", ["admin", "supervisor", "caseworker"])
-def test_no_staff_form_answers_500_to_hostile_input(client, factory, role):
+def test_no_staff_form_answers_500_to_hostile_input(app, client, factory, db_session, role):
     office = factory.office()
     user = factory.user(role, office=None if role == "admin" else office)
     helper = factory.user("caseworker", office=office)
     participant = factory.participant(helper, office_id=office.id)
+    # Grievances the user sees in full, one received and one in review, so their pages' forms
+    # (each step's, notes, assignee) are tried.
+    with app.test_request_context():
+        received, reviewed = (grievances.intake(
+            db_session, helper, {"category": "wages", "description": "Unpaid",
+                                 "assignee_id": user.id if role != "admin" else None},
+            channel="staff", participant=participant)[0] for _ in range(2))
+        for event in ("acknowledge", "start_review"):
+            grievances.transition(db_session, helper, reviewed, event, expected=None)
+    db_session.flush()
     resp = log_in(client, user)
     assert resp.status_code == 303, "logged in"
 
-    pages = _crawl(client, ["/", f"/participants/{participant.id}", "/account"])
+    pages = _crawl(client, ["/", f"/participants/{participant.id}", "/account",
+                            f"/grievances/{received.id}", f"/grievances/{reviewed.id}"])
     assert f"/participants/{participant.id}" in pages, "the record page was crawled"
     forms = {}
     for path, body in pages.items():

@@ -21,6 +21,7 @@ from flask import has_request_context, url_for
 
 from journey.config import SUPPORTED_LANGUAGES
 from journey.core.i18n import LANGUAGE_COOKIE
+from journey.grievances import services as grievances
 from tests.web.test_pages import HTML, log_in
 
 SHIPPED = [lang for lang in SUPPORTED_LANGUAGES if lang != "en"]  # en is the msgids' language
@@ -104,8 +105,14 @@ def world(factory):
     programme = factory.programme()
     participant = factory.participant(users["caseworker"], office_id=office.id,
                                       programme_id=programme.id)
+    with factory.app.test_request_context():
+        grievance, _code = grievances.intake(
+            factory.session, users["caseworker"], {"category": "wages", "description": "Unpaid",
+                                                   "assignee_id": users["caseworker"].id},
+            channel="staff", participant=participant)
     ids = {"participant_id": participant.id, "user_id": users["caseworker"].id,
-           "office_id": office.id, "programme_id": programme.id}
+           "office_id": office.id, "programme_id": programme.id, "grievance_id": grievance.id,
+           "event": "resolve"}  # a grievance step with every field (continuum: no such step)
     return users, ids
 
 
