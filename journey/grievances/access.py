@@ -29,8 +29,9 @@ _G = Grievance.__table__
 _F = FocalPoint.__table__
 _A = AccessGrant.__table__
 
-# What a masked grievance hides: who complained, about whom, and what they said.
-MASKED_FIELDS = ("participant_id", "contact_phone", "contact_email", "against_kind",
+# What a masked grievance hides: who complained, about whom, what they said, and what it is about
+# (a category such as harassment, beside a date, can point to a person as surely as a name).
+MASKED_FIELDS = ("category", "participant_id", "contact_phone", "contact_email", "against_kind",
                  "against_employer_id", "against_name", "description", "desired_outcome",
                  "resolution_summary", "appeal_of_id")
 

@@ -30,7 +30,7 @@ LIST_COLUMNS = ("id", "reference", "office_id", "state", "category", "severity",
                 "confidentiality", "channel", "sla_status", "received_at", "ack_due_at",
                 "resolve_due_at", "assignee_id", "participant_id", "against_kind",
                 "against_employer_id", "appeal_of_id", "version")
-_IDENTIFYING = ("participant_id", "against_kind", "against_employer_id", "appeal_of_id",
+_IDENTIFYING = ("category", "participant_id", "against_kind", "against_employer_id", "appeal_of_id",
                 "participant_name")
 
 
@@ -60,8 +60,8 @@ def listing(sess: Session, user: User, *, state: list[str] | None = None,
             offset: int = 0, now: datetime | None = None) -> dict[str, Any]:
     """Grievances in the user's scope, newest first, with the total; masked rows blanked.
 
-    ``participant_id`` and ``q`` (a reference, or a participant's name) only match rows the user
-    sees in full: filtering by a person must not reveal a restricted grievance about them.
+    ``participant_id``, ``category`` and ``q`` (a reference, or a participant's name) only match
+    rows the user sees in full: filtering by a person must not reveal a restricted grievance about them.
     """
     access.require_read(user)
     now = now or utcnow()
@@ -71,7 +71,9 @@ def listing(sess: Session, user: User, *, state: list[str] | None = None,
         where.append(_G.c.state.in_(state))
     if open_only:
         where.append(_G.c.state.in_(["received", "acknowledged", "in_review", "waiting"]))
-    for column, value in (("category", category), ("severity", severity),
+    if category is not None:  # a masked row's category is not shown, so not matched either
+        where.extend([_G.c.category == category, full])
+    for column, value in (("severity", severity),
                           ("sla_status", sla_status), ("office_id", office_id),
                           ("assignee_id", assignee_id)):
         if value is not None:

@@ -64,6 +64,15 @@ class TimelineKind:
     RESOLVED = "grievance_resolved"
 
 
+def _timeline_data(g: Grievance) -> dict[str, Any]:
+    """What the participant's timeline keeps of a grievance: its id, unless it is restricted.
+    Anyone who reads the person's record reads the timeline; a restricted grievance's id would
+    lead them from the person to it."""
+    if g.confidentiality == Confidentiality.RESTRICTED.value:
+        return {"restricted": True}
+    return {"grievance_id": g.id}
+
+
 def new_tracking_code() -> str:
     """A fresh tracking code, grouped for reading: 7KQM-2XPA-9RTD."""
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
@@ -164,6 +173,11 @@ def intake(sess: Session, actor: User | None, data: dict[str, Any], *, channel: 
     confidentiality = data.get("confidentiality") or (
         Confidentiality.RESTRICTED.value if category in RESTRICTED_BY_DEFAULT
         else Confidentiality.STANDARD.value)
+    if (data.get("assignee_id") is None and actor is not None
+            and Role(actor.role) in OFFICE_ROLES and actor.office_id == office_id):
+        # Whoever logs it takes it until someone else is named (and keeps seeing a restricted
+        # one they have just written down).
+        data["assignee_id"] = actor.id
     ack_due, resolve_due = deadlines_for(sess, office_id, category, severity, now)
     code = new_tracking_code()
     language = data.get("language") or (participant.language if participant else None) or "en"
@@ -196,7 +210,7 @@ def intake(sess: Session, actor: User | None, data: dict[str, Any], *, channel: 
                  **({"participant_id": participant.id} if participant else {}))
     if participant is not None:
         shared_timeline.record(sess, participant, TimelineKind.LOGGED,
-                               actor_id=actor.id if actor else None, grievance_id=g.id)
+                               actor_id=actor.id if actor else None, **_timeline_data(g))
     if g.channel != Channel.SMS.value:  # an SMS is answered by the webhook's own reply
         notify.received(sess, g, code)
     logger.info("grievance created id=%s office=%s channel=%s", g.id, office_id, g.channel)
@@ -328,7 +342,7 @@ def transition(sess: Session, actor: User, g: Grievance, event: str,
         notify.resolved(sess, g)
         if g.participant_id is not None:
             shared_timeline.record(sess, sess.get(Participant, g.participant_id),
-                                   TimelineKind.RESOLVED, actor_id=actor.id, grievance_id=g.id)
+                                   TimelineKind.RESOLVED, actor_id=actor.id, **_timeline_data(g))
     logger.info("grievance transition id=%s event=%s %s->%s", g.id, event, source.value,
                 t.target.value)
     return g, appeal, code

@@ -123,3 +123,26 @@ def test_a_list_masks_a_restricted_row_and_a_name_search_does_not_find_it(factor
     assert queries.listing(db_session, other, participant_id=p.id)["total"] == 0
     by_focal = queries.listing(db_session, focal, q="karki")
     assert by_focal["total"] == 1 and by_focal["items"][0]["participant_name"] == "Sita Karki"
+
+
+def test_a_restricted_grievance_leaves_no_trail_from_the_person_to_it(factory, db_session):
+    """The timeline (read by anyone who reads the record) keeps no id of a restricted grievance,
+    and a masked row shows no category and is not found by filtering on its category."""
+    from journey.core.timeline import recorded
+    from journey.grievances import queries
+
+    office = factory.office()
+    worker, other = factory.user("caseworker", office), factory.user("caseworker", office)
+    p = factory.participant(worker)
+    restricted, _c = services.intake(db_session, worker, {"category": "harassment_gbv",
+                                                          "description": "x"},
+                                     channel=Channel.STAFF, participant=p)
+    standard, _c = services.intake(db_session, worker, {"category": "wages", "description": "y"},
+                                   channel=Channel.STAFF, participant=p)
+    logged = [e["data"] for e in recorded(db_session, p.id) if e["kind"] == "grievance_logged"]
+    assert logged == [{"restricted": True}, {"grievance_id": standard.id}]
+    rows = {r["id"]: r for r in queries.listing(db_session, other)["items"]}
+    assert rows[restricted.id]["masked"] and rows[restricted.id]["category"] is None
+    assert rows[standard.id]["category"] == "wages"
+    assert queries.listing(db_session, other, category="harassment_gbv")["total"] == 0
+    assert queries.listing(db_session, worker, category="harassment_gbv")["total"] == 1

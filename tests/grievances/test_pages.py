@@ -101,7 +101,7 @@ def test_an_unnamed_person_with_a_contact(client, world, db_session):
     assert resp.status_code == 303
     g = db_session.get(Grievance, int(resp.headers["Location"].rsplit("/", 1)[1]))
     assert g.participant_id is None and g.contact_phone == "+351912345678"
-    assert g.language == "pt" and g.assignee_id is None  # none chosen
+    assert g.language == "pt" and g.assignee_id == cw.id  # none chosen: whoever logs it
     assert "+351912345678" in text(client.get(f"/grievances/{g.id}", headers=HTML))
 
 
