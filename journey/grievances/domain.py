@@ -6,9 +6,10 @@ complainant, ever reaches them (journey.grievances.access).
 
 import sqlalchemy as sa
 
-from journey.core.domains import Category, Domain, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, Job, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
+from journey.grievances import sla
 from journey.grievances.models import (
     DONE_STATES,
     AccessGrant,
@@ -52,6 +53,10 @@ DOMAIN = Domain(
     timeline_kinds=(TimelineKind(Kind.LOGGED, _l("Grievance logged")),
                     TimelineKind(Kind.RESOLVED, _l("Grievance resolved"))),
     erasure_vetoes=(_open_grievance,),
+    # The SLA scan: marks every open grievance and escalates each breach once (sla.py).
+    jobs=(Job("grievance_sla_scan", sla.scan_job, sla.SCAN_SECONDS),),
+    # The staff emails of an escalation (reference, deadline and link only).
+    templates=tuple(sla.TEMPLATES.values()),
     personal_data=(
         PersonalData("grievances", (Category.CASE, Category.SENSITIVE, Category.CONTACT),
                      ("participant_id",),
