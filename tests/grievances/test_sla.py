@@ -223,3 +223,30 @@ def test_seen_when_marked(app, factory, db_session, office_world):
 def test_the_scan_runs_as_a_scheduled_job(app):
     found = {name: seconds for name, _func, seconds in jobs(app)}
     assert found["grievance_sla_scan"] <= 120
+
+
+def test_the_job_scans_and_commits_in_its_own_transaction(own_app):
+    from journey.accounts.services import create_user
+    from journey.core.auth import User
+    from journey.core.db import db, utcnow
+    from journey.organisations.models import Office
+
+    app = own_app()
+    with app.test_request_context(), db.job_session() as sess:
+        office = Office(code="JOB1", name="Job", country="NP", timezone="UTC",
+                        created_at=utcnow())
+        sess.add(office)
+        sess.flush()
+        sup = create_user(sess, None, {"username": "jobsup", "full_name": "Sup",
+                                       "role": "supervisor", "email": "sup@example.org",
+                                       "password": "a long enough password", "language": "en",
+                                       "office_id": office.id})
+        g, _code = services.intake(sess, sess.get(User, sup.id), {
+            "category": "wages", "severity": "critical", "description": "Unpaid"},
+            channel=Channel.STAFF, now=utcnow() - timedelta(days=2))
+        gid = g.id
+    assert sla.scan_job(app)["escalated"] == 1
+    assert sla.scan_job(app)["escalated"] == 0
+    with app.app_context(), db.job_session() as sess:
+        assert sess.get(Grievance, gid).sla_status == "breached"
+        assert sess.scalar(sa.select(sa.func.count()).select_from(Escalation)) == 1
