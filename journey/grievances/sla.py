@@ -18,7 +18,7 @@ they wrote or whom it is against.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -82,46 +82,50 @@ TEMPLATES = {
 }
 
 
-class _micros(sa.ColumnElement):
-    """A timestamp column as whole microseconds since 1970 (an integer), on either database,
-    so the at-risk share is compared exactly, without floating point."""
+class _at_risk(sa.ColumnElement):
+    """``due - now < p/q * (due - start)``, exactly: ``q * (due - now) < p * (due - start)``.
+
+    PostgreSQL multiplies intervals by integers (exact to the microsecond); SQLite has no
+    interval type, so there the timestamps become whole microseconds since 1970 (integers)."""
 
     inherit_cache = True
-    type = sa.BigInteger()
+    type = sa.Boolean()
+    _traverse_internals = [("due", InternalTraversal.dp_clauseelement),
+                           ("start", InternalTraversal.dp_clauseelement),
+                           ("now", InternalTraversal.dp_clauseelement),
+                           ("p", InternalTraversal.dp_plain_obj),
+                           ("q", InternalTraversal.dp_plain_obj)]
 
-    def __init__(self, column: sa.ColumnElement) -> None:
-        self.column = column
-
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-
-@compiles(_micros)
-def _micros_pg(element: _micros, compiler, **kw) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.column, **kw)}) * 1000000 AS BIGINT)"
+    def __init__(self, due: sa.ColumnElement, start: sa.ColumnElement, now: datetime,
+                 share: Fraction) -> None:
+        self.due, self.start = due, start
+        self.now = sa.literal(now, _G.c.received_at.type)
+        self.p, self.q = share.numerator, share.denominator
 
 
-@compiles(_micros, "sqlite")
-def _micros_sqlite(element: _micros, compiler, **kw) -> str:
+@compiles(_at_risk)
+def _at_risk_pg(element: _at_risk, compiler, **kw) -> str:
+    due, start, now = (compiler.process(x, **kw) for x in (element.due, element.start,
+                                                             element.now))
+    return f"(({due} - {now}) * {element.q} < ({due} - {start}) * {element.p})"
+
+
+@compiles(_at_risk, "sqlite")
+def _at_risk_sqlite(element: _at_risk, compiler, **kw) -> str:
     # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): seconds from strftime, micros from the text.
-    col = compiler.process(element.column, **kw)
-    return (f"(CAST(strftime('%s', {col}) AS INTEGER) * 1000000 "
-            f"+ CAST(substr({col}, 21, 6) AS INTEGER))")
+    def micros(sql: str) -> str:
+        return f"(CAST(strftime('%s', {sql}) AS INTEGER) * 1000000 + CAST(substr({sql}, 21, 6) AS INTEGER))"
 
-
-def _epoch_micros(moment: datetime) -> int:
-    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    due, start, now = (micros(compiler.process(x, **kw)) for x in (element.due, element.start,
+                                                                     element.now))
+    return f"(({due} - {now}) * {element.q} < ({due} - {start}) * {element.p})"
 
 
 def status_expression(now: datetime, share: float) -> sa.ColumnElement[str]:
     """The SLA status of a grievance at ``now`` (open, clock running), as SQL."""
     due = sa.case((_G.c.state == State.RECEIVED.value, _G.c.ack_due_at),
                   else_=_G.c.resolve_due_at)
-    part = Fraction(share).limit_denominator(1000)
-    now_us = sa.literal(_epoch_micros(now), sa.BigInteger)
-    due_us, start_us = _micros(due), _micros(_G.c.received_at)
-    # due - now < share * (due - start), in integers: q * (due - now) < p * (due - start).
-    at_risk = (due_us - now_us) * part.denominator < (due_us - start_us) * part.numerator
+    at_risk = _at_risk(due, _G.c.received_at, now, Fraction(share).limit_denominator(1000))
     return sa.case((due < now, SlaStatus.BREACHED.value), (at_risk, SlaStatus.AT_RISK.value),
                    else_=SlaStatus.ON_TRACK.value)
 
