@@ -12,6 +12,7 @@ from journey.core.db import db
 from journey.core.i18n import _l
 from journey.core.policy import Role, allowed, require
 from journey.grievances.models import CATEGORY_TITLES
+from journey.grievances.sla import PAGE_PATH
 from journey.messaging.pages import problem_text
 from journey.organisations.models import Office
 from journey.web.pagekit import error_page, html_blueprint
@@ -63,8 +64,8 @@ GRIEVANCE_INFO = {
     "grievances_breached": (_l("Breached grievances"), _l("Breached")),
     "grievances_due": (_l("Grievances due within 2 days"), _l("Grievances due")),
 }
-# The staff page of a grievance (journey.grievances.sla links to it in its emails too).
-GRIEVANCE_PATH = "/grievances/{id}"
+# The staff page of a grievance, as the escalation emails link to it.
+GRIEVANCE_PATH = PAGE_PATH
 
 
 def _skip_titles() -> dict[str, str]:
