@@ -43,6 +43,8 @@ from journey.credentials import services as credentials
 from journey.domains import DOMAINS
 from journey.grievances import glass
 from journey.grievances import services as grievance_services
+from journey.grievances.models import Escalation
+from journey.organisations.models import OfficeHoliday
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports import services as passports
@@ -177,6 +179,7 @@ POST   /inbound/{unknown}/attach                       messages:triage       200
 POST   /inbound/{unknown}/dismiss                      messages:triage       200 200 200 403 403 401
 GET    /messages/stats                                 messages:read         200 200 200 403 403 401
 GET    /my-work                                        workbench:read        200 200 200 403 403 401
+POST   /my-work/escalations/{escalation}/seen          workbench:read        204 204 204 403 403 401
 POST   /messages/reconcile                             messages:reconcile    200 200 200 403 403 401
 POST   /campaigns/preview                              campaigns:send        200 200 200 403 403 401
 POST   /campaigns                                      campaigns:send        201 201 201 403 403 401
@@ -198,6 +201,11 @@ POST   /users/{target}/password-reset                  users:manage          201
 GET    /offices                                        offices:read          200 200 200 403 403 401
 POST   /offices                                        offices:manage        201 403 403 403 403 401
 PATCH  /offices/{office_a}                             offices:manage        200 403 403 403 403 401
+GET    /offices/{office_a}/working-days                offices:read          200 200 200 403 403 401
+PUT    /offices/{office_a}/working-days                offices:manage        200 403 403 403 403 401
+GET    /offices/{office_a}/holidays                    offices:read          200 200 200 403 403 401
+POST   /offices/{office_a}/holidays                    offices:manage        201 403 403 403 403 401
+DELETE /offices/{office_a}/holidays/{holiday}          offices:manage        204 403 403 403 403 401
 GET    /employers                                      organisations:read    200 200 200 200 200 401
 POST   /employers                                      organisations:manage  201 403 403 403 403 401
 PATCH  /employers/{employer}                           organisations:manage  200 403 403 403 403 401
@@ -307,6 +315,10 @@ BODIES = {
                                "sector": "Care"},
     ("PATCH", "/programmes/{programme}"): {"name": "Renamed by the matrix"},
     ("PATCH", "/offices/{office_a}"): {"name": "Renamed by the matrix", "version": 1},
+    ("PUT", "/offices/{office_a}/working-days"): {"working_days": [1, 2, 3, 4, 5, 6],
+                                                  "version": 1},
+    ("POST", "/offices/{office_a}/holidays"): {"day": "2026-12-25", "name": "Matrix holiday"},
+    ("POST", "/my-work/escalations/{escalation}/seen"): {},
     ("PATCH", "/employers/{employer}"): {"name": "Renamed by the matrix", "version": 1},
     ("PATCH", "/service-providers/{provider}"): {"name": "Renamed by the matrix", "version": 1},
     ("POST", "/auth/tokens"): {"username": "{username}", "password": PASSWORD, "name": "matrix"},
@@ -402,6 +414,8 @@ class World:
     employer: int = 0
     provider: int = 0
     inbound: int = 0  # a text from {own} (an /inbound/ row's participant, in office A)
+    holiday: int = 0  # a public holiday of office A
+    escalations: dict[str, int] = field(default_factory=dict)  # one addressed to each caller
     unknown: int = 0  # a text from an unknown number
     target: int = 0  # a caseworker of office A, for the user management rows
     target_version: int = 0
@@ -418,7 +432,8 @@ class World:
 
     def _values(self, role: str) -> dict[str, Any]:
         return {**vars(self), "token": self.tokens[role], "username": self.usernames[role],
-                "session": self.sessions.get(role, 0), "otp": self.otps.get(role, "")}
+                "session": self.sessions.get(role, 0), "otp": self.otps.get(role, ""),
+                "escalation": self.escalations.get(role, 0)}
 
     def url(self, endpoint: Endpoint, role: str, **override: int) -> str:
         return "/api/v1" + endpoint.path.format(**{**self._values(role), **override})
@@ -528,6 +543,25 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         taxonomy.load_base(db_session)
     if "{programme}" in endpoint.path:
         world.programme = factory.programme().id
+    if "{holiday}" in endpoint.path:
+        holiday = OfficeHoliday(office_id=office_a.id, day=utcnow().date(), name="Matrix",
+                                created_at=utcnow())
+        db_session.add(holiday)
+        db_session.flush()
+        world.holiday = holiday.id
+    if "{escalation}" in endpoint.path:
+        with factory.app.test_request_context():
+            g, _code = grievance_services.intake(db_session, users["caseworker"], {
+                "category": "wages", "description": "Matrix"}, channel="staff")
+        for role, u in users.items():
+            if role == ANON:  # the admin again
+                continue
+            row = Escalation(grievance_id=g.id, user_id=u.id, deadline="acknowledge",
+                             created_at=utcnow())
+            db_session.add(row)
+            db_session.flush()
+            world.escalations[role] = row.id
+        world.escalations[ANON] = world.escalations["admin"]
     if "{employer}" in endpoint.path:
         world.employer = factory.employer().id
     if "{provider}" in endpoint.path:

@@ -6,10 +6,18 @@ complainant, ever reaches them (journey.grievances.access).
 
 import sqlalchemy as sa
 
-from journey.core.domains import Category, Domain, Keyword, NavLink, PersonalData, TimelineKind
+from journey.core.domains import (
+    Category,
+    Domain,
+    Job,
+    Keyword,
+    NavLink,
+    PersonalData,
+    TimelineKind,
+)
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
-from journey.grievances import notify, sms
+from journey.grievances import notify, sla, sms
 from journey.grievances.email_intake import bp as email_bp
 from journey.grievances.glass import BREAK_GLASS
 from journey.grievances.glass_pages import bp as glass_pages_bp
@@ -69,7 +77,11 @@ DOMAIN = Domain(
     erasure_vetoes=(_open_grievance,),
     # COMPLAINT (and its words in every shipped language) opens a grievance by SMS.
     keywords=(Keyword(sms.ACTION, sms.WORDS, sms.handle, takes_text=True),),
-    templates=(notify.RESOLVED_TEMPLATE, BREAK_GLASS),
+    # The SLA scan: marks every open grievance and escalates each breach once (sla.py).
+    jobs=(Job("grievance_sla_scan", sla.scan_job, sla.SCAN_SECONDS),),
+    # The resolution with how to appeal; staff emails of a break-the-glass and an escalation
+    # (reference, deadline and link only).
+    templates=(notify.RESOLVED_TEMPLATE, BREAK_GLASS, *sla.TEMPLATES.values()),
     record_sections=(grievances_section,),
     personal_data=(
         PersonalData("grievances", (Category.CASE, Category.SENSITIVE, Category.CONTACT),

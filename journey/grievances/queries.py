@@ -18,6 +18,7 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.grievances import access
 from journey.grievances.models import Grievance, GrievanceEntry
+from journey.grievances.sla import mark_seen
 from journey.participants.models import Participant
 
 _G = Grievance.__table__
@@ -36,9 +37,11 @@ _IDENTIFYING = ("category", "participant_id", "against_kind", "against_employer_
 
 def read(sess: Session, user: User, grievance_id: int, now: datetime | None = None
          ) -> tuple[Grievance, bool]:
-    """The grievance and whether this user sees it unmasked; the read is audited either way."""
+    """The grievance and whether this user sees it unmasked; the read is audited either way.
+    Opening it marks the user's escalations of it seen (journey.grievances.sla)."""
     g = access.load(sess, user, grievance_id)
     full = access.sees_full(sess, user, g, now)
+    mark_seen(sess, user, grievance_id=g.id, now=now)
     audit.record(sess, "grievances:grievance:read", actor_id=user.id, object_type="grievance",
                  object_id=g.id, office_id=g.office_id, masked=not full,
                  **({"participant_id": g.participant_id} if full and g.participant_id else {}))

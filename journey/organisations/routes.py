@@ -6,7 +6,13 @@ from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.versions import precondition
-from journey.organisations import services
+from journey.organisations import office_calendar, services
+from journey.organisations.office_calendar import (
+    HolidayCreateSchema,
+    HolidaySchema,
+    OfficeCalendarSchema,
+    WorkingDaysSchema,
+)
 from journey.organisations.schemas import (
     EmployerSchema,
     EmployerUpdateSchema,
@@ -123,3 +129,57 @@ def update_provider(data, provider_id: int):
     provider = services.update_provider(db.session, current_user(), provider_id, data,
                                         expected=expected)
     return provider, _etag(provider)
+
+
+# --- an office's calendar: working days and public holidays (grievance deadlines count them) ---
+
+@blp.get("/offices/<id:office_id>/working-days", permission="offices:read")
+@blp.response(200, OfficeCalendarSchema)
+def get_office_calendar(office_id: int):
+    """The office's working week and its public holidays."""
+    found = office_calendar.calendar(db.session, current_user(), office_id)
+    return found, _etag(found["office"])
+
+
+@blp.put("/offices/<id:office_id>/working-days", permission="offices:manage")
+@blp.arguments(WorkingDaysSchema)
+@blp.response(200, OfficeCalendarSchema)
+@blp.alt_response(409, description=_STALE)
+@blp.alt_response(412, description=_STALE)
+@blp.alt_response(428, description=_NEED_VERSION)
+def set_working_days(data, office_id: int):
+    """Set the office's working week, at the office version you read (admins). Deadlines of
+    grievances received from now on count these days."""
+    expected = precondition(data)
+    found = office_calendar.set_working_days(db.session, current_user(), office_id,
+                                             data["working_days"], expected=expected)
+    return found, _etag(found["office"])
+
+
+@blp.get("/offices/<id:office_id>/holidays", permission="offices:read")
+@blp.response(200, HolidaySchema(many=True))
+def list_holidays(office_id: int):
+    """The office's public holidays and closure days, in date order."""
+    return office_calendar.calendar(db.session, current_user(), office_id)["holidays"]
+
+
+@blp.post("/offices/<id:office_id>/holidays", permission="offices:manage")
+@blp.arguments(HolidayCreateSchema)
+@blp.response(201, HolidaySchema)
+@blp.alt_response(409, description=_STALE)
+@blp.alt_response(412, description=_STALE)
+def add_holiday(data, office_id: int):
+    """Add a public holiday (one per date; the version is optional) (admins)."""
+    expected = precondition(data, required=False)
+    return office_calendar.add_holiday(db.session, current_user(), office_id, data,
+                                       expected=expected)
+
+
+@blp.delete("/offices/<id:office_id>/holidays/<id:holiday_id>", permission="offices:manage")
+@blp.response(204)
+@blp.alt_response(409, description=_STALE)
+@blp.alt_response(412, description=_STALE)
+def remove_holiday(office_id: int, holiday_id: int):
+    """Remove a public holiday (If-Match optional) (admins)."""
+    office_calendar.remove_holiday(db.session, current_user(), office_id, holiday_id,
+                                   expected=precondition(required=False))

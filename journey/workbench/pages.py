@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from journey.core.db import db
 from journey.core.i18n import _l
-from journey.core.policy import Role, require
+from journey.core.policy import Role, allowed, require
+from journey.grievances.models import CATEGORY_TITLES
+from journey.grievances.sla import PAGE_PATH
 from journey.messaging.pages import problem_text
 from journey.organisations.models import Office
 from journey.web.pagekit import error_page, html_blueprint
@@ -52,7 +54,18 @@ EMPTY = {
     "permits_7": _l("None."), "permits_30": _l("None."), "permits_90": _l("None."),
     "replies": _l("No replies waiting."),
     "problems": _l("No failed or skipped messages in the last 30 days."),
+    "grievances_due": _l("No grievance is due within 2 days."),
+    "grievances_breached": _l("No grievance has missed its deadline."),
+    "escalations": _l("No escalations."),
 }
+# The grievance sections: (heading, short title in the counts table).
+GRIEVANCE_INFO = {
+    "escalations": (_l("Escalated to you"), None),
+    "grievances_breached": (_l("Breached grievances"), _l("Breached")),
+    "grievances_due": (_l("Grievances due within 2 days"), _l("Grievances due")),
+}
+# The staff page of a grievance, as the escalation emails link to it.
+GRIEVANCE_PATH = PAGE_PATH
 
 
 def _skip_titles() -> dict[str, str]:
@@ -113,8 +126,22 @@ def my_work():
         offices = sess.query(Office.id, Office.name).order_by(Office.name, Office.id).all()
     triage_url = (url_for(TRIAGE_ENDPOINT) if TRIAGE_ENDPOINT in current_app.view_functions
                   else None)
+    grievances = allowed(user, "grievances:read")
+    counted = {**SHORT_TITLES, **({name: short for name, (_t, short) in GRIEVANCE_INFO.items()
+                                   if short is not None} if grievances else {})}
     return render_template(
         "workbench/my_work.html", work=work, grouped=work["view"] != "mine",
-        groups=_groups(work), info=SECTION_INFO, short=SHORT_TITLES, empty=EMPTY,
+        groups=_groups(work), info=SECTION_INFO, short=counted, empty=EMPTY,
         offices=offices, office_id=args.get("office_id"), triage_url=triage_url,
-        reason_text=reason_text, permit_titles=_permit_titles(), status_titles=_status_titles())
+        reason_text=reason_text, permit_titles=_permit_titles(), status_titles=_status_titles(),
+        grievances=grievances, grievance_info=GRIEVANCE_INFO, grievance_path=GRIEVANCE_PATH,
+        category_titles=CATEGORY_TITLES)
+
+
+@bp.post("/work/escalations/<int:escalation_id>/seen")
+@login_required
+def see_escalation(escalation_id: int):
+    """The button beside an escalation: seen (as opening the grievance does)."""
+    services.see_escalation(db.session, g.user, escalation_id)
+    flash(_("Marked as seen."))
+    return redirect(url_for("workbench_pages.my_work") + "#escalations", 303)

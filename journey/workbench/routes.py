@@ -24,3 +24,10 @@ def my_work(args):
     counts per caseworker; an admin's every office, or one with office_id)."""
     return services.my_work(db.session, current_user(), office_id=args.get("office_id"),
                             limit=args["limit"])
+
+
+@blp.post("/my-work/escalations/<id:escalation_id>/seen", permission="workbench:read")
+@blp.response(204)
+def see_escalation(escalation_id: int):
+    """Mark an escalation addressed to you seen (opening the grievance does it too)."""
+    services.see_escalation(db.session, current_user(), escalation_id)

@@ -58,20 +58,55 @@ class ProblemWorkSchema(_Person):
     updated_at = ma.fields.AwareDateTime()
 
 
-def _section(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+class GrievanceWorkSchema(ma.Schema):
+    """A grievance due or breached. Masked (a restricted one the caller does not see in full):
+    only its id, reference, office, deadline and SLA status; the rest null."""
+
+    id = ma.fields.Integer()
+    reference = ma.fields.String()
+    office_id = ma.fields.Integer()
+    state = ma.fields.String(allow_none=True)
+    category = ma.fields.String(allow_none=True)
+    severity = ma.fields.String(allow_none=True)
+    sla_status = ma.fields.String()
+    deadline = ma.fields.String(metadata={"description": "acknowledge or resolve"})
+    due_at = ma.fields.AwareDateTime()
+    caseworker_id = ma.fields.Integer(allow_none=True, metadata={"description": "The assignee"})
+    participant_id = ma.fields.Integer(allow_none=True)
+    participant_reference = ma.fields.String(allow_none=True)
+    given_name = ma.fields.String(allow_none=True)
+    family_name = ma.fields.String(allow_none=True)
+    masked = ma.fields.Boolean()
+
+
+class EscalationWorkSchema(GrievanceWorkSchema):
+    """A breach escalated to the caller (its supervisor or focal point)."""
+
+    escalation_id = ma.fields.Integer()
+    escalated_at = ma.fields.AwareDateTime()
+    seen_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+def _section(item: type[ma.Schema], name: str, **extra: ma.fields.Field) -> type[ma.Schema]:
     return ma.Schema.from_dict({
         "total": ma.fields.Integer(metadata={"description": "All the items, not only those listed"}),
         "items": ma.fields.List(ma.fields.Nested(item)),
+        **extra,
     }, name=name)
 
 
 _ITEM_OF = {"overdue": ChecklistWorkSchema, "due": ChecklistWorkSchema,
             "permits_expired": PermitWorkSchema, "permits_7": PermitWorkSchema,
             "permits_30": PermitWorkSchema, "permits_90": PermitWorkSchema,
-            "replies": ReplyWorkSchema, "problems": ProblemWorkSchema}
+            "replies": ReplyWorkSchema, "problems": ProblemWorkSchema,
+            "grievances_due": GrievanceWorkSchema, "grievances_breached": GrievanceWorkSchema,
+            "escalations": EscalationWorkSchema}
 _SECTION_SCHEMAS = {
     schema: _section(schema, schema.__name__.replace("Schema", "SectionSchema"))
-    for schema in dict.fromkeys(_ITEM_OF.values())}
+    for schema in dict.fromkeys(_ITEM_OF.values()) if schema is not EscalationWorkSchema}
+_SECTION_SCHEMAS[EscalationWorkSchema] = _section(
+    EscalationWorkSchema, "EscalationWorkSectionSchema",
+    unseen=ma.fields.Integer(metadata={"description": "Escalations not yet seen"}))
 
 WorkSectionsSchema = ma.Schema.from_dict(
     {name: ma.fields.Nested(_SECTION_SCHEMAS[_ITEM_OF[name]]) for name in SECTIONS},
@@ -83,7 +118,9 @@ class CaseworkerCountsSchema(ma.Schema):
     name = ma.fields.String(allow_none=True)
     total = ma.fields.Integer()
     counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
-                            metadata={"description": "Items per section"})
+                            metadata={"description": "Items per section (grievances by their "
+                                                     "assignee; escalations are the caller's "
+                                                     "own, counted 0 here)"})
 
 
 class TriageCountSchema(ma.Schema):
@@ -99,6 +136,9 @@ class MyWorkSchema(ma.Schema):
     sections = ma.fields.Nested(WorkSectionsSchema, metadata={
         "description": "overdue and due (within 7 days) checklist items; permits expired or "
                        "expiring within 7, 30 and 90 days; unanswered replies; messages that "
-                       "failed or were skipped in the last 30 days"})
+                       "failed or were skipped in the last 30 days; open grievances whose "
+                       "acknowledgement or resolution is due within 2 days, and breached ones "
+                       "(a caseworker's assigned ones, a supervisor's office); escalations "
+                       "addressed to the caller, unseen first"})
     triage = ma.fields.Nested(TriageCountSchema)
     caseworkers = ma.fields.List(ma.fields.Nested(CaseworkerCountsSchema))

@@ -10,7 +10,7 @@ caseworker, and one query for the items, capped per section by a window function
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,11 +29,12 @@ from journey.continuum.models import (
 from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import InvalidInput
+from journey.core.errors import InvalidInput, NotFound
 from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.organisations.models import Office
 from journey.participants.models import Participant
 from journey.stages import Stage
+from journey.workbench import grievance_work
 from notifications.models import InboundMessage, OutboxMessage, Status
 
 _P = Participant.__table__
@@ -59,9 +60,11 @@ PERMIT_DONE_STAGES = tuple(s.value for s in (
     Stage.LOCAL_TRACK))
 EXPIRED_PERMIT_STATUSES = (*VALID_PERMIT_STATUSES, PermitStatus.EXPIRED.value)
 
-# The sections, in the order the page shows them.
-SECTIONS = ("overdue", "due", "permits_expired", "permits_7", "permits_30", "permits_90",
-            "replies", "problems")
+# The sections, in the order the page shows them: the participants' work, then grievances.
+PARTICIPANT_SECTIONS = ("overdue", "due", "permits_expired", "permits_7", "permits_30",
+                        "permits_90", "replies", "problems")
+GRIEVANCE_SECTIONS = grievance_work.SECTIONS
+SECTIONS = PARTICIPANT_SECTIONS + GRIEVANCE_SECTIONS
 
 
 class unindexed(sa.ColumnElement):
@@ -187,19 +190,24 @@ def _collect(sess: Session, people, today: date, limit: int, out: dict, counts: 
 
 
 def my_work(sess: Session, actor: User, *, office_id: int | None = None,
-            limit: int = DEFAULT_LIMIT, today: date | None = None) -> dict[str, Any]:
+            limit: int = DEFAULT_LIMIT, today: date | None = None,
+            now: datetime | None = None) -> dict[str, Any]:
     """What needs the actor's attention: checklist items due and overdue, permits expiring and
     expired, unanswered replies (their texts: an audited read), messages that failed or were
-    skipped, and texts from unknown numbers waiting for triage."""
+    skipped, texts from unknown numbers waiting for triage, grievances due within two days and
+    breached, and the escalations addressed to the actor."""
     require(actor, "workbench:read")
     _check_office(sess, actor, office_id)
-    today = today or utcnow().date()
+    now = now or utcnow()
+    today = today or now.date()
     limit = max(1, min(limit, MAX_LIMIT))
     people = _people(actor, office_id)
     out: dict[str, dict[str, Any]] = {name: {"total": 0, "items": []} for name in SECTIONS}
+    out["escalations"]["unseen"] = 0
     counts: dict[str, dict[int | None, int]] = defaultdict(dict)
     narrow = _view(actor) != "all" or office_id is not None
     _collect(sess, people, today, limit, out, counts, narrow=narrow)
+    grievance_work.collect(sess, actor, now, office_id, _view(actor), limit, out, counts)
     triage = sess.scalar(sa.select(sa.func.count()).select_from(_IN).where(
         _IN.c.participant_id.is_(None), _IN.c.needs_attention.is_(True))) or 0
     caseworkers = _by_caseworker(sess, counts)
@@ -238,6 +246,14 @@ def _audit(sess: Session, actor: User, office_id: int | None, out: dict) -> None
     audit.record(sess, "workbench:work:read", actor_id=actor.id, object_type="workbench",
                  office_id=office_id or office_scope(actor) or None,
                  shown=sum(len(s["items"]) for s in out.values()))
+    # Which grievances were listed, and which of them in full (with the complainant's name).
+    listed = sorted({i["id"] for name in GRIEVANCE_SECTIONS for i in out[name]["items"]})
+    if listed:
+        full = sorted({i["id"] for name in GRIEVANCE_SECTIONS for i in out[name]["items"]
+                       if not i["masked"]})
+        audit.record(sess, "grievances:grievance:list", actor_id=actor.id,
+                     object_type="workbench", office_id=office_id or office_scope(actor) or None,
+                     grievance_ids=listed, unmasked_ids=full)
     read: dict[int, tuple[int, list[int]]] = {}
     for item in out["replies"]["items"]:
         office, ids = read.setdefault(item["participant_id"], (item["office_id"], []))
@@ -245,3 +261,16 @@ def _audit(sess: Session, actor: User, office_id: int | None, out: dict) -> None
     for pid, (office, ids) in sorted(read.items()):
         audit.record(sess, "workbench:reply:read", actor_id=actor.id, object_type="participant",
                      object_id=pid, office_id=office, inbound_ids=sorted(ids))
+
+
+def see_escalation(sess: Session, actor: User, escalation_id: int) -> None:
+    """Mark one of the actor's escalations seen (404 when it is not addressed to them)."""
+    from journey.grievances import sla
+    from journey.grievances.models import Escalation
+
+    require(actor, "workbench:read")
+    mine = sess.scalar(sa.select(Escalation.grievance_id).where(
+        Escalation.id == escalation_id, Escalation.user_id == actor.id))
+    if mine is None:
+        raise NotFound(_("No such escalation of yours."))
+    sla.mark_seen(sess, actor, grievance_id=mine, escalation_id=escalation_id)
