@@ -17,6 +17,7 @@ from journey.grievances.models import (
     Grievance,
     GrievanceEntry,
 )
+from journey.grievances.routes import blp
 from journey.grievances.services import TimelineKind as Kind
 
 _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -38,6 +39,7 @@ def _entries_of(participant):
 
 DOMAIN = Domain(
     name="grievances",
+    api_blueprints=(blp,),
     models=(Grievance, GrievanceEntry, FocalPoint, AccessGrant, Escalation),
     permissions={
         "grievances:read": STAFF,
