@@ -102,7 +102,11 @@ def create_grievance(data):
                "contact_email": data.pop("contact_email", None)}
     g, code = services.intake(sess, user, data, channel=Channel.STAFF, participant=participant,
                               **contact)
+    # Shown whole to whoever wrote it down; but a restricted one they are neither focal point
+    # nor assignee of is not theirs to act on (403), so no step is offered.
     body = {**_present(sess, user, g, full=True), "tracking_code": code}
+    if not access.sees_full(sess, user, g):
+        body["available_events"] = []
     return body, {**_etag(g), "Location": url_for("grievances.get_grievance",
                                                   grievance_id=g.id)}
 

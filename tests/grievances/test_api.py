@@ -349,3 +349,52 @@ def test_employer_and_partner_users_are_refused_everything(client, factory, h, r
         resp = client.open(f"{API}{path}", method=method, json=body, headers=other)
         assert resp.status_code == 403, (method, path)
         assert resp.get_json()["code"] == "forbidden"
+
+
+def test_logging_a_restricted_grievance_one_may_not_act_on_offers_no_step(client, h):
+    logged = _created(client, h, category="harassment_gbv", description="At the hostel")
+    assert logged["confidentiality"] == "restricted" and logged["masked"] is False
+    assert logged["description"] == "At the hostel" and logged["available_events"] == []
+    assert client.get(f"{API}/{logged['id']}", headers=h).get_json()["masked"] is True
+
+
+def _conforms(client, resp, path: str, method: str) -> None:
+    """The response's body is what the OpenAPI document says it is (masked ones included)."""
+    from openapi_schema_validator import OAS30Validator
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+
+    def inline(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(spec["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]])
+            return {k: inline(v) for k, v in node.items()}
+        return [inline(v) for v in node] if isinstance(node, list) else node
+
+    response = spec["paths"][path][method]["responses"][str(resp.status_code)]
+    schema = inline(response["content"]["application/json"]["schema"])
+    errors = [f"{list(e.absolute_path)}: {e.message[:200]}"
+              for e in OAS30Validator(schema).iter_errors(resp.get_json())]
+    assert errors == []
+
+
+def test_masked_and_appeal_answers_match_the_openapi_document(client, factory, db_session,
+                                                              office, h):
+    focal = factory.user("caseworker", office)
+    db_session.add(FocalPoint(office_id=office.id, user_id=focal.id, created_at=utcnow()))
+    db_session.flush()
+    fh = factory.headers(focal)
+    one = f"{API}/{{grievance_id}}"
+    g = _created(client, fh, category="harassment_gbv", description="Restricted")
+    masked = client.get(f"{API}/{g['id']}", headers=h)
+    assert masked.get_json()["masked"] is True
+    _conforms(client, masked, "/api/v1/grievances/{grievance_id}", "get")
+    _conforms(client, client.get(API, headers=h), "/api/v1/grievances", "get")
+    for event, extra in (("acknowledge", {}), ("resolve", {"decision": "upheld",
+                                                           "resolution_summary": "Moved"})):
+        g = _moved(client, fh, g["id"], event, g["version"], **extra)
+    appealed = _step(client, fh, g["id"], "appeal", g["version"], note="Not enough")
+    assert appealed.status_code == 200 and "appeal" in appealed.get_json()
+    _conforms(client, appealed, f"{one}/transitions", "post")
+    created = _log(client, h, contact_email="someone@example.org")
+    _conforms(client, created, "/api/v1/grievances", "post")
