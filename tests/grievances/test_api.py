@@ -146,6 +146,10 @@ def test_list_filters(client, factory, db_session, worker, h):
     first = client.get(API, query_string={"limit": 1, "offset": 1}, headers=h).get_json()
     assert (first["total"], first["limit"], [i["id"] for i in first["items"]]) == (
         3, 1, [other["id"]])
+    listed = db_session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "grievances:grievance:list", AuditEvent.actor_id == worker.id)
+        .order_by(AuditEvent.id)).all()
+    assert listed[0].details["ids"] == [done["id"], other["id"], mine["id"]]
     # Another office's grievances are not in the list at all.
     stranger = factory.headers(factory.user("caseworker", factory.office()))
     assert client.get(API, headers=stranger).get_json()["total"] == 0
