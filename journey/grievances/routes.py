@@ -51,7 +51,7 @@ def _etag(g: Grievance) -> dict[str, str]:
     return {"ETag": f'"{g.version}"'}
 
 
-def _present(sess, user: User, g: Grievance, full: bool) -> dict[str, Any]:
+def _present(sess, g: Grievance, full: bool) -> dict[str, Any]:
     """The grievance as this user may see it, with its entries."""
     fields = GrievanceDetailSchema().fields
     values = {name: getattr(g, name) for name in fields if hasattr(g, name)}
@@ -104,7 +104,7 @@ def create_grievance(data):
                               **contact)
     # Shown whole to whoever wrote it down; but a restricted one they are neither focal point
     # nor assignee of is not theirs to act on (403), so no step is offered.
-    body = {**_present(sess, user, g, full=True), "tracking_code": code}
+    body = {**_present(sess, g, full=True), "tracking_code": code}
     if not access.sees_full(sess, user, g):
         body["available_events"] = []
     return body, {**_etag(g), "Location": url_for("grievances.get_grievance",
@@ -120,7 +120,7 @@ def get_grievance(grievance_id: int):
     sess = db.session
     user = current_user(sess)
     g, full = queries.read(sess, user, grievance_id)
-    return _present(sess, user, g, full), _etag(g)
+    return _present(sess, g, full), _etag(g)
 
 
 @blp.post("/grievances/<id:grievance_id>/transitions", permission="grievances:manage")
@@ -141,7 +141,7 @@ def transition(data, grievance_id: int):
     expected = precondition(data)
     event = data.pop("event")
     g, appeal, code = services.transition(sess, user, g, event, data, expected=expected)
-    body = _present(sess, user, g, access.sees_full(sess, user, g))
+    body = _present(sess, g, access.sees_full(sess, user, g))
     if appeal is not None:
         body["appeal"] = {"id": appeal.id, "reference": appeal.reference, "tracking_code": code}
     return body, _etag(g)
@@ -174,4 +174,4 @@ def assign(data, grievance_id: int):
     g = _load(sess, user, grievance_id)
     expected = precondition(data)
     g = services.assign(sess, user, g, data["assignee_id"], expected=expected)
-    return _present(sess, user, g, access.sees_full(sess, user, g)), _etag(g)
+    return _present(sess, g, access.sees_full(sess, user, g)), _etag(g)
