@@ -71,6 +71,7 @@ SIGNED_IN = "(signed-in)"  # any valid token, whatever the role
 # participant of another office. {own_item}, {own_permit}, {own_cost}: a checklist item, a permit and
 # a cost of {own}; {other_item}, {other_permit}, {other_cost}: the same for {other}.
 # {programme}: an existing programme.
+# {own_grievance}, {other_grievance}: a grievance of the callers' office and one of another office.
 # {token}: a spare token of the caller. {session}: a browser session of the caller. {user}: a
 # user other than the callers, with a session {user_session}. {otp}: the caller's current TOTP
 # code (for /auth/totp/confirm a pending set-up, for /auth/totp/disable a confirmed one).
@@ -239,6 +240,16 @@ POST   /offices/{office_a}/grievance-focal-points      grievances:focal_points 2
 DELETE /offices/{office_a}/grievance-focal-points/{focal} grievances:focal_points 204 204 403 403 403 401
 POST   /grievances/{restricted}/break-glass            grievances:break_glass 201 201 403 403 403 401
 GET    /grievances/patterns                            grievances:report     200 200 403 403 403 401
+GET    /grievances                                     grievances:read       200 200 200 403 403 401
+POST   /grievances                                     grievances:create     201 201 201 403 403 401
+GET    /grievances/{own_grievance}                     grievances:read       200 200 200 403 403 401
+GET    /grievances/{other_grievance}                   grievances:read       200 404 404 403 403 401
+POST   /grievances/{own_grievance}/transitions         grievances:manage     200 200 200 403 403 401
+POST   /grievances/{other_grievance}/transitions       grievances:manage     200 404 404 403 403 401
+POST   /grievances/{own_grievance}/entries             grievances:manage     201 201 201 403 403 401
+POST   /grievances/{other_grievance}/entries           grievances:manage     201 404 404 403 403 401
+PUT    /grievances/{own_grievance}/assignee            grievances:manage     200 200 200 403 403 401
+PUT    /grievances/{other_grievance}/assignee          grievances:manage     200 404 404 403 403 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
 GET    /docs                                           (public)              200 200 200 200 200 200
 GET    /docs/assets/swagger-ui.css                     (public)              200 200 200 200 200 200
@@ -331,6 +342,11 @@ BODIES = {
     ("POST", "/offices/{office_a}/grievance-focal-points"): {"user_id": "{candidate}"},
     ("POST", "/grievances/{restricted}/break-glass"): {
         "reason": "The focal point is away and the matrix needs to read it."},
+    ("POST", "/grievances"): {"category": "wages", "description": "Matrix complaint",
+                              "office_id": "{office_a}"},
+    ("POST", "/grievances/{grievance}/transitions"): {"event": "acknowledge", "version": 1},
+    ("POST", "/grievances/{grievance}/entries"): {"body": "Matrix note"},
+    ("PUT", "/grievances/{grievance}/assignee"): {"assignee_id": None, "version": 1},
 }
 
 
@@ -408,6 +424,8 @@ class World:
     own_credential_uuid: str = "-"
     own_card: int = 0
     other_card: int = 0
+    own_grievance: int = 0  # a grievance of office A, and one of office B
+    other_grievance: int = 0
     other_reference: str = "-"
     own_reference: str = "-"
     programme: int = 0
@@ -539,6 +557,15 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                 db_session, focal, {"category": "harassment_gbv", "description": "Matrix"},
                 channel="staff")
         world.restricted = grievance.id
+    if endpoint.path.startswith("/grievances/{"):
+        with factory.app.test_request_context():
+            for side, office in (("own", office_a), ("other", office_b)):
+                g, _code = grievance_services.intake(db_session, users["admin"], {
+                    "category": "wages", "description": "Matrix complaint",
+                    "office_id": office.id}, channel="staff")
+                setattr(world, f"{side}_grievance", g.id)
+                if side == "other":  # a 404 must not name it
+                    world.other_reference = g.reference
     if endpoint.path.startswith("/taxonomy/"):
         taxonomy.load_base(db_session)
     if "{programme}" in endpoint.path:
@@ -714,8 +741,9 @@ def _policy_status(endpoint: Endpoint, role: str) -> int:
     r = Role(role)
     if r not in PERMISSIONS[endpoint.permission]:
         return 403
-    # {other} is in no scope but the admin's: another office, linked to no organisation.
-    if "{other}" in endpoint.path and r != Role.ADMIN:
+    # {other} is in no scope but the admin's: another office, linked to no organisation; so is
+    # {other_grievance} (another office's grievance).
+    if re.search(r"\{other(_grievance)?\}", endpoint.path) and r != Role.ADMIN:
         return 404
     return endpoint.success
 

@@ -33,6 +33,7 @@ from journey.grievances.models import (
 from journey.grievances.page_forms import grievances_section
 from journey.grievances.pages import bp as pages_bp
 from journey.grievances.public import bp as public_bp
+from journey.grievances.routes import blp
 from journey.grievances.services import TimelineKind as Kind
 
 _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -55,8 +56,8 @@ def _entries_of(participant):
 DOMAIN = Domain(
     name="grievances",
     models=(Grievance, GrievanceEntry, FocalPoint, AccessGrant, Escalation),
-    # Confidentiality (focal points, break-the-glass) and the patterns of complaints.
-    api_blueprints=(glass_blp,),
+    # The grievances; confidentiality (focal points, break-the-glass) and the patterns.
+    api_blueprints=(blp, glass_blp),
     # The email webhook, the anonymous complaint form and the tracking-code status page (no
     # login), and the staff pages.
     page_blueprints=(pages_bp, glass_pages_bp, email_bp, public_bp),

@@ -60,7 +60,8 @@ def listing(sess: Session, user: User, *, state: list[str] | None = None,
             sla_status: str | None = None, office_id: int | None = None,
             participant_id: int | None = None, assignee_id: int | None = None,
             q: str | None = None, open_only: bool = False, limit: int = DEFAULT_LIMIT,
-            offset: int = 0, now: datetime | None = None) -> dict[str, Any]:
+            offset: int = 0, now: datetime | None = None, audited: bool = True
+            ) -> dict[str, Any]:
     """Grievances in the user's scope, newest first, with the total; masked rows blanked.
 
     ``participant_id``, ``category`` and ``q`` (a reference, or a participant's name) only match
@@ -106,4 +107,8 @@ def listing(sess: Session, user: User, *, state: list[str] | None = None,
         else:
             item.update({name: None for name in _IDENTIFYING}, masked=True)
         items.append(item)
+    if audited:  # a list names people and what they complained about, like a read
+        audit.record(sess, "grievances:grievance:list", actor_id=user.id,
+                     object_type="grievance", office_id=user.office_id,
+                     ids=[item["id"] for item in items], total=total)
     return {"items": items, "total": total, "limit": limit, "offset": offset}

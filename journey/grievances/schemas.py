@@ -115,11 +115,13 @@ class GrievanceQuerySchema(QueryArgsSchema):
 
 class GrievanceSummarySchema(ma.Schema):
     class Meta:
-        include = columns(Grievance, "id reference office_id state category severity "
+        include = columns(Grievance, "id reference office_id state severity "
                                      "confidentiality channel sla_status received_at ack_due_at "
                                      "resolve_due_at assignee_id participant_id against_kind "
                                      "against_employer_id appeal_of_id version")
 
+    # Null exactly when ``masked``: what it is about can point to a person (access.MASKED_FIELDS).
+    category = ma.fields.String(allow_none=True)
     participant_name = ma.fields.String(allow_none=True)
     masked = ma.fields.Boolean()
 
@@ -155,3 +157,44 @@ class GrievanceSchema(GrievanceSummarySchema):
 class CreatedSchema(GrievanceSchema):
     tracking_code = ma.fields.String(metadata={
         "description": "The complainant's tracking code, given this once: tell them."})
+
+
+# The OpenAPI document names a schema by its class (less "Schema"): EntrySchema and
+# EntryCreateSchema would collide with the passport's, so the API answers with these.
+class GrievanceEntrySchema(EntrySchema):
+    pass
+
+
+class GrievanceEntryCreateSchema(EntryCreateSchema):
+    pass
+
+
+class GrievanceDetailSchema(GrievanceSchema):
+    """One grievance as the API answers it: masked for a user who may not see it in full, so
+    the description is nullable here (null exactly when ``masked``)."""
+
+    class Meta:
+        include = {name: field for name, field in GrievanceSchema.Meta.include.items()
+                   if name != "description"}
+
+    description = ma.fields.String(allow_none=True)
+    entries = ma.fields.List(ma.fields.Nested(GrievanceEntrySchema))
+
+
+class AppealCreatedSchema(ma.Schema):
+    id = ma.fields.Integer()
+    reference = ma.fields.String()
+    tracking_code = ma.fields.String(metadata={
+        "description": "The appeal's own tracking code, given this once: tell the complainant."})
+
+
+class TransitionedSchema(GrievanceDetailSchema):
+    appeal = ma.fields.Nested(AppealCreatedSchema, metadata={
+        "description": "Only after an appeal: the new grievance it opened (appeal_of_id links it "
+                       "to this one)."})
+
+
+class GrievanceCreatedSchema(GrievanceDetailSchema):
+    """CreatedSchema as the API answers it (its entries named apart from the passport's)."""
+
+    tracking_code = CreatedSchema._declared_fields["tracking_code"]

@@ -151,12 +151,14 @@ def _check_intake(sess: Session, actor: User | None, data: dict[str, Any]) -> li
 
 def intake(sess: Session, actor: User | None, data: dict[str, Any], *, channel: Channel | str,
            participant: Participant | None = None, contact_phone: str | None = None,
-           contact_email: str | None = None, now: datetime | None = None
-           ) -> tuple[Grievance, str]:
+           contact_email: str | None = None, now: datetime | None = None,
+           send_receipt: bool = True) -> tuple[Grievance, str]:
     """Log a grievance; returns it and its tracking code (found by its hash, kept encrypted).
 
     ``actor`` is the staff member logging it, or None for the public channels (SMS, web form,
-    email). A participant must be in the actor's scope (the caller loads them).
+    email). A participant must be in the actor's scope (the caller loads them). The receipt with
+    the tracking code goes out through the outbox unless ``send_receipt`` is False (the SMS
+    webhook answers with it in its own reply).
     """
     if actor is not None:
         require(actor, "grievances:create")
@@ -211,7 +213,7 @@ def intake(sess: Session, actor: User | None, data: dict[str, Any], *, channel: 
     if participant is not None:
         shared_timeline.record(sess, participant, TimelineKind.LOGGED,
                                actor_id=actor.id if actor else None, **_timeline_data(g))
-    if g.channel != Channel.SMS.value:  # an SMS is answered by the webhook's own reply
+    if send_receipt:
         notify.received(sess, g, code)
     logger.info("grievance created id=%s office=%s channel=%s", g.id, office_id, g.channel)
     return g, code
@@ -309,7 +311,10 @@ def transition(sess: Session, actor: User, g: Grievance, event: str,
         g.clock_paused_at, g.sla_status, paused = now, SlaStatus.PAUSED.value, True
     elif event == "information_received" and g.clock_paused_at is not None:
         g.resolve_due_at += now - g.clock_paused_at
-        g.clock_paused_at, g.sla_status, resumed = None, SlaStatus.ON_TRACK.value, True
+        g.clock_paused_at, resumed = None, True
+        # The scan refines on track / at risk within a minute; a deadline gone is breached now.
+        g.sla_status = (SlaStatus.ON_TRACK if now <= g.resolve_due_at
+                        else SlaStatus.BREACHED).value
     elif event == "resolve":
         if g.clock_paused_at is not None:  # resolved while waiting: the clock stops for good
             g.resolve_due_at += now - g.clock_paused_at

@@ -84,7 +84,8 @@ def handle(sess: Session, inbound: InboundMessage, recipient: Recipient | None, 
             "description": text, "language": language}
     try:
         g, code = services.intake(sess, None, data, channel=Channel.SMS, participant=participant,
-                                  contact_phone=None if participant else inbound.sender)
+                                  contact_phone=None if participant else inbound.sender,
+                                  send_receipt=False)  # the receipt is this webhook's reply
     except InvalidInput:
         # Only when no office exists to take it: the text waits for a person instead, as any
         # other text does (a participant's caseworker, else the triage list).

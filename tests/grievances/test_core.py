@@ -3,9 +3,10 @@ a resolution needs a decision, an appeal links to the original."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from journey.core.errors import InvalidInput
 from journey.core.versions import Precondition
@@ -146,3 +147,42 @@ def test_a_restricted_grievance_leaves_no_trail_from_the_person_to_it(factory, d
     assert rows[standard.id]["category"] == "wages"
     assert queries.listing(db_session, other, category="harassment_gbv")["total"] == 0
     assert queries.listing(db_session, worker, category="harassment_gbv")["total"] == 1
+
+
+def test_the_appeal_of_a_complaint_by_sms_sends_its_own_receipt(factory, db_session):
+    """The SMS webhook answers the first receipt itself; the appeal's code must still reach the
+    number that complained, through the outbox."""
+    from notifications.models import OutboxMessage
+
+    worker = factory.user("caseworker", factory.office())
+    g, _code = services.intake(db_session, None, {"category": "wages", "description": "x"},
+                               channel=Channel.SMS, contact_phone="+9779812345678",
+                               send_receipt=False)
+    receipts = sa.select(OutboxMessage).where(OutboxMessage.template == "grievance_acknowledged")
+    assert db_session.scalars(receipts).all() == []
+    for event, data in (("acknowledge", {}), ("resolve", {"decision": "not_upheld",
+                                                          "resolution_summary": "Paid late"})):
+        services.transition(db_session, worker, g, event, data, expected=Precondition())
+    _g, appeal, code = services.transition(db_session, worker, g, "appeal",
+                                           {"note": "Still unpaid"}, expected=Precondition())
+    (receipt,) = db_session.scalars(receipts).all()
+    assert receipt.recipient == "+9779812345678" and code in receipt.body
+
+
+def test_information_received_after_the_deadline_is_breached_at_once(factory, db_session):
+    worker = factory.user("caseworker", factory.office())
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    g, _code = services.intake(db_session, worker, {"category": "wages", "description": "x",
+                                                    "severity": "critical"},
+                               channel=Channel.STAFF, now=start)
+    for event in ("acknowledge", "start_review"):
+        services.transition(db_session, worker, g, event, expected=Precondition(), now=start)
+    # Asked two days in, a day after the 24 hours ran out; the clock stops for a day.
+    services.transition(db_session, worker, g, "request_information",
+                        {"note": "Payslips?", "pause_clock": True}, expected=Precondition(),
+                        now=start + timedelta(days=2))
+    assert g.sla_status == "paused"
+    services.transition(db_session, worker, g, "information_received",
+                        expected=Precondition(), now=start + timedelta(days=3))
+    assert g.resolve_due_at == start + timedelta(days=2)
+    assert g.sla_status == "breached" and g.clock_paused_at is None
