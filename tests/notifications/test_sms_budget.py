@@ -68,6 +68,9 @@ def params_for(lang: str) -> dict:
         "place": f"{centre}, {city}", "country": country, "emergency": emergency,
         "url": f"https://mrc.example.org/welcome?lang={lang}&country={country}&programme=12",
         "employer": employer, "service": service,
+        # The staff messages of grievances: who broke the glass, and a missed deadline as the
+        # office's local time (journey.grievances.glass, .sla).
+        "opened_by": f"{given} {_family}", "due": "14/12/2026 15:00",
     }
 
 
