@@ -217,6 +217,13 @@ def test_the_welcome_page_shows_the_programmes_and_countrys_numbers(client, fact
     assert "tel:112" not in back  # the emergency number is the destination's: not on return
 
 
+def test_the_welcome_and_return_pages_show_how_to_complain_in_the_readers_language(client):
+    for path in ("/welcome?lang=ne&country=PT", "/return?lang=ar"):
+        html = client.get(path).get_data(as_text=True)
+        lang = path.split("lang=")[1][:2]
+        assert f'href="/complaint?lang={lang}"' in html, path
+
+
 @pytest.mark.parametrize("query", ["programme=abc", "programme=99999999999999", "country=%F0%9F",
                                    "country=P", "programme=-1&country=12"])
 def test_the_welcome_page_ignores_arguments_it_cannot_use(client, query):
