@@ -249,6 +249,8 @@ POST   /grievances/{other_grievance}/transitions       grievances:manage     200
 POST   /grievances/{own_grievance}/entries             grievances:manage     201 201 201 403 403 401
 POST   /grievances/{other_grievance}/entries           grievances:manage     201 404 404 403 403 401
 PUT    /grievances/{own_grievance}/assignee            grievances:manage     200 200 200 403 403 401
+PATCH  /grievances/{own_grievance}                     grievances:manage     200 200 200 403 403 401
+PATCH  /grievances/{other_grievance}                   grievances:manage     200 404 404 403 403 401
 PUT    /grievances/{other_grievance}/assignee          grievances:manage     200 404 404 403 403 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
 GET    /docs                                           (public)              200 200 200 200 200 200
@@ -347,6 +349,7 @@ BODIES = {
     ("POST", "/grievances/{grievance}/transitions"): {"event": "acknowledge", "version": 1},
     ("POST", "/grievances/{grievance}/entries"): {"body": "Matrix note"},
     ("PUT", "/grievances/{grievance}/assignee"): {"assignee_id": None, "version": 1},
+    ("PATCH", "/grievances/{grievance}"): {"severity": "high", "version": 1},
 }
 
 

@@ -235,6 +235,7 @@ class EntryKind(enum.StrEnum):
     CLOCK_RESUMED = "clock_resumed"
     ESCALATED = "escalated"
     BREAK_GLASS = "break_glass"
+    UPDATED = "updated"  # triage: category, severity... corrected (journey.grievances.triage)
 
 
 class GrievanceEntry(SQLModel, table=True):

@@ -17,7 +17,7 @@ from journey.core.auth import User, current_user
 from journey.core.db import db, reads_first
 from journey.core.pagination import with_total
 from journey.core.versions import precondition
-from journey.grievances import access, queries, services
+from journey.grievances import access, queries, services, triage
 from journey.grievances.models import Channel, EntryKind, Grievance
 from journey.grievances.schemas import (
     AssigneeSchema,
@@ -28,6 +28,7 @@ from journey.grievances.schemas import (
     GrievanceEntrySchema,
     GrievanceListSchema,
     GrievanceQuerySchema,
+    GrievanceUpdateSchema,
     TransitionedSchema,
     TransitionSchema,
 )
@@ -174,4 +175,22 @@ def assign(data, grievance_id: int):
     g = _load(sess, user, grievance_id)
     expected = precondition(data)
     g = services.assign(sess, user, g, data["assignee_id"], expected=expected)
+    return _present(sess, g, access.sees_full(sess, user, g)), _etag(g)
+
+
+@blp.patch("/grievances/<id:grievance_id>", permission="grievances:manage")
+@blp.arguments(GrievanceUpdateSchema)
+@blp.response(200, GrievanceDetailSchema)
+@blp.alt_response(403, description=_RESTRICTED)
+@blp.alt_response(409, description="Resolved: reopen it first (code not-open); or " + _STALE)
+@blp.alt_response(412, description="The If-Match you sent is stale (code stale-version).")
+def update(data, grievance_id: int):
+    """Triage: correct the category, severity, confidentiality, whom it is against, the outcome
+    wanted or the language of an open grievance, at the version you read. A new category or
+    severity moves both deadlines; the complainant's own words never change."""
+    sess = db.session
+    user = current_user(sess)
+    g = _load(sess, user, grievance_id)
+    expected = precondition(data)
+    g = triage.update(sess, user, g, data, expected=expected)
     return _present(sess, g, access.sees_full(sess, user, g)), _etag(g)

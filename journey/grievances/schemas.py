@@ -68,6 +68,20 @@ class GrievanceCreateSchema(_Complaint):
     contact_email = ma.fields.Email(validate=validate.Length(max=254), allow_none=True)
 
 
+class GrievanceUpdateSchema(ma.Schema):
+    """Triage: what a grievance is about, corrected while it is open (the description stays)."""
+
+    category = ma.fields.String(validate=validate.OneOf(_values(Category)))
+    severity = ma.fields.String(validate=validate.OneOf(_values(Severity)))
+    confidentiality = ma.fields.String(validate=validate.OneOf(_values(Confidentiality)))
+    against_kind = ma.fields.String(validate=validate.OneOf(_values(AgainstKind)), allow_none=True)
+    against_employer_id = Id(allow_none=True)
+    against_name = Text(validate=validate.Length(max=200), allow_none=True)
+    desired_outcome = Text(validate=validate.Length(max=NOTE_MAX), allow_none=True)
+    language = Language()
+    version = Version()
+
+
 class PublicComplaintSchema(_Complaint):
     """The anonymous public form: no name asked; a contact only if they want replies."""
 
