@@ -14,7 +14,7 @@ from journey.core.audit import AuditEvent
 from journey.core.errors import Conflict, InvalidInput, ProblemError
 from journey.core.versions import Precondition
 from journey.grievances import services, triage
-from journey.grievances.models import Channel, Grievance, GrievanceEntry
+from journey.grievances.models import Channel, GrievanceEntry
 from tests.web.test_pages import HTML, csrf_token, log_in, text
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
