@@ -61,7 +61,7 @@ def _problem(err: ProblemError):
 def _list_args() -> tuple[dict[str, Any], dict[str, Any]]:
     """The query string as GrievanceQuerySchema input, and the query the pager links keep."""
     raw: dict[str, Any] = {}
-    for name in ("category", "severity", "sla_status", "q"):
+    for name in ("category", "severity", "sla_status", "q", "participant_id"):
         value = request.args.get(name, "").strip()
         if value:
             raw[name] = value
@@ -94,6 +94,7 @@ def grievances():
     found = queries.listing(db.session, user, state=args.get("state"),
                             category=args.get("category"), severity=args.get("severity"),
                             sla_status=args.get("sla_status"), assignee_id=args.get("assignee_id"),
+                            participant_id=args.get("participant_id"),
                             q=args.get("q"), open_only=args["open"], limit=args["limit"],
                             offset=args["offset"])
     pages = max(1, -(-found["total"] // pf.PAGE_SIZE))

@@ -360,3 +360,24 @@ def test_an_appeal_opens_a_linked_grievance_with_its_own_code(app, client, world
     assert f"Give the complainant its tracking code: {appeal.tracking_code}" in page
     assert "The payslips were forged" in page and f'href="/grievances/{g.id}"' in page
     assert appeal.reference in text(client.get(f"/grievances/{g.id}", headers=HTML))
+
+
+def test_the_record_section_links_to_all_of_a_persons_grievances(client, world, db_session,
+                                                                 app, monkeypatch):
+    from journey.grievances import page_forms
+
+    _office, cw, _other, _sup, p = world
+    mine = [_log(app, db_session, cw, p)[0] for _ in range(2)]
+    elsewhere, _code = _log(app, db_session, cw)
+    monkeypatch.setattr(page_forms, "PAGE_SIZE", 1)
+    log_in(client, cw)
+    record = client.get(f"/participants/{p.id}", headers=HTML).get_data(as_text=True)
+    link = f'href="/grievances?participant_id={p.id}"'
+    assert link in record and "All 2 grievances" in record
+    listed = client.get(f"/grievances?participant_id={p.id}", headers=HTML)
+    assert listed.status_code == 200
+    html = listed.get_data(as_text=True)
+    assert mine[0].reference in html or mine[1].reference in html
+    assert elsewhere.reference not in html
+    assert f'name="participant_id" value="{p.id}"' in html  # the filters keep the person
+    assert client.get("/grievances?participant_id=abc", headers=HTML).status_code == 422
