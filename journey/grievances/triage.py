@@ -4,7 +4,8 @@ confidentiality, whom it is against, the outcome wanted, the language for replie
 A complaint by SMS arrives as "other" at medium severity; whoever takes it up sets what it really
 is. The complainant's own words (the description) never change: what staff add goes in notes.
 Changing the category or severity moves both deadlines by what the new SLA gives from the day it
-was received, keeping any time the clock stood still.
+was received, keeping any time the clock stood still. Restricting it removes its id from the
+person's timeline.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -21,10 +23,18 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import InvalidInput
 from journey.core.policy import require
+from journey.core.timeline import JourneyEvent
 from journey.core.versions import Precondition, bump, check_version
 from journey.grievances.deadlines import deadlines_for
-from journey.grievances.models import OPEN_STATES, AgainstKind, EntryKind, Grievance
+from journey.grievances.models import (
+    OPEN_STATES,
+    AgainstKind,
+    Confidentiality,
+    EntryKind,
+    Grievance,
+)
 from journey.grievances.services import (
+    TimelineKind,
     TransitionRefused,
     _check_intake,
     _entry,
@@ -38,6 +48,18 @@ FIELDS = ("category", "severity", "confidentiality", "against_kind", "against_em
 # Codes, safe in an audit event; the rest are free text, named but not quoted.
 _CODES = ("category", "severity", "confidentiality", "against_kind", "against_employer_id",
           "language")
+
+
+def _untrace(sess: Session, g: Grievance) -> None:
+    """A grievance restricted after the fact leaves no id on the person's timeline either (what
+    intake writes for one restricted from the start: services._timeline_data)."""
+    if g.participant_id is None:
+        return
+    events = JourneyEvent.__table__
+    sess.execute(sa.update(events).where(
+        events.c.participant_id == g.participant_id,
+        events.c.kind.in_([TimelineKind.LOGGED, TimelineKind.RESOLVED]),
+        events.c.data["grievance_id"].as_integer() == g.id).values(data={"restricted": True}))
 
 
 def update(sess: Session, actor: User, g: Grievance, changes: dict[str, Any], *,
@@ -80,6 +102,8 @@ def update(sess: Session, actor: User, g: Grievance, changes: dict[str, Any], *,
     for name in changed:
         setattr(g, name, merged[name])
     g.updated_at = now
+    if "confidentiality" in changed and g.confidentiality == Confidentiality.RESTRICTED.value:
+        _untrace(sess, g)
     _entry(sess, g, EntryKind.UPDATED, actor, now,
            body=", ".join(changed))  # field names only: the values are in the record
     audit.record(sess, "grievances:grievance:update", actor_id=actor.id, object_type="grievance",

@@ -125,3 +125,23 @@ def test_the_page_corrects_shows_errors_beside_fields_and_a_conflict(client, db_
     assert "Someone else changed this record" in page and "Critical" in page and "Low" in page
     db_session.refresh(g)
     assert g.severity == "critical"
+
+
+def test_restricting_a_grievance_later_removes_its_id_from_the_persons_timeline(
+        app, db_session, factory):
+    from journey.core.timeline import recorded
+
+    office = factory.office()
+    cw = factory.user("caseworker", office=office)
+    p = factory.participant(cw)
+    with app.test_request_context():
+        g, _code = services.intake(db_session, cw, {"category": "wages", "description": "x"},
+                                   channel=Channel.STAFF, participant=p)
+        other, _code = services.intake(db_session, cw, {"category": "housing",
+                                                        "description": "y"},
+                                       channel=Channel.STAFF, participant=p)
+        triage.update(db_session, cw, g, {"category": "harassment_gbv",
+                                          "confidentiality": "restricted"},
+                      expected=Precondition(body=g.version))
+    logged = [e["data"] for e in recorded(db_session, p.id) if e["kind"] == "grievance_logged"]
+    assert logged == [{"restricted": True}, {"grievance_id": other.id}]
