@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from journey.core.db import db
-from journey.core.errors import Conflict
+from journey.core.errors import Conflict, InvalidInput
 from journey.core.policy import Role, require
 from journey.grievances import access, glass, patterns
 from journey.grievances.glass_schemas import (
@@ -167,11 +167,10 @@ def patterns_page():
     errors, found, status = {}, None, 200
     try:
         args = PatternsQuerySchema().load({k: v for k, v in values.items() if v})
-    except ValidationError as err:
-        errors, status = field_errors(err), 422
-    else:
         found = patterns.patterns(db.session, g.user, date_from=args.get("date_from"),
                                   date_to=args.get("date_to"), office_id=args.get("office_id"))
+    except (ValidationError, InvalidInput) as err:
+        errors, status = field_errors(err), 422
     admin = Role(g.user.role) == Role.ADMIN
     offices = list(db.session.scalars(sa.select(Office).order_by(Office.name))) if admin else []
     return render_template("grievances/patterns.html", found=found, v=values, errors=errors,

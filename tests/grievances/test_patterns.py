@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from journey.core.errors import InvalidInput
 from journey.grievances import glass, patterns, services
 from journey.grievances.models import Channel, Grievance
 from tests.web.test_pages import HTML, log_in, text
@@ -93,14 +94,14 @@ def test_filters_by_period_and_office(app, db_session, reports):
         old = patterns.patterns(db_session, r["supervisor"], date_to=LONG_AGO.date())
         admin_all = patterns.patterns(db_session, r["admin"])
         admin_other = patterns.patterns(db_session, r["admin"], office_id=r["other"].id)
-        # A supervisor asking for another office gets nothing of it.
-        cross = patterns.patterns(db_session, r["supervisor"], office_id=r["other"].id)
+        # A supervisor asking for another office is told it is not theirs (as in My work).
+        with pytest.raises(InvalidInput):
+            patterns.patterns(db_session, r["supervisor"], office_id=r["other"].id)
     assert recent["total"] == 5 and old["total"] == 1
     assert [x["count"] for x in old["by_recruiter"]] == [1]
     assert admin_all["total"] == 7
     assert admin_other["total"] == 1 and admin_other["by_category"] == [
         {"category": "housing", "count": 1}]
-    assert cross["total"] == 0
 
 
 def test_the_recruiter_name_is_indexed_folded_and_stored_encrypted(db_session, reports):
@@ -123,6 +124,22 @@ def test_the_api_counts_and_refuses_bad_filters(client, factory, reports):
     backwards = client.get(f"{url}?from=2026-02-01&to=2026-01-01",
                            headers=factory.headers(r["admin"]))
     assert backwards.status_code == 422
+    # An office that does not exist, or is not the supervisor's: a field error, not the audit
+    # event's foreign key (the fuzzer found GET ...?office_id=765893276 answering 409).
+    for user, office_id in ((r["admin"], 765893276), (r["supervisor"], r["other"].id)):
+        refused = client.get(f"{url}?office_id={office_id}", headers=factory.headers(user))
+        assert refused.status_code == 422, refused.get_json()
+        assert [e["field"] for e in refused.get_json()["errors"]] == ["office_id"]
+    mine = client.get(f"{url}?office_id={r['office'].id}", headers=factory.headers(r["supervisor"]))
+    assert mine.status_code == 200 and mine.json["total"] == 6
+
+
+def test_the_page_shows_an_unknown_office_beside_its_field(client, reports):
+    from tests.web.test_pages import HTML, log_in
+
+    log_in(client, reports["admin"])
+    resp = client.get("/grievances/patterns?office_id=765893276", headers=HTML)
+    assert resp.status_code == 422 and 'id="err-office_id"' in resp.get_data(as_text=True)
 
 
 def test_the_page_is_a_table_in_the_users_language(client, db_session, reports):
