@@ -20,12 +20,11 @@ from sqlalchemy.orm import Session
 from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import InvalidInput
-from journey.core.i18n import _
-from journey.core.policy import office_scope, require
+from journey.core.policy import require
 from journey.grievances import access
 from journey.grievances.models import AgainstKind, Grievance
 from journey.organisations.models import Employer, Office
+from journey.organisations.services import check_office_filter
 
 _G = Grievance.__table__
 
@@ -67,24 +66,13 @@ def _restricted(sess: Session, kind: AgainstKind, where, full) -> int:
         *where, sa.not_(full), _G.c.against_kind == kind.value)) or 0
 
 
-def _check_office(sess: Session, user: User, office_id: int | None) -> None:
-    """The office filter names an office the user may report on: any for an admin, else their
-    own. (An unknown id would otherwise reach the audit event's foreign key: a 409.)"""
-    if office_id is None:
-        return
-    own = office_scope(user)
-    if sess.get(Office, office_id) is None or (own is not None and office_id != own):
-        raise InvalidInput(errors=[{"field": "office_id", "code": "not-found",
-                                    "message": _("No office of yours has this id.")}])
-
-
 def patterns(sess: Session, user: User, *, date_from: date | None = None,
              date_to: date | None = None, office_id: int | None = None,
              now: datetime | None = None) -> dict[str, Any]:
     """Counts of grievances received in the period (both days included, UTC) in the user's
     scope, by employer, recruiter, category, office, state and month. The read is audited."""
     require(user, "grievances:report")
-    _check_office(sess, user, office_id)
+    check_office_filter(sess, user, office_id)
     now = now or utcnow()
     where = [access.scope(user)]
     if office_id is not None:

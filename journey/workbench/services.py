@@ -29,9 +29,9 @@ from journey.continuum.models import (
 from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.errors import InvalidInput, NotFound
+from journey.core.errors import NotFound
 from journey.core.policy import Role, office_scope, participant_scope, require
-from journey.organisations.models import Office
+from journey.organisations.services import check_office_filter
 from journey.participants.models import Participant
 from journey.stages import Stage
 from journey.workbench import grievance_work
@@ -197,7 +197,7 @@ def my_work(sess: Session, actor: User, *, office_id: int | None = None,
     skipped, texts from unknown numbers waiting for triage, grievances due within two days and
     breached, and the escalations addressed to the actor."""
     require(actor, "workbench:read")
-    _check_office(sess, actor, office_id)
+    check_office_filter(sess, actor, office_id)
     now = now or utcnow()
     today = today or now.date()
     limit = max(1, min(limit, MAX_LIMIT))
@@ -228,17 +228,6 @@ def _by_caseworker(sess: Session, counts: dict[str, dict[int | None, int]]) -> l
         row["total"] = sum(row["counts"].values())
     return sorted(rows, key=lambda r: (r["caseworker_id"] is None, (r["name"] or "").casefold(),
                                        r["caseworker_id"] or 0))
-
-
-def _check_office(sess: Session, actor: User, office_id: int | None) -> None:
-    """An office filter names an office the actor may see: any for an admin, else their own.
-    (An unknown id would otherwise reach the audit event's foreign key.)"""
-    if office_id is None:
-        return
-    own = office_scope(actor)
-    if sess.get(Office, office_id) is None or (own is not None and office_id != own):
-        raise InvalidInput(errors=[{"field": "office_id", "code": "not-found",
-                                    "message": _("No office of yours has this id.")}])
 
 
 def _audit(sess: Session, actor: User, office_id: int | None, out: dict) -> None:
