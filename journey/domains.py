@@ -25,6 +25,7 @@ DOMAINS: list[str] = [
     "journey.skillcards",
     "journey.privacy",
     "journey.grievances",
+    "journey.employers",
     "journey.workbench",
     "journey.administration",
     "journey.web",

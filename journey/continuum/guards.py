@@ -15,8 +15,8 @@ from sqlmodel import select
 
 from journey.consent.services import has_consent
 from journey.continuum.models import VALID_PERMIT_STATUSES, ChecklistItem, ItemStatus, Permit
-from journey.costs.models import RECRUITMENT_COSTS, Cost, Payer
-from journey.costs.rules import employer_pays_warning
+from journey.costs.models import Cost
+from journey.costs.rules import breach_open, employer_pays_warning
 from journey.participants.models import Participant
 
 
@@ -101,11 +101,7 @@ def stage_items_done(ctx: GuardContext) -> str | None:
 @guard("no_fees_paid_by_migrant")
 def no_fees_paid_by_migrant(ctx: GuardContext) -> str | None:
     paid = ctx.session.scalar(select(sa.func.count()).select_from(Cost).where(
-        Cost.participant_id == ctx.participant.id,
-        Cost.paid_by == Payer.MIGRANT.value,
-        Cost.category.in_([c.value for c in RECRUITMENT_COSTS]),
-        Cost.amount > 0,
-    ))
+        Cost.participant_id == ctx.participant.id, breach_open()))
     if paid:
         return employer_pays_warning()
     return None

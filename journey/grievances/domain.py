@@ -92,7 +92,6 @@ DOMAIN = Domain(
                           "for all but focal points and the assignee",
                      read=("grievances:read",), legal_basis="legal_obligation",
                      erase_columns=("contact_phone", "contact_email", "against_name",
-                                    "against_index",
                                     "description", "desired_outcome", "resolution_summary"),
                      retain_from="closed_at"),
         PersonalData("grievance_entries", (Category.CASE, Category.SENSITIVE),

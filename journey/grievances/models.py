@@ -20,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from journey.core.crypto import BlindIndex, EncryptedText, keep_blind_index
+from journey.core.crypto import EncryptedText
 from journey.core.db import UTCDateTime, enum_check
 from journey.core.i18n import _l
 
@@ -191,12 +191,12 @@ class Grievance(SQLModel, table=True):
     state: str = Field(default=State.RECEIVED.value, max_length=20)
     against_kind: str | None = Field(default=None, max_length=10)
     against_employer_id: int | None = Field(default=None, foreign_key="employers.id", index=True)
-    # A recruiter or anyone else, by name (the recruiters registry will link them, #15).
+    # A recruiter from the registry (journey.employers.models.Recruiter): complaints against
+    # the same recruiter are counted by this id (journey.grievances.patterns).
+    against_recruiter_id: int | None = Field(default=None, foreign_key="recruiters.id",
+                                             index=True)
+    # Anyone else (or a recruiter not in the registry), by name.
     against_name: str | None = Field(default=None, sa_type=EncryptedText("grievances.against_name"))
-    # A keyed index of the name, folded (journey.core.crypto.normalise_name): complaints against
-    # the same recruiter are counted together without decrypting (journey.grievances.patterns).
-    against_index: str | None = Field(default=None, sa_type=BlindIndex("against_name", "name"),
-                                      index=True)
     description: str = Field(sa_type=EncryptedText("grievances.description"))
     desired_outcome: str | None = Field(default=None,
                                         sa_type=EncryptedText("grievances.desired_outcome"))
@@ -223,7 +223,6 @@ class Grievance(SQLModel, table=True):
     version: int = Field(default=1)
 
 
-keep_blind_index(Grievance, "against_index")
 
 
 class EntryKind(enum.StrEnum):

@@ -76,6 +76,14 @@ class Employer(NamedOrganisation, table=True):
     __tablename__ = "employers"
 
     sector: str | None = Field(default=None, max_length=100)
+    # ISIC Rev. 4: a section letter or a division, group or class code ("A", "01", "0111").
+    isic_code: str | None = Field(default=None, max_length=4)
+    # pending -> verified (by an admin) -> suspended; only a verified employer gets candidates
+    # (journey.employers.models.Verification; checked by the schemas, not a CHECK constraint:
+    # adding one would rebuild this table on SQLite, which many tables reference).
+    verification: str = Field(default="pending", max_length=10,
+                              sa_column_kwargs={"server_default": "pending"})
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ServiceProvider(NamedOrganisation, table=True):

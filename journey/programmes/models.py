@@ -5,6 +5,7 @@ No `from __future__ import annotations` here: SQLModel resolves Relationship typ
 
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,6 +49,12 @@ class Programme(SQLModel, table=True):
     # NULL for programmes created before the column (a JSON server default cannot be compared
     # on PostgreSQL, so `db check` could not hold it): read as no numbers of its own.
     contacts: dict[str, Any] | None = Field(default_factory=dict, sa_type=sa.JSON, nullable=True)
+    # The budget per hire the Employer Pays summary compares each placement's costs with.
+    budget_per_hire: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
+    budget_currency: str | None = Field(default=None, max_length=3)
+    # The onboarding steps employers confirm for this programme's placements, in order (keys
+    # of journey.employers.onboarding.STEP_TITLES); NULL: the default list.
+    onboarding_steps: list[str] | None = Field(default=None, sa_type=sa.JSON, nullable=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     # Optimistic concurrency (journey.core.versions): an edit may name the version it read.
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
