@@ -20,6 +20,7 @@ from journey.continuum.models import ChecklistItem, ItemStatus
 from journey.continuum.stages import Stage
 from journey.core.auth import User
 from journey.core.db import db, utcnow
+from journey.demo.employers import load_demo_employers
 from journey.demo.grievances import load_demo_grievances
 from journey.demo.workload import assign_caseworkers, load_demo_work
 from journey.organisations.models import Employer, Office, ServiceProvider
@@ -135,7 +136,9 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
         work = load_demo_work(sess, users["caseworker"], employer.id, date.today())
         # A focal point, holidays and a handful of grievances (idempotent).
         grievances = load_demo_grievances(sess, users, offices, employer.id, date.today())
-    echo("Demo data loaded." if created or assigned or work or grievances
+        # Employers: records, recruiters, vacancies, candidates and a placement (idempotent).
+        employers = load_demo_employers(sess, users, programme, employer, date.today())
+    echo("Demo data loaded." if created or assigned or work or grievances or employers.added
          else "Demo data already present; nothing changed.")
     base = current_app.config["PUBLIC_BASE_URL"]  # the address this installation is reached at
     if card is not None:
@@ -145,6 +148,7 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
     echo(f"Caseworkers' work: {base}/work and texts from unknown numbers: {base}/messages/triage")
     echo(f"Complaint patterns (supervisor): {base}/grievances/patterns and focal points: "
          f"{base}/grievances/focal-points")
+    employers.echo_links(echo, base)
     echo(f"Log in at {base}/login with any of these (password: {DEMO_PASSWORD}):")
     for username, _name, role, office in DEMO_USERS:
         echo(f"  {username:<18} {role:<11} {office or ''}")

@@ -1,0 +1,467 @@
+"""The demo's employers (#15), so the employer's pages show something after `make run`:
+
+* Hotel Atlântico Lisboa, the programme's employer (the demo user ``employer`` works for it):
+  hotels and similar accommodation (ISIC 5510), verified, its Employer Pays commitment signed,
+  two contact people (the HR director has an email, for signed onboarding links);
+* a Porto restaurant waiting for verification;
+* three recruitment agencies: one licensed on the programme's corridor, one whose licence
+  expires within 60 days, one whose licence has expired (the agency of the fee complaints);
+* the programme's budget per hire;
+* three vacancies: cooks (open: four candidates presented, one shortlisted, one selected),
+  room attendants (a draft the employer wrote, waiting for staff to publish it) and waiters
+  (filled last season: two workers in Lisbon);
+* the selected cook's placement: onboarding steps confirmed, one contested by her caseworker
+  (which opened a grievance against the hotel), the rest waiting, one with a signed link
+  emailed to the HR director; retention checks due at 3, 6 and 12 months;
+* her costs, paid by the hotel, the programme and the government of destination, and a visa fee
+  she paid herself: an Employer Pays breach, its grievance, refunded by the hotel.
+
+Idempotent like the rest of the demo: records are found by name, and nothing of the selection
+is added once the demo employer has a vacancy.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from journey.consent.services import has_consent
+from journey.continuum import services as continuum
+from journey.continuum.models import ChecklistItem, ItemStatus
+from journey.continuum.stages import Stage
+from journey.core import audit
+from journey.core.auth import User
+from journey.core.db import utcnow
+from journey.costs import services as costs
+from journey.employers.models import (
+    Candidacy,
+    CandidacyState,
+    CandidacyStep,
+    EmployerContact,
+    EmployerPaysCommitment,
+    OnboardingStep,
+    Placement,
+    Recruiter,
+    RetentionCheck,
+    StepStatus,
+    Vacancy,
+    VacancyStatus,
+    Verification,
+)
+from journey.employers.placements import open_placement
+from journey.grievances import services as grievances
+from journey.grievances.models import Channel
+from journey.organisations.models import Employer
+from journey.participants.models import Participant
+from journey.programmes.models import Programme
+
+_ESCO = "http://data.europa.eu/esco/"
+COOK = _ESCO + "occupation/90f75f67-495d-49fa-ab57-2f320e251d7e"  # cook (ISCO 5120)
+ROOM_ATTENDANT = _ESCO + "occupation/731ecac4-06e8-4ec2-a559-101fecbd9183"  # ISCO 9112
+WAITER = _ESCO + "occupation/d5db9d5c-2ebf-4a54-a79a-1b7e7ff70471"  # waiter/waitress (5131)
+FOOD_HYGIENE_RULES = _ESCO + "skill/791fa659-3382-49f8-a8dd-505226d0da48"  # knowledge
+
+SECOND_EMPLOYER = "Restaurante Mar e Serra, Porto"
+HR_EMAIL = "recursos.humanos@hotel-atlantico.example.org"
+CORRIDOR = "NP-PT"
+# (name, licence number, days until the licence expires, corridors served)
+_RECRUITERS = [
+    ("Everest Overseas Recruitment Pvt. Ltd.", "DoFE-0871/2081", 365, ["NP-PT", "NP-ES"]),
+    ("Annapurna Global Manpower Pvt. Ltd.", "DoFE-1142/2079", 40, ["NP-PT", "NP-MT"]),
+    # The agency of the demo's recruitment-fee complaints (journey.demo.grievances).
+    ("Himalayan Manpower Pvt. Ltd.", "DoFE-0456/2076", -75, ["NP-PT", "NP-QA", "NP-AE"]),
+]
+LICENSED, EXPIRING, EXPIRED = (name for name, *_rest in _RECRUITERS)
+BUDGET_PER_HIRE = Decimal("3500.00")
+# The programme's onboarding steps: the defaults and health insurance, which a Portuguese work
+# visa needs before departure.
+ONBOARDING_STEPS = ["contract_signed", "health_insurance", "accommodation_ready", "arrival_met",
+                    "workplace_induction", "social_security_registered", "first_wage_paid"]
+
+
+@dataclass
+class DemoEmployers:
+    """What the loader prints: ids for the URLs, and the signed link when it was made now."""
+
+    added: int = 0
+    open_vacancy_id: int | None = None
+    placement_id: int | None = None
+    onboarding_url: str | None = None
+
+    def echo_links(self, echo, base: str) -> None:
+        """The employer's pages, printed by the loader after the credentials' preamble."""
+        if self.open_vacancy_id is None:
+            return
+        echo(f"Employers (log in as employer): {base}/employer, the cooks' vacancy and its "
+             f"candidates: {base}/employer/vacancies/{self.open_vacancy_id}")
+        if self.onboarding_url:
+            echo(f"Signed onboarding link (emailed to the hotel's HR director, single use): "
+                 f"{self.onboarding_url}")
+
+
+def load_demo_employers(sess: Session, users: dict[str, User], programme: Programme,
+                        employer: Employer, today: date) -> DemoEmployers:
+    """The employers' records, recruiters, vacancies, candidates, a placement and its costs."""
+    result = DemoEmployers()
+    result.added += _employer_record(sess, users["admin"], employer, today)
+    result.added += _second_employer(sess)
+    rows, added = _recruiters(sess, today)
+    recruiters = {r.name: r for r in rows}
+    result.added += added
+    if programme.budget_per_hire is None:
+        programme.budget_per_hire, programme.budget_currency = BUDGET_PER_HIRE, "EUR"
+        programme.onboarding_steps = ONBOARDING_STEPS
+        result.added += 1
+    existing = sess.scalar(sa.select(Vacancy.id).where(
+        Vacancy.employer_id == employer.id, Vacancy.status == VacancyStatus.OPEN.value)
+        .order_by(Vacancy.id).limit(1))
+    if existing is not None:
+        result.open_vacancy_id = existing
+        result.placement_id = sess.scalar(sa.select(Placement.id).where(
+            Placement.vacancy_id == existing).order_by(Placement.id).limit(1))
+        return result
+    # A line per presentation, decision and step would bury the credentials the demo prints.
+    quiet = [logging.getLogger(name) for name in
+             ("journey.continuum", "journey.employers", "journey.grievances", "journey.costs",
+              "journey.core.links")]
+    levels = [log.level for log in quiet]
+    for log in quiet:
+        log.setLevel(logging.WARNING)
+    try:
+        _selection(sess, users, programme, employer, recruiters, today, result)
+    finally:
+        for log, level in zip(quiet, levels, strict=True):
+            log.setLevel(level)
+    return result
+
+
+# --- The records --------------------------------------------------------------------------------
+
+def _employer_record(sess: Session, admin: User, employer: Employer, today: date) -> int:
+    added = 0
+    now = utcnow()
+    if employer.isic_code is None:
+        # ISIC Rev. 4 class 5510: short term accommodation activities (hotels).
+        employer.isic_code = "5510"
+        added += 1
+    if employer.verification != Verification.VERIFIED.value:
+        employer.verification, employer.verified_at = Verification.VERIFIED.value, now
+        added += 1
+    if sess.scalar(sa.select(EmployerPaysCommitment.id).where(
+            EmployerPaysCommitment.employer_id == employer.id)) is None:
+        sess.add(EmployerPaysCommitment(
+            employer_id=employer.id, version="2026-1", signed_on=date(2026, 2, 16),
+            signatory_name="Marta Sousa Ribeiro", signatory_title="Human resources director",
+            recorded_by=admin.id, recorded_at=now))
+        added += 1
+    if sess.scalar(sa.select(EmployerContact.id).where(
+            EmployerContact.employer_id == employer.id)) is None:
+        sess.add_all([
+            EmployerContact(employer_id=employer.id, name="Marta Sousa Ribeiro",
+                            role="Human resources director", email=HR_EMAIL,
+                            phone="+351213400100", language="pt", created_at=now),
+            # Meets new workers at the airport; no email, so no links go to him.
+            EmployerContact(employer_id=employer.id, name="Rui Carvalho",
+                            role="Operations manager", phone="+351912400731", language="pt",
+                            created_at=now)])
+        added += 2
+    sess.flush()
+    return added
+
+
+def _second_employer(sess: Session) -> int:
+    if sess.scalar(sa.select(Employer.id).where(Employer.name == SECOND_EMPLOYER)) is not None:
+        return 0
+    now = utcnow()
+    restaurant = Employer(name=SECOND_EMPLOYER, country="PT", sector="Hospitality",
+                          isic_code="5610", verification=Verification.PENDING.value,
+                          created_at=now)
+    sess.add(restaurant)
+    sess.flush()
+    sess.add(EmployerContact(employer_id=restaurant.id, name="Ana Pereira", role="Owner",
+                             email="ana.pereira@mareserra.example.org", language="pt",
+                             created_at=now))
+    sess.flush()
+    return 2
+
+
+def _recruiters(sess: Session, today: date) -> tuple[list[Recruiter], int]:
+    rows, added = [], 0
+    for name, number, days, corridors in _RECRUITERS:
+        row = sess.scalar(sa.select(Recruiter).where(Recruiter.name == name))
+        if row is None:
+            row = Recruiter(name=name, country="NP", licence_number=number,
+                            issuing_authority="Department of Foreign Employment, Nepal",
+                            licence_expires_on=today + timedelta(days=days),
+                            corridors=corridors, created_at=utcnow())
+            sess.add(row)
+            added += 1
+        rows.append(row)
+    sess.flush()
+    return rows, added
+
+
+# --- Vacancies, candidates, a placement ---------------------------------------------------------
+
+def _vacancy(sess: Session, author: User, employer: Employer, programme: Programme,
+             data: dict) -> Vacancy:
+    now = utcnow()
+    vacancy = Vacancy(employer_id=employer.id, programme_id=programme.id, created_by=author.id,
+                      created_at=now, updated_at=now, **data)
+    sess.add(vacancy)
+    sess.flush()
+    return vacancy
+
+
+def _publish(sess: Session, staff: User, vacancy: Vacancy) -> None:
+    vacancy.status, vacancy.published_by, vacancy.published_at = (
+        VacancyStatus.OPEN.value, staff.id, utcnow())
+    sess.flush()
+
+
+def _present(sess: Session, staff: User, vacancy: Vacancy, p: Participant,
+             recruiter: Recruiter | None, note: str) -> Candidacy:
+    now = utcnow()
+    c = Candidacy(vacancy_id=vacancy.id, participant_id=p.id, employer_id=vacancy.employer_id,
+                  recruiter_id=recruiter.id if recruiter else None, presented_by=staff.id,
+                  presented_at=now, updated_at=now)
+    sess.add(c)
+    sess.flush()
+    sess.add(CandidacyStep(candidacy_id=c.id, state=CandidacyState.PRESENTED.value, note=note,
+                           actor_id=staff.id, at=now))
+    sess.flush()
+    return c
+
+
+def _decide(sess: Session, user: User, c: Candidacy, state: CandidacyState, reason: str,
+            note: str, *, staff: User | None = None) -> Candidacy:
+    now = utcnow()
+    c.state, c.decided_at, c.updated_at = state.value, now, now
+    sess.add(CandidacyStep(candidacy_id=c.id, state=state.value, reason=reason, note=note,
+                           actor_id=user.id, at=now))
+    sess.flush()
+    if state == CandidacyState.SELECTED:
+        p = sess.get(Participant, c.participant_id)
+        continuum.apply_transition(sess, staff, p, "match", {"employer_id": c.employer_id},
+                                   expected=None)
+        open_placement(sess, staff, c)
+    return c
+
+
+def _confirm(sess: Session, user: User, step: OnboardingStep, note: str | None = None) -> None:
+    now = utcnow()
+    step.status, step.confirmed_at, step.confirmed_by, step.note, step.updated_at = (
+        StepStatus.CONFIRMED.value, now, user.id, note, now)
+    sess.flush()
+
+
+def _contest(sess: Session, staff: User, step: OnboardingStep, p: Participant,
+             employer_id: int, text: str) -> None:
+    g, _code = grievances.intake(sess, staff, {
+        "category": "contract_substitution", "severity": "medium",
+        "against_employer_id": employer_id, "description": text}, channel=Channel.STAFF,
+        participant=p)
+    now = utcnow()
+    step.status, step.contested_at, step.contest_grievance_id, step.updated_at = (
+        StepStatus.CONTESTED.value, now, g.id, now)
+    sess.flush()
+
+
+def _issue_link(sess: Session, staff: User, step: OnboardingStep,
+                contact: EmployerContact) -> str | None:
+    return None
+
+
+def _retention(sess: Session, placement: Placement, start: date) -> None:
+    for months in (3, 6, 12):
+        sess.add(RetentionCheck(placement_id=placement.id, months=months,
+                                due_on=_add_months(start, months)))
+    sess.flush()
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, 28))
+
+
+def _refund(sess: Session, staff: User, cost, note: str) -> None:
+    cost.refund_amount, cost.refunded_at, cost.refunded_by, cost.refund_note = (
+        cost.amount, utcnow(), staff.id, note)
+    sess.flush()
+    audit.record(sess, "costs:cost:refund", actor_id=staff.id, object_type="cost",
+                 object_id=cost.id, participant_id=cost.participant_id)
+
+
+def _items_done(sess: Session, actor: User, p: Participant) -> None:
+    """Tick the required items of the participant's stage, as the caseworker would."""
+    for item in sess.scalars(sa.select(ChecklistItem).where(
+            ChecklistItem.participant_id == p.id, ChecklistItem.stage == p.stage,
+            ChecklistItem.required.is_(True))):
+        if item.status != ItemStatus.DONE:
+            continuum.update_item(sess, actor, p, item,
+                                  {"status": "done", "evidence_note": "Checked at the centre."},
+                                  expected=None)
+
+
+def _candidates(sess: Session, programme: Programme, stages: tuple[Stage, ...],
+                office_id: int | None = None) -> list[Participant]:
+    """The programme's participants at these stages who agreed to share with employers."""
+    rows = sess.scalars(sa.select(Participant).where(
+        Participant.programme_id == programme.id, Participant.erased_at.is_(None),
+        Participant.stage.in_([s.value for s in stages]),
+        *([Participant.office_id == office_id] if office_id else []))
+        .order_by(Participant.id)).all()
+    return [p for p in rows if has_consent(sess, p.id, "share_employers")]
+
+
+def _selection(sess: Session, users: dict[str, User], programme: Programme, employer: Employer,
+               recruiters: dict[str, Recruiter], today: date, result: DemoEmployers) -> None:
+    boss, caseworker, supervisor = users["employer"], users["caseworker"], users["supervisor"]
+    cooks = _vacancy(sess, boss, employer, programme, {
+        "title": "Cook, hotel restaurant", "occupation_uri": COOK, "isco_code": "5120",
+        "required_skills": [FOOD_HYGIENE_RULES], "optional_skills": [],
+        "languages": [{"language": "en", "level": "B1"}, {"language": "pt", "level": "A2"}],
+        "certificates": ["Food hygiene and safety (HACCP), level 2"],
+        "place": "Lisbon (Parque das Nações)", "positions": 3,
+        "start_date": today + timedelta(days=60), "wage_amount": Decimal("1050.00"),
+        "wage_currency": "EUR", "wage_period": "month",
+        "conditions": "Full time, 40 hours a week in shifts, two days off in a row; meals on "
+                      "duty; a furnished shared flat near the hotel for the first six months at "
+                      "no cost; a one-year contract, renewable."})
+    _publish(sess, supervisor, cooks)
+    result.open_vacancy_id = cooks.id
+    result.added += 1
+
+    # The employer's own draft, waiting for staff to publish it.
+    _vacancy(sess, boss, employer, programme, {
+        "title": "Room attendant", "occupation_uri": ROOM_ATTENDANT, "isco_code": "9112",
+        "languages": [{"language": "en", "level": "A2"}], "place": "Lisbon (Baixa)",
+        "positions": 4, "start_date": today + timedelta(days=120),
+        "wage_amount": Decimal("870.00"), "wage_currency": "EUR", "wage_period": "month",
+        "conditions": "Full time, 40 hours a week; uniform and meals on duty."})
+    result.added += 1
+
+    # Presented: two in training, two pre-selected; all agreed to share with employers.
+    training = _candidates(sess, programme, (Stage.TRAINING,))
+    preselected = _candidates(sess, programme, (Stage.PRESELECTION,))
+    licensed, expired = recruiters[LICENSED], recruiters[EXPIRED]
+    presented = [_present(sess, caseworker, cooks, p, licensed,
+                          "Completed the hotel kitchen module at the training centre.")
+                 for p in training[:2] + preselected[:1]]
+    # Recruited through the agency whose licence has expired: selecting her is refused (409)
+    # until the licence is renewed.
+    presented += [_present(sess, caseworker, cooks, p, expired,
+                           "Eight years as a cook in Nepal and Qatar.")
+                  for p in preselected[1:2]]
+    result.added += len(presented)
+    if len(presented) < 2:
+        return
+    chosen, second = presented[0], presented[1]
+    _decide(sess, boss, second, CandidacyState.SHORTLISTED, "skills_match",
+            "Five years in hotel kitchens in Doha; strong on food hygiene.")
+    _decide(sess, boss, chosen, CandidacyState.INTERVIEWED, "interview_performance",
+            "Video interview with the head chef.")
+    person = sess.get(Participant, chosen.participant_id)
+    _items_done(sess, caseworker, person)  # the training is finished
+    _decide(sess, boss, chosen, CandidacyState.SELECTED, "interview_performance",
+            "Clear about kitchen hygiene and ready to start on the date offered.",
+            staff=caseworker)
+    placement = sess.scalar(sa.select(Placement).where(Placement.candidacy_id == chosen.id))
+    result.placement_id = placement.id
+    _onboarding(sess, users, employer, placement, person, result)
+    _retention(sess, placement, placement.contract_start)
+    _costs(sess, caseworker, employer, placement, licensed, today)
+    _filled(sess, users, programme, employer, recruiters[EXPIRING], result)
+
+
+def _onboarding(sess: Session, users: dict[str, User], employer: Employer,
+                placement: Placement, person: Participant, result: DemoEmployers) -> None:
+    steps = {s.key: s for s in sess.scalars(sa.select(OnboardingStep).where(
+        OnboardingStep.placement_id == placement.id))}
+    boss, caseworker = users["employer"], users["caseworker"]
+    _confirm(sess, boss, steps["contract_signed"], "Signed by video call; copy sent by email.")
+    _confirm(sess, boss, steps["health_insurance"], "Group policy with Fidelidade from day one.")
+    _confirm(sess, boss, steps["accommodation_ready"], "Shared flat, Rua do Mar 12, room 2.")
+    _contest(sess, caseworker, steps["contract_signed"], person, employer.id,
+             "She says the contract she signed on the video call was in Portuguese only, she "
+             "has no copy, and the wage read out was lower than the offer of 1,050 euros.")
+    hr = sess.scalar(sa.select(EmployerContact).where(EmployerContact.employer_id == employer.id,
+                                                      EmployerContact.email.is_not(None)))
+    result.onboarding_url = _issue_link(sess, caseworker, steps["arrival_met"], hr)
+
+
+def _costs(sess: Session, staff: User, employer: Employer, placement: Placement,
+           recruiter: Recruiter, today: date) -> None:
+    pid = placement.participant_id
+    common = {"currency": "EUR", "placement_id": placement.id, "employer_id": employer.id}
+    for category, amount, paid_by, evidence, extra in (
+            ("recruitment_fee", "1200.00", "employer", "Invoice EOR-2026-114 from the agency",
+             {"recruiter_id": recruiter.id}),
+            ("training", "640.00", "programme", "Training centre's statement, cohort 7", {}),
+            ("health_check", "85.00", "employer", "Clinic receipt 2026-3381", {}),
+            ("travel", "780.00", "employer", "E-ticket KTM-DOH-LIS, booked by the hotel", {}),
+            ("integration", "300.00", "government_destination",
+             "Portuguese course place, public employment service", {})):
+        costs.record_cost(sess, staff, pid, {
+            "category": category, "amount": Decimal(amount), "paid_by": paid_by,
+            "should_have_paid": paid_by, "evidence": evidence, "paid_on": today, **common,
+            **extra})
+    # She paid the visa fee herself: a breach of Employer Pays, until the hotel refunds it.
+    visa = costs.record_cost(sess, staff, pid, {
+        "category": "visa_fee", "amount": Decimal("90.00"), "paid_by": "migrant",
+        "should_have_paid": "employer", "evidence": "VFS Global receipt KTM-PT-55120",
+        "paid_on": today - timedelta(days=3), **common})
+    if visa.breach_grievance_id is None:
+        g, _code = grievances.intake(sess, staff, {
+            "category": "recruitment_fees", "severity": "medium",
+            "against_employer_id": employer.id,
+            "description": "She paid the 90 euro visa fee herself at the visa centre; under the "
+                           "Employer Pays commitment the hotel pays it."},
+            channel=Channel.STAFF, participant=sess.get(Participant, pid))
+        visa.breach_grievance_id = g.id
+    _refund(sess, staff, visa, "The hotel refunded the fee by bank transfer.")
+
+
+
+def _filled(sess: Session, users: dict[str, User], programme: Programme, employer: Employer,
+            recruiter: Recruiter, result: DemoEmployers) -> None:
+    """Last season's waiters: two workers in Lisbon, settled in, their placements running."""
+    boss, lisbon = users["employer"], users["caseworker.lisbon"]
+    workers = _candidates(sess, programme, (Stage.STAY,))[:2]
+    if not workers:
+        return
+    arrived = min(p.arrival_date for p in workers if p.arrival_date) if any(
+        p.arrival_date for p in workers) else None
+    waiters = _vacancy(sess, boss, employer, programme, {
+        "title": "Waiter or waitress, summer season", "occupation_uri": WAITER,
+        "isco_code": "5131", "languages": [{"language": "en", "level": "B1"}],
+        "place": "Lisbon (Parque das Nações)", "positions": len(workers),
+        "start_date": arrived, "wage_amount": Decimal("980.00"), "wage_currency": "EUR",
+        "wage_period": "month", "conditions": "Full time, 40 hours a week in shifts."})
+    _publish(sess, users["admin"], waiters)
+    result.added += 1
+    for p in workers:
+        c = _present(sess, lisbon, waiters, p, recruiter, "Restaurant service, two seasons.")
+        now = utcnow()
+        c.state, c.decided_at, c.updated_at = CandidacyState.SELECTED.value, now, now
+        sess.add(CandidacyStep(candidacy_id=c.id, state=CandidacyState.SELECTED.value,
+                               reason="experience", note="Two seasons in Dubai.",
+                               actor_id=boss.id, at=now))
+        # Matched with the hotel in the continuum already (journey.demo.load): the placement
+        # is recorded now.
+        placement = open_placement(sess, lisbon, c)
+        placement.arrived_on = p.arrival_date
+        for step in sess.scalars(sa.select(OnboardingStep).where(
+                OnboardingStep.placement_id == placement.id).order_by(OnboardingStep.position)):
+            if step.key not in ("social_security_registered", "first_wage_paid"):
+                _confirm(sess, boss, step)
+        _retention(sess, placement, p.arrival_date or placement.contract_start)
+        result.added += 2
+    waiters.status = VacancyStatus.FILLED.value
+    sess.flush()
