@@ -7,14 +7,17 @@
 * three recruitment agencies: one licensed on the programme's corridor, one whose licence
   expires within 60 days, one whose licence has expired (the agency of the fee complaints);
 * the programme's budget per hire;
-* three vacancies: cooks (open: four candidates presented, one shortlisted, one selected),
+* three vacancies: cooks (open: four candidates presented, one shortlisted, one selected; the
+  shortlisted one came through the agency with the expired licence, so selecting her is refused),
   room attendants (a draft the employer wrote, waiting for staff to publish it) and waiters
   (filled last season: two workers in Lisbon);
-* the selected cook's placement: onboarding steps confirmed, one contested by her caseworker
-  (which opened a grievance against the hotel), the rest waiting, one with a signed link
-  emailed to the HR director; retention checks due at 3, 6 and 12 months;
+* the selected cook's placement, before she travels: onboarding steps confirmed, one contested
+  by her caseworker (which opened a grievance against the hotel), the rest waiting, one with a
+  signed link emailed to the HR director;
 * her costs, paid by the hotel, the programme and the government of destination, and a visa fee
-  she paid herself: an Employer Pays breach, its grievance, refunded by the hotel.
+  she paid herself: an Employer Pays breach, its grievance, refunded by the hotel;
+* last season's waiters, working in Lisbon: their placements, most steps confirmed, and the
+  retention checks due 3, 6 and 12 months after they arrived.
 
 Idempotent like the rest of the demo: records are found by name, and nothing of the selection
 is added once the demo employer has a vacancy.
@@ -347,36 +350,37 @@ def _selection(sess: Session, users: dict[str, User], programme: Programme, empl
         "conditions": "Full time, 40 hours a week; uniform and meals on duty."})
     result.added += 1
 
-    # Presented: two in training, two pre-selected; all agreed to share with employers.
-    training = _candidates(sess, programme, (Stage.TRAINING,))
-    preselected = _candidates(sess, programme, (Stage.PRESELECTION,))
-    licensed, expired = recruiters[LICENSED], recruiters[EXPIRED]
-    presented = [_present(sess, caseworker, cooks, p, licensed,
-                          "Completed the hotel kitchen module at the training centre.")
-                 for p in training[:2] + preselected[:1]]
-    # Recruited through the agency whose licence has expired: selecting her is refused (409)
-    # until the licence is renewed.
-    presented += [_present(sess, caseworker, cooks, p, expired,
-                           "Eight years as a cook in Nepal and Qatar.")
-                  for p in preselected[1:2]]
-    result.added += len(presented)
-    if len(presented) < 2:
+    # Presented: two who finished their training, two pre-selected; all agreed to share with
+    # employers. The shortlisted cook came through the agency whose licence has expired:
+    # selecting her is refused (409 recruiter-licence-expired) until the licence is renewed.
+    training = _candidates(sess, programme, (Stage.TRAINING,))[:2]
+    preselected = _candidates(sess, programme, (Stage.PRESELECTION,))[:2]
+    if len(training) < 2:
         return
+    for p in training:
+        _items_done(sess, caseworker, p)  # the training is finished
+    agencies = [recruiters[LICENSED], recruiters[EXPIRED], recruiters[LICENSED], None]
+    notes = ["Completed the hotel kitchen module at the training centre.",
+             "Five years in hotel kitchens in Doha; finished the kitchen module.",
+             "Cook in Pokhara for six years; starts the kitchen module next month.",
+             "Kitchen helper in Dubai; applied through the centre directly."]
+    presented = [_present(sess, caseworker, cooks, p, agency, note)
+                 for p, agency, note in zip(training + preselected, agencies, notes, strict=False)]
+    result.added += len(presented)
     chosen, second = presented[0], presented[1]
     _decide(sess, boss, second, CandidacyState.SHORTLISTED, "skills_match",
-            "Five years in hotel kitchens in Doha; strong on food hygiene.")
+            "Strong on food hygiene; the head chef wants to meet her.")
     _decide(sess, boss, chosen, CandidacyState.INTERVIEWED, "interview_performance",
             "Video interview with the head chef.")
-    person = sess.get(Participant, chosen.participant_id)
-    _items_done(sess, caseworker, person)  # the training is finished
     _decide(sess, boss, chosen, CandidacyState.SELECTED, "interview_performance",
             "Clear about kitchen hygiene and ready to start on the date offered.",
             staff=caseworker)
+    person = sess.get(Participant, chosen.participant_id)
     placement = sess.scalar(sa.select(Placement).where(Placement.candidacy_id == chosen.id))
     result.placement_id = placement.id
     _onboarding(sess, users, employer, placement, person, result)
-    _retention(sess, placement, placement.contract_start)
-    _costs(sess, caseworker, employer, placement, licensed, today)
+    # Her retention checks open when she arrives (journey.employers.retention).
+    _costs(sess, caseworker, employer, placement, recruiters[LICENSED], today)
     _filled(sess, users, programme, employer, recruiters[EXPIRING], result)
 
 

@@ -4,12 +4,14 @@ employer user sees exactly the candidates presented to it."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from journey.consent.services import has_consent
 from journey.continuum.stages import Stage
 from journey.core.auth import User
 from journey.core.db import utcnow
+from journey.core.errors import Conflict
 from journey.costs.models import Cost
 from journey.costs.rules import breach_open
 from journey.demo.employers import EXPIRED, EXPIRING, LICENSED, SECOND_EMPLOYER
@@ -27,6 +29,7 @@ from journey.employers.models import (
     RetentionCheck,
     Vacancy,
 )
+from journey.employers.placements import open_placement
 from journey.grievances.models import Grievance
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
@@ -105,6 +108,12 @@ def test_the_demo_has_a_realistic_employer_and_loads_twice_without_duplicates(
         CandidacyStep.candidacy_id == shortlisted.id,
         CandidacyStep.state == "shortlisted")).one() == "skills_match"
     chosen = next(c for c in candidacies if c.state == "selected")
+    # The shortlisted cook came through the agency whose licence expired: no placement.
+    expired = db_session.scalars(sa.select(Recruiter).where(Recruiter.name == EXPIRED)).one()
+    assert shortlisted.recruiter_id == expired.id
+    with pytest.raises(Conflict) as refused:
+        open_placement(db_session, _user(db_session, "caseworker"), shortlisted)
+    assert refused.value.code == "recruiter-licence-expired"
     assert db_session.get(Participant, chosen.participant_id).stage == Stage.MATCHED.value
 
     placement = db_session.scalars(sa.select(Placement).where(
@@ -118,8 +127,15 @@ def test_the_demo_has_a_realistic_employer_and_loads_twice_without_duplicates(
     contest = db_session.get(Grievance, by_status["contested"][0].contest_grievance_id)
     assert contest.against_employer_id == hotel.id
     assert contest.participant_id == chosen.participant_id
-    assert sorted(db_session.scalars(sa.select(RetentionCheck.months).where(
-        RetentionCheck.placement_id == placement.id))) == [3, 6, 12]
+    # She has not travelled yet: her retention checks open on arrival; the waiters' are open.
+    assert not db_session.scalars(sa.select(RetentionCheck).where(
+        RetentionCheck.placement_id == placement.id)).all()
+    waiters = db_session.scalars(sa.select(Placement).where(
+        Placement.vacancy_id == vacancies["filled"].id)).all()
+    assert waiters and all(w.arrived_on for w in waiters)
+    for w in waiters:
+        assert sorted(db_session.scalars(sa.select(RetentionCheck.months).where(
+            RetentionCheck.placement_id == w.id))) == [3, 6, 12]
 
     # Costs by several payers; the visa fee she paid is a breach, refunded, history kept.
     costs = db_session.scalars(sa.select(Cost).where(Cost.placement_id == placement.id)).all()
