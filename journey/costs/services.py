@@ -6,6 +6,7 @@ recruiter (by default the placement's); a recruitment cost the migrant paid open
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +47,12 @@ def _error(field: str, message: str) -> dict[str, str]:
     return {"field": field, "code": "not-found", "message": message}
 
 
+def _amount(data: dict[str, Any]) -> None:
+    """Amounts as Decimal (a caller may pass "50.00"), so the Employer Pays check can compare."""
+    if data.get("amount") is not None and not isinstance(data["amount"], Decimal):
+        data["amount"] = Decimal(str(data["amount"]))
+
+
 def _parties(sess: Session, p: Participant, data: dict[str, Any]) -> None:
     """Check the placement (one of the participant's), employer and recruiter a cost names; a
     placement newly named brings its employer and recruiter unless the data names others."""
@@ -75,6 +82,7 @@ def record_cost(sess: Session, actor: User, participant_id: int, data: dict[str,
     that breaks Employer Pays opens a grievance."""
     p = load_participant(sess, actor, participant_id, "costs:record")
     data = dict(data)
+    _amount(data)
     _parties(sess, p, data)
     cost = Cost(participant_id=p.id, recorded_by=actor.id, recorded_at=utcnow(), **data)
     sess.add(cost)

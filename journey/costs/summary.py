@@ -58,7 +58,9 @@ def _still_open() -> sa.ColumnElement[bool]:
 
 
 def _money(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(_CENT)
+    if value is None:
+        return None
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(_CENT)
 
 
 def _check_filters(sess: Session, user: User, programme_id: int | None,

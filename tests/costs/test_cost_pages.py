@@ -99,3 +99,17 @@ def test_the_pages_read_in_arabic(client, factory, journey_kit):
         resp = client.get(path, headers=HTML)
         assert_html_page(resp, 200)
         assert 'dir="rtl"' in resp.get_data(as_text=True)
+
+
+def test_hostile_input_to_the_refund_form_is_never_a_500(client, factory, journey_kit):
+    p = journey_kit.participant(Stage.PRE_DEPARTURE)
+    h = factory.headers(journey_kit.caseworker)
+    cost = client.post(f"/api/v1/participants/{p.id}/costs", headers=h, json={
+        "category": "visa_fee", "amount": "90.00", "currency": "EUR",
+        "paid_by": "migrant"}).get_json()
+    log_in(client, journey_kit.caseworker)
+    path = f"/participants/{p.id}/costs/{cost['id']}/refund"
+    for value in ("", "x" * 5000, "a\x00b", "99999999999999999999", "-1", "٣٤", "<b>"):
+        resp = _post(client, path, {"amount": value, "note": value, "version": value})
+        assert resp.status_code in (409, 422), (value, resp.status_code)
+        assert resp.mimetype == "text/html"
