@@ -197,13 +197,20 @@ def _breaches(office_id: int | None, key: str) -> str:
 
 def baseline(conn, office_id: int | None) -> dict[str, Any]:
     """The summary's numbers from raw SQL: no ORM, no audit, no formatting."""
-    inner = _per_placement(office_id, page=False).rsplit(" ORDER BY", 1)[0]
+    scoped = ("c.placement_id IS NOT NULL" if office_id is None else
+              f"c.placement_id IN (SELECT id FROM placements WHERE 1 = 1"  # noqa: S608
+              f"{_scope(office_id, 'participant_id')})")
+    per = (f"SELECT c.placement_id, c.currency, {_PAYER_SUMS}, "  # noqa: S608
+           "COALESCE(SUM(c.amount), 0) AS total, COALESCE(SUM(c.refund_amount), 0) AS refunded "
+           f"FROM costs c WHERE {scoped} GROUP BY c.placement_id, c.currency")
     totals = conn.exec_driver_sql(
-        "SELECT currency, SUM(employer), SUM(government_origin), SUM(government_destination), "  # noqa: S608
-        "SUM(programme), SUM(migrant), SUM(total), SUM(refunded), COUNT(*), "
-        "SUM(CASE WHEN over_budget > 0 THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN over_budget <= 0 THEN 1 ELSE 0 END) "
-        f"FROM ({inner}) per WHERE currency IS NOT NULL GROUP BY currency").all()
+        "SELECT per.currency, SUM(employer), SUM(government_origin), "  # noqa: S608
+        "SUM(government_destination), SUM(programme), SUM(migrant), SUM(total), SUM(refunded), "
+        "COUNT(*), SUM(CASE WHEN pr.budget_currency = per.currency AND per.total > "
+        "pr.budget_per_hire THEN 1 ELSE 0 END), SUM(CASE WHEN pr.budget_currency = per.currency "
+        "AND per.total <= pr.budget_per_hire THEN 1 ELSE 0 END) "
+        f"FROM ({per}) per JOIN placements pl ON pl.id = per.placement_id "
+        "LEFT JOIN programmes pr ON pr.id = pl.programme_id GROUP BY per.currency").all()
     return {
         "totals": totals,
         "placements": conn.exec_driver_sql(_per_placement(office_id, page=True)).all(),

@@ -132,17 +132,26 @@ def _per_placement(where, *, after_id: int | None = None, limit: int | None = No
 
 
 def _totals(where):
-    """SELECT per currency over every placement in the filter, from the per-placement sums."""
-    inner = _per_placement(where).order_by(None).where(_C.c.currency.is_not(None)).subquery()
-    over = sa.and_(inner.c.over_budget.is_not(None), inner.c.over_budget > 0)
-    within = sa.and_(inner.c.over_budget.is_not(None), inner.c.over_budget <= 0)
-    return (sa.select(inner.c.currency,
-                      *[_sum(inner.c[name]).label(name) for name in (*PAYERS, "total",
-                                                                     "refunded")],
+    """SELECT per currency over every placement in the filter. The costs are summed per
+    placement and currency first, from the costs alone (in index order), and only then joined
+    to their placement's budget: grouping after the joins sorted every cost."""
+    scoped = sa.select(_PL.c.id).where(*where) if where else None
+    per = (sa.select(_C.c.placement_id, _C.c.currency, *_by_payer(_C.c.amount))
+           .where(_C.c.placement_id.is_not(None) if scoped is None
+                  else _C.c.placement_id.in_(scoped))
+           .group_by(_C.c.placement_id, _C.c.currency).subquery("per"))
+    compared = _PR.c.budget_currency == per.c.currency
+    over = sa.and_(compared, per.c.total > _PR.c.budget_per_hire)
+    within = sa.and_(compared, per.c.total <= _PR.c.budget_per_hire)
+    return (sa.select(per.c.currency,
+                      *[_sum(per.c[name]).label(name) for name in (*PAYERS, "total",
+                                                                   "refunded")],
                       sa.func.count().label("placements"),
                       _sum(sa.case((over, 1), else_=0)).label("over_budget"),
                       _sum(sa.case((within, 1), else_=0)).label("within_budget"))
-            .group_by(inner.c.currency).order_by(inner.c.currency))
+            .select_from(per.join(_PL, _PL.c.id == per.c.placement_id)
+                         .outerjoin(_PR, _PR.c.id == _PL.c.programme_id))
+            .group_by(per.c.currency).order_by(per.c.currency))
 
 
 def _breaches(user: User, programme_id: int | None, employer_id: int | None, key, name, join):
