@@ -138,7 +138,8 @@ def list_employers(sess: Session, user: User, *, verification: str | None = None
 _CONTACT_FIELDS = ("name", "role", "email", "phone", "language")
 
 
-def _contact(sess: Session, employer: Employer, contact_id: int) -> EmployerContact:
+def load_contact(sess: Session, employer: Employer, contact_id: int) -> EmployerContact:
+    """A current contact person of this employer, or 404."""
     contact = sess.get(EmployerContact, contact_id)
     if contact is None or contact.employer_id != employer.id or contact.removed_at is not None:
         raise NotFound(_("No such contact."))
@@ -163,7 +164,7 @@ def update_contact(sess: Session, user: User, employer_id: int, contact_id: int,
                    data: dict[str, Any]) -> EmployerContact:
     """Change a contact person's details (admins)."""
     employer = load_employer(sess, user, employer_id, "employers:manage")
-    contact = _contact(sess, employer, contact_id)
+    contact = load_contact(sess, employer, contact_id)
     changed = sorted(k for k in _CONTACT_FIELDS if k in data and getattr(contact, k) != data[k])
     if not changed:
         return contact
@@ -180,7 +181,7 @@ def remove_contact(sess: Session, user: User, employer_id: int, contact_id: int)
     """Remove a contact person (admins). The row stays, marked removed: a link once sent to
     them still names whom it went to."""
     employer = load_employer(sess, user, employer_id, "employers:manage")
-    contact = _contact(sess, employer, contact_id)
+    contact = load_contact(sess, employer, contact_id)
     contact.removed_at = utcnow()
     sess.flush()
     audit.record(sess, "employers:contact:remove", actor_id=user.id,
