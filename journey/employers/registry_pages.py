@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from journey.core.db import db, utcnow
-from journey.core.errors import Conflict
+from journey.core.errors import Conflict, NotFound
 from journey.core.i18n import language_choices
 from journey.core.policy import allowed, require
 from journey.core.versions import Precondition, parse_version
@@ -100,6 +100,16 @@ def _employer_page(employer_id: int, *, v: dict[str, Any] | None = None,
 def employer(employer_id: int):
     """An employer's record: verification, contacts, Employer Pays commitments, users."""
     return _employer_page(employer_id)
+
+
+@bp.get("/employer/record")
+@login_required
+def own_employer():
+    """An employer user's own employer record (its contacts and Employer Pays commitment)."""
+    require(g.user, "employers:own")
+    if g.user.employer_id is None:
+        raise NotFound(_("No such employer."))
+    return _employer_page(g.user.employer_id)
 
 
 @bp.post("/employers/<id:employer_id>/verification")

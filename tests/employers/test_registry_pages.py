@@ -112,6 +112,7 @@ def test_staff_without_the_permission_see_no_forms(client, world):
     assert f"{path}/verification" not in body and f"{path}/contacts/new" not in body
     assert "Add a user" not in body
     assert client.get(f"{path}/contacts/new", headers=HTML).status_code == 403
+    assert client.get("/employer/record", headers=HTML).status_code == 403
     assert client.get(f"{path}/commitments/new", headers=HTML).status_code == 403
 
 
@@ -122,6 +123,8 @@ def test_an_employer_user_opens_their_own_record_only(client, factory, world):
     assert own.status_code == 200 and "Hotel Atlântico" in text(own)
     assert 'id="users"' not in text(own), "no user list for an employer user"
     assert client.get(f"/employers/{other.id}", headers=HTML).status_code == 404
+    mine = client.get("/employer/record", headers=HTML)
+    assert mine.status_code == 200 and "Hotel Atlântico" in text(mine)
     assert client.get("/employers", headers=HTML).status_code == 403
     assert client.get("/recruiters", headers=HTML).status_code == 403
 
