@@ -16,7 +16,8 @@ from journey.core.errors import InvalidInput
 from journey.employers import recruiters
 from journey.employers.licences import LicenceStatus, licence_status
 from journey.grievances import access, services, triage
-from journey.grievances.models import Channel
+from journey.grievances.models import Channel, Grievance
+from tests.web.test_pages import HTML, csrf_token, log_in, text
 
 API = "/api/v1/recruiters"
 
@@ -177,6 +178,28 @@ def test_a_grievance_names_a_recruiter_of_the_registry(app, client, factory, db_
     assert typed.against_recruiter_id is None and typed.against_name == "Unlicensed Agent"
     listed = client.get("/api/v1/grievances", headers=h).get_json()["items"]
     assert agency.id in {i["against_recruiter_id"] for i in listed}
+    # The pages name it, and link to the registry.
+    log_in(client, people["caseworker"])
+    detail = client.get(f"/grievances/{g.id}", headers=HTML).get_data(as_text=True)
+    assert f'href="/recruiters/{agency.id}">Gulf Star Recruiting</a>' in detail
+    assert "Gulf Star Recruiting" in text(client.get("/grievances", headers=HTML))
+
+
+def test_the_intake_page_picks_a_recruiter_from_the_registry(client, db_session, people,
+                                                            agency):
+    log_in(client, people["caseworker"])
+    path = "/grievances/new"
+    form = client.get(path, headers=HTML).get_data(as_text=True)
+    assert 'id="f-against_recruiter_id"' in form and "Gulf Star Recruiting" in form
+    base = {"category": "recruitment_fees", "severity": "medium", "description": "A fee",
+            "against_kind": "recruiter", "csrf_token": csrf_token(client, path)}
+    refused = client.post(path, headers=HTML, data=base)
+    assert refused.status_code == 422
+    assert 'id="err-against_recruiter_id"' in refused.get_data(as_text=True)
+    saved = client.post(path, headers=HTML, data={**base, "against_recruiter_id": str(agency.id)})
+    assert saved.status_code == 303
+    g = db_session.scalars(sa.select(Grievance).order_by(Grievance.id.desc())).first()
+    assert (g.against_kind, g.against_recruiter_id) == ("recruiter", agency.id)
 
 
 def test_a_restricted_grievance_masks_its_recruiter(app, client, factory, db_session, people,
