@@ -71,10 +71,7 @@ def _against(sess: Session, p: Participant, cost: Cost) -> dict[str, Any]:
     """Whom the breach's grievance is against: the cost's recruiter, else its employer or that of
     the participant's active placement, else someone not known."""
     if cost.recruiter_id is not None:
-        name = sess.scalar(sa.select(tables.recruiters.c.name)
-                           .where(tables.recruiters.c.id == cost.recruiter_id))
-        return {"against_kind": "recruiter", "against_recruiter_id": cost.recruiter_id,
-                "against_name": name or str(cost.recruiter_id)}
+        return {"against_kind": "recruiter", "against_recruiter_id": cost.recruiter_id}
     employer_id = cost.employer_id or sess.scalar(
         sa.select(tables.placements.c.employer_id).where(
             tables.placements.c.participant_id == p.id,

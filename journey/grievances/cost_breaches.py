@@ -30,9 +30,6 @@ class Desk:
         # complain. The caseworker recording the cost tells them; the code stays on record.
         g, _code = services.intake(sess, actor, data, channel=Channel.STAFF,
                                    participant=participant, send_receipt=False)
-        if data.get("against_recruiter_id") is not None:
-            g.against_recruiter_id = data["against_recruiter_id"]
-            sess.flush()
         return g.id
 
     def note(self, sess: Session, actor: User, grievance_id: int, body: str) -> None:
