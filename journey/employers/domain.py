@@ -5,7 +5,8 @@ vacancies, the candidates presented to them (only what journey.passports.disclos
 placements and the onboarding steps waiting for them (journey.employers.access).
 """
 
-from journey.core.domains import Category, Domain, PersonalData
+from journey.core.domains import Category, Domain, NavLink, PersonalData
+from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
 from journey.employers.models import (
     Candidacy,
@@ -38,7 +39,10 @@ _JOBS: tuple = ()
 _KEYWORDS: tuple = ()
 _TEMPLATES: tuple = ()
 _SECTIONS: tuple = ()
-_NAV: tuple = ()
+_NAV: tuple = (
+    NavLink("employer_registry_pages.employers", _l("Employers"), "employers:read", 45),
+    NavLink("employer_registry_pages.recruiters_list", _l("Recruiters"), "recruiters:read", 46),
+)
 
 
 DOMAIN = Domain(
