@@ -37,9 +37,9 @@ from journey.consent.services import has_consent
 from journey.continuum import services as continuum
 from journey.continuum.models import ChecklistItem, ItemStatus
 from journey.continuum.stages import Stage
-from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import utcnow
+from journey.costs import breaches
 from journey.costs import services as costs
 from journey.employers.models import (
     Candidacy,
@@ -293,14 +293,6 @@ def _add_months(day: date, months: int) -> date:
     return day.replace(year=year, month=month, day=min(day.day, 28))
 
 
-def _refund(sess: Session, staff: User, cost, note: str) -> None:
-    cost.refund_amount, cost.refunded_at, cost.refunded_by, cost.refund_note = (
-        cost.amount, utcnow(), staff.id, note)
-    sess.flush()
-    audit.record(sess, "costs:cost:refund", actor_id=staff.id, object_type="cost",
-                 object_id=cost.id, participant_id=cost.participant_id)
-
-
 def _items_done(sess: Session, actor: User, p: Participant) -> None:
     """Tick the required items of the participant's stage, as the caseworker would."""
     for item in sess.scalars(sa.select(ChecklistItem).where(
@@ -380,7 +372,7 @@ def _selection(sess: Session, users: dict[str, User], programme: Programme, empl
     result.placement_id = placement.id
     _onboarding(sess, users, employer, placement, person, result)
     # Her retention checks open when she arrives (journey.employers.retention).
-    _costs(sess, caseworker, employer, placement, recruiters[LICENSED], today)
+    _costs(sess, caseworker, placement, today)
     _filled(sess, users, programme, employer, recruiters[EXPIRING], result)
 
 
@@ -400,37 +392,31 @@ def _onboarding(sess: Session, users: dict[str, User], employer: Employer,
     result.onboarding_url = _issue_link(sess, caseworker, steps["arrival_met"], hr)
 
 
-def _costs(sess: Session, staff: User, employer: Employer, placement: Placement,
-           recruiter: Recruiter, today: date) -> None:
+def _costs(sess: Session, staff: User, placement: Placement, today: date) -> None:
+    """Her costs by payer; the recruitment fee is held against the agency (the placement's),
+    the rest against the hotel."""
     pid = placement.participant_id
-    common = {"currency": "EUR", "placement_id": placement.id, "employer_id": employer.id}
-    for category, amount, paid_by, evidence, extra in (
-            ("recruitment_fee", "1200.00", "employer", "Invoice EOR-2026-114 from the agency",
-             {"recruiter_id": recruiter.id}),
-            ("training", "640.00", "programme", "Training centre's statement, cohort 7", {}),
-            ("health_check", "85.00", "employer", "Clinic receipt 2026-3381", {}),
-            ("travel", "780.00", "employer", "E-ticket KTM-DOH-LIS, booked by the hotel", {}),
+    for category, amount, paid_by, evidence in (
+            ("recruitment_fee", "1200.00", "employer", "Invoice EOR-2026-114 from the agency"),
+            ("training", "640.00", "programme", "Training centre's statement, cohort 7"),
+            ("health_check", "85.00", "employer", "Clinic receipt 2026-3381"),
+            ("travel", "780.00", "employer", "E-ticket KTM-DOH-LIS, booked by the hotel"),
             ("integration", "300.00", "government_destination",
-             "Portuguese course place, public employment service", {})):
+             "Portuguese course place, public employment service")):
         costs.record_cost(sess, staff, pid, {
-            "category": category, "amount": Decimal(amount), "paid_by": paid_by,
-            "should_have_paid": paid_by, "evidence": evidence, "paid_on": today, **common,
-            **extra})
-    # She paid the visa fee herself: a breach of Employer Pays, until the hotel refunds it.
+            "category": category, "amount": Decimal(amount), "currency": "EUR",
+            "paid_by": paid_by, "should_have_paid": paid_by, "evidence": evidence,
+            "paid_on": today, "placement_id": placement.id,
+            **({} if category == "recruitment_fee" else {"recruiter_id": None})})
+    # She paid the visa fee herself: a breach of Employer Pays, which opens a grievance against
+    # the hotel; the hotel refunded it, which closes the breach and keeps the history.
     visa = costs.record_cost(sess, staff, pid, {
-        "category": "visa_fee", "amount": Decimal("90.00"), "paid_by": "migrant",
-        "should_have_paid": "employer", "evidence": "VFS Global receipt KTM-PT-55120",
-        "paid_on": today - timedelta(days=3), **common})
-    if visa.breach_grievance_id is None:
-        g, _code = grievances.intake(sess, staff, {
-            "category": "recruitment_fees", "severity": "medium",
-            "against_employer_id": employer.id,
-            "description": "She paid the 90 euro visa fee herself at the visa centre; under the "
-                           "Employer Pays commitment the hotel pays it."},
-            channel=Channel.STAFF, participant=sess.get(Participant, pid))
-        visa.breach_grievance_id = g.id
-    _refund(sess, staff, visa, "The hotel refunded the fee by bank transfer.")
-
+        "category": "visa_fee", "amount": Decimal("90.00"), "currency": "EUR",
+        "paid_by": "migrant", "should_have_paid": "employer",
+        "evidence": "VFS Global receipt KTM-PT-55120", "paid_on": today - timedelta(days=3),
+        "placement_id": placement.id, "recruiter_id": None})
+    breaches.refund(sess, staff, pid, visa.id, {
+        "amount": visa.amount, "note": "The hotel refunded the fee by bank transfer."})
 
 
 def _filled(sess: Session, users: dict[str, User], programme: Programme, employer: Employer,
