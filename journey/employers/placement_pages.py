@@ -50,7 +50,7 @@ bp = html_blueprint("placement_pages", __name__,
 
 
 def _titles() -> dict[str, Any]:
-    return {"step": lambda key: str(steps.step_title(key)),
+    return {"step_name": lambda key: str(steps.step_title(key)),
             "status": lambda code: code_title(STEP_STATUS_TITLES, code),
             "placement_status": lambda code: code_title(services.PLACEMENT_STATUS_TITLES, code),
             "end_reason": lambda code: code_title(services.END_REASON_TITLES, code)}
