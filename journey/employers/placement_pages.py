@@ -59,16 +59,18 @@ def _titles() -> dict[str, Any]:
 # --- the record page's section -------------------------------------------------------------------
 
 def placement_section(sess: Session, user: User, participant: Any) -> Section | None:
-    """The record page's "Placement": the active (else the latest) placement and its steps."""
+    """The record page's "Placement": the active (else the latest) placement and its steps,
+    for someone ever placed."""
     if not allowed(user, "placements:read"):
         return None
     placement_id = sess.scalar(
         sa.select(Placement.id).where(Placement.participant_id == participant.id)
         .order_by((Placement.status == PlacementStatus.ACTIVE.value).desc(),
                   Placement.id.desc()).limit(1))
-    found = (services.read_placement(sess, user, placement_id)
-             if placement_id is not None else None)
-    employer = (sess.get(Employer, found["placement"].employer_id) if found else None)
+    if placement_id is None:
+        return None  # never placed: no empty card on every record
+    found = services.read_placement(sess, user, placement_id)
+    employer = sess.get(Employer, found["placement"].employer_id)
     return Section("placement", _l("Placement"), "employers/placements/_section.html",
                    {"found": found, "employer": employer, **_titles()}, order=45)
 
