@@ -680,7 +680,9 @@ def _snapshot(db_session) -> dict[str, Any]:
         for name, agg in (("version", sa.func.sum), ("updated_at", sa.func.max),
                           ("revoked_at", sa.func.count), ("withdrawn_at", sa.func.count),
                           ("completed_at", sa.func.count)):
-            if name in table.c:
+            # Only a row version is summed: employer_pays_commitments.version is the text's.
+            if name in table.c and not (name == "version"
+                                        and not isinstance(table.c[name].type, sa.Integer)):
                 aggregates[name] = agg(table.c[name])
         for what, expr in aggregates.items():
             query = sa.select(expr).select_from(table)
