@@ -93,7 +93,7 @@ def test_an_employer_contact_confirms_through_the_link_in_arabic(page, live, pla
     assert_accessible(page)
 
 
-def _steps(live, found, key: str) -> list[OnboardingStep]:
+def _steps(live, found, key: str) -> list[OnboardingStep]:  # noqa: F811
     """The step as committed (a short session of its own: SQLite has one writer at a time)."""
     return live.scalars(sa.select(OnboardingStep).where(
         OnboardingStep.placement_id == found.placement.id, OnboardingStep.key == key))
