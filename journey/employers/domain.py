@@ -5,7 +5,8 @@ vacancies, the candidates presented to them (only what journey.passports.disclos
 placements and the onboarding steps waiting for them (journey.employers.access).
 """
 
-from journey.core.domains import Category, Domain, Job, Keyword, PersonalData
+from journey.core.domains import Category, Domain, Job, Keyword, NavLink, PersonalData
+from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
 from journey.employers import notify as onboarding_notify
 from journey.employers import retention
@@ -53,7 +54,9 @@ _SECTIONS: tuple = (
 )
 # An arrival (the continuum's stage_entered into arrival) opens the retention checks.
 _TIMELINE_HANDLERS: tuple = (retention.on_entry,)
-_NAV: tuple = ()
+_NAV: tuple = (
+    NavLink("placement_pages.placements", _l("Placements"), "placements:manage", 45),  # onboarding
+)
 
 
 DOMAIN = Domain(

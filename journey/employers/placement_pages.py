@@ -26,6 +26,7 @@ from journey.employers.access import is_employer
 from journey.employers.models import (
     STEP_STATUS_TITLES,
     EmployerContact,
+    OnboardingStep,
     Placement,
     PlacementStatus,
 )
@@ -73,6 +74,37 @@ def placement_section(sess: Session, user: User, participant: Any) -> Section | 
     employer = sess.get(Employer, found["placement"].employer_id)
     return Section("placement", _l("Placement"), "employers/placements/_section.html",
                    {"found": found, "employer": employer, **_titles()}, order=45)
+
+
+# --- the list of placements ----------------------------------------------------------------------
+
+@bp.get("/placements")
+@login_required
+def placements():
+    """The placements the user sees, newest first, by status (staff: their participants')."""
+    sess, user = db.session, g.user
+    status = request.args.get("status") or None
+    errors: dict[str, str] = {}
+    try:
+        rows = services.list_placements(sess, user, status=status)
+    except FORM_ERRORS as err:
+        errors, rows = field_errors(err), []
+    people, employers, waiting = {}, {}, {}
+    if rows:
+        people = {p.id: p for p in sess.scalars(sa.select(Participant).where(
+            Participant.id.in_(sorted({r.participant_id for r in rows}))))}
+        employers = {i: name for i, name in sess.execute(sa.select(Employer.id, Employer.name)
+                     .where(Employer.id.in_(sorted({r.employer_id for r in rows}))))}
+        waiting = {i: n for i, n in sess.execute(
+            sa.select(OnboardingStep.placement_id, sa.func.count())
+            .where(OnboardingStep.placement_id.in_([r.id for r in rows]),
+                   OnboardingStep.status == "waiting")
+            .group_by(OnboardingStep.placement_id))}
+    statuses = [(s.value, str(t)) for s, t in services.PLACEMENT_STATUS_TITLES.items()]
+    return render_template("employers/placements/list.html", rows=rows, people=people,
+                           employers=employers, waiting=waiting, chosen=status or "",
+                           statuses=statuses, staff=not is_employer(user), errors=errors,
+                           **_titles()), 422 if errors else 200
 
 
 # --- the placement page --------------------------------------------------------------------------

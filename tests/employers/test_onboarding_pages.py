@@ -164,3 +164,18 @@ def test_the_public_page_needs_the_csrf_token(client, app, factory, db_session):
     assert resp.status_code == 400
     db_session.expire_all()
     assert db_session.get(OnboardingStep, step.id).status == "waiting"
+
+
+def test_the_list_of_placements_in_the_nav(client, factory, db_session):
+    placed = place(factory, db_session)
+    other = place(factory, db_session)
+    log_in(client, placed.caseworker)
+    home = client.get("/placements", headers=HTML)
+    assert home.status_code == 200
+    page = text(home)
+    assert placed.participant.family_name in page and other.participant.family_name not in page
+    assert 'href="/placements"' in home.get_data(as_text=True)  # the header's link
+    assert client.get("/placements?status=ended", headers=HTML).status_code == 200
+    assert placed.participant.family_name not in text(
+        client.get("/placements?status=ended", headers=HTML))
+    assert client.get("/placements?status=lost", headers=HTML).status_code == 422
