@@ -29,7 +29,8 @@ STEP_CONFIRMED = "onboarding_step_confirmed"
 LINK = "employer_onboarding_link"
 RETENTION_DUE = "employer_retention_due"
 
-# step: the step's title (STEP_TITLES), in the participant's language.
+# step: the step's title (STEP_TITLES), in the participant's language. The word to reply with
+# must be one of journey.employers.sms.WORDS for the language (CONTESTAR in Portuguese ...).
 STEP_CONFIRMED_TEMPLATE = Template(
     STEP_CONFIRMED,
     _l("Your employer says: %(step)s. If this is not true, reply CONTEST and tell us what "
