@@ -179,3 +179,36 @@ def test_the_list_of_placements_in_the_nav(client, factory, db_session):
     assert placed.participant.family_name not in text(
         client.get("/placements?status=ended", headers=HTML))
     assert client.get("/placements?status=lost", headers=HTML).status_code == 422
+
+
+HOSTILE = ["", "x" * 5000, "a\x00b", "99999999999999999999", "-1", "2026-02-30", "٣٤",
+           "<script>alert(1)</script>"]
+
+
+def test_no_onboarding_form_answers_500_to_hostile_input(client, app, factory, db_session):
+    placed = place(factory, db_session)
+    c = contact(factory, placed.employer_user.employer_id)
+    confirmed = placed.step(db_session, "contract_signed")
+    waiting = placed.step(db_session, "arrival_met")
+    with app.test_request_context():
+        steps.confirm_step(db_session, placed.employer_user, confirmed.id)
+        _link, token = steps.issue_link(db_session, placed.caseworker, waiting.id,
+                                        contact_id=c.id)
+    base = f"/placements/{placed.placement.id}"
+    forms = [(f"{base}/steps/{confirmed.id}/contest", ("text",)),
+             (f"{base}/steps/{waiting.id}/link", ("contact_id",)),
+             (f"{base}/retention", ("months", "retained")),
+             (f"{base}/end", ("reason",))]
+    log_in(client, placed.caseworker)
+    for action, names in forms:
+        for value in HOSTILE:
+            resp = _post(client, action, {n: value for n in names}, base)
+            assert resp.status_code < 500 and resp.mimetype == "text/html", (action, value)
+            assert resp.status_code in (303, 400, 409, 422), (action, value, resp.status_code)
+    client.get("/logout")
+    public = f"/onboarding/confirm/{token}"
+    for value in HOSTILE[1:3]:  # too long, a NUL: the rest is a fine note
+        resp = _post(client, public, {"note": value}, public)
+        assert resp.status_code == 422, (value, resp.status_code)
+    db_session.expire_all()
+    assert db_session.get(OnboardingStep, waiting.id).status == "waiting"
