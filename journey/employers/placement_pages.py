@@ -120,6 +120,7 @@ def _page(sess: Session, user: User, placement_id: int, *, errors: dict[str, str
         .order_by(EmployerContact.name, EmployerContact.id)))
     return render_template(
         "employers/placements/placement.html", found=found, pl=placement,
+        seen_steps=[steps.present_step(s, user) for s in found["steps"]],
         participant=participant, staff=not is_employer(user),
         employer=sess.get(Employer, placement.employer_id),
         rehires=services.rehires(sess, placement),

@@ -44,17 +44,16 @@ def _etag(obj: Any) -> dict[str, str]:
     return {"ETag": f'"{obj.version}"'}
 
 
-def _step(step: OnboardingStep) -> dict[str, Any]:
-    body = {name: getattr(step, name) for name in OnboardingStepSchema().fields if name != "title"}
-    body["title"] = str(steps.step_title(step.key))
-    return body
+def _step(step: OnboardingStep, user) -> dict[str, Any]:
+    # An employer user sees a contested step as the confirmation it gave (steps.present_step).
+    return steps.present_step(step, user)
 
 
-def _detail(sess, found: dict[str, Any]) -> dict[str, Any]:
+def _detail(sess, user, found: dict[str, Any]) -> dict[str, Any]:
     placement: Placement = found["placement"]
     body = {name: getattr(placement, name) for name in PlacementDetailSchema().fields
             if hasattr(Placement, name)}
-    body.update(steps=[_step(s) for s in found["steps"]], retention=found["retention"],
+    body.update(steps=[_step(s, user) for s in found["steps"]], retention=found["retention"],
                 rehire_of=[p.id for p in services.rehires(sess, placement)])
     return body
 
@@ -77,8 +76,9 @@ def get_placement(placement_id: int):
     """One placement with its onboarding steps, retention checks and the earlier placements it
     rehires after (the read is audited)."""
     sess = db.session
-    found = services.read_placement(sess, current_user(sess), placement_id)
-    return _detail(sess, found), _etag(found["placement"])
+    user = current_user(sess)
+    found = services.read_placement(sess, user, placement_id)
+    return _detail(sess, user, found), _etag(found["placement"])
 
 
 @blp.patch("/placements/<id:placement_id>", permission="placements:manage")
@@ -96,7 +96,7 @@ def update_placement(data, placement_id: int):
     expected = precondition(data)
     services.update_placement(sess, user, placement_id, data, expected=expected)
     found = services.read_placement(sess, user, placement_id)
-    return _detail(sess, found), _etag(found["placement"])
+    return _detail(sess, user, found), _etag(found["placement"])
 
 
 @blp.post("/placements/<id:placement_id>/end", permission="placements:manage")
@@ -112,7 +112,7 @@ def end_placement(data, placement_id: int):
     expected = precondition(data, required=False)
     services.end_placement(sess, user, placement_id, reason=data["reason"], expected=expected)
     found = services.read_placement(sess, user, placement_id)
-    return _detail(sess, found), _etag(found["placement"])
+    return _detail(sess, user, found), _etag(found["placement"])
 
 
 @blp.post("/placements/<id:placement_id>/steps/<id:step_id>/confirm",
@@ -126,11 +126,12 @@ def confirm_step(data, placement_id: int, step_id: int):
     """Confirm a waiting onboarding step (the employer, or staff on its behalf). The participant
     is told in their language and may contest it."""
     sess = db.session
+    user = current_user(sess)
     expected = precondition(data, required=False)
-    step = steps.confirm_step(sess, current_user(sess), step_id, note=data.get("note"),
+    step = steps.confirm_step(sess, user, step_id, note=data.get("note"),
                               expected=expected, placement_id=placement_id)
     sess.refresh(step)
-    return _step(step), _etag(step)
+    return _step(step, user), _etag(step)
 
 
 @blp.post("/placements/<id:placement_id>/steps/<id:step_id>/contest",
@@ -143,11 +144,12 @@ def contest_step(data, placement_id: int, step_id: int):
     """Write down the participant's contest of a confirmed step, in their words: a grievance
     against the employer opens (the participant gets its receipt) and the step is contested."""
     sess = db.session
-    g = steps.contest_step(sess, current_user(sess), step_id, text=data["text"],
-                           channel=Channel.STAFF, placement_id=placement_id)
+    user = current_user(sess)
+    g = steps.contest_step(sess, user, step_id, text=data["text"], channel=Channel.STAFF,
+                           placement_id=placement_id)
     step = sess.get(OnboardingStep, step_id)
     sess.refresh(step)
-    return {"step": _step(step), "grievance_id": g.id, "grievance_reference": g.reference}
+    return {"step": _step(step, user), "grievance_id": g.id, "grievance_reference": g.reference}
 
 
 @blp.post("/placements/<id:placement_id>/steps/<id:step_id>/links",

@@ -36,7 +36,7 @@ from journey.core.i18n import _, _l
 from journey.core.policy import require
 from journey.core.versions import Precondition, check_version, stale
 from journey.employers import notify
-from journey.employers.access import placement_scope
+from journey.employers.access import is_employer, placement_scope
 from journey.employers.models import (
     EmployerContact,
     OnboardingLink,
@@ -78,6 +78,25 @@ def step_title(key: str) -> Any:
 
 def link_days() -> int:
     return int(current_app.config.get("ONBOARDING_LINK_DAYS", LINK_DAYS))
+
+
+# What an employer user sees of a contested step: what it confirmed, nothing of the contest. A
+# contest is a grievance, and nothing naming a complainant reaches an employer (journey.grievances
+# .access): the worker must not be exposed to retaliation for saying they were not paid. The
+# grievance's own process tells the employer what it needs to answer.
+STEP_FIELDS = ("id", "placement_id", "key", "position", "due_on", "status", "confirmed_at",
+               "confirmed_by", "confirmed_via_link_id", "contested_at", "contest_grievance_id",
+               "version")
+
+
+def present_step(step: OnboardingStep, user: User | None) -> dict[str, Any]:
+    """A step as this user may see it (an employer user: a contest shows as its confirmation)."""
+    values = {name: getattr(step, name) for name in STEP_FIELDS}
+    if user is not None and is_employer(user) and step.status == StepStatus.CONTESTED.value:
+        values.update(status=StepStatus.CONFIRMED.value, contested_at=None,
+                      contest_grievance_id=None)
+    values["title"] = str(step_title(step.key))
+    return values
 
 
 # --- loading ---------------------------------------------------------------------------------

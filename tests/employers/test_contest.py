@@ -178,3 +178,26 @@ def test_every_language_has_a_contest_word_that_routes(app):
             match = router.route(f"{word} no salary")
             assert match is not None and match.action == "contest", (language, word)
             assert match.text == "no salary"
+
+
+def test_the_employer_never_learns_of_the_contest(client, app, factory, db_session):
+    """A contest is a grievance: the employer sees the step as the confirmation it gave, with
+    no date or grievance of a contest, in the API and on its page."""
+    placed = place(factory, db_session)
+    step = _confirmed(app, db_session, placed, "first_wage_paid")
+    with app.test_request_context():
+        g = steps.contest_step(db_session, placed.caseworker, step.id, text="Paid half",
+                               channel="staff")
+    url = f"/api/v1/placements/{placed.placement.id}"
+    mine = client.get(url, headers=factory.headers(placed.employer_user)).get_json()
+    seen = next(s for s in mine["steps"] if s["id"] == step.id)
+    assert (seen["status"], seen["contested_at"], seen["contest_grievance_id"]) == (
+        "confirmed", None, None)
+    staff = client.get(url, headers=factory.headers(placed.caseworker)).get_json()
+    seen = next(s for s in staff["steps"] if s["id"] == step.id)
+    assert (seen["status"], seen["contest_grievance_id"]) == ("contested", g.id)
+    from tests.web.test_pages import HTML, log_in
+
+    log_in(client, placed.employer_user)
+    page = client.get(f"/placements/{placed.placement.id}", headers=HTML).get_data(as_text=True)
+    assert "Contested" not in page and "contested" not in page and g.reference not in page
