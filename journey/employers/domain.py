@@ -55,7 +55,9 @@ _SECTIONS: tuple = (
 # An arrival (the continuum's stage_entered into arrival) opens the retention checks.
 _TIMELINE_HANDLERS: tuple = (retention.on_entry,)
 _NAV: tuple = (
-    NavLink("placement_pages.placements", _l("Placements"), "placements:manage", 45),  # onboarding
+    NavLink("employer_registry_pages.employers", _l("Employers"), "employers:read", 45),
+    NavLink("employer_registry_pages.recruiters_list", _l("Recruiters"), "recruiters:read", 46),
+    NavLink("placement_pages.placements", _l("Placements"), "placements:manage", 47),  # onboarding
 )
 
 
