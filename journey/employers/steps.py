@@ -199,9 +199,11 @@ def confirm_step(sess: Session, user: User, step_id: int, *, note: str | None = 
 
 # --- contesting ------------------------------------------------------------------------------
 
-def open_contest(sess: Session, actor: User | None, step: OnboardingStep, placement: Placement, *,
-             text: str, channel: Channel | str, language: str | None = None
-             ) -> tuple[Grievance, str]:
+def open_contest(sess: Session, actor: User | None, step: OnboardingStep, placement: Placement,
+                 *, text: str, channel: Channel | str, language: str | None = None
+                 ) -> tuple[Grievance, str]:
+    """Contest a confirmed step: the grievance against the employer (and its tracking code,
+    for the SMS reply), the step contested; 409 step-not-confirmed otherwise."""
     if step.status != StepStatus.CONFIRMED.value:
         raise Conflict(_("Only a confirmed step can be contested."), code="step-not-confirmed",
                        extra={"status": step.status})
