@@ -41,6 +41,8 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.costs import breaches
 from journey.costs import services as costs
+from journey.employers import retention
+from journey.employers import steps as onboarding
 from journey.employers.models import (
     Candidacy,
     CandidacyState,
@@ -50,15 +52,11 @@ from journey.employers.models import (
     OnboardingStep,
     Placement,
     Recruiter,
-    RetentionCheck,
-    StepStatus,
     Vacancy,
     VacancyStatus,
     Verification,
 )
 from journey.employers.placements import open_placement
-from journey.grievances import services as grievances
-from journey.grievances.models import Channel
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
@@ -256,43 +254,6 @@ def _decide(sess: Session, user: User, c: Candidacy, state: CandidacyState, reas
     return c
 
 
-def _confirm(sess: Session, user: User, step: OnboardingStep, note: str | None = None) -> None:
-    now = utcnow()
-    step.status, step.confirmed_at, step.confirmed_by, step.note, step.updated_at = (
-        StepStatus.CONFIRMED.value, now, user.id, note, now)
-    sess.flush()
-
-
-def _contest(sess: Session, staff: User, step: OnboardingStep, p: Participant,
-             employer_id: int, text: str) -> None:
-    g, _code = grievances.intake(sess, staff, {
-        "category": "contract_substitution", "severity": "medium",
-        "against_employer_id": employer_id, "description": text}, channel=Channel.STAFF,
-        participant=p)
-    now = utcnow()
-    step.status, step.contested_at, step.contest_grievance_id, step.updated_at = (
-        StepStatus.CONTESTED.value, now, g.id, now)
-    sess.flush()
-
-
-def _issue_link(sess: Session, staff: User, step: OnboardingStep,
-                contact: EmployerContact) -> str | None:
-    return None
-
-
-def _retention(sess: Session, placement: Placement, start: date) -> None:
-    for months in (3, 6, 12):
-        sess.add(RetentionCheck(placement_id=placement.id, months=months,
-                                due_on=_add_months(start, months)))
-    sess.flush()
-
-
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, 28))
-
-
 def _items_done(sess: Session, actor: User, p: Participant) -> None:
     """Tick the required items of the participant's stage, as the caseworker would."""
     for item in sess.scalars(sa.select(ChecklistItem).where(
@@ -313,6 +274,11 @@ def _candidates(sess: Session, programme: Programme, stages: tuple[Stage, ...],
         *([Participant.office_id == office_id] if office_id else []))
         .order_by(Participant.id)).all()
     return [p for p in rows if has_consent(sess, p.id, "share_employers")]
+
+
+def _steps(sess: Session, placement: Placement) -> dict[str, OnboardingStep]:
+    return {s.key: s for s in sess.scalars(sa.select(OnboardingStep).where(
+        OnboardingStep.placement_id == placement.id))}
 
 
 def _selection(sess: Session, users: dict[str, User], programme: Programme, employer: Employer,
@@ -367,29 +333,33 @@ def _selection(sess: Session, users: dict[str, User], programme: Programme, empl
     _decide(sess, boss, chosen, CandidacyState.SELECTED, "interview_performance",
             "Clear about kitchen hygiene and ready to start on the date offered.",
             staff=caseworker)
-    person = sess.get(Participant, chosen.participant_id)
     placement = sess.scalar(sa.select(Placement).where(Placement.candidacy_id == chosen.id))
     result.placement_id = placement.id
-    _onboarding(sess, users, employer, placement, person, result)
+    _onboarding(sess, users, employer, placement, result)
     # Her retention checks open when she arrives (journey.employers.retention).
     _costs(sess, caseworker, placement, today)
     _filled(sess, users, programme, employer, recruiters[EXPIRING], result)
 
 
 def _onboarding(sess: Session, users: dict[str, User], employer: Employer,
-                placement: Placement, person: Participant, result: DemoEmployers) -> None:
-    steps = {s.key: s for s in sess.scalars(sa.select(OnboardingStep).where(
-        OnboardingStep.placement_id == placement.id))}
+                placement: Placement, result: DemoEmployers) -> None:
+    """Before she travels: the contract, insurance and flat confirmed; she contests the contract
+    through her caseworker; the HR director gets a link to confirm she was met on arrival."""
     boss, caseworker = users["employer"], users["caseworker"]
-    _confirm(sess, boss, steps["contract_signed"], "Signed by video call; copy sent by email.")
-    _confirm(sess, boss, steps["health_insurance"], "Group policy with Fidelidade from day one.")
-    _confirm(sess, boss, steps["accommodation_ready"], "Shared flat, Rua do Mar 12, room 2.")
-    _contest(sess, caseworker, steps["contract_signed"], person, employer.id,
-             "She says the contract she signed on the video call was in Portuguese only, she "
+    steps = _steps(sess, placement)
+    for key, note in (("contract_signed", "Signed by video call; copy sent by email."),
+                      ("health_insurance", "Group policy from the first day."),
+                      ("accommodation_ready", "Shared flat near the hotel, room 2.")):
+        onboarding.confirm_step(sess, boss, steps[key].id, note=note)
+    onboarding.contest_step(
+        sess, caseworker, steps["contract_signed"].id, channel="staff",
+        text="She says the contract she signed on the video call was in Portuguese only, she "
              "has no copy, and the wage read out was lower than the offer of 1,050 euros.")
-    hr = sess.scalar(sa.select(EmployerContact).where(EmployerContact.employer_id == employer.id,
-                                                      EmployerContact.email.is_not(None)))
-    result.onboarding_url = _issue_link(sess, caseworker, steps["arrival_met"], hr)
+    hr = sess.scalar(sa.select(EmployerContact).where(
+        EmployerContact.employer_id == employer.id, EmployerContact.email == HR_EMAIL))
+    _link, token = onboarding.issue_link(sess, caseworker, steps["arrival_met"].id,
+                                         contact_id=hr.id)
+    result.onboarding_url = onboarding.link_url(token, hr.language)
 
 
 def _costs(sess: Session, staff: User, placement: Placement, today: date) -> None:
@@ -423,11 +393,10 @@ def _filled(sess: Session, users: dict[str, User], programme: Programme, employe
             recruiter: Recruiter, result: DemoEmployers) -> None:
     """Last season's waiters: two workers in Lisbon, settled in, their placements running."""
     boss, lisbon = users["employer"], users["caseworker.lisbon"]
-    workers = _candidates(sess, programme, (Stage.STAY,))[:2]
+    workers = [p for p in _candidates(sess, programme, (Stage.STAY,)) if p.arrival_date][:2]
     if not workers:
         return
-    arrived = min(p.arrival_date for p in workers if p.arrival_date) if any(
-        p.arrival_date for p in workers) else None
+    arrived = min(p.arrival_date for p in workers)
     waiters = _vacancy(sess, boss, employer, programme, {
         "title": "Waiter or waitress, summer season", "occupation_uri": WAITER,
         "isco_code": "5131", "languages": [{"language": "en", "level": "B1"}],
@@ -447,11 +416,19 @@ def _filled(sess: Session, users: dict[str, User], programme: Programme, employe
         # is recorded now.
         placement = open_placement(sess, lisbon, c)
         placement.arrived_on = p.arrival_date
-        for step in sess.scalars(sa.select(OnboardingStep).where(
-                OnboardingStep.placement_id == placement.id).order_by(OnboardingStep.position)):
-            if step.key not in ("social_security_registered", "first_wage_paid"):
-                _confirm(sess, boss, step)
-        _retention(sess, placement, p.arrival_date or placement.contract_start)
+        retention.open_checks(sess, placement, p.arrival_date)
+        for key, step in _steps(sess, placement).items():
+            if key not in ("social_security_registered", "first_wage_paid"):
+                onboarding.confirm_step(sess, boss, step.id)
+        # What their hiring cost, none of it paid by them.
+        for category, amount, paid_by in (("recruitment_fee", "1100.00", "employer"),
+                                          ("training", "600.00", "programme"),
+                                          ("travel", "760.00", "employer")):
+            costs.record_cost(sess, lisbon, p.id, {
+                "category": category, "amount": Decimal(amount), "currency": "EUR",
+                "paid_by": paid_by, "should_have_paid": paid_by,
+                "paid_on": p.arrival_date - timedelta(days=30), "placement_id": placement.id,
+                **({} if category == "recruitment_fee" else {"recruiter_id": None})})
         result.added += 2
     waiters.status = VacancyStatus.FILLED.value
     sess.flush()

@@ -4,6 +4,9 @@ employer user sees exactly the candidates presented to it."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 import sqlalchemy as sa
 
@@ -34,6 +37,7 @@ from journey.grievances.models import Grievance
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
+from tests.web.test_pages import HTML, text
 
 _COUNTED = (Employer, EmployerContact, EmployerPaysCommitment, Recruiter, Vacancy, Candidacy,
             CandidacyStep, Placement, OnboardingStep, OnboardingLink, RetentionCheck, Cost,
@@ -149,11 +153,20 @@ def test_the_demo_has_a_realistic_employer_and_loads_twice_without_duplicates(
 
 
 def test_the_demo_employer_sees_exactly_the_presented_candidates(app, connection, db_session):
-    _load(app)
+    output = _load(app)
     boss = _user(db_session, "employer")
-    presented = set(db_session.scalars(sa.select(Candidacy.participant_id).where(
-        Candidacy.employer_id == boss.employer_id)))
+    presented = db_session.scalars(sa.select(Candidacy).where(
+        Candidacy.employer_id == boss.employer_id)).all()
     assert len(presented) >= 4
     seen = set(db_session.scalars(sa.select(Candidacy.participant_id).where(
         candidacy_scope(boss))))
-    assert seen == presented
+    assert seen == {c.participant_id for c in presented}
+    # The signed onboarding link printed by the demo opens its step without a login.
+    cooks = db_session.scalars(sa.select(Vacancy).where(
+        Vacancy.employer_id == boss.employer_id, Vacancy.status == "open")).one()
+    chosen = db_session.get(Participant, next(c.participant_id for c in presented
+                                              if c.vacancy_id == cooks.id
+                                              and c.state == "selected"))
+    link = urlsplit(re.search(r"https?://\S+/onboarding/confirm/\S+", output).group(0))
+    opened = app.test_client().get(f"{link.path}?{link.query}", headers=HTML)
+    assert opened.status_code == 200 and chosen.given_name in text(opened)
