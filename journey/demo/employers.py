@@ -95,13 +95,17 @@ class DemoEmployers:
     onboarding_url: str | None = None
 
     def echo_links(self, echo, base: str) -> None:
-        """The employer's pages, printed by the loader after the credentials' preamble."""
+        """The employers' pages, printed by the loader after the others."""
         if self.open_vacancy_id is None:
             return
-        echo(f"Employers (log in as employer): {base}/employer, the cooks' vacancy and its "
-             f"candidates: {base}/employer/vacancies/{self.open_vacancy_id}")
+        echo(f"Employers (log in as employer): {base}/employer and the cooks' candidates: "
+             f"{base}/employer/vacancies/{self.open_vacancy_id}/candidates")
+        if self.placement_id is not None:
+            echo(f"Staff: the vacancy {base}/vacancies/{self.open_vacancy_id}, the selected "
+                 f"cook's placement {base}/placements/{self.placement_id}, Employer Pays "
+                 f"{base}/costs/summary and the recruiters {base}/recruiters")
         if self.onboarding_url:
-            echo(f"Signed onboarding link (emailed to the hotel's HR director, single use): "
+            echo(f"Signed onboarding link (emailed to the hotel's HR director; works once): "
                  f"{self.onboarding_url}")
 
 
