@@ -5,8 +5,14 @@ vacancies, the candidates presented to them (only what journey.passports.disclos
 placements and the onboarding steps waiting for them (journey.employers.access).
 """
 
-from journey.core.domains import Category, Domain, PersonalData
+from flask import Flask
+
+from journey.consent.models import Purpose
+from journey.consent.services import on_withdrawal
+from journey.core.domains import Category, Domain, NavLink, PersonalData, TimelineKind
+from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
+from journey.employers import candidates
 from journey.employers.models import (
     Candidacy,
     CandidacyStep,
@@ -26,6 +32,7 @@ from journey.employers.registry_pages import bp as registry_pages_bp
 from journey.employers.registry_routes import blp as registry_blp
 from journey.employers.routes import blp as vacancies_blp
 from journey.employers.staff_pages import bp as staff_pages_bp
+from journey.employers.staff_pages import candidacies_section
 
 _EMPLOYER = frozenset({Role.EMPLOYER})
 _STAFF_AND_EMPLOYER = STAFF | _EMPLOYER
@@ -37,8 +44,13 @@ _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 _JOBS: tuple = ()
 _KEYWORDS: tuple = ()
 _TEMPLATES: tuple = ()
-_SECTIONS: tuple = ()
-_NAV: tuple = ()
+_SECTIONS: tuple = (candidacies_section,)
+_NAV: tuple = (NavLink("vacancy_pages.vacancies", _l("Vacancies"), "candidates:present", 30),)
+
+
+def _init_app(app: Flask) -> None:
+    # Withdrawing consent to share with employers withdraws the person's active candidacies.
+    on_withdrawal(app, Purpose.SHARE_EMPLOYERS, candidates.withdraw_on_consent)
 
 
 DOMAIN = Domain(
@@ -78,6 +90,15 @@ DOMAIN = Domain(
     templates=_TEMPLATES,
     record_sections=_SECTIONS,
     nav_links=_NAV,
+    # The selection's steps (journey.employers.candidates.timeline_entries), from their table.
+    timeline_kinds=(TimelineKind("candidacy_presented", _l("Presented to an employer")),
+                    TimelineKind("candidacy_shortlisted", _l("Shortlisted by an employer")),
+                    TimelineKind("candidacy_interviewed", _l("Interviewed by an employer")),
+                    TimelineKind("candidacy_selected", _l("Selected by an employer")),
+                    TimelineKind("candidacy_rejected", _l("Not selected by an employer")),
+                    TimelineKind("candidacy_withdrawn", _l("Candidacy withdrawn"))),
+    timeline_providers=(candidates.timeline_entries,),
+    init_app=_init_app,
     personal_data=(
         PersonalData("candidacies", (Category.CASE,), ("participant_id",),
                      note="which vacancy a participant was presented to, and where the "

@@ -21,7 +21,7 @@ from journey.core.auth import User
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports.models import EntryKind, Passport, PassportEntry, ShareLink
-from journey.passports.services import current_entries
+from journey.passports.services import current_entries, entry_fields
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,74 @@ def read_disclosed(sess: Session, actor: User, participant_id: int) -> dict[str,
                  object_type="participant", object_id=p.id, office_id=p.office_id,
                  entries=[e.id for e in found])
     return {"participant_id": p.id, "name": shown.name, "entries": found}
+
+
+# --- what an employer sees of a candidate presented to it ---------------------------------------
+# Consent to share with employers (checked when the candidate is presented) covers the person's
+# name, their passport and their skill card: what is needed to select for skills. Never the rest
+# of the record: gender identity, sex, disability, date of birth, phone, email, address, notes,
+# grievances, costs. The lists below are allow-lists, so a field added to a table later stays
+# hidden until it is added here on purpose.
+
+# Of an entry, its kind's own fields but the evidence (a caseworker's note of documents seen,
+# which may name identity papers).
+_ENTRY_HIDDEN = frozenset({"evidence"})
+# Of a skill card's answers: the skills picture, not where the person wants to live.
+_CARD_FIELDS = ("occupation", "sector", "years_experience_home", "years_experience_abroad",
+                "last_overseas_country", "skills", "certifications", "languages",
+                "availability_date")
+_SUMMARY_SKILL_KINDS = (EntryKind.SKILL.value, EntryKind.SOFT_SKILL.value)
+SUMMARY_SIZE = 8  # titles per list in an employer's candidate list
+
+
+def _employer_entry(entry: PassportEntry) -> dict[str, Any]:
+    fields = {k: v for k, v in entry_fields(entry).items() if k not in _ENTRY_HIDDEN}
+    return {"id": entry.id, "kind": entry.kind, "title": entry.title,
+            "verification": entry.verification, "fields": fields}
+
+
+def for_employer(sess: Session, participant: Participant,
+                 card: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the employer a candidate was presented to may see: the name, the current passport
+    entries (without evidence notes) and the skills data of their latest valid skill card.
+
+    `card` is that card ({"number", "issued_at", "answers"}), read by the caller: skill cards
+    import passports, so passports cannot read them; which of its answers show is decided here.
+    The caller checks the candidacy and audits the read."""
+    shown_card = None
+    if card is not None:
+        answers = card.get("answers") or {}
+        shown_card = {"number": card.get("number"), "issued_at": card.get("issued_at"),
+                      **{k: answers.get(k) for k in _CARD_FIELDS}}
+    return {"participant_id": participant.id, "name": _full_name(participant),
+            "entries": [_employer_entry(e) for e in current_entries(sess, participant.id)],
+            "skill_card": shown_card}
+
+
+def summaries_for_employer(sess: Session, participant_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """For an employer's list of candidates, per participant: the name and the titles of their
+    occupations and skills and their languages (two queries, whatever the page's size)."""
+    if not participant_ids:
+        return {}
+    out: dict[int, dict[str, Any]] = {
+        r.id: {"name": f"{r.given_name} {r.family_name}".strip(),
+               "skills": {"occupations": [], "skills": [], "languages": []}}
+        for r in sess.execute(select(Participant.id, Participant.given_name,
+                                     Participant.family_name)
+                              .where(Participant.id.in_(participant_ids)))}
+    rows = sess.execute(
+        select(PassportEntry.participant_id, PassportEntry.kind, PassportEntry.title,
+               PassportEntry.language)
+        .where(PassportEntry.participant_id.in_(participant_ids),
+               PassportEntry.retired_at.is_(None),
+               PassportEntry.kind.in_([EntryKind.OCCUPATION.value, EntryKind.LANGUAGE.value,
+                                       *_SUMMARY_SKILL_KINDS]))
+        .order_by(PassportEntry.participant_id, PassportEntry.id))
+    for pid, kind, title, language in rows:
+        summary = out[pid]["skills"]
+        key, value = (("occupations", title) if kind == EntryKind.OCCUPATION.value
+                      else ("languages", language) if kind == EntryKind.LANGUAGE.value
+                      else ("skills", title))
+        if value and len(summary[key]) < SUMMARY_SIZE and value not in summary[key]:
+            summary[key].append(value)
+    return out
