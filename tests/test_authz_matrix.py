@@ -50,8 +50,8 @@ from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports import services as passports
 from journey.passports import sharing
-from journey.programmes.models import ProgrammeEmployer
 from journey.privacy import holds
+from journey.programmes.models import ProgrammeEmployer
 from journey.taxonomy import services as taxonomy
 from notifications.models import InboundMessage
 from tests.factories import PASSWORD

@@ -24,7 +24,6 @@ from journey.core.db import utcnow
 from journey.core.errors import Conflict, InvalidInput
 from journey.core.i18n import _
 from journey.core.links import LinkReason, OrganisationKind
-from journey.core.policy import require
 from journey.core.versions import Precondition, bump, check_version
 from journey.employers.access import candidacy_scope, load_candidacy, load_vacancy
 from journey.employers.licences import check_may_recruit, corridor
