@@ -15,6 +15,7 @@ from journey.core.db import utcnow
 from journey.core.errors import Conflict
 from journey.core.i18n import _
 from journey.core.links import LinkReason, OrganisationKind
+from journey.core.unique import insert_unique
 from journey.employers.licences import check_may_recruit, corridor
 from journey.employers.models import Candidacy, Placement, PlacementStatus, Vacancy
 from journey.employers.onboarding import open_steps
@@ -60,8 +61,14 @@ def open_placement(sess: Session, actor: User, candidacy: Candidacy, *,
         recruiter_id=candidacy.recruiter_id, programme_id=programme.id if programme else None,
         contract_start=vacancy.start_date if vacancy else None, rehire_of_id=previous,
         created_by=actor.id, created_at=utcnow())
-    sess.add(placement)
-    sess.flush()
+    # A concurrent selection of the same participant that slipped past the check above meets
+    # the partial unique index (one active placement) here: a 409, not a 500.
+    winner = insert_unique(sess, placement, sa.select(Placement.id).where(
+        Placement.participant_id == candidacy.participant_id,
+        Placement.status == PlacementStatus.ACTIVE.value))
+    if winner is not None:
+        raise Conflict(_("The participant already holds an active placement; end it first."),
+                       code="placement-active", extra={"placement_id": winner})
     open_steps(sess, placement, programme, placement.contract_start)
     office_id = sess.scalar(sa.select(Participant.office_id)
                             .where(Participant.id == candidacy.participant_id))
