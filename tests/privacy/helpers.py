@@ -99,6 +99,34 @@ def make_subject(app: Flask, client, factory, sess: Session, *, given: str = GIV
     return Subject(p, caseworker, supervisor)
 
 
+def employer_rows(app: Flask, factory, sess: Session, actor, p: Participant) -> None:
+    """The person presented to a vacancy and selected (a candidacy and its steps, a placement
+    with its onboarding steps) and a retention check, through the selection services. The person
+    needs consent to share with employers; they are put in training for the selection."""
+    from journey.continuum.stages import Stage
+    from journey.employers import candidates, vacancies
+    from journey.employers.models import Placement, RetentionCheck
+    from journey.programmes.models import ProgrammeEmployer
+    from tests.skillcards.helpers import place
+
+    employer = factory.employer()
+    employer.verification = "verified"
+    programme = factory.programme()
+    sess.add(ProgrammeEmployer(programme_id=programme.id, employer_id=employer.id))
+    sess.flush()
+    place(sess, p, Stage.TRAINING)
+    with app.app_context(), app.test_request_context():
+        v = vacancies.create_vacancy(sess, actor, {"title": "Cook", "place": "Lisbon",
+                                                   "programme_id": programme.id,
+                                                   "employer_id": employer.id})
+        vacancies.publish_vacancy(sess, actor, v.id)
+        c = candidates.present(sess, actor, v.id, p.id, note=f"Presented {p.id}")
+        candidates.decide(sess, actor, v.id, c.id, state="selected", reason="skills_match")
+        placement = sess.scalar(sa.select(Placement).where(Placement.candidacy_id == c.id))
+        sess.add(RetentionCheck(placement_id=placement.id, months=3, due_on=date(2027, 3, 1)))
+        sess.flush()
+
+
 def text_columns(conn: sa.Connection) -> list[tuple[str, str]]:
     """Every (table, column) of the database as it stands, whatever the models say."""
     meta = sa.MetaData()
