@@ -45,7 +45,7 @@ _JOBS: tuple = ()
 _KEYWORDS: tuple = ()
 _TEMPLATES: tuple = ()
 _SECTIONS: tuple = (candidacies_section,)
-_NAV: tuple = (NavLink("vacancy_pages.vacancies", _l("Vacancies"), "candidates:present", 30),)
+_NAV: tuple = (NavLink("vacancy_pages.vacancies_list", _l("Vacancies"), "candidates:present", 30),)
 
 
 def _init_app(app: Flask) -> None:
