@@ -128,6 +128,8 @@ def main() -> int:
             seed = seed_reference_data(engine)
             with stopwatch() as loading:
                 ids = load(engine, seed, args.candidates)
+                with engine.begin() as conn:  # fresh statistics, as autovacuum or ANALYZE keep
+                    conn.exec_driver_sql("ANALYZE")
             heading(f"Employer candidate list on {dbs.backend}: {args.candidates} candidates, "
                     f"pages of {args.limit}")
             line("loaded in", f"{loading():.1f} s")

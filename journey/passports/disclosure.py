@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -134,30 +135,37 @@ def for_employer(sess: Session, participant: Participant,
             "skill_card": shown_card}
 
 
+_OCCUPATION, _LANGUAGE = EntryKind.OCCUPATION.value, EntryKind.LANGUAGE.value
+# Built once: a page of candidates runs them on every call, and building costs more than running.
+_NAMES = select(Participant.id, Participant.given_name, Participant.family_name).where(
+    Participant.id.in_(sa.bindparam("ids", expanding=True)))
+_SUMMARY_ENTRIES = (
+    select(PassportEntry.participant_id, PassportEntry.kind, PassportEntry.title,
+           PassportEntry.language)
+    .where(PassportEntry.participant_id.in_(sa.bindparam("ids", expanding=True)),
+           PassportEntry.retired_at.is_(None),
+           PassportEntry.kind.in_([_OCCUPATION, _LANGUAGE, *_SUMMARY_SKILL_KINDS]))
+    .order_by(PassportEntry.participant_id, PassportEntry.id))
+
+
 def summaries_for_employer(sess: Session, participant_ids: list[int]) -> dict[int, dict[str, Any]]:
     """For an employer's list of candidates, per participant: the name and the titles of their
     occupations and skills and their languages (two queries, whatever the page's size)."""
     if not participant_ids:
         return {}
+    ids = {"ids": list(participant_ids)}
     out: dict[int, dict[str, Any]] = {
-        r.id: {"name": f"{r.given_name} {r.family_name}".strip(),
-               "skills": {"occupations": [], "skills": [], "languages": []}}
-        for r in sess.execute(select(Participant.id, Participant.given_name,
-                                     Participant.family_name)
-                              .where(Participant.id.in_(participant_ids)))}
-    rows = sess.execute(
-        select(PassportEntry.participant_id, PassportEntry.kind, PassportEntry.title,
-               PassportEntry.language)
-        .where(PassportEntry.participant_id.in_(participant_ids),
-               PassportEntry.retired_at.is_(None),
-               PassportEntry.kind.in_([EntryKind.OCCUPATION.value, EntryKind.LANGUAGE.value,
-                                       *_SUMMARY_SKILL_KINDS]))
-        .order_by(PassportEntry.participant_id, PassportEntry.id))
-    for pid, kind, title, language in rows:
+        pid: {"name": f"{given} {family}".strip(),
+              "skills": {"occupations": [], "skills": [], "languages": []}}
+        for pid, given, family in sess.execute(_NAMES, ids)}
+    for pid, kind, title, language in sess.execute(_SUMMARY_ENTRIES, ids):
         summary = out[pid]["skills"]
-        key, value = (("occupations", title) if kind == EntryKind.OCCUPATION.value
-                      else ("languages", language) if kind == EntryKind.LANGUAGE.value
-                      else ("skills", title))
-        if value and len(summary[key]) < SUMMARY_SIZE and value not in summary[key]:
-            summary[key].append(value)
+        if kind == _OCCUPATION:
+            found, value = summary["occupations"], title
+        elif kind == _LANGUAGE:
+            found, value = summary["languages"], language
+        else:
+            found, value = summary["skills"], title
+        if value and len(found) < SUMMARY_SIZE and value not in found:
+            found.append(value)
     return out
