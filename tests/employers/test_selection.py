@@ -96,6 +96,13 @@ def test_employer_a_never_sees_employer_b_s_candidates(app, client, factory, db_
                       headers=ha).status_code in (403, 404)
     assert client.get(f"/api/v1/vacancies/{va.id}/candidates/{ca.id}",
                       headers=ha).status_code == 200
+    # A's own candidate of another vacancy is not a candidate of this one.
+    va2 = open_vacancy(app, db_session, a)
+    _p2, ca2 = presented(app, factory, db_session, a, va2)
+    assert client.get(f"/api/v1/vacancies/{va.id}/candidates/{ca2.id}",
+                      headers=ha).status_code == 404
+    assert _decide(client, factory, a.employer_user, va.id, ca2.id,
+                   "shortlisted").status_code == 404
 
 
 def test_the_candidate_list_pages_and_filters(app, client, factory, db_session):
