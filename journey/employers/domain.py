@@ -45,7 +45,11 @@ _JOBS: tuple = ()
 _KEYWORDS: tuple = ()
 _TEMPLATES: tuple = ()
 _SECTIONS: tuple = (candidacies_section,)
-_NAV: tuple = (NavLink("vacancy_pages.vacancies_list", _l("Vacancies"), "candidates:present", 30),)
+_NAV: tuple = (
+    NavLink("vacancy_pages.vacancies_list", _l("Vacancies"), "candidates:present", 30),
+    NavLink("employer_registry_pages.employers", _l("Employers"), "employers:read", 45),
+    NavLink("employer_registry_pages.recruiters_list", _l("Recruiters"), "recruiters:read", 46),
+)
 
 
 def _init_app(app: Flask) -> None:
