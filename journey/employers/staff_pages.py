@@ -31,6 +31,7 @@ from journey.employers.models import (
     DECISION_REASON_TITLES,
     VACANCY_STATUS_TITLES,
     Candidacy,
+    CandidacyState,
     Placement,
     PlacementStatus,
     Recruiter,
@@ -38,7 +39,9 @@ from journey.employers.models import (
     VacancyStatus,
 )
 from journey.employers.schemas import (
+    DECISION_STATES,
     WAGE_PERIODS,
+    DecisionSchema,
     PresentSchema,
     VacancyQuerySchema,
     VacancySchema,
@@ -315,6 +318,50 @@ def present(vacancy_id: int):
     flash(_("Candidate presented to the employer."))
     return redirect(url_for("vacancy_pages.vacancy", vacancy_id=vacancy_row.id,
                             _anchor="candidates"), 303)
+
+
+# --- a decision the employer gave without an account -------------------------------------------
+
+def _decision_page(sess: Session, user: User, vacancy_row: Vacancy, candidacy_id: int,
+                   typed: dict, errors: dict, status: int = 200):
+    shown = candidates.read_candidate(sess, user, vacancy_row.id, candidacy_id)
+    states = [(s, str(CANDIDACY_STATE_TITLES[CandidacyState(s)])) for s in DECISION_STATES]
+    return render_template(
+        "employers/vacancies/decide.html", vacancy=vacancy_row, c=shown, v=typed,
+        errors=errors, states=states, reasons=_titles(DECISION_REASON_TITLES),
+        state_titles=CANDIDACY_STATE_TITLES, reason_titles=DECISION_REASON_TITLES), status
+
+
+@bp.get("/vacancies/<id:vacancy_id>/candidates/<id:candidacy_id>/decide")
+@login_required
+def decision_form(vacancy_id: int, candidacy_id: int):
+    sess, user = db.session, g.user
+    _staff(user)
+    require(user, "candidates:decide")
+    vacancy_row = vacancies.read_vacancy(sess, user, vacancy_id)
+    return _decision_page(sess, user, vacancy_row, candidacy_id, {}, {})
+
+
+@bp.post("/vacancies/<id:vacancy_id>/candidates/<id:candidacy_id>/decide")
+@login_required
+def decide(vacancy_id: int, candidacy_id: int):
+    sess, user = db.session, g.user
+    _staff(user)
+    vacancy_row = vacancies.read_vacancy(sess, user, vacancy_id)
+    typed = {k: request.form.get(k, "").strip()[:2000] for k in ("state", "reason", "note",
+                                                                   "version")}
+    try:
+        data = DecisionSchema().load(form_input(typed, ints=("version",), nullable=("note",)))
+        candidates.decide(sess, user, vacancy_row.id, candidacy_id, state=data["state"],
+                          reason=data.get("reason"), note=data.get("note"),
+                          expected=Precondition(body=data.get("version")))
+    except FORM_ERRORS as err:
+        errors = field_errors(err, conflict_fields={"candidacy-state": "state"})
+        return _decision_page(sess, user, vacancy_row, candidacy_id, typed, errors,
+                              status=form_status(err))
+    flash(_("Decision recorded."))
+    return redirect(url_for("vacancy_pages.vacancy", vacancy_id=vacancy_row.id,
+                            _anchor=f"candidacy-{candidacy_id}"), 303)
 
 
 # --- from a participant's record --------------------------------------------------------------

@@ -86,3 +86,23 @@ def test_the_vacancy_page_in_arabic(app, client, factory, db_session):
     resp = client.get(f"/vacancies/{v.id}", headers=HTML)
     assert resp.status_code == 200
     assert 'dir="rtl"' in resp.get_data(as_text=True)
+
+
+def test_staff_record_a_decision_an_employer_gave_them(app, client, factory, db_session):
+    s = setting(factory, db_session)
+    v = open_vacancy(app, db_session, s)
+    p, c = presented(app, factory, db_session, s, v)
+    log_in(client, s.caseworker)
+    page = f"/vacancies/{v.id}/candidates/{c.id}/decide"
+    assert "Record the employer’s decision" in text(client.get(f"/vacancies/{v.id}", headers=HTML))
+    resp = _post(client, page, {"state": "shortlisted", "version": "1"}, page)
+    assert resp.status_code == 422 and 'id="err-reason"' in resp.get_data(as_text=True)
+    resp = _post(client, page, {"state": "selected", "reason": "skills_match", "version": "1",
+                                "note": "Chosen at the job fair"}, page)
+    assert resp.status_code == 303
+    db_session.refresh(p)
+    assert p.stage == "matched"
+    body = text(client.get(f"/participants/{p.id}", headers=HTML))
+    assert "Placed with" in body and "Selected" in body
+    resp = _post(client, page, {"state": "rejected", "reason": "other", "version": "2"}, page)
+    assert resp.status_code == 409 and 'id="err-state"' in resp.get_data(as_text=True)

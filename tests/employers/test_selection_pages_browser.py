@@ -70,8 +70,11 @@ def test_a_caseworker_presents_a_candidate_on_an_accessible_page(live, page):  #
     assert "Browsertest" in page.text("#candidates")
     assert_accessible(page)
     with live.app.app_context(), db.job_session() as sess:
-        assert sess.scalar(sa.select(Candidacy.state).where(
-            Candidacy.participant_id == participant_id)) == "presented"
+        candidacy = sess.scalar(sa.select(Candidacy).where(
+            Candidacy.participant_id == participant_id))
+        assert candidacy.state == "presented"
+    page.goto(live.url(f"/vacancies/{vacancy_id}/candidates/{candidacy.id}/decide"))
+    assert_accessible(page)
     page.goto(live.url(f"/participants/{participant_id}"))
     assert "Browser cook" in page.text("#vacancies")
     assert_accessible(page)
