@@ -287,8 +287,8 @@ def set_status(vacancy_id: int):
     except FORM_ERRORS as err:
         return _detail(sess, user, vacancies.read_vacancy(sess, user, vacancy_id),
                        errors=field_errors(err), status=form_status(err))
-    flash(_("Vacancy marked %(status)s.", status=str(VACANCY_STATUS_TITLES[
-        VacancyStatus(target)]).lower()))
+    flash(_("Vacancy marked filled.") if target == VacancyStatus.FILLED.value
+          else _("Vacancy closed."))
     return redirect(url_for("vacancy_pages.vacancy", vacancy_id=vacancy_id), 303)
 
 
