@@ -114,6 +114,10 @@ POST   /participants/{own}/costs                       costs:record          201
 POST   /participants/{other}/costs                     costs:record          201 404 404 403 403 401
 PATCH  /participants/{own}/costs/{own_cost}            costs:record          200 200 200 403 403 401
 PATCH  /participants/{other}/costs/{other_cost}        costs:record          200 404 404 403 403 401
+POST   /participants/{own}/costs/{own_cost}/refund     costs:refund          200 200 200 403 403 401
+POST   /participants/{other}/costs/{other_cost}/refund costs:refund          200 404 404 403 403 401
+GET    /costs/categories                               costs:read            200 200 200 403 403 401
+GET    /costs/summary                                  costs:summary         200 200 200 200 403 401
 GET    /participants/{own}/passport                                 passports:read    200 200 200 403 403 401
 GET    /participants/{own}/passport/disclosed             passports:read_disclosed 200 200 200 200 200 401
 GET    /participants/{other}/passport/disclosed           passports:read_disclosed 200 404 404 404 404 401
@@ -276,6 +280,14 @@ GET    /vacancies/{open_vacancy}/candidates            candidates:read       200
 POST   /vacancies/{open_vacancy}/candidates            candidates:present    201 201 201 403 403 401
 GET    /vacancies/{open_vacancy}/candidates/{candidacy} candidates:read      200 200 200 200 403 401
 POST   /vacancies/{open_vacancy}/candidates/{candidacy}/decisions candidates:decide 200 200 200 200 403 401
+GET    /placements                                     placements:read       200 200 200 200 403 401
+GET    /placements/{placement}                         placements:read       200 200 200 200 403 401
+PATCH  /placements/{placement}                         placements:manage     200 200 200 403 403 401
+POST   /placements/{placement}/end                     placements:manage     200 200 200 403 403 401
+POST   /placements/{placement}/steps/{waiting_step}/confirm   onboarding:confirm   200 200 200 200 403 401
+POST   /placements/{placement}/steps/{confirmed_step}/contest onboarding:contest   201 201 201 403 403 401
+POST   /placements/{placement}/steps/{waiting_step}/links     onboarding:send_link 201 201 201 403 403 401
+POST   /placements/{placement}/retention               retention:record      200 200 200 200 403 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
 GET    /docs                                           (public)              200 200 200 200 200 200
 GET    /docs/assets/swagger-ui.css                     (public)              200 200 200 200 200 200
@@ -302,6 +314,7 @@ BODIES = {
     ("POST", "/participants/{id}/costs"): {"category": "passport", "amount": "50.00",
                                            "currency": "NPR", "paid_by": "programme"},
     ("PATCH", "/participants/{id}/costs/{cost}"): {"note": "Edited by the matrix", "version": 1},
+    ("POST", "/participants/{id}/costs/{cost}/refund"): {"amount": "50.00"},
     ("PATCH", "/participants/{id}/passport"): {"disclosure": ["name"], "version": 1},
     ("POST", "/participants/{id}/passport/entries"): {"kind": "skill", "title": "Matrix skill"},
     ("PATCH", "/participants/{id}/passport/entries/{entry}"): {"title": "Edited by the matrix",
@@ -389,6 +402,12 @@ BODIES = {
     ("POST", "/vacancies/{open_vacancy}/candidates"): {"participant_id": "{own}"},
     ("POST", "/vacancies/{open_vacancy}/candidates/{candidacy}/decisions"): {
         "state": "shortlisted", "reason": "skills_match"},
+    ("PATCH", "/placements/{placement}"): {"contract_end": "2028-01-31", "version": 1},
+    ("POST", "/placements/{placement}/end"): {"reason": "contract_completed"},
+    ("POST", "/placements/{placement}/steps/{waiting_step}/confirm"): {"note": "Matrix"},
+    ("POST", "/placements/{placement}/steps/{confirmed_step}/contest"): {"text": "Not paid"},
+    ("POST", "/placements/{placement}/steps/{waiting_step}/links"): {"contact_id": "{contact}"},
+    ("POST", "/placements/{placement}/retention"): {"months": 3, "retained": True},
 }
 
 
@@ -496,6 +515,12 @@ class World:
     vacancy: int = 0
     open_vacancy: int = 0
     candidacy: int = 0
+    # Placements: one of {own}'s kind (office A) with the employer user's employer, arrived 13
+    # months ago; a step waiting, one confirmed; a contact of the employer with an email.
+    placement: int = 0
+    waiting_step: int = 0
+    confirmed_step: int = 0
+    contact: int = 0
 
     def _values(self, role: str) -> dict[str, Any]:
         return {**vars(self), "token": self.tokens[role], "username": self.usernames[role],
@@ -560,9 +585,11 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                 setattr(world, f"{side}_permit", permit.id)
             if "_cost}" in endpoint.path:
                 with factory.app.app_context():
+                    # A refund needs an Employer Pays breach: a passport the migrant paid.
+                    payer = "migrant" if endpoint.path.endswith("/refund") else "programme"
                     cost = record_cost(db_session, admin, p.id, {
                         "category": "passport", "amount": Decimal("50.00"), "currency": "NPR",
-                        "paid_by": "programme"})
+                        "paid_by": payer})
                 setattr(world, f"{side}_cost", cost.id)
             with factory.app.app_context():
                 if "_entry}" in endpoint.path:
@@ -640,6 +667,8 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         world.escalations[ANON] = world.escalations["admin"]
     if endpoint.path.startswith("/vacancies"):
         _vacancies(factory, db_session, world, users, office_a)
+    if endpoint.path.startswith("/placements"):
+        _placement_world(factory, db_session, world, office_a, users)
     if "{employer}" in endpoint.path:
         world.employer = factory.employer().id
     if "{contact}" in endpoint.path:
@@ -697,6 +726,21 @@ def _vacancies(factory, db_session, world: World, users: dict, office) -> None:
         opened = vacancies.create_vacancy(db_session, emp, body)
         world.open_vacancy = vacancies.publish_vacancy(db_session, admin, opened.id).id
         world.candidacy = candidates.present(db_session, admin, opened.id, presented.id).id
+def _placement_world(factory, db_session, world: World, office_a, users) -> None:
+    from journey.employers import steps
+    from journey.employers.retention import open_checks
+    from tests.employers.onboarding_helpers import contact, place
+
+    placed = place(factory, db_session, office=office_a, caseworker=users["caseworker"],
+                   employer_user=users["employer"])
+    placed.placement.arrived_on = utcnow().date() - timedelta(days=400)
+    open_checks(db_session, placed.placement, placed.placement.arrived_on)
+    confirmed = placed.step(db_session, "contract_signed")
+    with factory.app.test_request_context():
+        steps.confirm_step(db_session, users["admin"], confirmed.id)
+    world.placement, world.confirmed_step = placed.placement.id, confirmed.id
+    world.waiting_step = placed.step(db_session, "arrival_met").id
+    world.contact = contact(factory, users["employer"].employer_id).id
 
 
 def _call(client, world: World, endpoint: Endpoint, role: str, **override: int):

@@ -9,10 +9,12 @@ from flask import Flask
 
 from journey.consent.models import Purpose
 from journey.consent.services import on_withdrawal
-from journey.core.domains import Category, Domain, NavLink, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, Job, Keyword, NavLink, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
-from journey.employers import candidates
+from journey.employers import candidates, retention
+from journey.employers import notify as onboarding_notify
+from journey.employers import sms as onboarding_sms
 from journey.employers.models import (
     Candidacy,
     CandidacyStep,
@@ -26,6 +28,7 @@ from journey.employers.models import (
     Vacancy,
 )
 from journey.employers.placement_pages import bp as placement_pages_bp
+from journey.employers.placement_pages import placement_section
 from journey.employers.placement_routes import blp as placement_blp
 from journey.employers.portal import bp as portal_bp
 from journey.employers.registry_pages import bp as registry_pages_bp
@@ -41,14 +44,27 @@ _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 # What each helper module adds to the domain (jobs, keywords, templates, sections, nav links) is
 # collected here, one tuple per module, so adding one is one line.
-_JOBS: tuple = ()
-_KEYWORDS: tuple = ()
-_TEMPLATES: tuple = ()
-_SECTIONS: tuple = (candidacies_section,)
+_JOBS: tuple = (
+    Job("retention_reminders", retention.remind_job, retention.REMIND_SECONDS),  # onboarding
+)
+_KEYWORDS: tuple = (
+    # CONTEST (and its words in every shipped language) contests the latest confirmed step.
+    Keyword(onboarding_sms.ACTION, onboarding_sms.WORDS, onboarding_sms.handle, takes_text=True),
+)
+_TEMPLATES: tuple = (
+    *onboarding_notify.TEMPLATES,  # onboarding: step confirmed, signed link, retention due
+)
+_SECTIONS: tuple = (
+    candidacies_section,  # selection: the person's candidacies, "present to a vacancy"
+    placement_section,  # onboarding: the active placement and its steps
+)
+# An arrival (the continuum's stage_entered into arrival) opens the retention checks.
+_TIMELINE_HANDLERS: tuple = (retention.on_entry,)
 _NAV: tuple = (
     NavLink("vacancy_pages.vacancies_list", _l("Vacancies"), "candidates:present", 30),
     NavLink("employer_registry_pages.employers", _l("Employers"), "employers:read", 45),
     NavLink("employer_registry_pages.recruiters_list", _l("Recruiters"), "recruiters:read", 46),
+    NavLink("placement_pages.placements", _l("Placements"), "placements:manage", 47),  # onboarding
 )
 
 
@@ -93,6 +109,7 @@ DOMAIN = Domain(
     keywords=_KEYWORDS,
     templates=_TEMPLATES,
     record_sections=_SECTIONS,
+    timeline_handlers=_TIMELINE_HANDLERS,
     nav_links=_NAV,
     # The selection's steps (journey.employers.candidates.timeline_entries), from their table.
     timeline_kinds=(TimelineKind("candidacy_presented", _l("Presented to an employer")),
