@@ -28,7 +28,6 @@ from journey.passports import services as passports
 from journey.passports import sharing
 from journey.privacy import holds
 from notifications.models import InboundMessage, SmsOptOut
-from tests.privacy.helpers import employer_rows
 from tests.skillcards.helpers import card_for
 
 CONSENTS = [{"purpose": "case_management", "method": "signed"},
@@ -70,7 +69,6 @@ def populate(factory, sess, admin, office, **kw):
         _placed(sess, admin, p, employer.id, factory.programme().id)
         sess.flush()
     card_for(app, sess, admin, p)  # a skill form and its card
-    employer_rows(app, factory, sess, admin, p)  # candidacy, placement, onboarding, retention
     return p
 
 
