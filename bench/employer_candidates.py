@@ -15,7 +15,7 @@ Measured, --runs runs alternating with the baseline, each of --calls pages of --
 places (keyset: ?after=), the same pages on both sides:
 * baseline: the bare SELECT of the page (candidacy, state, the name), no ORM, no audit;
 * service: list_candidates as the employer's user: its scope, the disclosure service's summaries
-  (names and skills, two queries), and the audit event, in a request that is rolled back.
+  (names and skills, two queries), and the audit event, written at the commit that is timed.
 Printed: p50 and p95 per call (median of the runs) and the ratio of the p50s.
 """
 
@@ -167,9 +167,8 @@ def main() -> int:
                         start = time.perf_counter()
                         items = list_candidates(sess, user, ids["vacancy"], after_id=after,
                                                 limit=args.limit)
-                        sess.flush()  # the audit event is written as the request's would be
+                        sess.commit()  # the audit event is written (and sealed) at commit
                         times.append(time.perf_counter() - start)
-                        sess.rollback()
                         assert len(items) == args.limit and items[0]["skills"]["skills"]
                 p95["S"].append(percentile(times, 95) * 1000)
                 return statistics.median(times) * 1000
@@ -182,9 +181,8 @@ def main() -> int:
                 user = sess.get(User, ids["user"])
                 counter.reset()
                 list_candidates(sess, user, ids["vacancy"], limit=args.limit)
-                sess.flush()
+                sess.commit()
                 counts = counter.reset()
-                sess.rollback()
             line("statements per page", StatementCounter.per(counts, 1))
             result = alternate(baseline, service, args.runs)
             result.show("baseline bare SELECT p50", "list_candidates p50",
