@@ -41,10 +41,9 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.costs import breaches
 from journey.costs import services as costs
-from journey.employers import retention
+from journey.employers import candidates, retention, vacancies
 from journey.employers import steps as onboarding
 from journey.employers.models import (
-    Candidacy,
     CandidacyState,
     CandidacyStep,
     EmployerContact,
@@ -213,51 +212,6 @@ def _recruiters(sess: Session, today: date) -> tuple[list[Recruiter], int]:
 
 # --- Vacancies, candidates, a placement ---------------------------------------------------------
 
-def _vacancy(sess: Session, author: User, employer: Employer, programme: Programme,
-             data: dict) -> Vacancy:
-    now = utcnow()
-    vacancy = Vacancy(employer_id=employer.id, programme_id=programme.id, created_by=author.id,
-                      created_at=now, updated_at=now, **data)
-    sess.add(vacancy)
-    sess.flush()
-    return vacancy
-
-
-def _publish(sess: Session, staff: User, vacancy: Vacancy) -> None:
-    vacancy.status, vacancy.published_by, vacancy.published_at = (
-        VacancyStatus.OPEN.value, staff.id, utcnow())
-    sess.flush()
-
-
-def _present(sess: Session, staff: User, vacancy: Vacancy, p: Participant,
-             recruiter: Recruiter | None, note: str) -> Candidacy:
-    now = utcnow()
-    c = Candidacy(vacancy_id=vacancy.id, participant_id=p.id, employer_id=vacancy.employer_id,
-                  recruiter_id=recruiter.id if recruiter else None, presented_by=staff.id,
-                  presented_at=now, updated_at=now)
-    sess.add(c)
-    sess.flush()
-    sess.add(CandidacyStep(candidacy_id=c.id, state=CandidacyState.PRESENTED.value, note=note,
-                           actor_id=staff.id, at=now))
-    sess.flush()
-    return c
-
-
-def _decide(sess: Session, user: User, c: Candidacy, state: CandidacyState, reason: str,
-            note: str, *, staff: User | None = None) -> Candidacy:
-    now = utcnow()
-    c.state, c.decided_at, c.updated_at = state.value, now, now
-    sess.add(CandidacyStep(candidacy_id=c.id, state=state.value, reason=reason, note=note,
-                           actor_id=user.id, at=now))
-    sess.flush()
-    if state == CandidacyState.SELECTED:
-        p = sess.get(Participant, c.participant_id)
-        continuum.apply_transition(sess, staff, p, "match", {"employer_id": c.employer_id},
-                                   expected=None)
-        open_placement(sess, staff, c)
-    return c
-
-
 def _items_done(sess: Session, actor: User, p: Participant) -> None:
     """Tick the required items of the participant's stage, as the caseworker would."""
     for item in sess.scalars(sa.select(ChecklistItem).where(
@@ -269,14 +223,11 @@ def _items_done(sess: Session, actor: User, p: Participant) -> None:
                                   expected=None)
 
 
-def _candidates(sess: Session, programme: Programme, stages: tuple[Stage, ...],
-                office_id: int | None = None) -> list[Participant]:
-    """The programme's participants at these stages who agreed to share with employers."""
+def _candidates(sess: Session, programme: Programme, stage: Stage) -> list[Participant]:
+    """The programme's participants at this stage who agreed to share with employers."""
     rows = sess.scalars(sa.select(Participant).where(
         Participant.programme_id == programme.id, Participant.erased_at.is_(None),
-        Participant.stage.in_([s.value for s in stages]),
-        *([Participant.office_id == office_id] if office_id else []))
-        .order_by(Participant.id)).all()
+        Participant.stage == stage.value).order_by(Participant.id)).all()
     return [p for p in rows if has_consent(sess, p.id, "share_employers")]
 
 
@@ -288,8 +239,10 @@ def _steps(sess: Session, placement: Placement) -> dict[str, OnboardingStep]:
 def _selection(sess: Session, users: dict[str, User], programme: Programme, employer: Employer,
                recruiters: dict[str, Recruiter], today: date, result: DemoEmployers) -> None:
     boss, caseworker, supervisor = users["employer"], users["caseworker"], users["supervisor"]
-    cooks = _vacancy(sess, boss, employer, programme, {
-        "title": "Cook, hotel restaurant", "occupation_uri": COOK, "isco_code": "5120",
+    # The employer drafts, staff publish.
+    cooks = vacancies.create_vacancy(sess, boss, {
+        "programme_id": programme.id, "title": "Cook, hotel restaurant",
+        "occupation_uri": COOK, "isco_code": "5120",
         "required_skills": [FOOD_HYGIENE_RULES], "optional_skills": [],
         "languages": [{"language": "en", "level": "B1"}, {"language": "pt", "level": "A2"}],
         "certificates": ["Food hygiene and safety (HACCP), level 2"],
@@ -299,24 +252,23 @@ def _selection(sess: Session, users: dict[str, User], programme: Programme, empl
         "conditions": "Full time, 40 hours a week in shifts, two days off in a row; meals on "
                       "duty; a furnished shared flat near the hotel for the first six months at "
                       "no cost; a one-year contract, renewable."})
-    _publish(sess, supervisor, cooks)
+    vacancies.publish_vacancy(sess, supervisor, cooks.id)
     result.open_vacancy_id = cooks.id
-    result.added += 1
-
     # The employer's own draft, waiting for staff to publish it.
-    _vacancy(sess, boss, employer, programme, {
-        "title": "Room attendant", "occupation_uri": ROOM_ATTENDANT, "isco_code": "9112",
+    vacancies.create_vacancy(sess, boss, {
+        "programme_id": programme.id, "title": "Room attendant",
+        "occupation_uri": ROOM_ATTENDANT, "isco_code": "9112",
         "languages": [{"language": "en", "level": "A2"}], "place": "Lisbon (Baixa)",
         "positions": 4, "start_date": today + timedelta(days=120),
         "wage_amount": Decimal("870.00"), "wage_currency": "EUR", "wage_period": "month",
         "conditions": "Full time, 40 hours a week; uniform and meals on duty."})
-    result.added += 1
+    result.added += 2
 
     # Presented: two who finished their training, two pre-selected; all agreed to share with
     # employers. The shortlisted cook came through the agency whose licence has expired:
     # selecting her is refused (409 recruiter-licence-expired) until the licence is renewed.
-    training = _candidates(sess, programme, (Stage.TRAINING,))[:2]
-    preselected = _candidates(sess, programme, (Stage.PRESELECTION,))[:2]
+    training = _candidates(sess, programme, Stage.TRAINING)[:2]
+    preselected = _candidates(sess, programme, Stage.PRESELECTION)[:2]
     if len(training) < 2:
         return
     for p in training:
@@ -326,17 +278,20 @@ def _selection(sess: Session, users: dict[str, User], programme: Programme, empl
              "Five years in hotel kitchens in Doha; finished the kitchen module.",
              "Cook in Pokhara for six years; starts the kitchen module next month.",
              "Kitchen helper in Dubai; applied through the centre directly."]
-    presented = [_present(sess, caseworker, cooks, p, agency, note)
+    presented = [candidates.present(sess, caseworker, cooks.id, p.id,
+                                    recruiter_id=agency.id if agency else None, note=note)
                  for p, agency, note in zip(training + preselected, agencies, notes, strict=False)]
     result.added += len(presented)
     chosen, second = presented[0], presented[1]
-    _decide(sess, boss, second, CandidacyState.SHORTLISTED, "skills_match",
-            "Strong on food hygiene; the head chef wants to meet her.")
-    _decide(sess, boss, chosen, CandidacyState.INTERVIEWED, "interview_performance",
-            "Video interview with the head chef.")
-    _decide(sess, boss, chosen, CandidacyState.SELECTED, "interview_performance",
-            "Clear about kitchen hygiene and ready to start on the date offered.",
-            staff=caseworker)
+    candidates.decide(sess, boss, cooks.id, second.id, state="shortlisted",
+                      reason="skills_match",
+                      note="Strong on food hygiene; the head chef wants to meet her.")
+    candidates.decide(sess, boss, cooks.id, chosen.id, state="interviewed",
+                      reason="interview_performance", note="Video interview with the head chef.")
+    # Selecting moves her from training to matched and opens her placement.
+    candidates.decide(sess, boss, cooks.id, chosen.id, state="selected",
+                      reason="interview_performance",
+                      note="Clear about kitchen hygiene and ready to start on the date offered.")
     placement = sess.scalar(sa.select(Placement).where(Placement.candidacy_id == chosen.id))
     result.placement_id = placement.id
     _onboarding(sess, users, employer, placement, result)
@@ -395,29 +350,31 @@ def _costs(sess: Session, staff: User, placement: Placement, today: date) -> Non
 
 def _filled(sess: Session, users: dict[str, User], programme: Programme, employer: Employer,
             recruiter: Recruiter, result: DemoEmployers) -> None:
-    """Last season's waiters: two workers in Lisbon, settled in, their placements running."""
+    """Last season's waiters: two workers in Lisbon, settled in, their placements running.
+    They went through the continuum before this demo had vacancies (journey.demo.load matched
+    them with the hotel), so their candidacies are written here as the selection left them."""
     boss, lisbon = users["employer"], users["caseworker.lisbon"]
-    workers = [p for p in _candidates(sess, programme, (Stage.STAY,)) if p.arrival_date][:2]
+    workers = [p for p in _candidates(sess, programme, Stage.STAY) if p.arrival_date][:2]
     if not workers:
         return
     arrived = min(p.arrival_date for p in workers)
-    waiters = _vacancy(sess, boss, employer, programme, {
-        "title": "Waiter or waitress, summer season", "occupation_uri": WAITER,
-        "isco_code": "5131", "languages": [{"language": "en", "level": "B1"}],
-        "place": "Lisbon (Parque das Nações)", "positions": len(workers),
-        "start_date": arrived, "wage_amount": Decimal("980.00"), "wage_currency": "EUR",
-        "wage_period": "month", "conditions": "Full time, 40 hours a week in shifts."})
-    _publish(sess, users["admin"], waiters)
+    waiters = vacancies.create_vacancy(sess, boss, {
+        "programme_id": programme.id, "title": "Waiter or waitress, summer season",
+        "occupation_uri": WAITER, "isco_code": "5131",
+        "languages": [{"language": "en", "level": "B1"}], "place": "Lisbon (Parque das Nações)",
+        "positions": len(workers), "start_date": arrived, "wage_amount": Decimal("980.00"),
+        "wage_currency": "EUR", "wage_period": "month",
+        "conditions": "Full time, 40 hours a week in shifts."})
+    vacancies.publish_vacancy(sess, users["admin"], waiters.id)
     result.added += 1
     for p in workers:
-        c = _present(sess, lisbon, waiters, p, recruiter, "Restaurant service, two seasons.")
+        c = candidates.present(sess, lisbon, waiters.id, p.id, recruiter_id=recruiter.id,
+                               note="Restaurant service, two seasons.")
         now = utcnow()
         c.state, c.decided_at, c.updated_at = CandidacyState.SELECTED.value, now, now
         sess.add(CandidacyStep(candidacy_id=c.id, state=CandidacyState.SELECTED.value,
                                reason="experience", note="Two seasons in Dubai.",
                                actor_id=boss.id, at=now))
-        # Matched with the hotel in the continuum already (journey.demo.load): the placement
-        # is recorded now.
         placement = open_placement(sess, lisbon, c)
         placement.arrived_on = p.arrival_date
         retention.open_checks(sess, placement, p.arrival_date)
@@ -434,5 +391,4 @@ def _filled(sess: Session, users: dict[str, User], programme: Programme, employe
                 "paid_on": p.arrival_date - timedelta(days=30), "placement_id": placement.id,
                 **({} if category == "recruitment_fee" else {"recruiter_id": None})})
         result.added += 2
-    waiters.status = VacancyStatus.FILLED.value
-    sess.flush()
+    vacancies.set_vacancy_status(sess, users["admin"], waiters.id, "filled")

@@ -12,12 +12,14 @@ import sqlalchemy as sa
 
 from journey.consent.services import has_consent
 from journey.continuum.stages import Stage
+from journey.core.audit import AuditEvent
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.errors import Conflict
 from journey.costs.models import Cost
 from journey.costs.rules import breach_open
 from journey.demo.employers import EXPIRED, EXPIRING, LICENSED, SECOND_EMPLOYER
+from journey.employers import candidates
 from journey.employers.access import candidacy_scope
 from journey.employers.licences import LicenceStatus, licence_status
 from journey.employers.models import (
@@ -151,6 +153,13 @@ def test_the_demo_has_a_realistic_employer_and_loads_twice_without_duplicates(
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Cost).where(
         Cost.participant_id == chosen.participant_id, breach_open())) == 0
 
+    # Built through the services, so the audit trail has every step.
+    actions = set(db_session.scalars(sa.select(AuditEvent.action)))
+    assert {"employers:vacancy:create", "employers:candidacy:present",
+            "employers:candidacy:decide", "employers:placement:create",
+            "employers:onboarding_step:contest", "employers:onboarding_link:create",
+            "costs:breach:open", "costs:cost:refund"} <= actions
+
 
 def test_the_demo_employer_sees_exactly_the_presented_candidates(app, connection, db_session):
     output = _load(app)
@@ -161,9 +170,15 @@ def test_the_demo_employer_sees_exactly_the_presented_candidates(app, connection
     seen = set(db_session.scalars(sa.select(Candidacy.participant_id).where(
         candidacy_scope(boss))))
     assert seen == {c.participant_id for c in presented}
-    # The signed onboarding link printed by the demo opens its step without a login.
     cooks = db_session.scalars(sa.select(Vacancy).where(
         Vacancy.employer_id == boss.employer_id, Vacancy.status == "open")).one()
+    to_cooks = {c.participant_id for c in presented if c.vacancy_id == cooks.id}
+    assert len(to_cooks) == 4
+    with app.test_request_context():
+        listed = candidates.list_candidates(db_session, boss, cooks.id)
+    assert {c["participant_id"] for c in listed} == to_cooks
+    assert all(c["name"] for c in listed)
+    # The signed onboarding link printed by the demo opens its step without a login.
     chosen = db_session.get(Participant, next(c.participant_id for c in presented
                                               if c.vacancy_id == cooks.id
                                               and c.state == "selected"))
