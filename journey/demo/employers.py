@@ -41,13 +41,13 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.costs import breaches
 from journey.costs import services as costs
-from journey.employers import candidates, retention, vacancies
+from journey.employers import candidates, registry, retention, vacancies
+from journey.employers import recruiters as recruiters_registry
 from journey.employers import steps as onboarding
 from journey.employers.models import (
     CandidacyState,
     CandidacyStep,
     EmployerContact,
-    EmployerPaysCommitment,
     OnboardingStep,
     Placement,
     Recruiter,
@@ -111,10 +111,27 @@ class DemoEmployers:
 def load_demo_employers(sess: Session, users: dict[str, User], programme: Programme,
                         employer: Employer, today: date) -> DemoEmployers:
     """The employers' records, recruiters, vacancies, candidates, a placement and its costs."""
+    # A line per record, decision and step would bury the credentials the demo prints.
+    quiet = [logging.getLogger(name) for name in
+             ("journey.continuum", "journey.employers", "journey.grievances", "journey.costs",
+              "journey.core.links")]
+    levels = [log.level for log in quiet]
+    for log in quiet:
+        log.setLevel(logging.WARNING)
+    try:
+        return _load(sess, users, programme, employer, today)
+    finally:
+        for log, level in zip(quiet, levels, strict=True):
+            log.setLevel(level)
+
+
+def _load(sess: Session, users: dict[str, User], programme: Programme, employer: Employer,
+          today: date) -> DemoEmployers:
     result = DemoEmployers()
-    result.added += _employer_record(sess, users["admin"], employer, today)
-    result.added += _second_employer(sess)
-    rows, added = _recruiters(sess, today)
+    admin = users["admin"]
+    result.added += _employer_record(sess, admin, employer)
+    result.added += _second_employer(sess, admin)
+    rows, added = _recruiters(sess, users["supervisor"], today)
     recruiters = {r.name: r for r in rows}
     result.added += added
     if programme.budget_per_hire is None:
@@ -129,84 +146,64 @@ def load_demo_employers(sess: Session, users: dict[str, User], programme: Progra
         result.placement_id = sess.scalar(sa.select(Placement.id).where(
             Placement.vacancy_id == existing).order_by(Placement.id).limit(1))
         return result
-    # A line per presentation, decision and step would bury the credentials the demo prints.
-    quiet = [logging.getLogger(name) for name in
-             ("journey.continuum", "journey.employers", "journey.grievances", "journey.costs",
-              "journey.core.links")]
-    levels = [log.level for log in quiet]
-    for log in quiet:
-        log.setLevel(logging.WARNING)
-    try:
-        _selection(sess, users, programme, employer, recruiters, today, result)
-    finally:
-        for log, level in zip(quiet, levels, strict=True):
-            log.setLevel(level)
+    _selection(sess, users, programme, employer, recruiters, today, result)
     return result
 
 
-# --- The records --------------------------------------------------------------------------------
+# --- The records (through the registry's services, audited) -------------------------------------
 
-def _employer_record(sess: Session, admin: User, employer: Employer, today: date) -> int:
+def _employer_record(sess: Session, admin: User, employer: Employer) -> int:
     added = 0
-    now = utcnow()
     if employer.isic_code is None:
         # ISIC Rev. 4 class 5510: short term accommodation activities (hotels).
         employer.isic_code = "5510"
         added += 1
+    if registry.latest_commitment(sess, employer.id) is None:
+        registry.record_commitment(sess, admin, employer.id, {
+            "version": "2026-1", "signed_on": date(2026, 2, 16),
+            "signatory_name": "Marta Sousa Ribeiro",
+            "signatory_title": "Human resources director"})
+        added += 1
     if employer.verification != Verification.VERIFIED.value:
-        employer.verification, employer.verified_at = Verification.VERIFIED.value, now
+        registry.verify(sess, admin, employer.id, Verification.VERIFIED.value)
         added += 1
-    if sess.scalar(sa.select(EmployerPaysCommitment.id).where(
-            EmployerPaysCommitment.employer_id == employer.id)) is None:
-        sess.add(EmployerPaysCommitment(
-            employer_id=employer.id, version="2026-1", signed_on=date(2026, 2, 16),
-            signatory_name="Marta Sousa Ribeiro", signatory_title="Human resources director",
-            recorded_by=admin.id, recorded_at=now))
-        added += 1
-    if sess.scalar(sa.select(EmployerContact.id).where(
-            EmployerContact.employer_id == employer.id)) is None:
-        sess.add_all([
-            EmployerContact(employer_id=employer.id, name="Marta Sousa Ribeiro",
-                            role="Human resources director", email=HR_EMAIL,
-                            phone="+351213400100", language="pt", created_at=now),
-            # Meets new workers at the airport; no email, so no links go to him.
-            EmployerContact(employer_id=employer.id, name="Rui Carvalho",
-                            role="Operations manager", phone="+351912400731", language="pt",
-                            created_at=now)])
+    if not registry.contacts(sess, employer.id):
+        registry.add_contact(sess, admin, employer.id, {
+            "name": "Marta Sousa Ribeiro", "role": "Human resources director",
+            "email": HR_EMAIL, "phone": "+351213400100", "language": "pt"})
+        # Meets new workers at the airport; no email, so no links go to him.
+        registry.add_contact(sess, admin, employer.id, {
+            "name": "Rui Carvalho", "role": "Operations manager", "phone": "+351912400731",
+            "language": "pt"})
         added += 2
-    sess.flush()
     return added
 
 
-def _second_employer(sess: Session) -> int:
+def _second_employer(sess: Session, admin: User) -> int:
     if sess.scalar(sa.select(Employer.id).where(Employer.name == SECOND_EMPLOYER)) is not None:
         return 0
-    now = utcnow()
     restaurant = Employer(name=SECOND_EMPLOYER, country="PT", sector="Hospitality",
                           isic_code="5610", verification=Verification.PENDING.value,
-                          created_at=now)
+                          created_at=utcnow())
     sess.add(restaurant)
     sess.flush()
-    sess.add(EmployerContact(employer_id=restaurant.id, name="Ana Pereira", role="Owner",
-                             email="ana.pereira@mareserra.example.org", language="pt",
-                             created_at=now))
-    sess.flush()
+    registry.add_contact(sess, admin, restaurant.id, {
+        "name": "Ana Pereira", "role": "Owner", "email": "ana.pereira@mareserra.example.org",
+        "language": "pt"})
     return 2
 
 
-def _recruiters(sess: Session, today: date) -> tuple[list[Recruiter], int]:
+def _recruiters(sess: Session, supervisor: User, today: date) -> tuple[list[Recruiter], int]:
     rows, added = [], 0
     for name, number, days, corridors in _RECRUITERS:
         row = sess.scalar(sa.select(Recruiter).where(Recruiter.name == name))
         if row is None:
-            row = Recruiter(name=name, country="NP", licence_number=number,
-                            issuing_authority="Department of Foreign Employment, Nepal",
-                            licence_expires_on=today + timedelta(days=days),
-                            corridors=corridors, created_at=utcnow())
-            sess.add(row)
+            row = recruiters_registry.create_recruiter(sess, supervisor, {
+                "name": name, "country": "NP", "licence_number": number,
+                "issuing_authority": "Department of Foreign Employment, Nepal",
+                "licence_expires_on": today + timedelta(days=days), "corridors": corridors})
             added += 1
         rows.append(row)
-    sess.flush()
     return rows, added
 
 
