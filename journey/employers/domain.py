@@ -5,7 +5,8 @@ vacancies, the candidates presented to them (only what journey.passports.disclos
 placements and the onboarding steps waiting for them (journey.employers.access).
 """
 
-from journey.core.domains import Category, Domain, PersonalData
+from journey.core.domains import Category, Domain, NavLink, PersonalData
+from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
 from journey.employers.models import (
     Candidacy,
@@ -38,7 +39,13 @@ _JOBS: tuple = ()
 _KEYWORDS: tuple = ()
 _TEMPLATES: tuple = ()
 _SECTIONS: tuple = ()
-_NAV: tuple = ()
+_NAV: tuple = (
+    # The employer's own pages (journey.employers.portal); their home is the brand link.
+    NavLink("employer_portal.vacancies", _l("Vacancies"), "employers:own", 10),
+    NavLink("employer_portal.onboarding", _l("Onboarding"), "employers:own", 12),
+    NavLink("employer_portal.placements", _l("Placements"), "employers:own", 14),
+    NavLink("employer_portal.employer_pays", _l("Employer Pays"), "employers:own", 16),
+)
 
 
 DOMAIN = Domain(
