@@ -133,7 +133,8 @@ def decide(vacancy_id: int, candidacy_id: int):
                                    refused=str(err.detail or err.title), status=409)
         return _candidate_page(vacancy_id, candidacy_id, v, field_errors(err),
                                status=form_status(err))
-    flash(_("Decision recorded: %(step)s.", step=_decision_titles()[v["state"]]))
+    flash(_("Decision recorded: %(state)s.",
+            state=CANDIDACY_STATE_TITLES[CandidacyState(data["state"])]))
     if v["state"] == CandidacyState.SELECTED.value:
         flash(_("The placement is open; its onboarding steps are waiting for you."))
     return redirect(url_for("employer_portal.candidate", vacancy_id=vacancy_id,

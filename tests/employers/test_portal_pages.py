@@ -23,6 +23,7 @@ from journey.employers.models import (
     Vacancy,
 )
 from journey.employers.placements import open_placement
+from journey.employers.schemas import VacancySchema
 from journey.programmes.models import ProgrammeEmployer
 from tests.web.test_pages import HTML, assert_html_page, csrf_token, log_in, text
 
@@ -58,13 +59,14 @@ def world(app, factory, db_session) -> World:
     w.user = factory.user("employer", employer_id=w.employer.id)
     w.other_user = factory.user("employer", employer_id=w.other_employer.id)
     with app.test_request_context():
-        w.vacancy = vacancies.create_vacancy(db_session, w.user,
-                                             {**VACANCY, "programme_id": w.programme.id})
+        def draft(user, **kw):
+            data = VacancySchema().load({**VACANCY, "programme_id": w.programme.id, **kw})
+            return vacancies.create_vacancy(db_session, user, data)
+
+        w.vacancy = draft(w.user)
         vacancies.publish_vacancy(db_session, w.admin, w.vacancy.id)
-        w.draft = vacancies.create_vacancy(db_session, w.user, {
-            **VACANCY, "title": "Housekeeper", "programme_id": w.programme.id})
-        w.theirs = vacancies.create_vacancy(db_session, w.other_user,
-                                            {**VACANCY, "programme_id": w.programme.id})
+        w.draft = draft(w.user, title="Housekeeper")
+        w.theirs = draft(w.other_user)
         vacancies.publish_vacancy(db_session, w.admin, w.theirs.id)
     w.p1 = factory.participant(w.cw, programme_id=w.programme.id)
     w.p2 = factory.participant(w.cw, programme_id=w.programme.id)
@@ -186,11 +188,10 @@ def test_drafting_a_vacancy_shows_errors_beside_the_fields(client, world, db_ses
     token = csrf_token(client, "/employer/vacancies/new")
     resp = client.post("/employer/vacancies/new", headers=HTML, data={
         "csrf_token": token, "language_rows": "2", "lang_0": "pt", "level_0": "",
-        "lang_1": "", "level_1": "", "wage_amount": "1000"})
+        "lang_1": "", "level_1": ""})
     assert_html_page(resp, 422)
     assert _error(resp, "title") and _error(resp, "place") and _error(resp, "programme_id")
     assert _error(resp, "level_0")  # the language row without its level
-    assert _error(resp, "wage_currency")
     assert 'aria-invalid="true" aria-describedby="err-title"' in resp.get_data(as_text=True)
 
     resp = client.post("/employer/vacancies/new", headers=HTML, data={
