@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from journey.employers.models import (
 from journey.employers.placements import open_placement
 from journey.employers.schemas import VacancySchema
 from journey.programmes.models import ProgrammeEmployer
+from tests.web.test_forms_never_500 import HOSTILE, _crawl, _forms
 from tests.web.test_pages import HTML, assert_html_page, csrf_token, log_in, text
 
 VACANCY = {"title": "Line cook", "place": "Lisbon, Hotel Atlântico", "positions": 2,
@@ -369,3 +371,30 @@ def test_the_pages_follow_the_users_language(client, world, db_session, lang, di
         assert_html_page(resp, 200)
         html = resp.get_data(as_text=True)
         assert phrase in html and f'dir="{direction}"' in html
+
+
+def test_no_employer_form_answers_500_to_hostile_input(client, world):
+    """Every form of the employer's pages, each field filled with hostile values (empty, far
+    too long, NUL, out of range, impossible dates, other scripts' digits, markup): a page,
+    never a 500 (as tests/web/test_forms_never_500.py does for staff)."""
+    log_in(client, world.user)
+    pages = _crawl(client, ["/employer", *_pages(world)])
+    forms = {}
+    for path, body in pages.items():
+        for action, names, token in _forms(path, body):
+            if urlsplit(action).path.startswith("/employer"):
+                forms.setdefault((urlsplit(action).path, tuple(names)), token)
+    assert {a for a, _n in forms} >= {
+        "/employer/vacancies/new", f"/employer/vacancies/{world.draft.id}/edit",
+        f"/employer/vacancies/{world.vacancy.id}/candidates/{world.c1.id}",
+        f"/employer/placements/{world.placement.id}/retention/3"}
+    assert any(a.startswith("/employer/onboarding/") for a, _n in forms)
+    failures = []
+    for (action, names), token in forms.items():
+        for kind, value in HOSTILE.items():
+            data = {name: value for name in names}
+            data["csrf_token"] = token
+            resp = client.post(action, data=data, headers=HTML)
+            if resp.status_code >= 500 or resp.mimetype != "text/html":
+                failures.append(f"POST {action} ({kind}): {resp.status_code} {resp.mimetype}")
+    assert not failures, "\n".join(failures)
