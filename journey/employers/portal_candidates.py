@@ -16,7 +16,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from journey.core.db import db
-from journey.core.errors import Conflict
+from journey.core.errors import ProblemError
 from journey.core.versions import Precondition
 from journey.employers import candidates as services
 from journey.employers import vacancies as vacancy_services
@@ -33,6 +33,7 @@ from journey.employers.portal_kit import (
     employer_user,
     id_arg,
     query_args,
+    refusal,
 )
 from journey.employers.schemas import DecisionSchema
 from journey.passports.models import VERIFICATION_TITLES
@@ -89,7 +90,7 @@ def candidates(vacancy_id: int):
 
 
 def _candidate_page(vacancy_id: int, candidacy_id: int, v: dict[str, Any],
-                    errors: dict[str, str], refused: str | None = None, status: int = 200):
+                    errors: dict[str, str], refused: dict | None = None, status: int = 200):
     sess, user = db.session, employer_user()
     vacancy = vacancy_services.read_vacancy(sess, user, vacancy_id)
     c = services.read_candidate(sess, user, vacancy.id, candidacy_id)
@@ -126,11 +127,15 @@ def decide(vacancy_id: int, candidacy_id: int):
         services.decide(sess, user, vacancy_id, candidacy_id, state=data["state"],
                         reason=data.get("reason"), note=data.get("note"),
                         expected=Precondition(body=data.get("version")))
-    except FORM_ERRORS as err:
-        if isinstance(err, Conflict):
+    except (*FORM_ERRORS, ProblemError) as err:
+        if isinstance(err, ProblemError) and err.status == 409:
+            # Refused (the continuum's conditions, the recruiter's licence, another placement,
+            # a stale version): nothing of it is kept; the page says why, beside the form.
             sess.rollback()
-            return _candidate_page(vacancy_id, candidacy_id, v, {},
-                                   refused=str(err.detail or err.title), status=409)
+            return _candidate_page(vacancy_id, candidacy_id, v, {}, refused=refusal(err),
+                                   status=409)
+        if not isinstance(err, FORM_ERRORS):
+            raise
         return _candidate_page(vacancy_id, candidacy_id, v, field_errors(err),
                                status=form_status(err))
     flash(_("Decision recorded: %(state)s.",

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from journey.core.auth import User
+from journey.core.errors import ProblemError
 from journey.core.ids import MAX_ID
 from journey.core.policy import require
 from journey.web.pagekit import html_blueprint
@@ -57,3 +58,11 @@ def id_arg(args: dict[str, str], name: str) -> int | None:
     if not (value.isascii() and value.isdigit() and len(value) < 11 and 0 < int(value) <= MAX_ID):
         raise ValidationError({name: [_("Not a valid id.")]})
     return int(value)
+
+
+def refusal(err: ProblemError) -> dict[str, object]:
+    """A refused step (409) as the page shows it: the service's message and, when the continuum
+    refused the move, each condition not met."""
+    reasons = [str(u.get("message")) for u in err.extra.get("unmet", [])
+               if isinstance(u, dict) and u.get("message")]
+    return {"message": str(err.detail or err.title), "reasons": reasons}

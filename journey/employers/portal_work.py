@@ -16,14 +16,21 @@ from sqlalchemy.orm import Session
 
 from journey.core.auth import User
 from journey.core.db import db, utcnow
-from journey.core.errors import Conflict
+from journey.core.errors import ProblemError
 from journey.core.versions import Precondition
 from journey.costs.summary import employer_summary
 from journey.costs.titles import PAYER_TITLES
 from journey.employers import placement_services, steps
 from journey.employers.models import PlacementStatus
 from journey.employers.onboarding import STEP_TITLES
-from journey.employers.portal_kit import bp, choice_arg, employer_user, id_arg, query_args
+from journey.employers.portal_kit import (
+    bp,
+    choice_arg,
+    employer_user,
+    id_arg,
+    query_args,
+    refusal,
+)
 from journey.employers.portal_queries import disclosed_names, retention_by_placement
 from journey.programmes.models import Programme
 from journey.web.forms import FORM_ERRORS, field_errors, form_values
@@ -43,7 +50,7 @@ def add_months(day: date, months: int) -> date:
 
 def _onboarding_page(errors: dict[int, dict[str, str]] | None = None,
                      values: dict[int, dict[str, str]] | None = None,
-                     refused: dict[int, str] | None = None, status: int = 200):
+                     refused: dict[int, dict] | None = None, status: int = 200):
     sess, user = db.session, employer_user()
     today = utcnow().date()
     found = steps.waiting_steps(sess, user)
@@ -74,11 +81,13 @@ def confirm_step(step_id: int):
     try:
         step = steps.confirm_step(sess, user, step_id, note=v["note"] or None,
                                   expected=Precondition(body=version))
-    except FORM_ERRORS as err:
-        if isinstance(err, Conflict):
+    except (*FORM_ERRORS, ProblemError) as err:
+        if isinstance(err, ProblemError) and err.status == 409:
             sess.rollback()
-            return _onboarding_page(values={step_id: v},
-                                    refused={step_id: str(err.detail or err.title)}, status=409)
+            return _onboarding_page(values={step_id: v}, refused={step_id: refusal(err)},
+                                    status=409)
+        if not isinstance(err, FORM_ERRORS):
+            raise
         return _onboarding_page(errors={step_id: field_errors(err)}, values={step_id: v},
                                 status=422)
     flash(_("Confirmed: %(step)s. The worker is told, and can say if it did not happen.",
@@ -104,7 +113,7 @@ def _retention_cells(placement, checks: dict[int, Any], today: date) -> list[dic
 
 
 def _placements_page(status: str | None, errors: dict[str, str] | None = None,
-                     refused: str | None = None, code: int = 200):
+                     refused: dict | None = None, code: int = 200):
     sess, user = db.session, employer_user()
     today = utcnow().date()
     found = placement_services.list_placements(sess, user, status=status)
@@ -142,10 +151,12 @@ def record_retention(placement_id: int, months: int):
     try:
         placement_services.record_retention(sess, user, placement_id, months=months,
                                              retained=v["retained"] == "yes")
-    except FORM_ERRORS as err:
-        if isinstance(err, Conflict):
+    except (*FORM_ERRORS, ProblemError) as err:
+        if isinstance(err, ProblemError) and err.status == 409:
             sess.rollback()
-            return _placements_page(None, refused=str(err.detail or err.title), code=409)
+            return _placements_page(None, refused=refusal(err), code=409)
+        if not isinstance(err, FORM_ERRORS):
+            raise
         message = " ".join(field_errors(err).values())
         return _placements_page(None, errors={key: message}, code=422)
     flash(_("Recorded: still employed after %(months)d months: %(answer)s.", months=months,

@@ -26,6 +26,8 @@ from journey.employers.models import (
 from journey.employers.placements import open_placement
 from journey.employers.schemas import VacancySchema
 from journey.programmes.models import ProgrammeEmployer
+from journey.stages import Stage
+from tests.skillcards.helpers import place
 from tests.web.test_forms_never_500 import HOSTILE, _crawl, _forms
 from tests.web.test_pages import HTML, assert_html_page, csrf_token, log_in, text
 
@@ -398,3 +400,22 @@ def test_no_employer_form_answers_500_to_hostile_input(client, world):
             if resp.status_code >= 500 or resp.mimetype != "text/html":
                 failures.append(f"POST {action} ({kind}): {resp.status_code} {resp.mimetype}")
     assert not failures, "\n".join(failures)
+
+
+def test_a_selection_the_continuum_refuses_names_the_conditions(client, world, db_session):
+    """A candidate in training whose training items are not done: the continuum's selection
+    step refuses (409), and the page lists the conditions not met; nothing changes."""
+    place(db_session, world.p1, Stage.TRAINING)
+    log_in(client, world.user)
+    path = f"/employer/vacancies/{world.vacancy.id}/candidates/{world.c1.id}"
+    resp = client.post(path, headers=HTML, data={
+        "csrf_token": csrf_token(client, path), "state": "selected", "reason": "skills_match"})
+    assert_html_page(resp, 409)
+    box = re.search(r'<div class="error refused" role="alert" id="refused">(.*?)</div>',
+                    resp.get_data(as_text=True), re.S)
+    assert box and "Not recorded." in box.group(1) and "<li>" in box.group(1)
+    assert 'name="reason"' in resp.get_data(as_text=True)  # the form is still there
+    db_session.refresh(world.c1)
+    assert world.c1.state == "presented"
+    assert db_session.scalar(sa.select(Placement.id).where(
+        Placement.participant_id == world.p1.id)) is None
