@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from journey.consent import services as consent_services
+from journey.continuum.models import ChecklistItem
 from journey.core.db import utcnow
 from journey.employers import candidates, vacancies
 from journey.employers.models import (
@@ -406,6 +407,10 @@ def test_a_selection_the_continuum_refuses_names_the_conditions(client, world, d
     """A candidate in training whose training items are not done: the continuum's selection
     step refuses (409), and the page lists the conditions not met; nothing changes."""
     place(db_session, world.p1, Stage.TRAINING)
+    db_session.add(ChecklistItem(participant_id=world.p1.id, stage=Stage.TRAINING.value,
+                                 key="training_done", title="Training completed",
+                                 updated_at=utcnow()))
+    db_session.flush()
     log_in(client, world.user)
     path = f"/employer/vacancies/{world.vacancy.id}/candidates/{world.c1.id}"
     resp = client.post(path, headers=HTML, data={
