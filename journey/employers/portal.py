@@ -9,7 +9,7 @@ route on `bp`.
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template, url_for
 
 from journey.core.db import db
 from journey.employers import (  # noqa: F401  (their routes join the blueprint)
@@ -31,6 +31,9 @@ def home():
     """The employer's start page: what waits for them, and where they stand."""
     user = employer_user()
     figures = home_figures(db.session, user)
-    return render_template("employers/portal/home.html", f=figures,
+    # The organisation's own record (contacts, commitments), when the registry's pages are in.
+    record = ("employer_registry_pages.own_employer" in current_app.view_functions
+              and url_for("employer_registry_pages.own_employer"))
+    return render_template("employers/portal/home.html", f=figures, record_url=record or None,
                            pays=portal_work.pays_figures(db.session, user),
                            statuses=VACANCY_STATUS_TITLES, verification=VERIFICATION_TITLES)

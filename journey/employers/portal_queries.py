@@ -111,6 +111,14 @@ def occupation_choices(sess: Session, user: User) -> list[tuple[str, str]]:
     return [(uri, f"{label} ({isco})") for uri, label, isco in rows]
 
 
+def occupation_label(sess: Session, occupation_uri: str | None) -> str | None:
+    """The ESCO label of an occupation (as the taxonomy holds it, in English)."""
+    if not occupation_uri:
+        return None
+    return sess.scalar(sa.select(EscoOccupation.label)
+                       .where(EscoOccupation.uri == occupation_uri))
+
+
 def skills_used(sess: Session, user: User, *, limit: int = 60) -> list[str]:
     """The ESCO skills the employer named in its vacancies so far: the form offers them again."""
     found: list[str] = []

@@ -22,6 +22,7 @@ from journey.employers.portal_kit import bp, choice_arg, employer_user, query_ar
 from journey.employers.portal_queries import (
     candidate_counts,
     occupation_choices,
+    occupation_label,
     programme_choices,
     skills_used,
 )
@@ -175,7 +176,7 @@ def vacancy(vacancy_id: int):
     programme = sess.get(Programme, row.programme_id)
     counts = candidate_counts(sess, user, [row.id])[row.id]
     return render_template("employers/portal/vacancy.html", vacancy=row, programme=programme,
-                           counts=counts, statuses=VACANCY_STATUS_TITLES,
+                           counts=counts, occupation=occupation_label(sess, row.occupation_uri), statuses=VACANCY_STATUS_TITLES,
                            periods=dict(_wage_periods()))
 
 
