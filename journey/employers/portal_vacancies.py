@@ -176,8 +176,8 @@ def vacancy(vacancy_id: int):
     programme = sess.get(Programme, row.programme_id)
     counts = candidate_counts(sess, user, [row.id])[row.id]
     return render_template("employers/portal/vacancy.html", vacancy=row, programme=programme,
-                           counts=counts, occupation=occupation_label(sess, row.occupation_uri), statuses=VACANCY_STATUS_TITLES,
-                           periods=dict(_wage_periods()))
+                           counts=counts, occupation=occupation_label(sess, row.occupation_uri),
+                           statuses=VACANCY_STATUS_TITLES, periods=dict(_wage_periods()))
 
 
 @bp.get("/employer/vacancies/<id:vacancy_id>/edit")
