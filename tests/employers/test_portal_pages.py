@@ -424,3 +424,16 @@ def test_a_selection_the_continuum_refuses_names_the_conditions(client, world, d
     assert world.c1.state == "presented"
     assert db_session.scalar(sa.select(Placement.id).where(
         Placement.participant_id == world.p1.id)) is None
+
+
+def test_the_candidate_list_pages_by_candidacy(client, world, monkeypatch):
+    monkeypatch.setattr("journey.employers.portal_candidates.PAGE_SIZE", 1)
+    log_in(client, world.user)
+    path = f"/employer/vacancies/{world.vacancy.id}/candidates"
+    first = client.get(path, headers=HTML).get_data(as_text=True)
+    assert f"/candidates/{world.c1.id}\"" in first and f"/candidates/{world.c2.id}\"" not in first
+    assert f'rel="next" href="{path}?after={world.c1.id}"' in first
+    second = client.get(f"{path}?after={world.c1.id}", headers=HTML).get_data(as_text=True)
+    assert f"/candidates/{world.c2.id}\"" in second and f"/candidates/{world.c1.id}\"" not in second
+    assert 'rel="next"' not in second and f'href="{path}">First page' in text(
+        client.get(f"{path}?after={world.c1.id}", headers=HTML))
