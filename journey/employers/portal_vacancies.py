@@ -39,7 +39,6 @@ NULLABLE = ("occupation_uri", "isco_code", "start_date", "wage_amount", "wage_cu
             "wage_period", "conditions")
 MAX_LANGUAGE_ROWS = 10
 EMPTY_LANGUAGE_ROWS = 2  # blank rows offered below the ones filled in
-WAGE_PERIODS = ("hour", "month", "year")
 
 
 def _wage_periods() -> list[tuple[str, str]]:
@@ -90,6 +89,8 @@ def _posted() -> tuple[dict[str, Any], dict[str, Any], dict[int, int]]:
             languages.append({k: val for k, val in row.items() if val})
     raw = form_input({k: v[k] for k in FIELDS}, ints=("programme_id", "positions"),
                      nullable=NULLABLE)
+    for name in ("title", "place"):  # emptied on an edit: refused, not silently kept
+        raw.setdefault(name, v[name])
     for name in LINES:
         items = _lines(v[name])
         for uri in picked.get(name, []):

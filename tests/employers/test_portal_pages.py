@@ -221,10 +221,10 @@ def test_editing_a_draft(client, world, db_session):
     assert 'value="Housekeeper"' in form.get_data(as_text=True)
     resp = client.post(path, headers=HTML, data={
         "csrf_token": csrf_token(client, path), "version": str(world.draft.version),
-        "title": "Head housekeeper", "place": "Lisbon", "programme_id": str(world.programme.id),
+        "title": "Head housekeeper", "place": "", "programme_id": str(world.programme.id),
         "positions": "0", "language_rows": "1", "lang_0": "", "level_0": ""})
     assert_html_page(resp, 422)
-    assert _error(resp, "positions")
+    assert _error(resp, "positions") and _error(resp, "place")
     resp = client.post(path, headers=HTML, data={
         "csrf_token": csrf_token(client, path), "version": str(world.draft.version),
         "title": "Head housekeeper", "place": "Lisbon", "programme_id": str(world.programme.id),
