@@ -149,3 +149,15 @@ def test_an_employer_selects_a_candidate_and_confirms_onboarding(page, live):  #
     page.submit("form.card button[type=submit]")
     assert page.text("#err-title") and page.text("#err-place") and page.text("#err-lang_0")
     assert_accessible(page)
+
+    # In Arabic, from the header's switch (saved as the employer's own setting): right to left.
+    assert page.js("(() => { const s = document.querySelector('#language-switch');"
+                   " s.value = 'ar'; return s.value; })()") == "ar"
+    page.submit(".language-switch button[type=submit]")
+    assert page.js("document.documentElement.dir") == "rtl"
+    for path in ("/employer", "/employer/onboarding", "/employer/placements",
+                 f"/employer/vacancies/{vacancy_id}/candidates/{candidacy_id}"):
+        page.goto(live.url(path))
+        assert page.js("[document.documentElement.lang, document.documentElement.dir]") \
+            == ["ar", "rtl"]
+        assert_accessible(page)
