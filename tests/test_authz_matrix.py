@@ -41,6 +41,7 @@ from journey.core.versions import Precondition
 from journey.costs.services import record_cost
 from journey.credentials import services as credentials
 from journey.domains import DOMAINS
+from journey.employers.models import EmployerContact, Recruiter
 from journey.grievances import glass
 from journey.grievances import services as grievance_services
 from journey.grievances.models import Escalation
@@ -213,6 +214,17 @@ PATCH  /employers/{employer}                           organisations:manage  200
 GET    /service-providers                              organisations:read    200 200 200 200 200 401
 POST   /service-providers                              organisations:manage  201 403 403 403 403 401
 PATCH  /service-providers/{provider}                   organisations:manage  200 403 403 403 403 401
+GET    /employers/{employer}/record                    employers:read        200 200 200 403 403 401
+GET    /employer/me                                    employers:own         403 403 403 200 403 401
+POST   /employers/{employer}/contacts                  employers:manage      201 403 403 403 403 401
+PATCH  /employers/{employer}/contacts/{contact}        employers:manage      200 403 403 403 403 401
+DELETE /employers/{employer}/contacts/{contact}        employers:manage      204 403 403 403 403 401
+POST   /employers/{employer}/commitments               employers:manage      201 403 403 403 403 401
+POST   /employers/{employer}/verification              employers:verify      200 403 403 403 403 401
+GET    /recruiters                                     recruiters:read       200 200 200 403 403 401
+POST   /recruiters                                     recruiters:manage     201 201 403 403 403 401
+GET    /recruiters/{recruiter}                         recruiters:read       200 200 200 403 403 401
+PATCH  /recruiters/{recruiter}                         recruiters:manage     200 200 403 403 403 401
 GET    /programmes/                                    programmes:read       200 200 200 200 200 401
 GET    /programmes/{programme}                         programmes:read       200 200 200 200 200 401
 POST   /programmes/                                    programmes:manage     201 403 403 403 403 401
@@ -334,6 +346,13 @@ BODIES = {
     ("POST", "/my-work/escalations/{escalation}/seen"): {},
     ("PATCH", "/employers/{employer}"): {"name": "Renamed by the matrix", "version": 1},
     ("PATCH", "/service-providers/{provider}"): {"name": "Renamed by the matrix", "version": 1},
+    ("POST", "/employers/{employer}/contacts"): {"name": "Matrix Contact"},
+    ("PATCH", "/employers/{employer}/contacts/{contact}"): {"role": "Matrix role"},
+    ("POST", "/employers/{employer}/commitments"): {"version": "2026-1", "signed_on": "2026-01-05",
+                                                    "signatory_name": "Matrix Signatory"},
+    ("POST", "/employers/{employer}/verification"): {"status": "suspended"},
+    ("POST", "/recruiters"): {"name": "Matrix Recruiter", "country": "NP"},
+    ("PATCH", "/recruiters/{recruiter}"): {"licence_number": "MX-1", "version": 1},
     ("POST", "/auth/tokens"): {"username": "{username}", "password": PASSWORD, "name": "matrix"},
     ("POST", "/auth/sessions/end-all"): {"keep_current": True},
     ("POST", "/auth/totp"): {},
@@ -433,6 +452,8 @@ class World:
     own_reference: str = "-"
     programme: int = 0
     employer: int = 0
+    contact: int = 0  # a contact person of {employer}
+    recruiter: int = 0  # a recruiter of the registry
     provider: int = 0
     inbound: int = 0  # a text from {own} (an /inbound/ row's participant, in office A)
     holiday: int = 0  # a public holiday of office A
@@ -594,6 +615,12 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         world.escalations[ANON] = world.escalations["admin"]
     if "{employer}" in endpoint.path:
         world.employer = factory.employer().id
+    if "{contact}" in endpoint.path:
+        world.contact = factory._add(EmployerContact(employer_id=world.employer, name="Matrix",
+                                                     created_at=utcnow())).id
+    if "{recruiter}" in endpoint.path:
+        world.recruiter = factory._add(Recruiter(name="Matrix Agency", country="NP",
+                                                 created_at=utcnow())).id
     if "{provider}" in endpoint.path:
         world.provider = factory.provider().id
     if "target}" in endpoint.path:
@@ -641,7 +668,9 @@ def _snapshot(db_session) -> dict[str, Any]:
         for name, agg in (("version", sa.func.sum), ("updated_at", sa.func.max),
                           ("revoked_at", sa.func.count), ("withdrawn_at", sa.func.count),
                           ("completed_at", sa.func.count)):
-            if name in table.c:
+            # A "version" that is not a row version (a commitment's text, "2026-1") is no sum.
+            if name in table.c and not (name == "version"
+                                        and not isinstance(table.c[name].type, sa.Integer)):
                 aggregates[name] = agg(table.c[name])
         for what, expr in aggregates.items():
             query = sa.select(expr).select_from(table)

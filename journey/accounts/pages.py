@@ -125,8 +125,11 @@ def users():
 @login_required
 def new_user():
     _admin()
-    return render_template("admin/users_new.html", v={"language": "en"}, errors={},
-                           **_choices())
+    # "Add a user" on an employer's page names the role and the employer.
+    v = {"language": "en"}
+    if request.args.get("role") == "employer" and request.args.get("employer_id", "").isdigit():
+        v.update(role="employer", employer_id=request.args["employer_id"])
+    return render_template("admin/users_new.html", v=v, errors={}, **_choices())
 
 
 @bp.post("/admin/users/new")

@@ -77,7 +77,8 @@ KINDS = {
                    ("name", "country", "timezone")),
     "employer": Kind("employer", Employer, EmployerSchema, EmployerUpdateSchema,
                      services.create_employer, services.update_employer, "organisations:read",
-                     "organisations:manage", ("name", "country", "sector"), nullable=("sector",)),
+                     "organisations:manage", ("name", "country", "sector", "isic_code"),
+                     nullable=("sector", "isic_code")),
     "provider": Kind("provider", ServiceProvider, ServiceProviderSchema,
                      ServiceProviderUpdateSchema, services.create_provider,
                      services.update_provider, "organisations:read", "organisations:manage",
@@ -90,6 +91,7 @@ _CONFLICT_FIELDS = {"code-taken": "code", "name-taken": "name"}
 def _labels() -> dict[str, str]:
     return {"code": _("Code"), "name": _("Name"), "country": _("Country (ISO code, e.g. NP)"),
             "timezone": _("Time zone (e.g. Asia/Kathmandu)"), "sector": _("Sector (optional)"),
+            "isic_code": _("ISIC code (optional: a section letter or 2 to 4 digits)"),
             "kind": _("Kind of service")}
 
 

@@ -40,6 +40,8 @@ _KEYWORDS: tuple = ()
 _TEMPLATES: tuple = ()
 _SECTIONS: tuple = ()
 _NAV: tuple = (
+    NavLink("employer_registry_pages.employers", _l("Employers"), "employers:read", 45),
+    NavLink("employer_registry_pages.recruiters_list", _l("Recruiters"), "recruiters:read", 46),
     # The employer's own pages (journey.employers.portal); their home is the brand link.
     NavLink("employer_portal.vacancies", _l("Vacancies"), "employers:own", 10),
     NavLink("employer_portal.onboarding", _l("Onboarding"), "employers:own", 12),

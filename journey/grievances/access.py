@@ -32,8 +32,8 @@ _A = AccessGrant.__table__
 # What a masked grievance hides: who complained, about whom, what they said, and what it is about
 # (a category such as harassment, beside a date, can point to a person as surely as a name).
 MASKED_FIELDS = ("category", "participant_id", "contact_phone", "contact_email", "against_kind",
-                 "against_employer_id", "against_name", "description", "desired_outcome",
-                 "resolution_summary", "appeal_of_id")
+                 "against_employer_id", "against_recruiter_id", "against_name", "description",
+                 "desired_outcome", "resolution_summary", "appeal_of_id")
 
 
 def scope(user: User, table: sa.Table = _G) -> sa.ColumnElement[bool]:

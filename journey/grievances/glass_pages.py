@@ -183,7 +183,9 @@ def _tables(found) -> list[tuple[str, str, str, list[tuple[str, int]]]]:
     employers = [(r["name"], r["count"]) for r in found["by_employer"]]
     if found["restricted_employer"]:
         employers.append((unattributed, found["restricted_employer"]))
-    recruiters = [(r["name"], r["count"]) for r in found["by_recruiter"]]
+    recruiters = [(r["name"] if r["recruiter_id"] else _("%(name)s (not in the registry)",
+                                                        name=r["name"]), r["count"])
+                  for r in found["by_recruiter"]]
     if found["restricted_recruiter"]:
         recruiters.append((unattributed, found["restricted_recruiter"]))
     categories = {c.value: t for c, t in CATEGORY_TITLES.items()}

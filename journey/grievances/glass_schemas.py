@@ -63,6 +63,12 @@ class EmployerCountSchema(_Named):
         "description": "Null for an employer named in free text."})
 
 
+class RecruiterCountSchema(_Named):
+    recruiter_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The recruiter of the registry (GET /recruiters/{id}); null for one named "
+                       "in free text that matches none of the registry."})
+
+
 class OfficeCountSchema(_Named):
     office_id = ma.fields.Integer()
 
@@ -73,7 +79,7 @@ class PatternsSchema(ma.Schema):
     restricted_employer = ma.fields.Integer(metadata={
         "description": "Restricted grievances against an employer you do not see in full: "
                        "counted, never attributed."})
-    by_recruiter = ma.fields.List(ma.fields.Nested(_Named))
+    by_recruiter = ma.fields.List(ma.fields.Nested(RecruiterCountSchema))
     restricted_recruiter = ma.fields.Integer()
     by_category = ma.fields.List(ma.fields.Nested(ma.Schema.from_dict(
         {"category": ma.fields.String(), "count": ma.fields.Integer()}, name="CategoryCount")))

@@ -21,7 +21,7 @@ from journey.core.auth import User
 from journey.core.domains import Section
 from journey.core.i18n import _l, code_title, language_choices
 from journey.core.policy import OFFICE_ROLES, Role, allowed
-from journey.grievances import queries
+from journey.grievances import against, queries
 from journey.grievances.models import (
     AGAINST_TITLES,
     CATEGORY_TITLES,
@@ -40,10 +40,12 @@ from journey.participants.assignment import assignable_users
 PAGE_SIZE = 25
 # The intake form's fields, as GrievanceCreateSchema names them.
 INTAKE_FIELDS = ("category", "severity", "confidentiality", "against_kind", "against_employer_id",
-                 "against_name", "description", "desired_outcome", "assignee_id", "language",
+                 "against_recruiter_id", "against_name", "description", "desired_outcome",
+                 "assignee_id", "language",
                  "contact_phone", "contact_email", "office_id")
-INTAKE_INTS = ("against_employer_id", "assignee_id", "office_id")
-INTAKE_NULLABLE = ("confidentiality", "against_kind", "against_employer_id", "against_name",
+INTAKE_INTS = ("against_employer_id", "against_recruiter_id", "assignee_id", "office_id")
+INTAKE_NULLABLE = ("confidentiality", "against_kind", "against_employer_id",
+                   "against_recruiter_id", "against_name",
                    "desired_outcome", "assignee_id", "language", "contact_phone",
                    "contact_email", "office_id")
 STEP_FIELDS = ("note", "decision", "resolution_summary", "pause_clock", "version", "state")
@@ -112,7 +114,8 @@ def intake_context(sess: Session, user: User) -> dict[str, Any]:
     return {
         "categories": choices("category"), "severities": choices("severity"),
         "confidentialities": choices("confidentiality"), "against_kinds": choices("against_kind"),
-        "employers": employer_choices(sess), "staff": staff_choices(sess, user),
+        "employers": employer_choices(sess), "recruiters": against.recruiter_choices(sess),
+        "staff": staff_choices(sess, user),
         "languages": language_choices(),
         "offices": office_choices(sess) if may_choose_office(user) else [],
         "confidentiality_hint": _(
@@ -163,15 +166,17 @@ def list_rows(sess: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]
     """The list's rows, with titles, the office's local deadlines and whom it is against."""
     zones = office_zones(sess, {i["office_id"] for i in items})
     employers = names(sess, Employer, {i["against_employer_id"] for i in items})
+    recruiters = against.recruiter_names(sess, {i["against_recruiter_id"] for i in items})
     assignees = names(sess, User, {i["assignee_id"] for i in items}, "full_name")
     rows = []
     for item in items:
         zone = zones.get(item["office_id"])
-        against = ""
+        against_whom = ""
         if not item["masked"] and item["against_kind"]:
-            against = employers.get(item["against_employer_id"]) or title(
-                "against_kind", item["against_kind"])
-        rows.append({**item, "against": against, "assignee": assignees.get(item["assignee_id"]),
+            against_whom = (employers.get(item["against_employer_id"])
+                            or recruiters.get(item["against_recruiter_id"])
+                            or title("against_kind", item["against_kind"]))
+        rows.append({**item, "against": against_whom, "assignee": assignees.get(item["assignee_id"]),
                      "ack_due": local_date(item["ack_due_at"], zone),
                      "resolve_due": local_date(item["resolve_due_at"], zone),
                      "received": local_date(item["received_at"], zone)})

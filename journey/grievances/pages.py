@@ -24,7 +24,7 @@ from journey.core.db import db
 from journey.core.errors import Conflict, InvalidInput, ProblemError
 from journey.core.policy import allowed, require
 from journey.core.versions import Precondition
-from journey.grievances import access, queries, services
+from journey.grievances import access, against, queries, services
 from journey.grievances import page_forms as pf
 from journey.grievances.models import Channel, Grievance
 from journey.grievances.schemas import (
@@ -187,11 +187,13 @@ def _detail_context(gv: Grievance, full: bool) -> dict[str, Any]:
     can_manage = allowed(user, "grievances:manage")
     participant = sess.get(Participant, gv.participant_id) if gv.participant_id else None
     employer = sess.get(Employer, gv.against_employer_id) if gv.against_employer_id else None
+    recruiter = against.recruiter_names(sess, {gv.against_recruiter_id}).get(
+        gv.against_recruiter_id)
     steps = [TRANSITIONS_BY_EVENT[e] for e in available_events(gv.state)] if can_manage else []
     appeals = sess.execute(sa.select(Grievance.id, Grievance.reference).where(
         Grievance.appeal_of_id == gv.id).order_by(Grievance.id)).all()
-    ctx.update(participant=participant, employer=employer, steps=steps, can_manage=can_manage,
-               history=_history(gv), appeals=appeals,
+    ctx.update(participant=participant, employer=employer, recruiter=recruiter, steps=steps,
+               can_manage=can_manage, history=_history(gv), appeals=appeals,
                staff=pf.staff_choices(sess, user, gv.office_id) if can_manage else [])
     return ctx
 

@@ -4,9 +4,10 @@ office, state and month, within the user's scope, for a period and an office.
 Counts identify no one, so every grievance in scope is counted, restricted ones included. Whom
 a grievance is against is a masked field, though: a restricted grievance the user does not see
 in full is never attributed to an employer or a recruiter by name; it counts in a line of its
-own ("restricted") under those two headings. Recruiters are free text until the recruiters
-registry (#15): they are grouped by the keyed index of the folded name (against_index), and
-each group is named by decrypting one of its rows.
+own ("restricted") under those two headings. Employers and recruiters picked from their lists
+are counted by id and named from the list (the recruiters registry, #15); those named in free
+text are decrypted and grouped by the folded name, and a free-text recruiter whose name matches
+one of the registry once folded counts with it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from journey.core import audit
 from journey.core.auth import User
+from journey.core.crypto import normalise_name
 from journey.core.db import utcnow
 from journey.core.policy import require
-from journey.grievances import access
+from journey.grievances import access, against
 from journey.grievances.models import AgainstKind, Grievance
 from journey.organisations.models import Employer, Office
 from journey.organisations.services import check_office_filter
@@ -42,23 +44,53 @@ def _counts(sess: Session, column, where) -> list[tuple[Any, int]]:
         .order_by(sa.func.count().desc(), column))]
 
 
-def _names(sess: Session, ids: list[int]) -> dict[int, str | None]:
-    """The decrypted against_name of these grievances (one per group)."""
-    if not ids:
-        return {}
-    return dict(sess.execute(sa.select(Grievance.id, Grievance.against_name)
-                             .where(Grievance.id.in_(ids))).all())
-
-
-def _by_name(sess: Session, kind: AgainstKind, where, full) -> list[dict[str, Any]]:
-    """Free-text names of one kind, grouped by their blind index, among rows seen in full."""
+def _by_name(sess: Session, kind: AgainstKind, where, full, *, linked) -> list[dict[str, Any]]:
+    """Those of one kind named in free text (no employer or recruiter of the lists), among rows
+    seen in full, grouped by the name folded (case, accents, punctuation and spacing: "Gulf
+    Recruiters Pvt. Ltd." = "gulf recruiters pvt ltd"), each group named by its first row.
+    The names are encrypted, so they are grouped here, not in SQL; free text is the exception
+    now that employers and recruiters are picked from their lists."""
+    groups: dict[str, dict[str, Any]] = {}
     rows = sess.execute(
-        sa.select(_G.c.against_index, sa.func.count(), sa.func.min(_G.c.id)).select_from(_G)
-        .where(*where, full, _G.c.against_kind == kind.value, _G.c.against_employer_id.is_(None),
-               _G.c.against_index.is_not(None))
-        .group_by(_G.c.against_index)).all()
-    names = _names(sess, [r[2] for r in rows])
-    return [{"name": names.get(sample), "count": count} for _index, count, sample in rows]
+        sa.select(Grievance.against_name).where(
+            *where, full, Grievance.against_kind == kind.value, linked.is_(None),
+            Grievance.against_name.is_not(None))
+        .order_by(Grievance.id)).scalars()
+    for name in rows:
+        group = groups.setdefault(normalise_name(name), {"name": name, "count": 0})
+        group["count"] += 1
+    return list(groups.values())
+
+
+def _by_recruiter(sess: Session, where, full) -> list[dict[str, Any]]:
+    """Recruiters of the registry by their id, named from it; then those named in free text
+    (not in the registry when the grievance was logged), counted with a recruiter of the
+    registry whose name they match once folded, else in groups of their own."""
+    r = against.recruiters_table()
+    linked = [{"recruiter_id": recruiter_id, "name": name, "count": count}
+              for recruiter_id, name, count in sess.execute(
+                  sa.select(_G.c.against_recruiter_id, r.c.name, sa.func.count())
+                  .select_from(_G).join(r, r.c.id == _G.c.against_recruiter_id)
+                  .where(*where, full).group_by(_G.c.against_recruiter_id, r.c.name))]
+    free = _by_name(sess, AgainstKind.RECRUITER, where, full,
+                    linked=Grievance.against_recruiter_id)
+    if not free:
+        return linked
+    by_id = {row["recruiter_id"]: row for row in linked}
+    registry = {normalise_name(name): recruiter_id
+                for recruiter_id, name in against.recruiter_choices(sess)}
+    for row in free:
+        recruiter_id = registry.get(normalise_name(row["name"]))
+        if recruiter_id is None:
+            linked.append({"recruiter_id": None, **row})
+        elif recruiter_id in by_id:
+            by_id[recruiter_id]["count"] += row["count"]
+        else:
+            name = dict(against.recruiter_choices(sess))[recruiter_id]
+            by_id[recruiter_id] = {"recruiter_id": recruiter_id, "name": name,
+                                   "count": row["count"]}
+            linked.append(by_id[recruiter_id])
+    return linked
 
 
 def _restricted(sess: Session, kind: AgainstKind, where, full) -> int:
@@ -89,9 +121,9 @@ def patterns(sess: Session, user: User, *, date_from: date | None = None,
             sa.select(_G.c.against_employer_id, Employer.name, sa.func.count())
             .select_from(_G).join(Employer, Employer.id == _G.c.against_employer_id)
             .where(*where, full).group_by(_G.c.against_employer_id, Employer.name))]
-    employers += [{"employer_id": None, **row}
-                  for row in _by_name(sess, AgainstKind.EMPLOYER, where, full)]
-    recruiters = _by_name(sess, AgainstKind.RECRUITER, where, full)
+    employers += [{"employer_id": None, **row} for row in _by_name(
+        sess, AgainstKind.EMPLOYER, where, full, linked=Grievance.against_employer_id)]
+    recruiters = _by_recruiter(sess, where, full)
     offices = dict(sess.execute(sa.select(Office.id, Office.name)).all())
     result = {
         "total": sess.scalar(sa.select(sa.func.count()).select_from(_G).where(*where)) or 0,

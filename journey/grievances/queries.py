@@ -30,9 +30,9 @@ MAX_LIMIT = 200
 LIST_COLUMNS = ("id", "reference", "office_id", "state", "category", "severity",
                 "confidentiality", "channel", "sla_status", "received_at", "ack_due_at",
                 "resolve_due_at", "assignee_id", "participant_id", "against_kind",
-                "against_employer_id", "appeal_of_id", "version")
-_IDENTIFYING = ("category", "participant_id", "against_kind", "against_employer_id", "appeal_of_id",
-                "participant_name")
+                "against_employer_id", "against_recruiter_id", "appeal_of_id", "version")
+_IDENTIFYING = ("category", "participant_id", "against_kind", "against_employer_id",
+                "against_recruiter_id", "appeal_of_id", "participant_name")
 
 
 def read(sess: Session, user: User, grievance_id: int, now: datetime | None = None

@@ -62,6 +62,9 @@ class GrievanceCreateSchema(_Complaint):
         metadata={"description": "Default: restricted for harassment and gender-based violence, "
                                  "else standard."})
     against_employer_id = Id(allow_none=True)
+    against_recruiter_id = Id(allow_none=True, metadata={
+        "description": "A recruiter of the registry (GET /recruiters). One not in it is named "
+                       "in against_name."})
     assignee_id = Id(allow_none=True)
     # An unnamed person who wants replies: their contact (a participant's is on their record).
     contact_phone = Phone(allow_none=True)
@@ -76,6 +79,7 @@ class GrievanceUpdateSchema(ma.Schema):
     confidentiality = ma.fields.String(validate=validate.OneOf(_values(Confidentiality)))
     against_kind = ma.fields.String(validate=validate.OneOf(_values(AgainstKind)), allow_none=True)
     against_employer_id = Id(allow_none=True)
+    against_recruiter_id = Id(allow_none=True)
     against_name = Text(validate=validate.Length(max=200), allow_none=True)
     desired_outcome = Text(validate=validate.Length(max=NOTE_MAX), allow_none=True)
     language = Language()
@@ -132,7 +136,8 @@ class GrievanceSummarySchema(ma.Schema):
         include = columns(Grievance, "id reference office_id state severity "
                                      "confidentiality channel sla_status received_at ack_due_at "
                                      "resolve_due_at assignee_id participant_id against_kind "
-                                     "against_employer_id appeal_of_id version")
+                                     "against_employer_id against_recruiter_id appeal_of_id "
+                                     "version")
 
     # Null exactly when ``masked``: what it is about can point to a person (access.MASKED_FIELDS).
     category = ma.fields.String(allow_none=True)

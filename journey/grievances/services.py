@@ -25,7 +25,7 @@ from journey.core.db import utcnow
 from journey.core.errors import InvalidInput, ProblemError
 from journey.core.policy import OFFICE_ROLES, Role, require
 from journey.core.versions import Precondition, bump, check_version
-from journey.grievances import access, notify
+from journey.grievances import access, against, notify
 from journey.grievances.deadlines import deadlines_for
 from journey.grievances.models import (
     RESTRICTED_BY_DEFAULT,
@@ -110,26 +110,46 @@ def _error(field: str, code: str, message: str) -> dict[str, str]:
     return {"field": field, "code": code, "message": message}
 
 
+def against_kind(data: dict[str, Any]) -> str | None:
+    """Whom it is against: the kind given, else the kind of the employer or recruiter named."""
+    if data.get("against_kind"):
+        return data["against_kind"]
+    if data.get("against_employer_id") is not None:
+        return AgainstKind.EMPLOYER.value
+    if data.get("against_recruiter_id") is not None:
+        return AgainstKind.RECRUITER.value
+    return None
+
+
 def _check_intake(sess: Session, actor: User | None, data: dict[str, Any]) -> list[dict[str, str]]:
     errors = []
     if data.get("category") not in {c.value for c in Category}:
         errors.append(_error("category", "required", _("Choose what the complaint is about.")))
     if not (data.get("description") or "").strip():
         errors.append(_error("description", "required", _("Describe what happened.")))
-    kind = data.get("against_kind")
+    kind = against_kind(data)
+    named = bool((data.get("against_name") or "").strip())
     if data.get("against_employer_id") is not None:
-        if kind not in (None, AgainstKind.EMPLOYER.value):
+        if kind != AgainstKind.EMPLOYER.value:
             errors.append(_error("against_employer_id", "against-mismatch",
                                  _("An employer can only be named against an employer.")))
         elif sess.get(Employer, data["against_employer_id"]) is None:
             errors.append(_error("against_employer_id", "not-found", _("No such employer.")))
     # Staff name whom it is against; a complainant on a public channel may be afraid to.
-    elif (actor is not None and kind == AgainstKind.EMPLOYER.value
-          and not (data.get("against_name") or "").strip()):
+    elif actor is not None and kind == AgainstKind.EMPLOYER.value and not named:
         errors.append(_error("against_employer_id", "required",
                              _("Choose the employer, or write its name.")))
-    if actor is not None and kind in (AgainstKind.RECRUITER.value, AgainstKind.OTHER.value) and not (
-            data.get("against_name") or "").strip():
+    if data.get("against_recruiter_id") is not None:
+        if kind != AgainstKind.RECRUITER.value:
+            errors.append(_error("against_recruiter_id", "against-mismatch",
+                                 _("A recruiter can only be named against a recruiter.")))
+        elif not against.recruiter_exists(sess, data["against_recruiter_id"]):
+            errors.append(_error("against_recruiter_id", "not-found", _("No such recruiter.")))
+    # A recruiter missing from the registry (unlicensed ones above all) is named in words.
+    elif actor is not None and kind == AgainstKind.RECRUITER.value and not named:
+        errors.append(_error("against_recruiter_id", "required",
+                             _("Choose the recruiter, or write its name.")))
+    if actor is not None and kind == AgainstKind.OTHER.value and not named:
         errors.append(_error("against_name", "required", _("Write whom it is against.")))
     office_id = data.get("office_id")
     if office_id is not None:
@@ -183,8 +203,7 @@ def intake(sess: Session, actor: User | None, data: dict[str, Any], *, channel: 
     ack_due, resolve_due = deadlines_for(sess, office_id, category, severity, now)
     code = new_tracking_code()
     language = data.get("language") or (participant.language if participant else None) or "en"
-    kind = data.get("against_kind") or (AgainstKind.EMPLOYER.value
-                                        if data.get("against_employer_id") else None)
+    kind = against_kind(data)
     g = Grievance(
         tracking_hash=tracking_hash(code), tracking_code=code, office_id=office_id,
         participant_id=participant.id if participant else None,
@@ -193,6 +212,7 @@ def intake(sess: Session, actor: User | None, data: dict[str, Any], *, channel: 
         category=category, severity=severity, confidentiality=confidentiality,
         channel=Channel(channel).value, state=State.RECEIVED.value, against_kind=kind,
         against_employer_id=data.get("against_employer_id"),
+        against_recruiter_id=data.get("against_recruiter_id"),
         against_name=(data.get("against_name") or "").strip() or None,
         description=data["description"].strip(),
         desired_outcome=(data.get("desired_outcome") or "").strip() or None,
@@ -386,7 +406,8 @@ def _open_appeal(sess: Session, actor: User | None, g: Grievance, grounds: str, 
     participant = sess.get(Participant, g.participant_id) if g.participant_id else None
     data = {"office_id": g.office_id, "category": g.category, "severity": g.severity,
             "confidentiality": g.confidentiality, "against_kind": g.against_kind,
-            "against_employer_id": g.against_employer_id, "against_name": g.against_name,
+            "against_employer_id": g.against_employer_id,
+            "against_recruiter_id": g.against_recruiter_id, "against_name": g.against_name,
             "description": grounds, "desired_outcome": g.desired_outcome,
             "language": g.language, "appeal_of_id": g.id}
     return intake(sess, actor, data, channel=g.channel, participant=participant,

@@ -44,10 +44,12 @@ from journey.grievances.services import (
 logger = logging.getLogger(__name__)
 
 FIELDS = ("category", "severity", "confidentiality", "against_kind", "against_employer_id",
-          "against_name", "desired_outcome", "language")
-# Codes, safe in an audit event; the rest are free text, named but not quoted.
+          "against_recruiter_id", "against_name", "desired_outcome", "language")
+# Codes and ids, safe in an audit event; the rest are free text, named but not quoted.
 _CODES = ("category", "severity", "confidentiality", "against_kind", "against_employer_id",
-          "language")
+          "against_recruiter_id", "language")
+_NAMED = (("against_employer_id", AgainstKind.EMPLOYER.value),
+          ("against_recruiter_id", AgainstKind.RECRUITER.value))
 
 
 def _untrace(sess: Session, g: Grievance) -> None:
@@ -77,10 +79,15 @@ def update(sess: Session, actor: User, g: Grievance, changes: dict[str, Any], *,
         if name in wanted:
             wanted[name] = (wanted[name] or "").strip() or None
     merged = {name: getattr(g, name) for name in FIELDS} | wanted
-    if merged.get("against_employer_id") is not None and "against_kind" not in wanted:
-        merged["against_kind"] = AgainstKind.EMPLOYER.value
-    if merged.get("against_kind") != AgainstKind.EMPLOYER.value and "against_kind" in wanted:
-        merged["against_employer_id"] = None
+    # Naming one employer or recruiter says what kind it is against; the kind (given or so
+    # implied) drops an employer or recruiter of another kind, as the form's selects keep one.
+    named = [(column, kind) for column, kind in _NAMED if wanted.get(column) is not None]
+    if len(named) == 1 and "against_kind" not in wanted:
+        merged["against_kind"] = named[0][1]
+    if "against_kind" in wanted or len(named) == 1:
+        for column, kind in _NAMED:
+            if merged.get("against_kind") != kind:
+                merged[column] = None
     if merged.get("against_kind") is None:
         merged["against_name"] = None
     errors = _check_intake(sess, actor, {**merged, "description": g.description,

@@ -14,8 +14,8 @@ from journey.core.errors import Conflict, ProblemError
 from journey.core.i18n import autonym
 from journey.core.policy import require
 from journey.core.versions import Precondition
+from journey.grievances import against, queries, services, triage
 from journey.grievances import page_forms as pf
-from journey.grievances import queries, services, triage
 from journey.grievances.models import Grievance
 from journey.grievances.pages import bp
 from journey.grievances.schemas import GrievanceUpdateSchema
@@ -24,14 +24,16 @@ from journey.web.forms import FORM_ERRORS, conflict_view, field_errors, form_inp
 from journey.web.routes import login_required
 
 FIELDS = (*triage.FIELDS, "version")
-_INTS = ("against_employer_id", "version")
-_NULLABLE = ("against_kind", "against_employer_id", "against_name", "desired_outcome")
+_INTS = ("against_employer_id", "against_recruiter_id", "version")
+_NULLABLE = ("against_kind", "against_employer_id", "against_recruiter_id", "against_name",
+             "desired_outcome")
 
 
 def _labels() -> list[tuple[str, str]]:
     return [("category", _("What is it about?")), ("severity", _("Severity")),
             ("confidentiality", _("Confidentiality")), ("against_kind", _("Who is it against?")),
-            ("against_employer_id", _("The employer")), ("against_name", _("Name")),
+            ("against_employer_id", _("The employer")),
+            ("against_recruiter_id", _("The recruiter")), ("against_name", _("Name")),
             ("desired_outcome", _("What they want to happen")),
             ("language", _("Language for replies"))]
 
@@ -45,6 +47,9 @@ def _shown(name: str, value: Any) -> str:
     if name == "against_employer_id":
         employer = db.session.get(Employer, int(value)) if str(value).isdigit() else None
         return employer.name if employer else str(value)
+    if name == "against_recruiter_id":
+        found = against.recruiter_names(db.session, {int(value)}) if str(value).isdigit() else {}
+        return found.get(int(value), str(value)) if found else str(value)
     if name == "language":
         return autonym(str(value))
     return str(value)

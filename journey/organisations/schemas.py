@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from marshmallow import validate
 
-from journey.core.schemas import Country, TimeZone, Version, not_blank
+from journey.core.i18n import _l
+from journey.core.schemas import CodeField, Country, TimeZone, Version, not_blank
 
 PROVIDER_KINDS = ("job_centre", "health", "legal", "housing", "financial", "consulate",
                   "training", "psychosocial", "other")
+
+
+# ISIC Rev. 4: a section letter (A to U), or a division (2 digits), group (3) or class (4).
+_ISIC = re.compile(r"[A-U]|[0-9]{2,4}")
+
+
+class IsicCode(CodeField):
+    """An ISIC Rev. 4 code: a section letter A to U, or 2 to 4 digits ("A", "01", "0111")."""
+
+    default_error_messages = {"unrecognised": _l(
+        "Not an ISIC Rev. 4 code: a section letter from A to U, or 2 to 4 digits (e.g. 5510).")}
+
+    def normalise(self, text: str) -> str | None:
+        code = text.strip().upper()
+        return code if _ISIC.fullmatch(code) else None
 
 
 class OfficeSchema(ma.Schema):
@@ -29,6 +47,12 @@ class _NamedOrganisationSchema(ma.Schema):
 
 class EmployerSchema(_NamedOrganisationSchema):
     sector = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
+    isic_code = IsicCode(allow_none=True, metadata={
+        "description": "ISIC Rev. 4: a section letter (A to U) or 2 to 4 digits."})
+    # Set by an admin through POST /employers/{id}/verification (journey.employers.registry).
+    verification = ma.fields.String(dump_only=True, metadata={
+        "description": "pending, verified or suspended."})
+    verified_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class ServiceProviderSchema(_NamedOrganisationSchema):
@@ -48,6 +72,7 @@ class EmployerUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=[validate.Length(max=200), not_blank])
     country = Country()
     sector = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
+    isic_code = IsicCode(allow_none=True)
     version = Version()
 
 

@@ -63,6 +63,14 @@ def test_list_filters_by_role_and_status(admin_client, factory, db_session):
     assert admin_client.get("/admin/users?role=x&active=maybe", headers=HTML).status_code == 200
 
 
+def test_add_a_user_from_an_employer_page_names_the_role_and_employer(admin_client, factory):
+    employer = factory.employer()
+    page = admin_client.get(f"/admin/users/new?role=employer&employer_id={employer.id}",
+                            headers=HTML).get_data(as_text=True)
+    assert re.search(r'<option value="employer" selected', page)
+    assert re.search(rf'<option value="{employer.id}" selected', page)
+
+
 def test_create_user_shows_errors_beside_each_field(admin_client, factory, db_session):
     office = factory.office()
     form = {"username": "meena.t", "full_name": "Meena Tamang", "email": "", "role": "caseworker",

@@ -113,8 +113,11 @@ def test_invalid_input_is_refused_field_by_field(client, h):
     resp = _log(client, h, category="weather", description="  ", severity=None)
     assert resp.status_code == 422
     assert _fields(resp).keys() == {"category", "description", "severity"}
-    # Checked by the service: whom it is against must be named.
+    # Checked by the service: whom it is against must be named (a recruiter from the registry,
+    # or one not in it by name).
     resp = _log(client, h, against_kind="recruiter")
+    assert resp.status_code == 422 and _fields(resp) == {"against_recruiter_id": "required"}
+    resp = _log(client, h, against_kind="other")
     assert resp.status_code == 422 and _fields(resp) == {"against_name": "required"}
 
 

@@ -1,20 +1,31 @@
-"""Patterns of complaints for reports (#14): counts by employer, recruiter (free text, grouped by
-the blind index of the folded name), category, office, state and month, with filters; the
+"""Patterns of complaints for reports (#14): counts by employer, recruiter (of the registry, by id
+and named from it, #15; one named in free text grouped by its folded name, and counted with the
+registry's recruiter of that name), category, office, state and month, with filters; the
 restricted ones counted but never attributed by name to someone who does not see them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from journey.core.db import utcnow
 from journey.core.errors import InvalidInput
+from journey.employers.models import Recruiter
 from journey.grievances import glass, patterns, services
 from journey.grievances.models import Channel, Grievance
 from tests.web.test_pages import HTML, log_in, text
 
 LONG_AGO = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)
+
+
+def recruiter(db_session, name: str) -> Recruiter:
+    row = Recruiter(name=name, country="NP", licence_number="L-1", issuing_authority="DoFE",
+                    licence_expires_on=date(2099, 1, 1), corridors=["NP-PT"], created_at=utcnow())
+    db_session.add(row)
+    db_session.flush()
+    return row
 
 
 @pytest.fixture
@@ -23,6 +34,8 @@ def reports(app, factory, db_session):
     supervisor = factory.user("supervisor", office)
     caseworker = factory.user("caseworker", office)
     employer = factory.employer(name="Hotel Miramar")
+    gulf = recruiter(db_session, "Gulf Recruiters Pvt. Ltd.")
+    hidden = recruiter(db_session, "Hidden Manpower Agency")
     log = []
 
     def add(actor, now=None, **data):
@@ -34,13 +47,13 @@ def reports(app, factory, db_session):
 
     add(caseworker, against_employer_id=employer.id)
     add(caseworker, against_employer_id=employer.id, category="working_hours")
-    add(caseworker, against_kind="recruiter", against_name="Gulf Recruiters Pvt. Ltd.",
+    add(caseworker, against_kind="recruiter", against_recruiter_id=gulf.id,
         category="recruitment_fees")
+    # Named in words when it was logged: counted with the registry's recruiter of that name.
     add(caseworker, against_kind="recruiter", against_name="  gulf recruiters pvt ltd ",
         category="recruitment_fees", now=LONG_AGO)
     # Restricted: counted, never attributed for someone who does not see it in full.
-    add(caseworker, against_kind="recruiter", against_name="Hidden Manpower Agency",
-        category="harassment_gbv")
+    add(caseworker, against_recruiter_id=hidden.id, category="harassment_gbv")
     add(caseworker, against_employer_id=employer.id, category="harassment_gbv")
     for g in log:
         g.assignee_id = None
@@ -48,7 +61,8 @@ def reports(app, factory, db_session):
     add(elsewhere, against_employer_id=employer.id, category="housing")
     db_session.flush()
     return {"office": office, "other": other, "supervisor": supervisor, "caseworker": caseworker,
-            "employer": employer, "admin": factory.user("admin"), "log": log}
+            "employer": employer, "admin": factory.user("admin"), "log": log, "gulf": gulf,
+            "hidden": hidden, "add": add}
 
 
 def _count(rows, key, value):
@@ -63,8 +77,9 @@ def test_counts_by_employer_recruiter_category_office_state_month(app, db_sessio
     assert found["by_employer"] == [{"employer_id": r["employer"].id, "name": "Hotel Miramar",
                                      "count": 2}]
     assert found["restricted_employer"] == 1
-    # Two spellings of one recruiter are one group, named from one of its rows.
-    assert found["by_recruiter"] == [{"name": "Gulf Recruiters Pvt. Ltd.", "count": 2}]
+    # Picked from the registry, or named in words that fold to its name: one recruiter.
+    assert found["by_recruiter"] == [{"recruiter_id": r["gulf"].id,
+                                      "name": "Gulf Recruiters Pvt. Ltd.", "count": 2}]
     assert found["restricted_recruiter"] == 1
     assert "Hidden Manpower Agency" not in str(found)
     assert _count(found["by_category"], "category", "harassment_gbv") == 2, "restricted counted"
@@ -104,12 +119,36 @@ def test_filters_by_period_and_office(app, db_session, reports):
         {"category": "housing", "count": 1}]
 
 
-def test_the_recruiter_name_is_indexed_folded_and_stored_encrypted(db_session, reports):
-    a, b = reports["log"][2], reports["log"][3]
-    assert a.against_index == b.against_index is not None
+def test_the_recruiter_is_linked_by_id_and_a_typed_name_stored_encrypted(db_session, reports):
+    linked, typed = reports["log"][2], reports["log"][3]
+    assert (linked.against_recruiter_id, linked.against_name) == (reports["gulf"].id, None)
+    assert typed.against_recruiter_id is None
     raw = db_session.execute(sa.select(Grievance.__table__.c.against_name.cast(sa.Text))
-                             .where(Grievance.__table__.c.id == a.id)).scalar_one()
-    assert "Gulf" not in raw
+                             .where(Grievance.__table__.c.id == typed.id)).scalar_one()
+    assert "gulf" not in raw.lower()
+
+
+def test_recruiters_outside_the_registry_are_grouped_by_their_folded_name(app, db_session,
+                                                                          reports):
+    r = reports
+    r["add"](r["caseworker"], against_kind="recruiter", against_name="Shadow Agents Ltd.",
+             category="recruitment_fees")
+    r["add"](r["caseworker"], against_kind="recruiter", against_name="SHADOW agents ltd",
+             category="recruitment_fees")
+    with app.test_request_context():
+        found = patterns.patterns(db_session, r["supervisor"])
+    assert {"recruiter_id": None, "name": "Shadow Agents Ltd.", "count": 2} in found[
+        "by_recruiter"]
+    assert _count(found["by_recruiter"], "recruiter_id", r["gulf"].id) == 2
+
+
+def test_the_page_names_recruiters_from_the_registry(client, reports):
+    r = reports
+    r["add"](r["caseworker"], against_kind="recruiter", against_name="Shadow Agents Ltd.")
+    assert log_in(client, r["supervisor"]).status_code == 303
+    body = text(client.get("/grievances/patterns", headers=HTML))
+    assert "Gulf Recruiters Pvt. Ltd." in body
+    assert "Shadow Agents Ltd. (not in the registry)" in body
 
 
 def test_the_api_counts_and_refuses_bad_filters(client, factory, reports):

@@ -64,7 +64,7 @@ def test_refused_when_resolved_stale_invalid_or_masked(app, db_session, factory,
         with pytest.raises(InvalidInput) as err:
             triage.update(db_session, cw, g, {"against_kind": "recruiter"},
                           expected=Precondition(body=g.version))
-        assert [e["field"] for e in err.value.errors] == ["against_name"]
+        assert [e["field"] for e in err.value.errors] == ["against_recruiter_id"]
         triage.update(db_session, cw, g, {"confidentiality": "restricted"},
                       expected=Precondition(body=g.version))
         other = factory.user("caseworker", office=office)
@@ -109,7 +109,7 @@ def test_the_page_corrects_shows_errors_beside_fields_and_a_conflict(client, db_
             "language": "ne", "version": str(g.version)}
     refused = client.post(path, headers=HTML, data={**base, "csrf_token": csrf_token(client, path)})
     assert refused.status_code == 422
-    assert 'id="err-against_name"' in refused.get_data(as_text=True)
+    assert 'id="err-against_recruiter_id"' in refused.get_data(as_text=True)
     saved = client.post(path, headers=HTML, data={**base, "against_name": "Lucky Manpower",
                                                   "csrf_token": csrf_token(client, path)})
     assert saved.status_code == 303

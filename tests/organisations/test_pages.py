@@ -189,6 +189,14 @@ def test_create_and_edit_employer_and_provider(admin_client, db_session, factory
     assert ok.status_code == 303
     db_session.refresh(emp)
     assert emp.sector == "Hospitality"
+    isic = _post(admin_client, path, {"name": "Hotel Lisboa", "country": "PT",
+                                      "isic_code": "I55", "version": "2"})
+    assert isic.status_code == 422 and _field_error(isic, "isic_code")
+    isic = _post(admin_client, path, {"name": "Hotel Lisboa", "country": "PT",
+                                      "isic_code": "55", "version": "2"})
+    assert isic.status_code == 303
+    db_session.refresh(emp)
+    assert emp.isic_code == "55"
 
     bad = _post(admin_client, "/admin/provider/new", {"name": "Clínica", "country": "PT",
                                                      "kind": "magic"})
