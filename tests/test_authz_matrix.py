@@ -112,6 +112,10 @@ POST   /participants/{own}/costs                       costs:record          201
 POST   /participants/{other}/costs                     costs:record          201 404 404 403 403 401
 PATCH  /participants/{own}/costs/{own_cost}            costs:record          200 200 200 403 403 401
 PATCH  /participants/{other}/costs/{other_cost}        costs:record          200 404 404 403 403 401
+POST   /participants/{own}/costs/{own_cost}/refund     costs:refund          200 200 200 403 403 401
+POST   /participants/{other}/costs/{other_cost}/refund costs:refund          200 404 404 403 403 401
+GET    /costs/categories                               costs:read            200 200 200 403 403 401
+GET    /costs/summary                                  costs:summary         200 200 200 200 403 401
 GET    /participants/{own}/passport                                 passports:read    200 200 200 403 403 401
 GET    /participants/{own}/passport/disclosed             passports:read_disclosed 200 200 200 200 200 401
 GET    /participants/{other}/passport/disclosed           passports:read_disclosed 200 404 404 404 404 401
@@ -290,6 +294,7 @@ BODIES = {
     ("POST", "/participants/{id}/costs"): {"category": "passport", "amount": "50.00",
                                            "currency": "NPR", "paid_by": "programme"},
     ("PATCH", "/participants/{id}/costs/{cost}"): {"note": "Edited by the matrix", "version": 1},
+    ("POST", "/participants/{id}/costs/{cost}/refund"): {"amount": "50.00"},
     ("PATCH", "/participants/{id}/passport"): {"disclosure": ["name"], "version": 1},
     ("POST", "/participants/{id}/passport/entries"): {"kind": "skill", "title": "Matrix skill"},
     ("PATCH", "/participants/{id}/passport/entries/{entry}"): {"title": "Edited by the matrix",
@@ -535,9 +540,11 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                 setattr(world, f"{side}_permit", permit.id)
             if "_cost}" in endpoint.path:
                 with factory.app.app_context():
+                    # A refund needs an Employer Pays breach: a passport the migrant paid.
+                    payer = "migrant" if endpoint.path.endswith("/refund") else "programme"
                     cost = record_cost(db_session, admin, p.id, {
                         "category": "passport", "amount": Decimal("50.00"), "currency": "NPR",
-                        "paid_by": "programme"})
+                        "paid_by": payer})
                 setattr(world, f"{side}_cost", cost.id)
             with factory.app.app_context():
                 if "_entry}" in endpoint.path:

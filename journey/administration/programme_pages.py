@@ -19,6 +19,7 @@ from journey.core.db import db
 from journey.core.errors import Conflict
 from journey.core.policy import allowed, require
 from journey.core.versions import Precondition, parse_version
+from journey.employers.onboarding import DEFAULT_STEPS, STEP_TITLES
 from journey.organisations.models import Employer, ServiceProvider
 from journey.programmes import services
 from journey.programmes.contacts import contacts_for
@@ -40,6 +41,9 @@ _EDIT_FIELDS = ("name", "languages", "training_provider_id")
 # The programme's own numbers (ContactsSchema), posted as contacts.<name> so that the schema's
 # errors ("contacts.helpline") land beside their fields.
 _CONTACT_FIELDS = ("contacts.helpline", "contacts.emergency", "contacts.embassy")
+# The budget per hire (the Employer Pays summary compares placements with it) and the onboarding
+# steps employers confirm (checkboxes, in the usual order; none ticked: the default list).
+_BUDGET_FIELDS = ("budget_per_hire", "budget_currency")
 
 
 def _labels() -> dict[str, str]:
@@ -52,7 +56,27 @@ def _labels() -> dict[str, str]:
             "training_provider_id": _("Training provider"), "employer_ids": _("Partner employers"),
             "contacts.helpline": _("Helpline in the destination country"),
             "contacts.emergency": _("Emergency number in the destination country"),
-            "contacts.embassy": _("Embassy or consulate of the origin country")}
+            "contacts.embassy": _("Embassy or consulate of the origin country"),
+            "budget_per_hire": _("Budget per hire"),
+            "budget_currency": _("Currency of the budget (e.g. EUR)"),
+            "onboarding_steps": _("Onboarding steps employers confirm")}
+
+
+def _budget(values: dict[str, Any]) -> dict[str, Any]:
+    """The budget and onboarding steps to load: empty fields clear them."""
+    raw: dict[str, Any] = {k: values.get(k) or None for k in _BUDGET_FIELDS}
+    raw["onboarding_steps"] = values.get("onboarding_steps") or None
+    return raw
+
+
+def _budget_values(prog) -> dict[str, Any]:
+    return {"budget_per_hire": "" if prog.budget_per_hire is None else str(prog.budget_per_hire),
+            "budget_currency": prog.budget_currency or "",
+            "onboarding_steps": list(prog.onboarding_steps or DEFAULT_STEPS)}
+
+
+def _steps() -> list[tuple[str, str]]:
+    return [(key, str(title)) for key, title in STEP_TITLES.items()]
 
 
 def _contacts(values: dict[str, Any]) -> dict[str, str]:
@@ -76,6 +100,7 @@ def _choices() -> dict[str, list[tuple[Any, str]]]:
         "employers": [(e.id, e.name) for e in sess.scalars(select(Employer).order_by(Employer.name))],
         "providers": [(p.id, p.name) for p in sess.scalars(
             select(ServiceProvider).order_by(ServiceProvider.name))],
+        "steps": _steps(),
     }
 
 
@@ -99,17 +124,20 @@ def _render_new(v: dict[str, Any], errors: dict[str, str]):
 @login_required
 def new_programme():
     require(g.user, "programmes:manage")
-    return _render_new({"default_language": "en"}, {})
+    return _render_new({"default_language": "en", "onboarding_steps": list(DEFAULT_STEPS)}, {})
 
 
 @bp.post("/admin/programmes/new")
 @login_required
 def create_programme():
     require(g.user, "programmes:manage")
-    values = form_values((*_CREATE_FIELDS, *_CONTACT_FIELDS))
+    values = form_values((*_CREATE_FIELDS, *_CONTACT_FIELDS, *_BUDGET_FIELDS,
+                          "onboarding_steps"), multi=("onboarding_steps",))
     values["employer_ids"] = request.form.getlist("employer_ids")[:200]
     raw = form_input({k: v for k, v in values.items()
-                      if k not in ("occupations", "languages", *_CONTACT_FIELDS)})
+                      if k not in ("occupations", "languages", "onboarding_steps",
+                                   *_CONTACT_FIELDS, *_BUDGET_FIELDS)})
+    raw.update(_budget(values))
     raw["contacts"] = _contacts(values)
     raw["occupations"] = _split(values["occupations"])
     raw["languages"] = _split(values["languages"])
@@ -139,7 +167,7 @@ def _current(prog) -> dict[str, Any]:
     return {"name": prog.name, "languages": ", ".join(prog.languages),
             "training_provider_id": prog.training_provider_id or "",
             "employer_ids": [str(e.id) for e in prog.employers], "version": prog.version,
-            **_contact_values(prog.contacts)}
+            **_contact_values(prog.contacts), **_budget_values(prog)}
 
 
 @bp.get("/admin/programmes/<int:programme_id>")
@@ -154,7 +182,8 @@ def edit_programme(programme_id: int):
 def update_programme(programme_id: int):
     sess = db.session
     prog = services.load_programme(sess, g.user, programme_id, "programmes:manage")
-    values = form_values((*_EDIT_FIELDS, *_CONTACT_FIELDS, "version"))
+    values = form_values((*_EDIT_FIELDS, *_CONTACT_FIELDS, *_BUDGET_FIELDS, "onboarding_steps",
+                          "version"), multi=("onboarding_steps",))
     values["employer_ids"] = request.form.getlist("employer_ids")[:200]
     version = parse_version(values["version"])
     raw = form_input({"name": values["name"],
@@ -165,6 +194,7 @@ def update_programme(programme_id: int):
     raw["employer_ids"] = [int(i) if i.isascii() and i.isdigit() and len(i) < 11 else i
                            for i in values["employer_ids"]]
     raw["contacts"] = _contacts(values)
+    raw.update(_budget(values))
     try:
         data = ProgrammeUpdateSchema().load(raw)
         services.update_programme(sess, g.user, prog.id, data,
@@ -174,7 +204,8 @@ def update_programme(programme_id: int):
         if isinstance(err, Conflict) and err.code == "stale-version":
             current = _current(prog)
             rows = conflict_view(current, values,
-                                 [(n, _labels()[n]) for n in (*_EDIT_FIELDS, *_CONTACT_FIELDS)])
+                                 [(n, _labels()[n]) for n in (*_EDIT_FIELDS, *_CONTACT_FIELDS,
+                                                              *_BUDGET_FIELDS)])
             values["version"] = prog.version
         return _render_edit(prog, values, {} if rows else field_errors(err), rows), \
             form_status(err)

@@ -17,7 +17,7 @@ from journey.core.domains import (
 )
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
-from journey.grievances import notify, sla, sms, triage_pages  # noqa: F401  (its pages on pages_bp)
+from journey.grievances import cost_breaches, notify, sla, sms, triage_pages  # noqa: F401  (its pages on pages_bp)
 from journey.grievances.email_intake import bp as email_bp
 from journey.grievances.glass import BREAK_GLASS
 from journey.grievances.glass_pages import bp as glass_pages_bp
@@ -109,4 +109,6 @@ DOMAIN = Domain(
                      note="which breach was brought to which staff member", read=("grievances:read",),
                      legal_basis="legal_obligation"),
     ),
+    # The cost ledger opens grievances of Employer Pays breaches through this desk.
+    init_app=cost_breaches.init_app,
 )

@@ -8,6 +8,7 @@ from marshmallow import validate
 from journey.core.i18n import _, _l
 from journey.core.ids import ID_RANGE
 from journey.core.schemas import Country, Language, Version, not_blank
+from journey.programmes.onboarding import STEP_KEYS
 from journey.stages import Stage
 from journey.stages.checklists import validate_config
 
@@ -59,7 +60,41 @@ class ContactsSchema(ma.Schema):
                                                         "consulate in the destination."})
 
 
-class ProgrammeSchema(ma.Schema):
+_CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error=_l("A three-letter currency code, e.g. EUR."))
+
+
+class _Budget(ma.Schema):
+    """What a hire should cost (the Employer Pays summary compares each placement with it) and
+    the onboarding steps employers confirm."""
+
+    budget_per_hire = ma.fields.Decimal(
+        places=2, as_string=True, allow_none=True, validate=validate.Range(min=0, max=10**9),
+        metadata={"description": "The budget per hire, in budget_currency."})
+    budget_currency = ma.fields.String(validate=_CURRENCY, allow_none=True)
+    onboarding_steps = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(STEP_KEYS)), allow_none=True,
+        validate=validate.Length(max=len(STEP_KEYS)),
+        metadata={"description": "The onboarding steps employers confirm, in order (null: the "
+                                 "default list)."})
+
+    @ma.validates_schema
+    def _budget(self, data, **_kwargs):
+        if "budget_per_hire" in data or "budget_currency" in data:
+            amount, currency = data.get("budget_per_hire"), data.get("budget_currency")
+            if amount is not None and currency is None:
+                raise ma.ValidationError({"budget_currency": [
+                    _("Give the currency of the budget per hire.")]})
+            if currency is not None and amount is None:
+                raise ma.ValidationError({"budget_per_hire": [
+                    _("Give the budget per hire in this currency.")]})
+        steps = data.get("onboarding_steps") or []
+        twice = sorted({k for k in steps if steps.count(k) > 1})
+        if twice:
+            raise ma.ValidationError({"onboarding_steps": [
+                _("A step is listed twice: %(keys)s.", keys=", ".join(twice))]})
+
+
+class ProgrammeSchema(_Budget):
     id = ma.fields.Integer(dump_only=True)
     code = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9-]{2,32}$"))
     name = ma.fields.String(required=True, validate=[validate.Length(max=200), not_blank])
@@ -96,7 +131,7 @@ class ProgrammeSchema(ma.Schema):
             raise ma.ValidationError({"destination_country": [_l("Must differ from the origin.")]})
 
 
-class ProgrammeUpdateSchema(ma.Schema):
+class ProgrammeUpdateSchema(_Budget):
     name = ma.fields.String(validate=[validate.Length(max=200), not_blank])
     languages = ma.fields.List(Language())
     employer_ids = ma.fields.List(ma.fields.Integer(strict=True, validate=ID_RANGE))

@@ -86,8 +86,10 @@ def make_subject(app: Flask, client, factory, sess: Session, *, given: str = GIV
         sharing.create_share_link(sess, caseworker, p, audience=f"Employer of {name}")
         record_permit(sess, caseworker, p, {"type": "work_visa", "issuing_country": "PT",
                                             "number": f"{family}-7781"})
+        # Paid by the programme: a passport the migrant paid is an Employer Pays breach, whose
+        # grievance (open) would hold up the erasure these tests make.
         record_cost(sess, caseworker, p.id, {"category": "passport", "amount": "50.00",
-                                             "currency": "NPR", "paid_by": "migrant",
+                                             "currency": "NPR", "paid_by": "programme",
                                              "note": f"paid by {name}, {email}"})
         if close:
             apply_transition(sess, caseworker, p, "withdraw", {"reason": f"{given} moved away"},
