@@ -268,6 +268,14 @@ PUT    /grievances/{own_grievance}/assignee            grievances:manage     200
 PATCH  /grievances/{own_grievance}                     grievances:manage     200 200 200 403 403 401
 PATCH  /grievances/{other_grievance}                   grievances:manage     200 404 404 403 403 401
 PUT    /grievances/{other_grievance}/assignee          grievances:manage     200 404 404 403 403 401
+GET    /placements                                     placements:read       200 200 200 200 403 401
+GET    /placements/{placement}                         placements:read       200 200 200 200 403 401
+PATCH  /placements/{placement}                         placements:manage     200 200 200 403 403 401
+POST   /placements/{placement}/end                     placements:manage     200 200 200 403 403 401
+POST   /placements/{placement}/steps/{waiting_step}/confirm   onboarding:confirm   200 200 200 200 403 401
+POST   /placements/{placement}/steps/{confirmed_step}/contest onboarding:contest   201 201 201 403 403 401
+POST   /placements/{placement}/steps/{waiting_step}/links     onboarding:send_link 201 201 201 403 403 401
+POST   /placements/{placement}/retention               retention:record      200 200 200 200 403 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
 GET    /docs                                           (public)              200 200 200 200 200 200
 GET    /docs/assets/swagger-ui.css                     (public)              200 200 200 200 200 200
@@ -374,6 +382,12 @@ BODIES = {
     ("POST", "/grievances/{grievance}/entries"): {"body": "Matrix note"},
     ("PUT", "/grievances/{grievance}/assignee"): {"assignee_id": None, "version": 1},
     ("PATCH", "/grievances/{grievance}"): {"severity": "high", "version": 1},
+    ("PATCH", "/placements/{placement}"): {"contract_end": "2028-01-31", "version": 1},
+    ("POST", "/placements/{placement}/end"): {"reason": "contract_completed"},
+    ("POST", "/placements/{placement}/steps/{waiting_step}/confirm"): {"note": "Matrix"},
+    ("POST", "/placements/{placement}/steps/{confirmed_step}/contest"): {"text": "Not paid"},
+    ("POST", "/placements/{placement}/steps/{waiting_step}/links"): {"contact_id": "{contact}"},
+    ("POST", "/placements/{placement}/retention"): {"months": 3, "retained": True},
 }
 
 
@@ -476,6 +490,12 @@ class World:
     focal: int = 0
     candidate: int = 0
     restricted: int = 0
+    # Placements: one of {own}'s kind (office A) with the employer user's employer, arrived 13
+    # months ago; a step waiting, one confirmed; a contact of the employer with an email.
+    placement: int = 0
+    waiting_step: int = 0
+    confirmed_step: int = 0
+    contact: int = 0
 
     def _values(self, role: str) -> dict[str, Any]:
         return {**vars(self), "token": self.tokens[role], "username": self.usernames[role],
@@ -620,6 +640,8 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
             db_session.flush()
             world.escalations[role] = row.id
         world.escalations[ANON] = world.escalations["admin"]
+    if endpoint.path.startswith("/placements"):
+        _placement_world(factory, db_session, world, office_a, users)
     if "{employer}" in endpoint.path:
         world.employer = factory.employer().id
     if "{contact}" in endpoint.path:
@@ -657,6 +679,23 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
                 world.otps[role] = pyotp.TOTP(row.secret).now()
             db_session.flush()
     return world
+
+
+def _placement_world(factory, db_session, world: World, office_a, users) -> None:
+    from journey.employers import steps
+    from journey.employers.retention import open_checks
+    from tests.employers.onboarding_helpers import contact, place
+
+    placed = place(factory, db_session, office=office_a, caseworker=users["caseworker"],
+                   employer_user=users["employer"])
+    placed.placement.arrived_on = utcnow().date() - timedelta(days=400)
+    open_checks(db_session, placed.placement, placed.placement.arrived_on)
+    confirmed = placed.step(db_session, "contract_signed")
+    with factory.app.test_request_context():
+        steps.confirm_step(db_session, users["admin"], confirmed.id)
+    world.placement, world.confirmed_step = placed.placement.id, confirmed.id
+    world.waiting_step = placed.step(db_session, "arrival_met").id
+    world.contact = contact(factory, users["employer"].employer_id).id
 
 
 def _call(client, world: World, endpoint: Endpoint, role: str, **override: int):

@@ -5,9 +5,12 @@ vacancies, the candidates presented to them (only what journey.passports.disclos
 placements and the onboarding steps waiting for them (journey.employers.access).
 """
 
-from journey.core.domains import Category, Domain, NavLink, PersonalData
+from journey.core.domains import Category, Domain, Job, Keyword, NavLink, PersonalData
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
+from journey.employers import notify as onboarding_notify
+from journey.employers import retention
+from journey.employers import sms as onboarding_sms
 from journey.employers.models import (
     Candidacy,
     CandidacyStep,
@@ -21,6 +24,7 @@ from journey.employers.models import (
     Vacancy,
 )
 from journey.employers.placement_pages import bp as placement_pages_bp
+from journey.employers.placement_pages import placement_section
 from journey.employers.placement_routes import blp as placement_blp
 from journey.employers.portal import bp as portal_bp
 from journey.employers.registry_pages import bp as registry_pages_bp
@@ -35,13 +39,25 @@ _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 # What each helper module adds to the domain (jobs, keywords, templates, sections, nav links) is
 # collected here, one tuple per module, so adding one is one line.
-_JOBS: tuple = ()
-_KEYWORDS: tuple = ()
-_TEMPLATES: tuple = ()
-_SECTIONS: tuple = ()
+_JOBS: tuple = (
+    Job("retention_reminders", retention.remind_job, retention.REMIND_SECONDS),  # onboarding
+)
+_KEYWORDS: tuple = (
+    # CONTEST (and its words in every shipped language) contests the latest confirmed step.
+    Keyword(onboarding_sms.ACTION, onboarding_sms.WORDS, onboarding_sms.handle, takes_text=True),
+)
+_TEMPLATES: tuple = (
+    *onboarding_notify.TEMPLATES,  # onboarding: step confirmed, signed link, retention due
+)
+_SECTIONS: tuple = (
+    placement_section,  # onboarding: the active placement and its steps
+)
+# An arrival (the continuum's stage_entered into arrival) opens the retention checks.
+_TIMELINE_HANDLERS: tuple = (retention.on_entry,)
 _NAV: tuple = (
     NavLink("employer_registry_pages.employers", _l("Employers"), "employers:read", 45),
     NavLink("employer_registry_pages.recruiters_list", _l("Recruiters"), "recruiters:read", 46),
+    NavLink("placement_pages.placements", _l("Placements"), "placements:manage", 47),  # onboarding
     # The employer's own pages (journey.employers.portal); their home is the brand link.
     NavLink("employer_portal.vacancies", _l("Vacancies"), "employers:own", 10),
     NavLink("employer_portal.onboarding", _l("Onboarding"), "employers:own", 12),
@@ -86,6 +102,7 @@ DOMAIN = Domain(
     keywords=_KEYWORDS,
     templates=_TEMPLATES,
     record_sections=_SECTIONS,
+    timeline_handlers=_TIMELINE_HANDLERS,
     nav_links=_NAV,
     personal_data=(
         PersonalData("candidacies", (Category.CASE,), ("participant_id",),

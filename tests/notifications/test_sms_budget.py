@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 
 from journey.config import SUPPORTED_LANGUAGES
+from journey.employers.onboarding import STEP_TITLES
 from journey.stages.checklists import REMINDERS
 from notifications import segments
 from notifications.templates import COUNTRY, DATE, TEMPLATES, TEXT, URL, render, templates_for
@@ -58,6 +59,8 @@ APPOINTMENT = {
 }
 # The longest reminder: the budget must hold for every checklist item.
 LONGEST_ITEM = max(REMINDERS.values(), key=lambda r: len(str(r._args[0])))
+# The longest onboarding step the participant is told an employer confirmed.
+LONGEST_STEP = max(STEP_TITLES.values(), key=lambda t: len(str(t._args[0])))
 
 
 def params_for(lang: str) -> dict:
@@ -71,6 +74,9 @@ def params_for(lang: str) -> dict:
         # The staff messages of grievances: who broke the glass, and a missed deadline as the
         # office's local time (journey.grievances.glass, .sla).
         "opened_by": f"{given} {_family}", "due": "14/12/2026 15:00",
+        # Onboarding (journey.employers.notify): the longest step title, the worker's first
+        # name, a signed link (about 110 characters of token) and a retention check's months.
+        "step": LONGEST_STEP, "worker": given, "months": "12",
     }
 
 
@@ -80,10 +86,12 @@ TRACKING_CODE = "7KQM-2XPA-9RTD"
 
 
 def _catalog(app) -> dict:
-    """The shipped templates and the grievances' own (the resolution with how to appeal). Other
-    domains' templates carry a caseworker's free text (caseworker_reply), which no budget bounds."""
+    """The shipped templates, the grievances' own (the resolution with how to appeal) and the
+    onboarding notice (the step an employer confirmed). Other domains' templates carry a
+    caseworker's free text (caseworker_reply), which no budget bounds, or go by email only (an
+    employer's signed link and retention reminder)."""
     return {**TEMPLATES, **{name: t for name, t in templates_for(app).templates.items()
-                            if name.startswith("grievance")}}
+                            if name.startswith(("grievance", "onboarding_step"))}}
 
 
 def _params(name: str, lang: str) -> dict:

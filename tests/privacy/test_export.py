@@ -66,9 +66,32 @@ def populate(factory, sess, admin, office, **kw):
                 channel="staff", participant=p)
             grievances.add_entry(sess, admin, grievance, f"Called the employer {p.id}",
                                  public=False)
+        _placed(sess, admin, p, employer.id, factory.programme().id)
         sess.flush()
     card_for(app, sess, admin, p)  # a skill form and its card
     return p
+
+
+def _placed(sess, admin, p, employer_id: int, programme_id: int) -> None:
+    """Presented to a vacancy, selected with a step of the selection, placed (its onboarding
+    steps open) and arrived (its retention checks open)."""
+    from journey.employers.models import Candidacy, CandidacyStep, Vacancy
+    from journey.employers.placements import open_placement
+    from journey.employers.retention import open_checks
+
+    now = utcnow()
+    vacancy = Vacancy(employer_id=employer_id, programme_id=programme_id, title="Cook",
+                      place="Lisbon", status="open", created_at=now, updated_at=now)
+    sess.add(vacancy)
+    sess.flush()
+    candidacy = Candidacy(vacancy_id=vacancy.id, participant_id=p.id, employer_id=employer_id,
+                          state="selected", presented_at=now, updated_at=now)
+    sess.add(candidacy)
+    sess.flush()
+    sess.add(CandidacyStep(candidacy_id=candidacy.id, state="selected", reason="skills_match",
+                           note=f"Good cook {p.id}", actor_id=admin.id, at=now))
+    placement = open_placement(sess, admin, candidacy)
+    open_checks(sess, placement, now.date())
 
 
 def _archive(resp) -> tuple[dict, str]:
