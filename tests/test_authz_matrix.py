@@ -41,16 +41,18 @@ from journey.core.versions import Precondition
 from journey.costs.services import record_cost
 from journey.credentials import services as credentials
 from journey.domains import DOMAINS
+from journey.employers import candidates, vacancies
 from journey.employers.models import EmployerContact, Recruiter
 from journey.grievances import glass
 from journey.grievances import services as grievance_services
 from journey.grievances.models import Escalation
-from journey.organisations.models import OfficeHoliday
+from journey.organisations.models import Employer, OfficeHoliday
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports import services as passports
 from journey.passports import sharing
 from journey.privacy import holds
+from journey.programmes.models import ProgrammeEmployer
 from journey.taxonomy import services as taxonomy
 from notifications.models import InboundMessage
 from tests.factories import PASSWORD
@@ -268,6 +270,16 @@ PUT    /grievances/{own_grievance}/assignee            grievances:manage     200
 PATCH  /grievances/{own_grievance}                     grievances:manage     200 200 200 403 403 401
 PATCH  /grievances/{other_grievance}                   grievances:manage     200 404 404 403 403 401
 PUT    /grievances/{other_grievance}/assignee          grievances:manage     200 404 404 403 403 401
+GET    /vacancies                                      vacancies:read        200 200 200 200 403 401
+POST   /vacancies                                      vacancies:draft       201 201 201 201 403 401
+GET    /vacancies/{vacancy}                            vacancies:read        200 200 200 200 403 401
+PATCH  /vacancies/{vacancy}                            vacancies:draft       200 200 200 200 403 401
+POST   /vacancies/{vacancy}/publish                    vacancies:publish     200 200 200 403 403 401
+POST   /vacancies/{open_vacancy}/status                vacancies:publish     200 200 200 403 403 401
+GET    /vacancies/{open_vacancy}/candidates            candidates:read       200 200 200 200 403 401
+POST   /vacancies/{open_vacancy}/candidates            candidates:present    201 201 201 403 403 401
+GET    /vacancies/{open_vacancy}/candidates/{candidacy} candidates:read      200 200 200 200 403 401
+POST   /vacancies/{open_vacancy}/candidates/{candidacy}/decisions candidates:decide 200 200 200 200 403 401
 GET    /placements                                     placements:read       200 200 200 200 403 401
 GET    /placements/{placement}                         placements:read       200 200 200 200 403 401
 PATCH  /placements/{placement}                         placements:manage     200 200 200 403 403 401
@@ -382,6 +394,14 @@ BODIES = {
     ("POST", "/grievances/{grievance}/entries"): {"body": "Matrix note"},
     ("PUT", "/grievances/{grievance}/assignee"): {"assignee_id": None, "version": 1},
     ("PATCH", "/grievances/{grievance}"): {"severity": "high", "version": 1},
+    ("POST", "/vacancies"): {"title": "Matrix cook", "place": "Lisbon",
+                             "programme_id": "{programme}", "employer_id": "{employer}"},
+    ("PATCH", "/vacancies/{vacancy}"): {"place": "Porto", "version": 1},
+    ("POST", "/vacancies/{vacancy}/publish"): {},
+    ("POST", "/vacancies/{open_vacancy}/status"): {"status": "closed"},
+    ("POST", "/vacancies/{open_vacancy}/candidates"): {"participant_id": "{own}"},
+    ("POST", "/vacancies/{open_vacancy}/candidates/{candidacy}/decisions"): {
+        "state": "shortlisted", "reason": "skills_match"},
     ("PATCH", "/placements/{placement}"): {"contract_end": "2028-01-31", "version": 1},
     ("POST", "/placements/{placement}/end"): {"reason": "contract_completed"},
     ("POST", "/placements/{placement}/steps/{waiting_step}/confirm"): {"note": "Matrix"},
@@ -490,6 +510,11 @@ class World:
     focal: int = 0
     candidate: int = 0
     restricted: int = 0
+    # Vacancies of the employer user's (verified) employer: a draft, an open one, and a
+    # candidacy of an office A participant presented to the open one.
+    vacancy: int = 0
+    open_vacancy: int = 0
+    candidacy: int = 0
     # Placements: one of {own}'s kind (office A) with the employer user's employer, arrived 13
     # months ago; a step waiting, one confirmed; a contact of the employer with an email.
     placement: int = 0
@@ -640,6 +665,8 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
             db_session.flush()
             world.escalations[role] = row.id
         world.escalations[ANON] = world.escalations["admin"]
+    if endpoint.path.startswith("/vacancies"):
+        _vacancies(factory, db_session, world, users, office_a)
     if endpoint.path.startswith("/placements"):
         _placement_world(factory, db_session, world, office_a, users)
     if "{employer}" in endpoint.path:
@@ -681,6 +708,24 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
     return world
 
 
+def _vacancies(factory, db_session, world: World, users: dict, office) -> None:
+    admin, emp = users["admin"], users["employer"]
+    db_session.get(Employer, emp.employer_id).verification = "verified"
+    programme = factory.programme()
+    db_session.add(ProgrammeEmployer(programme_id=programme.id, employer_id=emp.employer_id))
+    db_session.flush()
+    world.programme, world.employer = programme.id, emp.employer_id
+    consents = [{"purpose": "case_management", "method": "signed"},
+                {"purpose": "share_employers", "method": "signed"}]
+    presented, world.own = (factory.participant(admin, office_id=office.id, consents=consents)
+                            for _ in range(2))
+    world.own = world.own.id
+    body = {"title": "Matrix cook", "place": "Lisbon", "programme_id": programme.id}
+    with factory.app.test_request_context():
+        world.vacancy = vacancies.create_vacancy(db_session, emp, body).id
+        opened = vacancies.create_vacancy(db_session, emp, body)
+        world.open_vacancy = vacancies.publish_vacancy(db_session, admin, opened.id).id
+        world.candidacy = candidates.present(db_session, admin, opened.id, presented.id).id
 def _placement_world(factory, db_session, world: World, office_a, users) -> None:
     from journey.employers import steps
     from journey.employers.retention import open_checks

@@ -133,12 +133,18 @@ def _check_required(sess: Session, t: Transition, data: dict[str, Any]) -> None:
 
 def apply_transition(sess: Session, actor: User, participant: Participant, event: str,
                      data: dict[str, Any] | None = None, *, expected: Precondition | None,
-                     override_reason: str | None = None, today: date | None = None) -> Participant:
-    """Move a participant by one event of the transition table, or refuse with every reason."""
+                     override_reason: str | None = None, today: date | None = None,
+                     authorised_by: str | None = None) -> Participant:
+    """Move a participant by one event of the transition table, or refuse with every reason.
+
+    `authorised_by` names the permission another domain's service already required of the actor
+    for this move (an employer selecting a candidate: "candidates:decide"); it is checked instead
+    of continuum:transition, which employer users lack. Everything else is unchanged: the same
+    table, guards and version check, and the audit names the real actor."""
     data = dict(data or {})
     today = today or utcnow().date()
     # 1. Validate.
-    require(actor, "continuum:transition")
+    require(actor, authorised_by or "continuum:transition")
     t = TRANSITIONS_BY_EVENT.get(event)
     if t is None:
         raise InvalidInput(errors=[{"field": "event", "code": "unknown-event",

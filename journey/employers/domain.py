@@ -5,11 +5,15 @@ vacancies, the candidates presented to them (only what journey.passports.disclos
 placements and the onboarding steps waiting for them (journey.employers.access).
 """
 
-from journey.core.domains import Category, Domain, Job, Keyword, NavLink, PersonalData
+from flask import Flask
+
+from journey.consent.models import Purpose
+from journey.consent.services import on_withdrawal
+from journey.core.domains import Category, Domain, Job, Keyword, NavLink, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
+from journey.employers import candidates, retention
 from journey.employers import notify as onboarding_notify
-from journey.employers import retention
 from journey.employers import sms as onboarding_sms
 from journey.employers.models import (
     Candidacy,
@@ -31,6 +35,7 @@ from journey.employers.registry_pages import bp as registry_pages_bp
 from journey.employers.registry_routes import blp as registry_blp
 from journey.employers.routes import blp as vacancies_blp
 from journey.employers.staff_pages import bp as staff_pages_bp
+from journey.employers.staff_pages import candidacies_section
 
 _EMPLOYER = frozenset({Role.EMPLOYER})
 _STAFF_AND_EMPLOYER = STAFF | _EMPLOYER
@@ -50,11 +55,13 @@ _TEMPLATES: tuple = (
     *onboarding_notify.TEMPLATES,  # onboarding: step confirmed, signed link, retention due
 )
 _SECTIONS: tuple = (
+    candidacies_section,  # selection: the person's candidacies, "present to a vacancy"
     placement_section,  # onboarding: the active placement and its steps
 )
 # An arrival (the continuum's stage_entered into arrival) opens the retention checks.
 _TIMELINE_HANDLERS: tuple = (retention.on_entry,)
 _NAV: tuple = (
+    NavLink("vacancy_pages.vacancies_list", _l("Vacancies"), "candidates:present", 30),
     NavLink("employer_registry_pages.employers", _l("Employers"), "employers:read", 45),
     NavLink("employer_registry_pages.recruiters_list", _l("Recruiters"), "recruiters:read", 46),
     NavLink("placement_pages.placements", _l("Placements"), "placements:manage", 47),  # onboarding
@@ -64,6 +71,11 @@ _NAV: tuple = (
     NavLink("employer_portal.placements", _l("Placements"), "employers:own", 14),
     NavLink("employer_portal.employer_pays", _l("Employer Pays"), "employers:own", 16),
 )
+
+
+def _init_app(app: Flask) -> None:
+    # Withdrawing consent to share with employers withdraws the person's active candidacies.
+    on_withdrawal(app, Purpose.SHARE_EMPLOYERS, candidates.withdraw_on_consent)
 
 
 DOMAIN = Domain(
@@ -104,6 +116,15 @@ DOMAIN = Domain(
     record_sections=_SECTIONS,
     timeline_handlers=_TIMELINE_HANDLERS,
     nav_links=_NAV,
+    # The selection's steps (journey.employers.candidates.timeline_entries), from their table.
+    timeline_kinds=(TimelineKind("candidacy_presented", _l("Presented to an employer")),
+                    TimelineKind("candidacy_shortlisted", _l("Shortlisted by an employer")),
+                    TimelineKind("candidacy_interviewed", _l("Interviewed by an employer")),
+                    TimelineKind("candidacy_selected", _l("Selected by an employer")),
+                    TimelineKind("candidacy_rejected", _l("Not selected by an employer")),
+                    TimelineKind("candidacy_withdrawn", _l("Candidacy withdrawn"))),
+    timeline_providers=(candidates.timeline_entries,),
+    init_app=_init_app,
     personal_data=(
         PersonalData("candidacies", (Category.CASE,), ("participant_id",),
                      note="which vacancy a participant was presented to, and where the "

@@ -204,6 +204,8 @@ class Candidacy(SQLModel, table=True):
         sa.UniqueConstraint("vacancy_id", "participant_id"),
         # The employer's list of a vacancy's candidates, by state.
         sa.Index("ix_candidacies_vacancy_state", "vacancy_id", "state", "id"),
+        # ... and in any state, a page at a time by id (keyset): no sort of the whole vacancy.
+        sa.Index("ix_candidacies_vacancy_page", "vacancy_id", "id"),
         sa.Index("ix_candidacies_employer_state", "employer_id", "state"),
     )
 

@@ -64,7 +64,8 @@ def make_subject(app: Flask, client, factory, sess: Session, *, given: str = GIV
                  family: str = FAMILY, phone: str = PHONE, email: str = EMAIL,
                  sex: str = "female", close: bool = True) -> Subject:
     """A person with messages (sent and received), consents, passport entries, a credential, a
-    share link, a permit, a cost and timeline entries, each carrying their name somewhere."""
+    share link, a permit, a cost, a candidacy with its steps and a placement, and timeline
+    entries, each carrying their name somewhere."""
     office = factory.office()
     caseworker = factory.user("caseworker", office=office)
     supervisor = factory.user("supervisor", office=office)
@@ -91,6 +92,9 @@ def make_subject(app: Flask, client, factory, sess: Session, *, given: str = GIV
         record_cost(sess, caseworker, p.id, {"category": "passport", "amount": "50.00",
                                              "currency": "NPR", "paid_by": "programme",
                                              "note": f"paid by {name}, {email}"})
+        sess.flush()
+    employer_rows(app, factory, sess, caseworker, p, note=f"Presented {name}, {phone}")
+    with app.app_context(), app.test_request_context():
         if close:
             apply_transition(sess, caseworker, p, "withdraw", {"reason": f"{given} moved away"},
                              expected=None)
@@ -99,6 +103,36 @@ def make_subject(app: Flask, client, factory, sess: Session, *, given: str = GIV
     send_all(app)
     inbound_sms(app, client, phone, f"Hello, this is {name}, {email}")
     return Subject(p, caseworker, supervisor)
+
+
+def employer_rows(app: Flask, factory, sess: Session, actor, p: Participant, *,
+                  note: str | None = None) -> None:
+    """The person presented to a vacancy and selected (a candidacy and its steps, a placement
+    with its onboarding steps) and a retention check, through the selection services. The person
+    needs consent to share with employers; they are put in training for the selection."""
+    from journey.continuum.stages import Stage
+    from journey.employers import candidates, vacancies
+    from journey.employers.models import Placement, RetentionCheck
+    from journey.programmes.models import ProgrammeEmployer
+    from tests.skillcards.helpers import place
+
+    employer = factory.employer()
+    employer.verification = "verified"
+    programme = factory.programme()
+    sess.add(ProgrammeEmployer(programme_id=programme.id, employer_id=employer.id))
+    sess.flush()
+    place(sess, p, Stage.TRAINING)
+    with app.app_context(), app.test_request_context():
+        v = vacancies.create_vacancy(sess, actor, {"title": "Cook", "place": "Lisbon",
+                                                   "programme_id": programme.id,
+                                                   "employer_id": employer.id})
+        vacancies.publish_vacancy(sess, actor, v.id)
+        c = candidates.present(sess, actor, v.id, p.id, note=note)
+        candidates.decide(sess, actor, v.id, c.id, state="selected", reason="skills_match",
+                          note=note)
+        placement = sess.scalar(sa.select(Placement).where(Placement.candidacy_id == c.id))
+        sess.add(RetentionCheck(placement_id=placement.id, months=3, due_on=date(2027, 3, 1)))
+        sess.flush()
 
 
 def text_columns(conn: sa.Connection) -> list[tuple[str, str]]:
