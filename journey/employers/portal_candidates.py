@@ -55,6 +55,14 @@ def _decision_titles() -> dict[str, str]:
             CandidacyState.REJECTED.value: _("Reject")}
 
 
+def _decision_done() -> dict[str, str]:
+    """What the page says once a decision is recorded: whole sentences, one per step."""
+    return {CandidacyState.SHORTLISTED.value: _("Decision recorded: the candidate is shortlisted."),
+            CandidacyState.INTERVIEWED.value: _("Decision recorded: the interview is done."),
+            CandidacyState.SELECTED.value: _("Decision recorded: the candidate is selected."),
+            CandidacyState.REJECTED.value: _("Decision recorded: the candidate is not selected.")}
+
+
 def next_steps(state: str) -> list[tuple[str, str]]:
     """The decisions open from this state: later steps of the selection, select, or reject."""
     titles = _decision_titles()
@@ -138,8 +146,7 @@ def decide(vacancy_id: int, candidacy_id: int):
             raise
         return _candidate_page(vacancy_id, candidacy_id, v, field_errors(err),
                                status=form_status(err))
-    flash(_("Decision recorded: %(state)s.",
-            state=CANDIDACY_STATE_TITLES[CandidacyState(data["state"])]))
+    flash(_decision_done()[data["state"]])
     if v["state"] == CandidacyState.SELECTED.value:
         flash(_("The placement is open; its onboarding steps are waiting for you."))
     return redirect(url_for("employer_portal.candidate", vacancy_id=vacancy_id,

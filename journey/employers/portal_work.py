@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from journey.core.auth import User
@@ -159,8 +160,13 @@ def record_retention(placement_id: int, months: int):
             raise
         message = " ".join(field_errors(err).values())
         return _placements_page(None, errors={key: message}, code=422)
-    flash(_("Recorded: still employed after %(months)d months: %(answer)s.", months=months,
-            answer=_("yes") if v["retained"] == "yes" else _("no")))
+    if v["retained"] == "yes":
+        flash(ngettext("Recorded: the worker is still employed after %(num)d month.",
+                       "Recorded: the worker is still employed after %(num)d months.", months))
+    else:
+        flash(ngettext("Recorded: the worker is no longer employed after %(num)d month.",
+                       "Recorded: the worker is no longer employed after %(num)d months.",
+                       months))
     return redirect(url_for("employer_portal.placements", _anchor=f"placement-{placement_id}"),
                     303)
 

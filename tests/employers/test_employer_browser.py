@@ -108,7 +108,7 @@ def test_an_employer_selects_a_candidate_and_confirms_onboarding(page, live):  #
     page.submit("#submit-decision")
     assert page.js("location.pathname") == \
         f"/employer/vacancies/{vacancy_id}/candidates/{candidacy_id}"
-    assert "Decision recorded: Selected." in page.text("main")
+    assert "Decision recorded: the candidate is selected." in page.text("main")
     assert "Skills match the job" in page.text("#timeline")
     assert_accessible(page)
     assert live.scalars(sa.select(Candidacy.state).where(Candidacy.id == candidacy_id)) \
