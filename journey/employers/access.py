@@ -2,9 +2,10 @@
 
 * Staff (admins, supervisors, caseworkers) see every vacancy: a vacancy names no one. They see the
   candidacies and placements of the participants in their scope (journey.core.policy).
-* An employer user sees only their own employer's vacancies, the candidacies presented to it and
-  its placements. Anything else reads as missing (404), so ids cannot be probed. Of a candidate
-  they see only what journey.passports.disclosure allows (journey.employers.candidates).
+* An employer user sees only their own employer's vacancies, the candidacies presented to it
+  (while the person is linked to it, and not once withdrawn) and its placements. Anything else
+  reads as missing (404), so ids cannot be probed. Of a candidate they see only what
+  journey.passports.disclosure allows (journey.employers.candidates).
 * Partner users see none of it.
 """
 
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from journey.core.auth import User
 from journey.core.errors import NotFound
 from journey.core.i18n import _
+from journey.core.links import OrganisationKind, linked_participants
 from journey.core.policy import STAFF, Role, participant_scope, require
-from journey.employers.models import Candidacy, Placement, Vacancy
+from journey.employers.models import Candidacy, CandidacyState, Placement, Vacancy
 from journey.participants.models import Participant
 
 
@@ -52,7 +54,13 @@ def candidacy_scope(user: User) -> sa.ColumnElement[bool]:
     if not user.is_active:
         return sa.false()
     if is_employer(user) and user.employer_id is not None:
-        return Candidacy.employer_id == user.employer_id
+        # A candidacy withdrawn, or of a person no longer linked to the employer (consent to
+        # share with employers withdrawn ends every "presented" link, rejected ones included),
+        # leaves the employer's sight altogether: name and passport too.
+        return sa.and_(Candidacy.employer_id == user.employer_id,
+                       Candidacy.state != CandidacyState.WITHDRAWN.value,
+                       Candidacy.participant_id.in_(linked_participants(
+                           OrganisationKind.EMPLOYER, user.employer_id)))
     if Role(user.role) in STAFF:
         return sa.true() if Role(user.role) == Role.ADMIN else _person_scope(
             user, Candidacy.participant_id)

@@ -29,6 +29,7 @@ from journey.employers.access import candidacy_scope, load_candidacy, load_vacan
 from journey.employers.licences import check_may_recruit, corridor
 from journey.employers.models import (
     ACTIVE_CANDIDACY,
+    CANDIDACY_STATE_TITLES,
     DECISION_REASON_TITLES,
     Candidacy,
     CandidacyState,
@@ -220,8 +221,9 @@ def _check_move(candidacy: Candidacy, target: CandidacyState) -> None:
     ok = current in ACTIVE_CANDIDACY and (
         target == CandidacyState.REJECTED or _ORDER.index(target) > _ORDER.index(current))
     if not ok:
-        raise Conflict(_("A candidate who is %(current)s cannot be moved to %(target)s.",
-                         current=current.value, target=target.value),
+        raise Conflict(_("This candidate's selection stands at “%(current)s”; it cannot move to "
+                         "“%(target)s”.", current=CANDIDACY_STATE_TITLES[current],
+                         target=CANDIDACY_STATE_TITLES[target]),
                        code="candidacy-state", extra={"state": current.value})
 
 

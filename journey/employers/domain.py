@@ -65,6 +65,11 @@ _NAV: tuple = (
     NavLink("employer_registry_pages.employers", _l("Employers"), "employers:read", 45),
     NavLink("employer_registry_pages.recruiters_list", _l("Recruiters"), "recruiters:read", 46),
     NavLink("placement_pages.placements", _l("Placements"), "placements:manage", 47),  # onboarding
+    # The employer's own pages (journey.employers.portal); their home is the brand link.
+    NavLink("employer_portal.vacancies", _l("Vacancies"), "employers:own", 10),
+    NavLink("employer_portal.onboarding", _l("Onboarding"), "employers:own", 12),
+    NavLink("employer_portal.placements", _l("Placements"), "employers:own", 14),
+    NavLink("employer_portal.employer_pays", _l("Employer Pays"), "employers:own", 16),
 )
 
 

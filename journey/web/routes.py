@@ -182,6 +182,9 @@ def logout():
 @login_required
 def home():
     user = g.user
+    # Employer users start on their own pages (journey.employers.portal, when installed).
+    if "employer_portal.home" in current_app.view_functions and allowed(user, "employers:own"):
+        return redirect(url_for("employer_portal.home"))
     if not allowed(user, "participants:read"):
         return render_template("welcome.html")
     # Staff start on their work (journey.workbench, when installed), else on the caseload.

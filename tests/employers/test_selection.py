@@ -266,6 +266,17 @@ def test_withdrawing_consent_withdraws_active_candidacies(app, client, factory, 
     listed = client.get(f"/api/v1/vacancies/{v.id}/candidates?state=presented",
                         headers=factory.headers(s.employer_user)).get_json()
     assert listed["items"] == []
+    # Nothing of the person stays in the employer's sight: the withdrawn candidacy and the
+    # rejected one (whose history stays for staff) are both missing.
+    for vacancy, candidacy in ((v, c1), (w, c2)):
+        gone = client.get(f"/api/v1/vacancies/{vacancy.id}/candidates/{candidacy.id}",
+                          headers=factory.headers(s.employer_user))
+        assert gone.status_code == 404
+        assert client.get(f"/api/v1/vacancies/{vacancy.id}/candidates",
+                          headers=factory.headers(s.employer_user)).get_json()["items"] == []
+    staff = client.get(f"/api/v1/vacancies/{w.id}/candidates/{c2.id}",
+                       headers=factory.headers(s.caseworker))
+    assert staff.status_code == 200 and staff.get_json()["state"] == "rejected"
 
 
 def test_the_selection_is_on_the_participant_s_timeline(app, client, factory, db_session):
