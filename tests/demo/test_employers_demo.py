@@ -39,7 +39,7 @@ from journey.grievances.models import Grievance
 from journey.organisations.models import Employer
 from journey.participants.models import Participant
 from journey.programmes.models import Programme
-from tests.web.test_pages import HTML, text
+from tests.web.test_pages import HTML, log_in, text
 
 _COUNTED = (Employer, EmployerContact, EmployerPaysCommitment, Recruiter, Vacancy, Candidacy,
             CandidacyStep, Placement, OnboardingStep, OnboardingLink, RetentionCheck, Cost,
@@ -161,7 +161,8 @@ def test_the_demo_has_a_realistic_employer_and_loads_twice_without_duplicates(
             "costs:breach:open", "costs:cost:refund"} <= actions
 
 
-def test_the_demo_employer_sees_exactly_the_presented_candidates(app, connection, db_session):
+def test_the_demo_employer_sees_exactly_the_presented_candidates(app, connection, db_session,
+                                                                 client):
     output = _load(app)
     boss = _user(db_session, "employer")
     presented = db_session.scalars(sa.select(Candidacy).where(
@@ -178,6 +179,16 @@ def test_the_demo_employer_sees_exactly_the_presented_candidates(app, connection
         listed = candidates.list_candidates(db_session, boss, cooks.id)
     assert {c["participant_id"] for c in listed} == to_cooks
     assert all(c["name"] for c in listed)
+
+    # Their page shows the names of those presented, and of no one else who agreed to share.
+    assert log_in(client, boss, "journey-demo-2026").status_code == 303
+    page = text(client.get(f"/employer/vacancies/{cooks.id}/candidates", headers=HTML))
+    consenting = [p for p in db_session.scalars(sa.select(Participant).where(
+        Participant.stage.in_(["preselection", "training", "matched"])))
+        if has_consent(db_session, p.id, "share_employers")]
+    assert len(consenting) > len(to_cooks)
+    for p in consenting:
+        assert (f"{p.given_name} {p.family_name}" in page) == (p.id in to_cooks), p.id
     # The signed onboarding link printed by the demo opens its step without a login.
     chosen = db_session.get(Participant, next(c.participant_id for c in presented
                                               if c.vacancy_id == cooks.id
