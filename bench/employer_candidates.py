@@ -85,7 +85,7 @@ def load(engine: sa.Engine, seed, candidates: int) -> dict[str, int]:
                 updated_at=now, version=1))
         conn.execute(t("participants").insert(), people)
         ids = list(conn.scalars(sa.select(t("participants").c.id).order_by("id")))
-        entries, candidacies = [], []
+        entries, candidacies, links = [], [], []
         for n, pid in enumerate(ids):
             base = dict(participant_id=pid, acquired_abroad=False, verification="self_declared",
                         details={}, created_at=now, updated_at=now, version=1, isco_code=None,
@@ -98,9 +98,14 @@ def load(engine: sa.Engine, seed, candidates: int) -> dict[str, int]:
             candidacies.append(dict(vacancy_id=vacancies[employer], participant_id=pid,
                                     employer_id=employers[employer], state="presented",
                                     presented_at=now, updated_at=now, version=1))
+            # Presenting links the person to the employer (journey.core.links); the employer
+            # sees a candidacy only while that link is open.
+            links.append(dict(participant_id=pid, kind="employer", employer_id=employers[employer],
+                              service_provider_id=None, reason="presented", created_at=now))
         for start in range(0, len(entries), 20_000):
             conn.execute(t("passport_entries").insert(), entries[start:start + 20_000])
         conn.execute(t("candidacies").insert(), candidacies)
+        conn.execute(t("participant_links").insert(), links)
         mine = list(conn.scalars(sa.select(t("candidacies").c.id).where(
             t("candidacies").c.vacancy_id == vacancies[0]).order_by("id")))
     return {"user": user, "vacancy": vacancies[0], "employer": employers[0], "ids": mine}
@@ -136,12 +141,16 @@ def main() -> int:
             rng = random.Random(7)
             pages = [[None] + [rng.choice(ids["ids"][:-args.limit] or ids["ids"])
                                for _ in range(args.calls - 1)] for _ in range(args.runs)]
-            c, p = table("candidacies"), table("participants")
+            c, p, lk = table("candidacies"), table("participants"), table("participant_links")
             bare = (sa.select(c.c.id, c.c.participant_id, c.c.state, c.c.presented_at,
                               p.c.given_name, p.c.family_name)
                     .join(p, p.c.id == c.c.participant_id)
                     .where(c.c.vacancy_id == sa.bindparam("vid"),
                            c.c.employer_id == sa.bindparam("eid"),
+                           c.c.state != "withdrawn",
+                           c.c.participant_id.in_(sa.select(lk.c.participant_id).where(
+                               lk.c.kind == "employer", lk.c.employer_id == sa.bindparam("eid"),
+                               lk.c.ended_at.is_(None))),
                            c.c.id > sa.bindparam("after"))
                     .order_by(c.c.id).limit(args.limit))
             p95 = {"B": [], "S": []}
