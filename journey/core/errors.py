@@ -184,7 +184,9 @@ def problem_response(status: int, *, title: str, code: str, detail: str | None =
     if errors:
         body["errors"] = errors
     if extra:
-        body.update(extra)
+        # A domain's extra detail never replaces the problem's own members (a vacancy's
+        # "status" once did, turning the HTTP status into a string).
+        body.update({k: v for k, v in extra.items() if k not in body})
     rid = g.get("request_id")
     if rid:
         body["request_id"] = rid

@@ -81,7 +81,7 @@ def present(sess: Session, actor: User, vacancy_id: int, participant_id: int, *,
     vacancy = load_vacancy(sess, actor, vacancy_id, "candidates:present")
     if vacancy.status != VacancyStatus.OPEN.value:
         raise Conflict(_("Candidates can be presented to an open vacancy only."),
-                       code="vacancy-not-open", extra={"status": vacancy.status})
+                       code="vacancy-not-open", extra={"vacancy_status": vacancy.status})
     verification = sess.scalar(sa.select(Employer.verification)
                                .where(Employer.id == vacancy.employer_id))
     if verification != Verification.VERIFIED.value:
@@ -231,7 +231,7 @@ def _select(sess: Session, user: User, vacancy: Vacancy, candidacy: Candidacy) -
     """Selection's conditions, the continuum's selection step, then the placement."""
     if vacancy.status != VacancyStatus.OPEN.value:
         raise Conflict(_("The vacancy is not open."), code="vacancy-not-open",
-                       extra={"status": vacancy.status})
+                       extra={"vacancy_status": vacancy.status})
     if positions_left(sess, vacancy) < 1:
         raise Conflict(_("Every position of this vacancy is already filled."),
                        code="positions-filled", extra={"positions": vacancy.positions})

@@ -73,6 +73,8 @@ class EmployerContactCreateSchema(ma.Schema):
 
 class EmployerContactUpdateSchema(EmployerContactCreateSchema):
     name = Name(validate=validate.Length(max=200))
+    # A contact always has a language (links to them are written in it): it can change, not go.
+    language = Language(metadata={"description": "For the onboarding links sent to them."})
 
 
 class EmployerContactSchema(ma.Schema):

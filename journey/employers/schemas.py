@@ -75,7 +75,7 @@ class VacancySchema(VacancyFieldsSchema):
     positions = Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     status = ma.fields.String(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
-    published_at = ma.fields.DateTime(dump_only=True)
+    published_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     updated_at = ma.fields.DateTime(dump_only=True)
     version = ma.fields.Integer(dump_only=True)
 

@@ -147,7 +147,7 @@ def _check_confirmable(step: OnboardingStep, placement: Placement) -> None:
                        code="placement-ended")
     if step.status != StepStatus.WAITING.value:
         raise Conflict(_("This step is already confirmed."), code="step-not-waiting",
-                       extra={"status": step.status})
+                       extra={"step_status": step.status})
 
 
 def _mark_confirmed(sess: Session, step: OnboardingStep, *, actor_id: int | None,
@@ -206,7 +206,7 @@ def open_contest(sess: Session, actor: User | None, step: OnboardingStep, placem
     for the SMS reply), the step contested; 409 step-not-confirmed otherwise."""
     if step.status != StepStatus.CONFIRMED.value:
         raise Conflict(_("Only a confirmed step can be contested."), code="step-not-confirmed",
-                       extra={"status": step.status})
+                       extra={"step_status": step.status})
     participant = sess.get(Participant, placement.participant_id)
     category = CONTEST_CATEGORY.get(step.key, Category.OTHER)
     data = {"category": category.value, "severity": Severity.MEDIUM.value,

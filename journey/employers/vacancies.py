@@ -144,7 +144,7 @@ def update_vacancy(sess: Session, user: User, vacancy_id: int, data: dict[str, A
         raise Conflict(_("Only a draft can be changed by the employer; staff can also change an "
                          "open vacancy.") if is_employer(user)
                        else _("A filled or closed vacancy cannot be changed."),
-                       code="vacancy-not-editable", extra={"status": vacancy.status})
+                       code="vacancy-not-editable", extra={"vacancy_status": vacancy.status})
     data = dict(data)
     if "programme_id" in data and data["programme_id"] != vacancy.programme_id:
         _check_programme(sess, user, data["programme_id"], vacancy.employer_id)
@@ -193,7 +193,7 @@ def publish_vacancy(sess: Session, user: User, vacancy_id: int, *,
     check_version(vacancy.version, expected, _stale())
     if vacancy.status != VacancyStatus.DRAFT.value:
         raise Conflict(_("Only a draft can be published."), code="vacancy-not-draft",
-                       extra={"status": vacancy.status})
+                       extra={"vacancy_status": vacancy.status})
     return _move(sess, user, vacancy, VacancyStatus.OPEN, "publish", expected)
 
 
@@ -206,7 +206,7 @@ def set_vacancy_status(sess: Session, user: User, vacancy_id: int, status: str, 
     if target not in _STATUS_MOVES[VacancyStatus(vacancy.status)]:
         raise Conflict(_("A vacancy cannot go from %(before)s to %(after)s.",
                          before=vacancy.status, after=target.value),
-                       code="vacancy-status", extra={"status": vacancy.status})
+                       code="vacancy-status", extra={"vacancy_status": vacancy.status})
     return _move(sess, user, vacancy, target, "status", expected)
 
 

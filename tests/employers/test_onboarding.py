@@ -135,6 +135,7 @@ def test_confirm_through_the_api(client, factory, db_session):
     assert resp.headers["ETag"] == '"2"'
     again = client.post(url, json={}, headers=headers)
     assert again.status_code == 409 and again.get_json()["code"] == "step-not-waiting"
+    assert (again.get_json()["status"], again.get_json()["step_status"]) == (409, "confirmed")
     stale = client.post(f"/api/v1/placements/{placed.placement.id}/steps/"
                         f"{placed.step(db_session, 'arrival_met').id}/confirm",
                         json={"version": 7}, headers=headers)

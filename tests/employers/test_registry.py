@@ -69,6 +69,10 @@ def test_contacts_are_edited_and_removed_by_admins_only(client, factory, db_sess
     bad = client.patch(url, headers=admin, json={"phone": "12", "name": "  "})
     assert bad.status_code == 422
     assert {e["field"] for e in bad.get_json()["errors"]} == {"phone", "name"}
+    # A contact's language can change but not be emptied (the fuzzer's null was once a 500).
+    no_language = client.patch(url, headers=admin, json={"language": None})
+    assert no_language.status_code == 422
+    assert [e["field"] for e in no_language.get_json()["errors"]] == ["language"]
     refused = client.post(f"{API}/employers/{employer.id}/contacts", json={"name": "X"},
                           headers=factory.headers(people["supervisor"]))
     assert refused.status_code == 403

@@ -48,6 +48,8 @@ def test_an_employer_drafts_for_its_own_employer_and_staff_publish(client, facto
     resp = client.post(f"/api/v1/vacancies/{vid}/status", json={"status": "filled"},
                        headers=factory.headers(s.caseworker))
     assert resp.status_code == 409 and resp.get_json()["code"] == "vacancy-status"
+    # The problem's own status stays the HTTP status; the vacancy's is a member of its own.
+    assert (resp.get_json()["status"], resp.get_json()["vacancy_status"]) == (409, "closed")
     actions = db_session.scalars(sa.select(AuditEvent.action).where(
         AuditEvent.object_type == "vacancy", AuditEvent.object_id == vid)
         .order_by(AuditEvent.id)).all()
