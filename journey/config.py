@@ -201,6 +201,30 @@ def _grievance_sla(env: dict[str, str]) -> dict:
     }
 
 
+def _referral_deadlines(env: dict[str, str]) -> dict:
+    """Referral deadlines (issue #16), in business days of the referring office unless a
+    directory service sets its own: the partner answers within REFERRAL_RESPONSE_DAYS by urgency
+    (an emergency within REFERRAL_EMERGENCY_HOURS hours) and completes within
+    REFERRAL_COMPLETION_DAYS of accepting. JOURNEY_REFERRAL_RESPONSE_DAYS="routine=5,urgent=2"."""
+    response = {"routine": 5, "urgent": 2}
+    for part in filter(None, (x.strip() for x in env.get("JOURNEY_REFERRAL_RESPONSE_DAYS",
+                                                          "").split(","))):
+        urgency, _sep, days = part.partition("=")
+        if urgency.strip() not in response or not days.strip().isdigit() or int(days) < 1:
+            raise ConfigError(f"JOURNEY_REFERRAL_RESPONSE_DAYS: {part!r} is not urgency=days "
+                              "(routine or urgent)")
+        response[urgency.strip()] = int(days)
+    return {
+        "REFERRAL_RESPONSE_DAYS": response,
+        "REFERRAL_EMERGENCY_HOURS": _whole(env, "JOURNEY_REFERRAL_EMERGENCY_HOURS", 4),
+        "REFERRAL_COMPLETION_DAYS": _whole(env, "JOURNEY_REFERRAL_COMPLETION_DAYS", 20),
+        # Directory entries not confirmed for this long are flagged as stale.
+        "DIRECTORY_STALE_DAYS": _whole(env, "JOURNEY_DIRECTORY_STALE_DAYS", 180),
+        # How long a partner's signed link works.
+        "REFERRAL_LINK_DAYS": _whole(env, "JOURNEY_REFERRAL_LINK_DAYS", 14),
+    }
+
+
 def load_settings(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -343,4 +367,5 @@ def load_settings(env: dict[str, str] | None = None) -> dict:
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         **_retention(env),
         **_grievance_sla(env),
+        **_referral_deadlines(env),
     }

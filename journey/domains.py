@@ -26,6 +26,7 @@ DOMAINS: list[str] = [
     "journey.privacy",
     "journey.grievances",
     "journey.employers",
+    "journey.referrals",
     "journey.workbench",
     "journey.administration",
     "journey.web",

@@ -92,6 +92,12 @@ class ServiceProvider(NamedOrganisation, table=True):
     __tablename__ = "service_providers"
 
     kind: str = Field(max_length=50)
+    # HSDS organization: what it does and how to reach it (journey.referrals' directory). The
+    # email receives referrals and signed links for services that have none of their own.
+    description: str | None = Field(default=None, max_length=2000)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    website: str | None = Field(default=None, max_length=500)
 
 
 def _keep_key(_mapper, _connection, target) -> None:

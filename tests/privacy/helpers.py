@@ -94,6 +94,7 @@ def make_subject(app: Flask, client, factory, sess: Session, *, given: str = GIV
                                              "note": f"paid by {name}, {email}"})
         sess.flush()
     employer_rows(app, factory, sess, caseworker, p, note=f"Presented {name}, {phone}")
+    referral_rows(app, factory, sess, caseworker, p, note=f"Referred {name}, {phone}")
     with app.app_context(), app.test_request_context():
         if close:
             apply_transition(sess, caseworker, p, "withdraw", {"reason": f"{given} moved away"},
@@ -103,6 +104,33 @@ def make_subject(app: Flask, client, factory, sess: Session, *, given: str = GIV
     send_all(app)
     inbound_sms(app, client, phone, f"Hello, this is {name}, {email}")
     return Subject(p, caseworker, supervisor)
+
+
+def referral_rows(app: Flask, factory, sess: Session, actor, p: Participant, *,
+                  note: str | None = None) -> None:
+    """The person referred to a partner service (with their consent to share with service
+    providers), the partner's signed link, and the referral completed."""
+    from datetime import timedelta
+
+    from journey.core.db import utcnow
+    from journey.referrals import services as referrals
+    from journey.referrals.models import ReferralLink
+    from tests.referrals.helpers import add_service
+
+    provider = factory.provider()
+    service = add_service(sess, provider.id)
+    with app.app_context(), app.test_request_context():
+        consent.grant(sess, actor, p, purpose="share_providers", method="signed")
+        r = referrals.create(sess, actor, {"participant_id": p.id, "service_id": service.id,
+                                           "reason": note, "send": True})
+        now = utcnow()
+        sess.add(ReferralLink(referral_id=r.id, purpose="respond", nonce_hash="0" * 64,
+                              email="intake@example.org", created_at=now,
+                              expires_at=now + timedelta(days=14)))
+        referrals.transition(sess, actor, r.id, "accept", {})
+        referrals.transition(sess, actor, r.id, "complete", {"outcome": "provided",
+                                                             "note": note})
+        sess.flush()
 
 
 def employer_rows(app: Flask, factory, sess: Session, actor, p: Participant, *,

@@ -69,7 +69,29 @@ def populate(factory, sess, admin, office, **kw):
         _placed(sess, admin, p, employer.id, factory.programme().id)
         sess.flush()
     card_for(app, sess, admin, p)  # a skill form and its card
+    _referred(app, sess, admin, p, factory.provider().id)
     return p
+
+
+def _referred(app, sess, admin, p, provider_id: int) -> None:
+    """Referred to a partner service (with consent to share with providers), with a signed link."""
+    from datetime import timedelta
+
+    from journey.consent import services as consent_services
+    from journey.referrals import services as referrals
+    from journey.referrals.models import ReferralLink
+    from tests.referrals.helpers import add_service
+
+    service = add_service(sess, provider_id)
+    with app.app_context(), app.test_request_context():
+        consent_services.grant(sess, admin, p, purpose="share_providers", method="signed")
+        r = referrals.create(sess, admin, {"participant_id": p.id, "service_id": service.id,
+                                           "reason": f"Advice {p.id}", "send": True})
+        now = utcnow()
+        sess.add(ReferralLink(referral_id=r.id, purpose="respond", nonce_hash=f"{p.id:064d}",
+                              created_at=now, expires_at=now + timedelta(days=14)))
+        sess.flush()
+
 
 
 def _placed(sess, admin, p, employer_id: int, programme_id: int) -> None:
