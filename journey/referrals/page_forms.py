@@ -1,0 +1,333 @@
+"""What the staff's referral pages show beside their forms: the choices of each select in words,
+the directory search inside the new-referral form, the rows of the list and of the record's and
+grievance's panels, and the query-string schemas of those pages (journey.referrals.pages holds
+the routes).
+
+Nothing here decides who sees what: rows come from services.list_query (journey.referrals.access
+scopes it), a single referral from services.read, and the forms go through the services.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from marshmallow import validate
+from sqlalchemy.orm import Session
+
+from journey.core.auth import User
+from journey.core.db import utcnow
+from journey.core.i18n import _, _l, code_title, language_choices
+from journey.core.schemas import Id, Integer, Language, QueryArgsSchema, String, Text, Version, like_pattern
+from journey.organisations.models import ServiceProvider
+from journey.participants.models import Participant
+from journey.referrals.models import (
+    DirectoryLocation,
+    DirectoryService,
+    Referral,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceLanguage,
+    ServiceStatus,
+)
+from journey.referrals.states import (
+    DECLINE_TITLES,
+    EVENT_TITLES,
+    OUTCOME_REASON_TITLES,
+    OUTCOME_TITLES,
+    SHAREABLE,
+    SHAREABLE_TITLES,
+    STATE_TITLES,
+    URGENCY_TITLES,
+    WITHDRAW_TITLES,
+    WORKING_STATES,
+    DeclineReason,
+    Outcome,
+    OutcomeReason,
+    State,
+    Urgency,
+    WithdrawReason,
+)
+
+PAGE_SIZE = 25
+SEARCH_SIZE = 20
+NOTE_MAX = 2000
+REASON_MAX = 2000
+# A directory entry not confirmed for this long is flagged as stale (issue #16).
+STALE_DAYS = 180
+
+# The directory's categories (columns of DirectoryService) and flags, in words.
+CATEGORY_TITLES = {
+    "legal_aid": _l("Legal aid"), "health": _l("Health"), "housing": _l("Housing"),
+    "employment": _l("Employment"), "training": _l("Training"),
+    "psychosocial": _l("Psychosocial support"), "financial": _l("Financial help"),
+}
+FLAG_TITLES = {"women_only": _l("Women only"),
+               "sogiesc_safe": _l("Safe for people of diverse SOGIESC")}
+TITLES = {"state": STATE_TITLES, "urgency": URGENCY_TITLES, "decline": DECLINE_TITLES,
+          "withdraw": WITHDRAW_TITLES, "outcome": OUTCOME_TITLES,
+          "outcome_reason": OUTCOME_REASON_TITLES, "event": EVENT_TITLES,
+          "field": SHAREABLE_TITLES, "category": CATEGORY_TITLES}
+
+
+def title(kind: str, code: str | None) -> str:
+    """A stored code's title in the reader's language (``title('state', 'sent')``)."""
+    return code_title(TITLES[kind], code)
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    return [(str(code), str(text)) for code, text in TITLES[kind].items()]
+
+
+def reason_title(kind: str, reason: str | None) -> str:
+    """An event's reason in words: why declined, withdrawn, or the service not provided."""
+    table = {"decline": "decline", "withdraw": "withdraw", "complete": "outcome_reason"}.get(kind)
+    return title(table, reason) if table and reason else (reason or "")
+
+
+# --- the forms' schemas ----------------------------------------------------------------------------
+# Page forms load through these, then call the same services as the API (journey.referrals.
+# services.create and .transition), which refuse what is missing or not allowed field by field.
+
+def _values(enum) -> list[str]:
+    return [e.value for e in enum]
+
+
+class ReferralFormSchema(ma.Schema):
+    """A new referral (services.create's input)."""
+
+    participant_id = Id(required=True)
+    service_id = Id(required=True, error_messages={"required": _l("Choose a service.")})
+    grievance_id = Id(allow_none=True)
+    urgency = String(load_default=Urgency.ROUTINE.value, validate=validate.OneOf(_values(Urgency)))
+    reason = Text(allow_none=True, validate=validate.Length(max=REASON_MAX))
+    shared_fields = ma.fields.List(String(validate=validate.OneOf(SHAREABLE)), load_default=list)
+    send = ma.fields.Boolean(load_default=False)
+
+
+class StepFormSchema(ma.Schema):
+    """One step of a referral (services.transition's data)."""
+
+    version = Version()
+    note = Text(allow_none=True, validate=validate.Length(max=NOTE_MAX))
+    outcome = String(allow_none=True, validate=validate.OneOf(_values(Outcome)))
+    outcome_reason = String(allow_none=True, validate=validate.OneOf(_values(OutcomeReason)))
+    partner_visible = ma.fields.Boolean(load_default=True)
+
+
+class DeclineFormSchema(StepFormSchema):
+    reason = String(allow_none=True, validate=validate.OneOf(_values(DeclineReason)))
+
+
+class WithdrawFormSchema(StepFormSchema):
+    reason = String(allow_none=True, validate=validate.OneOf(_values(WithdrawReason)))
+
+
+STEP_SCHEMAS = {"decline": DeclineFormSchema, "withdraw": WithdrawFormSchema}
+
+
+class SearchSchema(QueryArgsSchema):
+    """The directory search inside the new-referral form."""
+
+    q = String(validate=validate.Length(max=100))
+    category = String(validate=validate.OneOf(list(CATEGORY_TITLES)))
+    language = Language()
+    place = String(validate=validate.Length(max=100))
+
+
+class ListArgsSchema(QueryArgsSchema):
+    """The referrals list's filters."""
+
+    state = String(validate=validate.OneOf(_values(State)))
+    overdue = ma.fields.Boolean(load_default=False)
+    provider_id = Id()
+    service_id = Id()
+    urgency = String(validate=validate.OneOf(_values(Urgency)))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+
+class NewArgsSchema(SearchSchema):
+    grievance_id = Id()
+
+
+# --- the directory search in the form --------------------------------------------------------------
+
+def search_services(sess: Session, user: User, *, q: str | None = None,
+                    category: str | None = None, language: str | None = None,
+                    place: str | None = None, per_page: int = SEARCH_SIZE
+                    ) -> tuple[list[DirectoryService], int]:
+    """Active directory services matching the search, by name (the directory's own search,
+    journey.referrals.directory.search, takes over when it is installed)."""
+    try:
+        from journey.referrals import directory
+    except ImportError:
+        directory = None
+    if directory is not None and hasattr(directory, "search"):
+        rows, total = directory.search(sess, user, q=q, category=category, flag=None,
+                                       language=language, place=place, stale=None,
+                                       status=ServiceStatus.ACTIVE.value, page=1,
+                                       per_page=per_page)
+        return [_as_service(sess, r) for r in rows], total
+    where = [DirectoryService.status == ServiceStatus.ACTIVE.value]
+    if category:
+        where.append(getattr(DirectoryService, category).is_(True))
+    if language:
+        where.append(DirectoryService.id.in_(sa.select(ServiceLanguage.service_id).where(
+            ServiceLanguage.language == language)))
+    if place:
+        pattern = like_pattern(place.casefold())
+        where.append(sa.or_(
+            DirectoryService.id.in_(sa.select(ServiceArea.service_id).where(
+                ServiceArea.name_key.like(pattern, escape="\\"))),
+            DirectoryService.id.in_(sa.select(ServiceAtLocation.service_id).join(
+                DirectoryLocation, DirectoryLocation.id == ServiceAtLocation.location_id).where(
+                sa.func.lower(DirectoryLocation.city).like(pattern, escape="\\")))))
+    if q:
+        pattern = like_pattern(q.casefold())
+        where.append(sa.or_(
+            sa.func.lower(DirectoryService.name).like(pattern, escape="\\"),
+            sa.func.lower(DirectoryService.description).like(pattern, escape="\\"),
+            DirectoryService.provider_id.in_(sa.select(ServiceProvider.id).where(
+                sa.func.lower(ServiceProvider.name).like(pattern, escape="\\")))))
+    total = sess.scalar(sa.select(sa.func.count()).select_from(DirectoryService).where(*where))
+    rows = list(sess.scalars(sa.select(DirectoryService).where(*where)
+                             .order_by(DirectoryService.name, DirectoryService.id)
+                             .limit(per_page)))
+    return rows, total or 0
+
+
+def _as_service(sess: Session, row: Any) -> DirectoryService:
+    if isinstance(row, DirectoryService):
+        return row
+    service_id = row["id"] if isinstance(row, dict) else row.id
+    return sess.get(DirectoryService, service_id)
+
+
+def service_cards(sess: Session, services: list[DirectoryService]) -> list[dict[str, Any]]:
+    """What the form shows of each service to choose from: the provider, categories, flags,
+    languages, where (staff see confidential places too), waiting time, stale or not."""
+    ids = [s.id for s in services]
+    if not ids:
+        return []
+    providers = dict(sess.execute(sa.select(ServiceProvider.id, ServiceProvider.name).where(
+        ServiceProvider.id.in_({s.provider_id for s in services}))).all())
+    languages: dict[int, list[str]] = {}
+    for sid, lang in sess.execute(sa.select(ServiceLanguage.service_id, ServiceLanguage.language)
+                                  .where(ServiceLanguage.service_id.in_(ids))
+                                  .order_by(ServiceLanguage.language)):
+        languages.setdefault(sid, []).append(lang)
+    places: dict[int, list[str]] = {}
+    for sid, city, name in sess.execute(
+            sa.select(ServiceAtLocation.service_id, DirectoryLocation.city, DirectoryLocation.name)
+            .join(DirectoryLocation, DirectoryLocation.id == ServiceAtLocation.location_id)
+            .where(ServiceAtLocation.service_id.in_(ids)).order_by(DirectoryLocation.id)):
+        place = city or name
+        if place not in places.setdefault(sid, []):
+            places[sid].append(place)
+    stale_before = utcnow() - timedelta(days=STALE_DAYS)
+    return [{"id": s.id, "name": s.name, "provider": providers.get(s.provider_id, ""),
+             "categories": [str(t) for c, t in CATEGORY_TITLES.items() if getattr(s, c)],
+             "flags": [str(t) for f, t in FLAG_TITLES.items() if getattr(s, f)],
+             "languages": languages.get(s.id, []), "places": places.get(s.id, []),
+             "waiting_days": s.waiting_days, "free": s.free_of_charge,
+             "documents": s.documents_required,
+             "stale": _aware(s.assured_at) < stale_before} for s in services]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def search_choices() -> dict[str, Any]:
+    return {"categories": choices("category"), "languages": language_choices()}
+
+
+# --- lists -----------------------------------------------------------------------------------------
+
+def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """Referrals past a deadline: no answer by the response deadline, or not completed by the
+    completion deadline."""
+    working = [s.value for s in WORKING_STATES]
+    return sa.or_(sa.and_(Referral.state == State.SENT.value, Referral.response_due_at < now),
+                  sa.and_(Referral.state.in_(working), Referral.complete_due_at < now))
+
+
+def due_of(r: Any) -> datetime | None:
+    """The deadline that runs now: the answer while sent, the completion while being worked."""
+    if r.state == State.SENT.value:
+        return r.response_due_at
+    if r.state in [s.value for s in WORKING_STATES]:
+        return r.complete_due_at
+    return None
+
+
+def is_overdue(r: Any, now: datetime | None = None) -> bool:
+    due = due_of(r)
+    return due is not None and _aware(due) < (now or utcnow())
+
+
+def rows(sess: Session, referrals: list[Referral], *, now: datetime | None = None
+         ) -> list[dict[str, Any]]:
+    """A list's rows: the referral, the person's name, service and partner, state, deadline and
+    outcome in words."""
+    if not referrals:
+        return []
+    now = now or utcnow()
+    people = {p.id: p for p in sess.execute(
+        sa.select(Participant.id, Participant.given_name, Participant.family_name,
+                  Participant.reference, Participant.erased_at)
+        .where(Participant.id.in_({r.participant_id for r in referrals})))}
+    services = dict(sess.execute(sa.select(DirectoryService.id, DirectoryService.name).where(
+        DirectoryService.id.in_({r.service_id for r in referrals}))).all())
+    providers = dict(sess.execute(sa.select(ServiceProvider.id, ServiceProvider.name).where(
+        ServiceProvider.id.in_({r.provider_id for r in referrals}))).all())
+    out = []
+    for r in referrals:
+        p = people.get(r.participant_id)
+        name = (f"{p.given_name} {p.family_name}" if p is not None and p.erased_at is None
+                else None)
+        out.append({"id": r.id, "reference": r.reference, "participant_id": r.participant_id,
+                    "participant": name, "participant_reference": p.reference if p else "",
+                    "service": services.get(r.service_id, ""),
+                    "provider": providers.get(r.provider_id, ""), "state": r.state,
+                    "state_title": title("state", r.state), "urgency": r.urgency,
+                    "urgency_title": title("urgency", r.urgency), "due": due_of(r),
+                    "overdue": is_overdue(r, now), "created_at": r.created_at,
+                    "sent_at": r.sent_at, "closed_at": r.closed_at,
+                    "outcome": outcome_text(r)})
+    return out
+
+
+def outcome_text(r: Any) -> str:
+    """The outcome in words ("Service not provided: the person did not come"), or ""."""
+    if r.outcome is None:
+        if r.state == State.DECLINED.value and r.decline_reason:
+            return _("Declined: %(reason)s", reason=title("decline", r.decline_reason))
+        return ""
+    if r.outcome == Outcome.NOT_PROVIDED.value and r.outcome_reason:
+        return _("%(outcome)s: %(reason)s", outcome=title("outcome", r.outcome),
+                 reason=title("outcome_reason", r.outcome_reason))
+    return title("outcome", r.outcome)
+
+
+def provider_choices(sess: Session) -> list[tuple[str, str]]:
+    return [(str(i), n) for i, n in sess.execute(
+        sa.select(ServiceProvider.id, ServiceProvider.name)
+        .where(ServiceProvider.id.in_(sa.select(DirectoryService.provider_id)))
+        .order_by(ServiceProvider.name, ServiceProvider.id))]
+
+
+def service_choices(sess: Session) -> list[tuple[str, str]]:
+    return [(str(i), n) for i, n in sess.execute(
+        sa.select(DirectoryService.id, DirectoryService.name)
+        .order_by(DirectoryService.name, DirectoryService.id))]
+
+
+def user_names(sess: Session, ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(sess.execute(sa.select(User.id, User.full_name)
+                             .where(User.id.in_(sorted(ids)))).all())
