@@ -131,10 +131,10 @@ STEP_SCHEMAS = {"decline": DeclineFormSchema, "withdraw": WithdrawFormSchema}
 class SearchSchema(QueryArgsSchema):
     """The directory search inside the new-referral form."""
 
-    q = String(validate=validate.Length(max=100))
+    q = Text(validate=validate.Length(max=100))
     category = String(validate=validate.OneOf(list(CATEGORY_TITLES)))
     language = Language()
-    place = String(validate=validate.Length(max=100))
+    place = Text(validate=validate.Length(max=100))
 
 
 class ListArgsSchema(QueryArgsSchema):
@@ -146,6 +146,13 @@ class ListArgsSchema(QueryArgsSchema):
     service_id = Id()
     urgency = String(validate=validate.OneOf(_values(Urgency)))
     page = Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+
+class LinkFormSchema(ma.Schema):
+    """Where to email a signed link."""
+
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254),
+                            error_messages={"required": _l("Give the partner's email address.")})
 
 
 class NewArgsSchema(SearchSchema):

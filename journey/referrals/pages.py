@@ -24,7 +24,7 @@ from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import db, utcnow
 from journey.core.domains import Section
-from journey.core.errors import Conflict, InvalidInput, NotFound
+from journey.core.errors import Conflict, NotFound
 from journey.core.i18n import _, _l
 from journey.core.policy import allowed, require
 from journey.core.versions import Precondition
@@ -34,7 +34,7 @@ from journey.participants.services import load_participant
 from journey.referrals import page_forms as pf
 from journey.referrals import services
 from journey.referrals.access import load_referral
-from journey.referrals.models import DirectoryService, Referral
+from journey.referrals.models import DirectoryService, LinkPurpose, Referral
 from journey.referrals.states import (
     DEFAULT_SHARED,
     OPEN_STATES,
@@ -294,6 +294,8 @@ def email_link(referral_id: int):
     sess, user = db.session, g.user
     _staff(user)
     require(user, "referrals:link")
+    if not _links_installed():
+        raise NotFound(_("No such step."))
     from journey.referrals import links
 
     row = load_referral(sess, user, referral_id, "referrals:link")
@@ -304,11 +306,8 @@ def email_link(referral_id: int):
             raise Conflict(_("This referral is “%(state)s”: the partner has nothing to do "
                              "through a link.", state=pf.title("state", row.state)),
                            code="referral-state", extra={"referral_state": row.state})
-        email = values["email"] or None
-        if email is None:
-            raise InvalidInput(errors=[{"field": "email", "code": "required",
-                                        "message": _("Give the partner's email address.")}])
-        links.issue_link(sess, row, purpose, actor_id=user.id, email=email)
+        email = pf.LinkFormSchema().load(form_input(values))["email"]
+        links.issue_link(sess, row, LinkPurpose(purpose), actor_id=user.id, email=email)
     except FORM_ERRORS as err:
         sess.rollback()
         return _detail(sess, user, referral_id, errors=field_errors(err), v=values,
