@@ -148,13 +148,6 @@ class ListArgsSchema(QueryArgsSchema):
     page = Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
 
-class LinkFormSchema(ma.Schema):
-    """Where to email a signed link."""
-
-    email = ma.fields.Email(required=True, validate=validate.Length(max=254),
-                            error_messages={"required": _l("Give the partner's email address.")})
-
-
 class NewArgsSchema(SearchSchema):
     grievance_id = Id()
 

@@ -32,9 +32,9 @@ from journey.organisations.models import ServiceProvider
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.referrals import page_forms as pf
-from journey.referrals import services
+from journey.referrals import partner_notify, services
 from journey.referrals.access import load_referral
-from journey.referrals.models import DirectoryService, LinkPurpose, Referral
+from journey.referrals.models import DirectoryService, Referral
 from journey.referrals.states import (
     DEFAULT_SHARED,
     OPEN_STATES,
@@ -146,12 +146,14 @@ def _link_purpose(state: str) -> str | None:
     return None
 
 
-def _links_installed() -> bool:
-    try:
-        from journey.referrals import links
-    except ImportError:
-        return False
-    return hasattr(links, "issue_link")
+def _link_sender():
+    """partner_notify.send_link when the partner's side is installed, else None."""
+    return getattr(partner_notify, "send_link", None)
+
+
+def _link_address(sess: Session, referral: Any) -> str | None:
+    finder = getattr(partner_notify, "link_address", None)
+    return finder(sess, referral)[0] if finder is not None else None
 
 
 def _detail(sess: Session, user: User, referral_id: int, *, errors: dict | None = None,
@@ -176,7 +178,8 @@ def _detail(sess: Session, user: User, referral_id: int, *, errors: dict | None 
         "overdue": pf.is_overdue(_Row(view)), "due": pf.due_of(_Row(view)),
         "consent": has_consent(sess, view["participant_id"], Purpose.SHARE_PROVIDERS),
         "can_link": (purpose is not None and allowed(user, "referrals:link")
-                     and _links_installed()),
+                     and _link_sender() is not None),
+        "link_address": _link_address(sess, _Row(view)) if purpose else None,
         "link_purpose": purpose, "grievance_ref": grievance_ref,
         "directory_page": "directory_pages.service" in current_app.view_functions,
         "errors": errors or {}, "v": v or {}, "refused": refused,
@@ -290,29 +293,23 @@ def _step_done(event: str, r: Referral) -> str:
 @bp.post("/referrals/<id:referral_id>/link")
 @login_required
 def email_link(referral_id: int):
-    """Email the partner a signed, single-purpose link to answer or report the outcome."""
+    """Email the partner a fresh signed, single-purpose link to answer or report the outcome,
+    at the directory's address for the service (journey.referrals.partner_notify.send_link)."""
     sess, user = db.session, g.user
     _staff(user)
     require(user, "referrals:link")
-    if not _links_installed():
+    sender = _link_sender()
+    if sender is None:
         raise NotFound(_("No such step."))
-    from journey.referrals import links
-
-    row = load_referral(sess, user, referral_id, "referrals:link")
-    values = form_values(("email",))
-    purpose = _link_purpose(row.state)
     try:
-        if purpose is None:
-            raise Conflict(_("This referral is “%(state)s”: the partner has nothing to do "
-                             "through a link.", state=pf.title("state", row.state)),
-                           code="referral-state", extra={"referral_state": row.state})
-        email = pf.LinkFormSchema().load(form_input(values))["email"]
-        links.issue_link(sess, row, LinkPurpose(purpose), actor_id=user.id, email=email)
+        sender(sess, user, referral_id)
     except FORM_ERRORS as err:
         sess.rollback()
-        return _detail(sess, user, referral_id, errors=field_errors(err), v=values,
+        return _detail(sess, user, referral_id, errors=field_errors(err),
                        status=form_status(err))
-    flash(_("A signed link is on its way to %(email)s. It works once.", email=email))
+    row = load_referral(sess, user, referral_id, "referrals:read")
+    flash(_("A signed link is on its way to %(email)s. It works once, for this referral only.",
+            email=_link_address(sess, row) or ""))
     return redirect(url_for("referral_pages.referral", referral_id=referral_id), 303)
 
 
