@@ -328,6 +328,14 @@ def test_the_grievance_shows_its_referrals_and_their_outcome(app, client, factor
     q = person(factory, s)
     assert client.get(f"/participants/{q.id}/referrals/new?grievance_id={gv.id}",
                       headers=HTML).status_code == 404
+    # A grievance of someone who is not a participant has no referrals to make.
+    with app.test_request_context():
+        unnamed, _code = grievances.intake(db_session, s.caseworker, {
+            "category": "wages", "severity": "low", "description": "Wages late again."},
+            channel=Channel.STAFF, contact_phone="+351912345678")
+    db_session.flush()
+    body = text(client.get(f"/grievances/{unnamed.id}", headers=HTML))
+    assert 'id="refer-from-grievance"' not in body and "Wages late again." in body
 
 
 def test_the_pages_in_arabic_read_right_to_left(app, client, factory, db_session):
