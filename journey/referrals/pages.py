@@ -351,10 +351,12 @@ def _search(sess: Session, user: User, v: dict[str, Any]) -> tuple[dict, dict[st
 
 
 def _new_page(sess: Session, user: User, p: Participant, gv: Any, v: dict[str, Any],
-              errors: dict[str, str], *, refused: dict | None = None, status: int = 200):
+              errors: dict[str, str], *, refused: dict | None = None, status: int = 200,
+              draft: Referral | None = None):
     results, search_errors = _search(sess, user, v)
     return render_template(
         "referrals/staff/new.html", p=p, gv=gv, v=v, errors={**search_errors, **errors},
+        draft=draft,
         refused=refused, results=results, urgencies=pf.choices("urgency"),
         fields=[(f, str(pf.title("field", f))) for f in SHAREABLE],
         consent=has_consent(sess, p.id, Purpose.SHARE_PROVIDERS),
@@ -406,6 +408,70 @@ def create(participant_id: int):
     else:
         flash(_("Referral %(reference)s saved as a draft. Send it when it is ready.",
                 reference=found.reference))
+    return redirect(url_for("referral_pages.referral", referral_id=found.id), 303)
+
+
+# --- changing a draft ----------------------------------------------------------------------------
+
+def _draft(sess: Session, user: User, referral_id: int) -> tuple[Referral, Participant, Any]:
+    row = load_referral(sess, user, referral_id, "referrals:create")
+    if row.state != State.DRAFT.value:
+        raise NotFound(_("Only a draft referral can be changed."))
+    p = load_participant(sess, user, row.participant_id, "referrals:create")
+    gv = _grievance(sess, user, p, row.grievance_id) if row.grievance_id else None
+    return row, p, gv
+
+
+@bp.get("/referrals/<id:referral_id>/edit")
+@login_required
+def edit(referral_id: int):
+    """A draft's form: the service, urgency, reason and shared fields, as when it was made."""
+    sess, user = db.session, g.user
+    row, p, gv = _draft(sess, user, referral_id)
+    v = {"service_id": str(row.service_id), "urgency": row.urgency, "reason": row.reason or "",
+         "shared_fields": list(row.shared_fields), "version": row.version,
+         "grievance_id": str(gv.id) if gv else ""}
+    return _new_page(sess, user, p, gv, v, {}, draft=row)
+
+
+@bp.post("/referrals/<id:referral_id>/edit")
+@login_required
+def update(referral_id: int):
+    sess, user = db.session, g.user
+    row, p, gv = _draft(sess, user, referral_id)
+    v = form_values(NEW_FIELDS + ("shared_fields", "version"), multi=("shared_fields",))
+    v["grievance_id"] = str(gv.id) if gv else ""
+    if v["action"] not in ("draft", "send"):
+        return _new_page(sess, user, p, gv, v, {}, draft=row)
+    raw = form_input({k: v[k] for k in ("service_id", "urgency", "reason", "shared_fields",
+                                        "version")},
+                     ints=("service_id", "version"), nullable=("reason",))
+    raw.update(participant_id=p.id, grievance_id=gv.id if gv else None,
+               send=v["action"] == "send")
+    raw.setdefault("shared_fields", [])
+    try:
+        version = raw.pop("version", None)
+        data = pf.ReferralFormSchema().load(raw)
+        changes = {k: data[k] for k in ("service_id", "urgency", "reason", "shared_fields")}
+        expected = Precondition(body=version if isinstance(version, int) else None)
+        if version is not None and not isinstance(version, int):
+            raise ValidationError({"version": [_("Reload the page and try again.")]})
+        found = services.update_draft(sess, user, row.id, changes, expected=expected)
+        if data["send"]:
+            found = services.transition(sess, user, row.id, "send", {})
+    except FORM_ERRORS as err:
+        sess.rollback()
+        row, p, gv = _draft(sess, user, referral_id)
+        if isinstance(err, Conflict):
+            return _new_page(sess, user, p, gv, {**v, "version": row.version}, {},
+                             refused=_refusal(err, p.id), status=409, draft=row)
+        return _new_page(sess, user, p, gv, v, field_errors(err), status=form_status(err),
+                         draft=row)
+    if data["send"]:
+        flash(_("Referral %(reference)s sent. The partner is told, and the participant gets "
+                "where to go and what to bring.", reference=found.reference))
+    else:
+        flash(_("Draft %(reference)s saved.", reference=found.reference))
     return redirect(url_for("referral_pages.referral", referral_id=found.id), 303)
 
 

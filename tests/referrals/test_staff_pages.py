@@ -351,3 +351,36 @@ def test_the_pages_in_arabic_read_right_to_left(app, client, factory, db_session
         assert resp.status_code == 200, path
         assert 'dir="rtl"' in resp.get_data(as_text=True) and 'lang="ar"' in resp.get_data(
             as_text=True)
+
+
+def test_a_draft_is_changed_then_sent_through_its_form(app, client, factory, db_session):
+    s = setting(factory, db_session)
+    p = person(factory, s)
+    r = refer(app, db_session, s, p, send=False)
+    other = add_service(db_session, s.provider.id, name="Employment counselling",
+                        legal_aid=False, employment=True)
+    log_in(client, s.caseworker)
+    page = f"/referrals/{r.id}/edit"
+    assert f'href="{page}"' in text(client.get(f"/referrals/{r.id}", headers=HTML))
+    form = text(client.get(page, headers=HTML))
+    assert f"Change the draft referral {r.reference}" in form
+    assert "Unpaid wages: needs advice on a claim" in form
+    assert re.search(rf'value="{s.service.id}"[^>]*checked', form)
+    typed = {"version": str(r.version), "service_id": str(other.id), "urgency": "urgent",
+             "reason": "Looking for work after the claim", "shared_fields": ["name", "sex"],
+             "action": "draft"}
+    resp = _post(client, page, {**typed, "version": "99"})
+    assert resp.status_code == 409 and "changed by someone else" in text(resp)
+    assert "Looking for work after the claim" in text(resp)  # nothing typed is lost
+    resp = _post(client, page, {**typed, "urgency": "later"})
+    assert resp.status_code == 422 and 'id="err-urgency"' in text(resp)
+    resp = _post(client, page, typed)
+    assert resp.status_code == 303
+    db_session.refresh(r)
+    assert (r.state, r.service_id, r.urgency, r.shared_fields) == (
+        "draft", other.id, "urgent", ["name", "sex"])
+    resp = _post(client, page, {**typed, "version": str(r.version), "action": "send"})
+    assert resp.status_code == 303
+    db_session.refresh(r)
+    assert r.state == "sent"
+    assert client.get(page, headers=HTML).status_code == 404  # sent: no longer a draft
