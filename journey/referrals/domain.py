@@ -12,7 +12,7 @@ from journey.consent.services import on_withdrawal
 from journey.core.domains import Category, Domain, NavLink, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
-from journey.referrals import notify, pages, services
+from journey.referrals import notify, services
 from journey.referrals.cli import directory_group
 from journey.referrals.directory_pages import bp as directory_pages_bp
 from journey.referrals.directory_routes import blp as directory_blp
@@ -29,6 +29,7 @@ from journey.referrals.models import (
     ServiceSchedule,
 )
 from journey.referrals.pages import bp as pages_bp
+from journey.referrals.pages import referrals_section
 from journey.referrals.partner_pages import bp as partner_pages_bp
 from journey.referrals.report_routes import blp as report_blp
 from journey.referrals.routes import blp as referrals_blp
@@ -42,7 +43,7 @@ _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 _JOBS: tuple = ()
 _TEMPLATES: tuple = (*notify.TEMPLATES,)
 _SECTIONS: tuple = (
-    pages.referrals_section,  # staff
+    referrals_section,  # staff
 )
 _NAV: tuple = (
     # staff: referrals:create, so partners (who read referrals on their own pages) do not see it
