@@ -201,8 +201,9 @@ def search_services(sess: Session, user: User, *, q: str | None = None,
 def _as_service(sess: Session, row: Any) -> DirectoryService:
     if isinstance(row, DirectoryService):
         return row
-    service_id = row["id"] if isinstance(row, dict) else row.id
-    return sess.get(DirectoryService, service_id)
+    if isinstance(row, dict) and isinstance(row.get("service"), DirectoryService):
+        return row["service"]  # journey.referrals.directory.search's rows
+    return sess.get(DirectoryService, row["id"] if isinstance(row, dict) else row.id)
 
 
 def service_cards(sess: Session, services: list[DirectoryService]) -> list[dict[str, Any]]:
