@@ -124,17 +124,18 @@ def test_a_caseworker_refers_the_partner_completes_the_caseworker_sees_it(
 
 
 def _partner_pages(partner, server, referral_id: int, name: str) -> None:
-    """The partner's own pages (journey.referrals.partner_pages)."""
+    """The partner's own pages (journey.referrals.partner_pages): it sees the person by the
+    fields shared, accepts, and reports the outcome."""
     partner.goto(server.url(f"/partner/referrals/{referral_id}"))
     assert name in partner.text("main")
     assert_accessible(partner)
-    partner.submit("#step-accept")
+    partner.type_into("#f-note-accept", "We can see them on Monday.")
+    partner.submit("#submit-accept")
     assert_accessible(partner)
-    partner.goto(server.url(f"/partner/referrals/{referral_id}"))
-    partner.submit("#step-complete") if partner.exists("a#step-complete") else None
-    partner.click("input[name=outcome][value=provided]")
-    partner.type_into("#f-note", "Claim filed with the labour inspectorate.")
-    partner.submit("#submit-step")
+    partner.set_value("#f-outcome-complete", "provided")
+    partner.type_into("#f-note-complete", "Claim filed with the labour inspectorate.")
+    partner.submit("#submit-complete")
+    assert not partner.exists("#submit-complete")
     assert_accessible(partner)
 
 
