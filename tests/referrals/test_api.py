@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from journey.core.audit import AuditEvent
 from journey.core.db import utcnow
 from journey.grievances import services as grievance_services
+from journey.referrals import disclosure
 from journey.referrals.models import Referral
 from tests.referrals.helpers import add_service, move, person, refer, setting
 
@@ -92,6 +93,10 @@ def test_a_partner_sees_only_its_referrals_and_their_shared_fields(client, facto
                    "office_id", "grievance_id", "created_by", "actor_id"):
         assert absent not in text, absent
     assert body["available_steps"] == ["accept", "decline"]
+    with app.test_request_context():
+        disclosed = disclosure.for_partner(db_session, mine)
+    assert set(body) == set(disclosed) | {"available_steps", "overdue"}
+    assert set(body["events"][0]) == {"kind", "to_state", "reason", "note", "at"}
     # The read is audited, with the fields the partner saw.
     (fields,) = db_session.scalars(sa.select(AuditEvent.details).where(
         AuditEvent.action == "referrals:referral:read", AuditEvent.actor_id == s.partner.id))
@@ -379,3 +384,22 @@ def test_a_referral_from_a_grievance(client, factory, db_session, app, s):
     assert resp.status_code == 422 and _fields(resp) == {"grievance_id": "unknown"}
     resp = client.post(API, json={"participant_id": p.id, "service_id": 999_999}, headers=h)
     assert resp.status_code == 422 and _fields(resp) == {"service_id": "unknown"}
+
+
+# --- the documentation ---------------------------------------------------------------------------
+
+def test_every_referral_operation_documents_its_answers(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    ops = {(m, p): op for p, item in spec["paths"].items() if p.startswith(API)
+           for m, op in item.items() if m != "parameters"}
+    assert len(ops) == 11
+    for (method, path), op in ops.items():
+        documented = set(op["responses"])
+        assert {"401", "403", "422"} <= documented, (method, path)
+        if "{referral_id}" in path:
+            assert "404" in documented, (method, path)
+        if method in ("post", "patch") and path != API:
+            assert {"409", "412", "428"} <= documented, (method, path)
+            assert "ETag" in op["responses"]["200"]["headers"], (method, path)
+    assert "409" in ops[("post", API)]["responses"]
+    assert "X-Total-Count" in ops[("get", API)]["responses"]["200"]["headers"]
