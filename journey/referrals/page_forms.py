@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import validate
 from sqlalchemy.orm import Session
@@ -20,9 +19,10 @@ from sqlalchemy.orm import Session
 from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.core.i18n import _, _l, code_title, language_choices
-from journey.core.schemas import Id, Integer, Language, QueryArgsSchema, String, Text, Version, like_pattern
+from journey.core.schemas import Id, Language, QueryArgsSchema, String, Text, like_pattern
 from journey.organisations.models import ServiceProvider
 from journey.participants.models import Participant
+from journey.referrals import services
 from journey.referrals.models import (
     DirectoryLocation,
     DirectoryService,
@@ -32,40 +32,44 @@ from journey.referrals.models import (
     ServiceLanguage,
     ServiceStatus,
 )
+from journey.referrals.schemas import (
+    CompleteSchema,
+    DeclineSchema,
+    ProgressSchema,
+    StepSchema,
+    WithdrawSchema,
+)
 from journey.referrals.states import (
     DECLINE_TITLES,
     EVENT_TITLES,
     OUTCOME_REASON_TITLES,
     OUTCOME_TITLES,
-    SHAREABLE,
     SHAREABLE_TITLES,
     STATE_TITLES,
     URGENCY_TITLES,
     WITHDRAW_TITLES,
     WORKING_STATES,
-    DeclineReason,
     Outcome,
-    OutcomeReason,
     State,
-    Urgency,
-    WithdrawReason,
 )
 
 PAGE_SIZE = 25
 SEARCH_SIZE = 20
 NOTE_MAX = 2000
 REASON_MAX = 2000
-# A directory entry not confirmed for this long is flagged as stale (issue #16).
-STALE_DAYS = 180
 
-# The directory's categories (columns of DirectoryService) and flags, in words.
+# The directory's categories and flags in words (journey.referrals.directory's own titles take
+# over when it is installed).
 CATEGORY_TITLES = {
     "legal_aid": _l("Legal aid"), "health": _l("Health"), "housing": _l("Housing"),
     "employment": _l("Employment"), "training": _l("Training"),
-    "psychosocial": _l("Psychosocial support"), "financial": _l("Financial help"),
+    "psychosocial": _l("Psychosocial support"), "financial": _l("Financial"),
 }
 FLAG_TITLES = {"women_only": _l("Women only"),
-               "sogiesc_safe": _l("Safe for people of diverse SOGIESC")}
+               "sogiesc_safe": _l("Safe for people of diverse SOGIESC"),
+               "free_of_charge": _l("Free of charge")}
+STALE_DAYS = 180
+
 TITLES = {"state": STATE_TITLES, "urgency": URGENCY_TITLES, "decline": DECLINE_TITLES,
           "withdraw": WITHDRAW_TITLES, "outcome": OUTCOME_TITLES,
           "outcome_reason": OUTCOME_REASON_TITLES, "event": EVENT_TITLES,
@@ -88,44 +92,13 @@ def reason_title(kind: str, reason: str | None) -> str:
 
 
 # --- the forms' schemas ----------------------------------------------------------------------------
-# Page forms load through these, then call the same services as the API (journey.referrals.
-# services.create and .transition), which refuse what is missing or not allowed field by field.
+# Page forms load through the API's schemas (journey.referrals.schemas) and call the same services
+# (journey.referrals.services.create, .update_draft, .transition, .search), which refuse what is
+# missing or not allowed field by field.
 
-def _values(enum) -> list[str]:
-    return [e.value for e in enum]
-
-
-class ReferralFormSchema(ma.Schema):
-    """A new referral (services.create's input)."""
-
-    participant_id = Id(required=True)
-    service_id = Id(required=True, error_messages={"required": _l("Choose a service.")})
-    grievance_id = Id(allow_none=True)
-    urgency = String(load_default=Urgency.ROUTINE.value, validate=validate.OneOf(_values(Urgency)))
-    reason = Text(allow_none=True, validate=validate.Length(max=REASON_MAX))
-    shared_fields = ma.fields.List(String(validate=validate.OneOf(SHAREABLE)), load_default=list)
-    send = ma.fields.Boolean(load_default=False)
-
-
-class StepFormSchema(ma.Schema):
-    """One step of a referral (services.transition's data)."""
-
-    version = Version()
-    note = Text(allow_none=True, validate=validate.Length(max=NOTE_MAX))
-    outcome = String(allow_none=True, validate=validate.OneOf(_values(Outcome)))
-    outcome_reason = String(allow_none=True, validate=validate.OneOf(_values(OutcomeReason)))
-    partner_visible = ma.fields.Boolean(load_default=True)
-
-
-class DeclineFormSchema(StepFormSchema):
-    reason = String(allow_none=True, validate=validate.OneOf(_values(DeclineReason)))
-
-
-class WithdrawFormSchema(StepFormSchema):
-    reason = String(allow_none=True, validate=validate.OneOf(_values(WithdrawReason)))
-
-
-STEP_SCHEMAS = {"decline": DeclineFormSchema, "withdraw": WithdrawFormSchema}
+STEP_SCHEMAS = {"send": StepSchema, "accept": StepSchema, "decline": DeclineSchema,
+                "start": StepSchema, "progress": ProgressSchema, "complete": CompleteSchema,
+                "withdraw": WithdrawSchema}
 
 
 class SearchSchema(QueryArgsSchema):
@@ -135,17 +108,6 @@ class SearchSchema(QueryArgsSchema):
     category = String(validate=validate.OneOf(list(CATEGORY_TITLES)))
     language = Language()
     place = Text(validate=validate.Length(max=100))
-
-
-class ListArgsSchema(QueryArgsSchema):
-    """The referrals list's filters."""
-
-    state = String(validate=validate.OneOf(_values(State)))
-    overdue = ma.fields.Boolean(load_default=False)
-    provider_id = Id()
-    service_id = Id()
-    urgency = String(validate=validate.OneOf(_values(Urgency)))
-    page = Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
 
 class NewArgsSchema(SearchSchema):
@@ -158,18 +120,8 @@ def search_services(sess: Session, user: User, *, q: str | None = None,
                     category: str | None = None, language: str | None = None,
                     place: str | None = None, per_page: int = SEARCH_SIZE
                     ) -> tuple[list[DirectoryService], int]:
-    """Active directory services matching the search, by name (the directory's own search,
-    journey.referrals.directory.search, takes over when it is installed)."""
-    try:
-        from journey.referrals import directory
-    except ImportError:
-        directory = None
-    if directory is not None and hasattr(directory, "search"):
-        rows, total = directory.search(sess, user, q=q, category=category, flag=None,
-                                       language=language, place=place, stale=None,
-                                       status=ServiceStatus.ACTIVE.value, page=1,
-                                       per_page=per_page)
-        return [_as_service(sess, r) for r in rows], total
+    """Active directory services matching the search, by name. (Interim, until the directory's
+    own search, journey.referrals.directory.search, is installed.)"""
     where = [DirectoryService.status == ServiceStatus.ACTIVE.value]
     if category:
         where.append(getattr(DirectoryService, category).is_(True))
@@ -196,14 +148,6 @@ def search_services(sess: Session, user: User, *, q: str | None = None,
                              .order_by(DirectoryService.name, DirectoryService.id)
                              .limit(per_page)))
     return rows, total or 0
-
-
-def _as_service(sess: Session, row: Any) -> DirectoryService:
-    if isinstance(row, DirectoryService):
-        return row
-    if isinstance(row, dict) and isinstance(row.get("service"), DirectoryService):
-        return row["service"]  # journey.referrals.directory.search's rows
-    return sess.get(DirectoryService, row["id"] if isinstance(row, dict) else row.id)
 
 
 def service_cards(sess: Session, services: list[DirectoryService]) -> list[dict[str, Any]]:
@@ -234,11 +178,8 @@ def service_cards(sess: Session, services: list[DirectoryService]) -> list[dict[
              "languages": languages.get(s.id, []), "places": places.get(s.id, []),
              "waiting_days": s.waiting_days, "free": s.free_of_charge,
              "documents": s.documents_required,
-             "stale": _aware(s.assured_at) < stale_before} for s in services]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+             "stale": s.assured_at.replace(tzinfo=stale_before.tzinfo) < stale_before}
+            for s in services]
 
 
 def search_choices() -> dict[str, Any]:
@@ -246,14 +187,6 @@ def search_choices() -> dict[str, Any]:
 
 
 # --- lists -----------------------------------------------------------------------------------------
-
-def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
-    """Referrals past a deadline: no answer by the response deadline, or not completed by the
-    completion deadline."""
-    working = [s.value for s in WORKING_STATES]
-    return sa.or_(sa.and_(Referral.state == State.SENT.value, Referral.response_due_at < now),
-                  sa.and_(Referral.state.in_(working), Referral.complete_due_at < now))
-
 
 def due_of(r: Any) -> datetime | None:
     """The deadline that runs now: the answer while sent, the completion while being worked."""
@@ -265,8 +198,7 @@ def due_of(r: Any) -> datetime | None:
 
 
 def is_overdue(r: Any, now: datetime | None = None) -> bool:
-    due = due_of(r)
-    return due is not None and _aware(due) < (now or utcnow())
+    return services.is_overdue(r, now or utcnow())
 
 
 def rows(sess: Session, referrals: list[Referral], *, now: datetime | None = None

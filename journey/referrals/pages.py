@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from journey.consent.models import Purpose
 from journey.consent.services import has_consent
-from journey.core import audit
 from journey.core.auth import User
 from journey.core.db import db, utcnow
 from journey.core.domains import Section
@@ -35,6 +34,11 @@ from journey.referrals import page_forms as pf
 from journey.referrals import partner_notify, services
 from journey.referrals.access import load_referral
 from journey.referrals.models import DirectoryService, Referral
+from journey.referrals.schemas import (
+    ReferralCreateSchema,
+    ReferralQuerySchema,
+    ReferralUpdateSchema,
+)
 from journey.referrals.states import (
     DEFAULT_SHARED,
     OPEN_STATES,
@@ -68,12 +72,6 @@ NEW_FIELDS = ("service_id", "urgency", "reason", "grievance_id", "q", "category"
 SEARCH_FIELDS = ("q", "category", "language", "place")
 
 
-def _audit_list(sess: Session, user: User, ids: list[int], total: int) -> None:
-    # A list names people and where they were referred, like a read.
-    audit.record(sess, "referrals:referral:list", actor_id=user.id, object_type="referral",
-                 office_id=user.office_id, ids=ids, total=total)
-
-
 def _staff(user: User) -> None:
     """These pages are the staff's: partners answer on their own pages."""
     require(user, "referrals:create")
@@ -84,27 +82,27 @@ def _staff(user: User) -> None:
 @bp.get("/referrals")
 @login_required
 def referrals():
-    """The referrals in the user's scope, newest first, filtered and paged."""
+    """The referrals in the user's scope, newest first, filtered and paged (the API's list:
+    services.search, which audits the read)."""
     sess, user = db.session, g.user
     _staff(user)
-    args = pf.ListArgsSchema().load({k: v for k, v in request.args.items() if v})
+    raw: dict[str, Any] = {k: v for k, v in request.args.items() if v and k != "state"}
+    if request.args.get("state"):
+        raw["state"] = [request.args["state"]]
+    raw["per_page"] = str(pf.PAGE_SIZE)
+    args = ReferralQuerySchema().load(raw)
     now = utcnow()
-    stmt = services.list_query(user, state=args.get("state"), provider_id=args.get("provider_id"),
-                               service_id=args.get("service_id"))
-    if args.get("urgency"):
-        stmt = stmt.where(Referral.urgency == args["urgency"])
-    if args["overdue"]:
-        stmt = stmt.where(pf.overdue_clause(now))
-    total = sess.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-total // pf.PAGE_SIZE))
-    page_no = min(args["page"], pages)
-    found = list(sess.scalars(stmt.limit(pf.PAGE_SIZE).offset((page_no - 1) * pf.PAGE_SIZE)))
-    _audit_list(sess, user, [r.id for r in found], total)
+    found = services.search(sess, user, args, now=now)
+    by_id = {r.id: r for r in sess.scalars(sa.select(Referral).where(
+        Referral.id.in_([i["id"] for i in found["items"]])))}
+    page_no, pages = found["page"], max(1, found["pages"])
     query = {k: v for k, v in request.args.items() if v and k != "page"}
     return render_template(
-        "referrals/staff/list.html", rows=pf.rows(sess, found, now=now), total=total,
-        page={"page": page_no, "pages": pages, "total": total},
-        window=display.page_window(page_no, pages), query=query, args=args,
+        "referrals/staff/list.html",
+        rows=pf.rows(sess, [by_id[i["id"]] for i in found["items"]], now=now),
+        total=found["total"], page={"page": page_no, "pages": pages, "total": found["total"]},
+        window=display.page_window(page_no, pages), query=query,
+        args={**args, "state": request.args.get("state")},
         first=(page_no - 1) * pf.PAGE_SIZE + 1,
         states=pf.choices("state"), urgencies=pf.choices("urgency"),
         providers=pf.provider_choices(sess), services=pf.service_choices(sess))
@@ -259,7 +257,7 @@ def step(referral_id: int, event: str):
     raw = form_input(values, ints=("version",), booleans=("partner_visible",)
                      if "partner_visible" in names else (),
                      nullable=("note", "reason", "outcome", "outcome_reason"))
-    schema = pf.STEP_SCHEMAS.get(event, pf.StepFormSchema)
+    schema = pf.STEP_SCHEMAS[event]
     try:
         data = schema().load(raw)
         expected = Precondition(body=data.pop("version", None))
@@ -350,6 +348,14 @@ def _search(sess: Session, user: User, v: dict[str, Any]) -> tuple[dict, dict[st
             "shown": len(found)}, errors
 
 
+def _form_errors(err: Exception, raw: dict[str, Any]) -> dict[str, str]:
+    """The form's errors beside its fields; no service chosen says so in words."""
+    errors = field_errors(err)
+    if "service_id" in errors and "service_id" not in raw:
+        errors["service_id"] = _("Choose a service.")
+    return errors
+
+
 def _new_page(sess: Session, user: User, p: Participant, gv: Any, v: dict[str, Any],
               errors: dict[str, str], *, refused: dict | None = None, status: int = 200,
               draft: Referral | None = None):
@@ -393,7 +399,7 @@ def create(participant_id: int):
                      ints=("service_id",), nullable=("reason",))
     raw.update(participant_id=p.id, grievance_id=gv.id if gv else None, send=action == "send")
     try:
-        data = pf.ReferralFormSchema().load(raw)
+        data = ReferralCreateSchema().load(raw)
         found = services.create(sess, user, data)
     except FORM_ERRORS as err:
         sess.rollback()
@@ -401,7 +407,7 @@ def create(participant_id: int):
         if isinstance(err, Conflict):
             return _new_page(sess, user, p, gv, v, {}, refused=_refusal(err, p.id),
                              status=409)
-        return _new_page(sess, user, p, gv, v, field_errors(err), status=form_status(err))
+        return _new_page(sess, user, p, gv, v, _form_errors(err, raw), status=form_status(err))
     if action == "send":
         flash(_("Referral %(reference)s sent. The partner is told, and the participant gets "
                 "where to go and what to bring.", reference=found.reference))
@@ -446,18 +452,13 @@ def update(referral_id: int):
     raw = form_input({k: v[k] for k in ("service_id", "urgency", "reason", "shared_fields",
                                         "version")},
                      ints=("service_id", "version"), nullable=("reason",))
-    raw.update(participant_id=p.id, grievance_id=gv.id if gv else None,
-               send=v["action"] == "send")
-    raw.setdefault("shared_fields", [])
+    raw.setdefault("shared_fields", [])  # none ticked: nothing shared
+    send = v["action"] == "send"
     try:
-        version = raw.pop("version", None)
-        data = pf.ReferralFormSchema().load(raw)
-        changes = {k: data[k] for k in ("service_id", "urgency", "reason", "shared_fields")}
-        expected = Precondition(body=version if isinstance(version, int) else None)
-        if version is not None and not isinstance(version, int):
-            raise ValidationError({"version": [_("Reload the page and try again.")]})
-        found = services.update_draft(sess, user, row.id, changes, expected=expected)
-        if data["send"]:
+        data = ReferralUpdateSchema().load(raw)
+        expected = Precondition(body=data.pop("version", None))
+        found = services.update_draft(sess, user, row.id, data, expected=expected)
+        if send:
             found = services.transition(sess, user, row.id, "send", {})
     except FORM_ERRORS as err:
         sess.rollback()
@@ -465,9 +466,9 @@ def update(referral_id: int):
         if isinstance(err, Conflict):
             return _new_page(sess, user, p, gv, {**v, "version": row.version}, {},
                              refused=_refusal(err, p.id), status=409, draft=row)
-        return _new_page(sess, user, p, gv, v, field_errors(err), status=form_status(err),
-                         draft=row)
-    if data["send"]:
+        return _new_page(sess, user, p, gv, v, _form_errors(err, raw),
+                         status=form_status(err), draft=row)
+    if send:
         flash(_("Referral %(reference)s sent. The partner is told, and the participant gets "
                 "where to go and what to bring.", reference=found.reference))
     else:
