@@ -147,6 +147,8 @@ def test_a_refusal_for_want_of_consent_is_shown_with_the_way_to_consent(
     log_in(client, s.caseworker)
     page = f"/participants/{p.id}/referrals/new"
     assert 'id="consent-missing"' in text(client.get(page, headers=HTML))
+    record = text(client.get(f"/participants/{p.id}", headers=HTML))
+    assert 'id="referral-consent"' in record and f'href="/participants/{p.id}/consent/new"' in record
     typed = {"service_id": str(s.service.id), "reason": "Wage claim advice",
              "shared_fields": ["name", "email"], "action": "send"}
     resp = _post(client, page, typed)
