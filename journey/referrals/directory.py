@@ -1,8 +1,9 @@
 """The service directory: services and locations kept by admins and supervisors, searched by
 staff and partners. The services never commit.
 
-A search is one query for the page (the services with their providers) and one batched query
-per kind of child (languages, service areas, locations): never one query per service. A
+A search is two queries for the page (its ids in order with the total, then those services with
+their providers) and one batched query per kind of child (languages, service areas, locations):
+never one query per service. A
 confidential location (a shelter) is shown to staff only (journey.referrals.access): a partner
 or the public page sees a service whose only locations are confidential without any location,
 and is told the caseworker gives the address. Matching by place reads only the locations the
@@ -275,16 +276,29 @@ def _search(sess: Session, user: User | None, *, page: int, per_page: int,
             now: datetime | None = None, **filters: Any) -> tuple[list[dict[str, Any]], int]:
     query = search_query(sess, user, now=now, **filters)
     offset = (page - 1) * per_page
-    found = sess.execute(query.order_by(DirectoryService.name, DirectoryService.id)
-                         .limit(per_page).offset(offset)).all()
-    if len(found) < per_page and (found or page == 1):
-        total = offset + len(found)
-    else:
+    # The total rides on the page's own rows (a window count): the matches are all read once
+    # for the sort anyway, so a second pass to count them would double the work.
+    # The page's ids first (sorting every match carries the id and the name, not every column
+    # of the service and its provider), then those rows.
+    picked = sess.execute(query.with_only_columns(
+        DirectoryService.id, sa.func.count().over().label("total"))
+        .order_by(DirectoryService.name, DirectoryService.id)
+        .limit(per_page).offset(offset)).all()
+    by_id = {s.id: (s, p) for s, p in sess.execute(
+        sa.select(DirectoryService, ServiceProvider)
+        .join(ServiceProvider, ServiceProvider.id == DirectoryService.provider_id)
+        .where(DirectoryService.id.in_([i for i, _t in picked])))} if picked else {}
+    found = [(*by_id[i], t) for i, t in picked]
+    if found:
+        total = found[0][2]
+    elif page == 1:
+        total = 0
+    else:  # past the last page: count the matches alone
         total = sess.scalar(sa.select(sa.func.count()).select_from(
             query.with_only_columns(DirectoryService.id).order_by(None).subquery()))
-    kids = _children(sess, user, [s.id for s, _p in found])
+    kids = _children(sess, user, [s.id for s, _p, _t in found])
     cut = stale_before(now)
-    return [_row(s, p, kids, cut) for s, p in found], total
+    return [_row(s, p, kids, cut) for s, p, _t in found], total
 
 
 # --- one service --------------------------------------------------------------------------------
