@@ -9,6 +9,7 @@ import math
 from journey.core.api import Blueprint
 from journey.core.auth import current_user
 from journey.core.db import db
+from journey.core.pagination import with_total
 from journey.core.versions import precondition
 from journey.referrals import directory, hsds
 from journey.referrals.directory_schemas import (
@@ -49,7 +50,7 @@ def search_services(args):
     rows, total = directory.search(db.session, current_user(), **args)
     page = {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"],
             "pages": math.ceil(total / args["per_page"]) if total else 0}
-    return page, {"X-Total-Count": str(total)}
+    return with_total(page)
 
 
 @blp.post("/directory/services", permission="directory:manage")
