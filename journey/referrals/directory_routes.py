@@ -142,7 +142,7 @@ def update_location(data, location_id: int):
 
 
 @blp.get("/directory/export", permission="directory:read")
-@blp.response(200, hsds.ExportSchema)
+@blp.response(200, hsds.HsdsServiceSchema(many=True))
 def export_services():
     """Every active service as Open Referral HSDS 3.0 JSON: an array of `service` objects with
     their organization, service_at_locations (location, address), schedules, languages,

@@ -60,8 +60,12 @@ _KIND_BY_CATEGORY = {"legal_aid": "legal", "health": "health", "housing": "housi
 _NUMBER_ATTRIBUTES = ("capacity", "waiting_days", "response_days", "completion_days")
 
 
-class ExportSchema(ma.Schema):
-    """An array of HSDS 3.0 `service` objects (https://docs.openreferral.org), as exported."""
+class HsdsServiceSchema(ma.Schema):
+    """An HSDS 3.0 `service` object (https://docs.openreferral.org), as exported: the members
+    of the HSDS schema, documented there."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # documented as an open object: HSDS defines its members
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
         return obj  # already HSDS JSON: built by journey.referrals.hsds.export
