@@ -27,9 +27,11 @@ import marshmallow as ma
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from journey.core import audit
 from journey.core.auth import User
 from journey.core.errors import ProblemError, flatten_messages
 from journey.core.policy import require
+from journey.core.versions import bump
 from journey.organisations.models import ServiceProvider, organisation_key
 from journey.organisations.schemas import ServiceProviderSchema
 from journey.referrals import directory
@@ -332,10 +334,17 @@ def _provider(sess: Session, org: Any, country: str | None, kind: str) -> Servic
         sess.add(provider)
         sess.flush()
         return provider
-    for key, value in values.items():
-        if value and getattr(provider, key) != value:
-            setattr(provider, key, value)
-    sess.flush()
+    changed = sorted(k for k, v in values.items() if v and getattr(provider, k) != v)
+    if changed:
+        data = _load(ServiceProviderSchema(partial=True),
+                     {k: values[k] for k in changed}, "organization.")
+        for key in changed:
+            setattr(provider, key, data[key])
+        bump(sess, provider, None, "")
+        sess.flush()
+        audit.record(sess, "organisations:service_provider:update", actor_id=None,
+                     object_type="service_provider", object_id=provider.id, fields=changed,
+                     version=provider.version)
     return provider
 
 

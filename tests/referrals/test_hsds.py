@@ -116,10 +116,17 @@ def test_round_trip_export_import_is_idempotent(app, db_session, d):
         result = hsds.import_services(db_session, original)
     assert (result.created, result.updated, result.errors) == (0, 0, [])
     assert result.unchanged == 4 and _counts(db_session) == before
+    # A changed organization is updated in place, at a new version.
+    described = copy.deepcopy(original[:1])
+    described[0]["organization"]["description"] = "Free legal and social help"
+    with app.test_request_context():
+        assert hsds.import_services(db_session, described).unchanged == 1
+    assert d.provider.description == "Free legal and social help" and d.provider.version == 2
     # The same records under another organization's name: a copy of the directory.
     copied = copy.deepcopy(original)
     for r in copied:
         r["organization"]["name"] = "Outra Associação"
+        r["organization"]["website"] = "https://outra.example.org"
     with app.test_request_context():
         first = hsds.import_services(db_session, {"services": copied})
     assert (first.created, first.errors) == (4, [])
@@ -128,11 +135,15 @@ def test_round_trip_export_import_is_idempotent(app, db_session, d):
         second = hsds.import_services(db_session, {"services": copied})
     assert (second.created, second.updated, second.unchanged) == (0, 0, 4)
     assert _counts(db_session) == after_first  # twice = the same rows
+    other = db_session.scalar(sa.select(ServiceProvider).where(
+        ServiceProvider.name == "Outra Associação"))
+    assert other.website == "https://outra.example.org" and other.version == 1
     again = [r for r in _export(app, db_session)
              if r["organization"]["name"] == "Outra Associação"]
     _validate(again)
     for r in again + original:
         r["organization"]["name"] = "-"
+        r["organization"].pop("website", None)
         r.pop("assured_date")
     assert sorted(map(_comparable, again), key=json.dumps) == \
         sorted(map(_comparable, original), key=json.dumps)
