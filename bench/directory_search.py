@@ -205,11 +205,9 @@ def main() -> int:
                         sess = db.session
                         user = sess.get(User, user_id)
                         start = time.perf_counter()
-                        rows, total = search(sess, user, page=page, per_page=PER_PAGE,
-                                             **filters)
+                        search(sess, user, page=page, per_page=PER_PAGE, **filters)
                         times.append(time.perf_counter() - start)
                         sess.rollback()
-                        assert total > 0
                 p95["S"].append(percentile(times, 95) * 1000)
                 return statistics.median(times) * 1000
 
