@@ -46,6 +46,7 @@ _SECTIONS: tuple = (
     referrals_section,  # staff
 )
 _NAV: tuple = (
+    NavLink("directory_pages.services", _l("Directory"), "directory:read", 35),  # directory
     # staff: referrals:create, so partners (who read referrals on their own pages) do not see it
     NavLink("referral_pages.referrals", _l("Referrals"), "referrals:create", 42),
 )
