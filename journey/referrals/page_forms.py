@@ -9,7 +9,7 @@ scopes it), a single referral from services.read, and the forms go through the s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session
 
 from journey.core.auth import User
 from journey.core.db import utcnow
-from journey.core.i18n import _, _l, code_title, language_choices
-from journey.core.schemas import Id, Language, QueryArgsSchema, String, Text, like_pattern
+from journey.core.i18n import _, code_title, language_choices
+from journey.core.schemas import Id, Language, QueryArgsSchema, String, Text
 from journey.organisations.models import ServiceProvider
 from journey.participants.models import Participant
-from journey.referrals import services
+from journey.referrals import directory, services
+from journey.referrals.directory import CATEGORY_TITLES, FLAG_TITLES
 from journey.referrals.models import (
     DirectoryLocation,
     DirectoryService,
     Referral,
-    ServiceArea,
     ServiceAtLocation,
     ServiceLanguage,
     ServiceStatus,
@@ -57,18 +57,6 @@ PAGE_SIZE = 25
 SEARCH_SIZE = 20
 NOTE_MAX = 2000
 REASON_MAX = 2000
-
-# The directory's categories and flags in words (journey.referrals.directory's own titles take
-# over when it is installed).
-CATEGORY_TITLES = {
-    "legal_aid": _l("Legal aid"), "health": _l("Health"), "housing": _l("Housing"),
-    "employment": _l("Employment"), "training": _l("Training"),
-    "psychosocial": _l("Psychosocial support"), "financial": _l("Financial"),
-}
-FLAG_TITLES = {"women_only": _l("Women only"),
-               "sogiesc_safe": _l("Safe for people of diverse SOGIESC"),
-               "free_of_charge": _l("Free of charge")}
-STALE_DAYS = 180
 
 TITLES = {"state": STATE_TITLES, "urgency": URGENCY_TITLES, "decline": DECLINE_TITLES,
           "withdraw": WITHDRAW_TITLES, "outcome": OUTCOME_TITLES,
@@ -120,34 +108,19 @@ def search_services(sess: Session, user: User, *, q: str | None = None,
                     category: str | None = None, language: str | None = None,
                     place: str | None = None, per_page: int = SEARCH_SIZE
                     ) -> tuple[list[DirectoryService], int]:
-    """Active directory services matching the search, by name. (Interim, until the directory's
-    own search, journey.referrals.directory.search, is installed.)"""
-    where = [DirectoryService.status == ServiceStatus.ACTIVE.value]
-    if category:
-        where.append(getattr(DirectoryService, category).is_(True))
-    if language:
-        where.append(DirectoryService.id.in_(sa.select(ServiceLanguage.service_id).where(
-            ServiceLanguage.language == language)))
-    if place:
-        pattern = like_pattern(place.casefold())
-        where.append(sa.or_(
-            DirectoryService.id.in_(sa.select(ServiceArea.service_id).where(
-                ServiceArea.name_key.like(pattern, escape="\\"))),
-            DirectoryService.id.in_(sa.select(ServiceAtLocation.service_id).join(
-                DirectoryLocation, DirectoryLocation.id == ServiceAtLocation.location_id).where(
-                sa.func.lower(DirectoryLocation.city).like(pattern, escape="\\")))))
-    if q:
-        pattern = like_pattern(q.casefold())
-        where.append(sa.or_(
-            sa.func.lower(DirectoryService.name).like(pattern, escape="\\"),
-            sa.func.lower(DirectoryService.description).like(pattern, escape="\\"),
-            DirectoryService.provider_id.in_(sa.select(ServiceProvider.id).where(
-                sa.func.lower(ServiceProvider.name).like(pattern, escape="\\")))))
-    total = sess.scalar(sa.select(sa.func.count()).select_from(DirectoryService).where(*where))
-    rows = list(sess.scalars(sa.select(DirectoryService).where(*where)
-                             .order_by(DirectoryService.name, DirectoryService.id)
-                             .limit(per_page)))
-    return rows, total or 0
+    """Active directory services matching the search, by name (the directory's own search)."""
+    rows, total = directory.search(sess, user, q=q, category=category, language=language,
+                                   place=place, status=ServiceStatus.ACTIVE.value, page=1,
+                                   per_page=per_page)
+    return [_as_service(sess, r) for r in rows], total
+
+
+def _as_service(sess: Session, row: Any) -> DirectoryService:
+    if isinstance(row, DirectoryService):
+        return row
+    if isinstance(row, dict) and isinstance(row.get("service"), DirectoryService):
+        return row["service"]  # journey.referrals.directory.search's rows
+    return sess.get(DirectoryService, row["id"] if isinstance(row, dict) else row.id)
 
 
 def service_cards(sess: Session, services: list[DirectoryService]) -> list[dict[str, Any]]:
@@ -171,15 +144,14 @@ def service_cards(sess: Session, services: list[DirectoryService]) -> list[dict[
         place = city or name
         if place not in places.setdefault(sid, []):
             places[sid].append(place)
-    stale_before = utcnow() - timedelta(days=STALE_DAYS)
+    stale_before = directory.stale_before()
     return [{"id": s.id, "name": s.name, "provider": providers.get(s.provider_id, ""),
-             "categories": [str(t) for c, t in CATEGORY_TITLES.items() if getattr(s, c)],
-             "flags": [str(t) for f, t in FLAG_TITLES.items() if getattr(s, f)],
+             "categories": [str(CATEGORY_TITLES[c]) for c in directory.categories_of(s)],
+             "flags": [str(FLAG_TITLES[f]) for f in directory.flags_of(s)],
              "languages": languages.get(s.id, []), "places": places.get(s.id, []),
              "waiting_days": s.waiting_days, "free": s.free_of_charge,
              "documents": s.documents_required,
-             "stale": s.assured_at.replace(tzinfo=stale_before.tzinfo) < stale_before}
-            for s in services]
+             "stale": s.assured_at < stale_before} for s in services]
 
 
 def search_choices() -> dict[str, Any]:
