@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
@@ -179,7 +179,6 @@ def _detail(sess: Session, user: User, referral_id: int, *, errors: dict | None 
                      and _link_sender() is not None),
         "link_address": _link_address(sess, _Row(view)) if purpose else None,
         "link_purpose": purpose, "grievance_ref": grievance_ref,
-        "directory_page": "directory_pages.service" in current_app.view_functions,
         "errors": errors or {}, "v": v or {}, "refused": refused,
     }
     return render_template("referrals/staff/referral.html", **ctx), status

@@ -40,6 +40,7 @@ def test_each_page_renders_for_a_caseworker(app, client, factory, db_session):
     detail = text(client.get(f"/referrals/{r.id}", headers=HTML))
     assert f"Referral {r.reference}" in detail
     assert f'href="/participants/{p.id}"' in detail
+    assert f'href="/directory/services/{s.service.id}"' in detail
     assert "Unpaid wages: needs advice on a claim" in detail
     assert "Name, Language" in detail  # the fields shared by default
     assert "Answer due" in detail and "Not yet reported" in detail
