@@ -9,9 +9,10 @@ from flask import Flask
 
 from journey.consent.models import Purpose
 from journey.consent.services import on_withdrawal
-from journey.core.domains import Category, Domain, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, NavLink, PersonalData, TimelineKind
+from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
-from journey.referrals import notify, services
+from journey.referrals import notify, partner_notify, services
 from journey.referrals.cli import directory_group
 from journey.referrals.directory_pages import bp as directory_pages_bp
 from journey.referrals.directory_routes import blp as directory_blp
@@ -39,9 +40,16 @@ _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 # What each helper module adds to the domain, one tuple per kind, so adding one is one line.
 _JOBS: tuple = ()
-_TEMPLATES: tuple = (*notify.TEMPLATES,)
+_TEMPLATES: tuple = (
+    *notify.TEMPLATES,
+    *partner_notify.TEMPLATES,
+)
 _SECTIONS: tuple = ()
-_NAV: tuple = ()
+_NAV: tuple = (
+    # The partner's own pages.
+    NavLink("partner_portal.home", _l("Overview"), "partners:own", 10),
+    NavLink("partner_portal.referrals", _l("Our referrals"), "partners:own", 12),
+)
 _KEYWORDS: tuple = ()
 
 
