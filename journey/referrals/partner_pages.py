@@ -233,7 +233,7 @@ def referrals():
     pages = max(1, -(-total // PAGE_SIZE))
     rows = list(sess.scalars(stmt.limit(PAGE_SIZE).offset((page_no - 1) * PAGE_SIZE)))
     names = dict(sess.execute(sa.select(DirectoryService.id, DirectoryService.name).where(
-        DirectoryService.id.in_({r.service_id for r in rows})))) if rows else {}
+        DirectoryService.id.in_({r.service_id for r in rows}))).all()) if rows else {}
     people = _shared_names(sess, rows)
     now = utcnow()
     audit.record(sess, "referrals:referral:list", actor_id=user.id, object_type="referral",
