@@ -106,9 +106,10 @@ def read_step(event: str, v: dict[str, Any]) -> dict[str, Any]:
 def step_context() -> dict[str, Any]:
     """What the step forms and the referral's view need to name codes in the reader's language."""
     return {
-        "decline_reasons": [(r.value, str(t)) for r, t in DECLINE_TITLES.items()],
-        "outcomes": [(o.value, str(t)) for o, t in OUTCOME_TITLES.items()],
-        "outcome_reasons": [(r.value, str(t)) for r, t in OUTCOME_REASON_TITLES.items()],
+        # Lazy titles: translated when a form shows them, not for every page.
+        "decline_reasons": [(r.value, t) for r, t in DECLINE_TITLES.items()],
+        "outcomes": [(o.value, t) for o, t in OUTCOME_TITLES.items()],
+        "outcome_reasons": [(r.value, t) for r, t in OUTCOME_REASON_TITLES.items()],
         "state_title": lambda code: code_title(STATE_TITLES, code),
         "urgency_title": lambda code: code_title(URGENCY_TITLES, code),
         "decline_title": lambda code: code_title(DECLINE_TITLES, code),
@@ -245,7 +246,7 @@ def referrals():
         page={"page": page_no, "pages": pages, "total": total},
         window=page_window(page_no, pages), query={"state": state} if state else {},
         chosen=state or "", first=(page_no - 1) * PAGE_SIZE + 1,
-        states=[(s.value, str(STATE_TITLES[s])) for s in State if s != State.DRAFT],
+        states=[(s.value, STATE_TITLES[s]) for s in State if s != State.DRAFT],
         **step_context())
 
 

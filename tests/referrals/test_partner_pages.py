@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,11 @@ from journey.referrals import partner_pages
 from journey.referrals.models import Referral, ReferralEvent
 from tests.referrals.helpers import add_service, move, person, refer, setting
 from tests.web.test_pages import HTML, log_in
+
+
+def _local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
 
 
 def _csrf(page: str) -> str:
@@ -217,3 +223,35 @@ def test_the_pages_are_in_the_partners_language_arabic_right_to_left(client, db_
     for path in ("/partner", "/partner/referrals", f"/partner/referrals/{world.r.id}"):
         page = client.get(path).get_data(as_text=True)
         assert '<html lang="ar" dir="rtl">' in page, path
+
+
+def test_no_partner_form_answers_500_to_hostile_input(app, client, factory, db_session, world):
+    """Every step form, on the partner's page and on a signed link's page, with each field
+    filled with hostile values (empty, far too long, NUL, markup ...): a page below 500."""
+    from journey.referrals import links
+    from tests.web.test_forms_never_500 import HOSTILE
+
+    s = world.s
+    working = refer(app, db_session, s, person(factory, s))
+    move(app, db_session, s.partner, working, "accept")
+    with app.test_request_context():
+        respond = links.issue_link(db_session, world.r, "respond", actor_id=None, email=None)
+        outcome = links.issue_link(db_session, working, "outcome", actor_id=None, email=None)
+    log_in(client, s.partner)
+    csrf = _csrf(client.get("/partner").get_data(as_text=True))
+    targets = [(f"/partner/referrals/{world.r.id}", ("accept", "decline")),
+               (f"/partner/referrals/{working.id}", ("progress", "complete")),
+               (_local(respond), ("accept", "decline")),
+               (_local(outcome), ("progress", "complete"))]
+    failures = []
+    for path, steps in targets:
+        for step in steps:
+            for kind, value in HOSTILE.items():
+                if kind == "empty" and step == "accept":
+                    continue  # an empty accept is a real accept
+                data = {name: value for name in partner_pages.STEP_FIELDS[step]}
+                data.update(csrf_token=csrf, step=step, version=value)
+                resp = client.post(path, data=data, headers=HTML)
+                if resp.status_code >= 500 or resp.mimetype != "text/html":
+                    failures.append(f"POST {path} {step} ({kind}): {resp.status_code}")
+    assert not failures, "\n".join(failures)
