@@ -138,6 +138,7 @@ def test_shared_phone_shows_and_another_providers_referral_is_missing(app, clien
     refused = client.post(f"/partner/referrals/{world.other.id}",
                           data={"csrf_token": _csrf(page), "step": "accept"})
     assert refused.status_code == 404
+    db_session.expire_all()
     assert db_session.get(Referral, world.other.id).state == "sent"
 
 
@@ -211,6 +212,7 @@ def test_a_stale_version_is_a_conflict_and_unknown_steps_are_missing(client, db_
     log_in(client, world.s.partner)
     stale = _step(client, r.id, "accept", version=str(r.version + 5))
     assert stale.status_code == 409
+    db_session.expire_all()
     assert db_session.get(Referral, r.id).state == "sent"
     for step in ("withdraw", "send", "expire", "start", ""):
         assert _step(client, r.id, step).status_code == 404, step

@@ -335,3 +335,26 @@ def test_two_uses_at_once_act_once(own_app, backend):
             ReferralEvent.referral_id == r.id, ReferralEvent.kind.in_(("accept", "decline")))
         ).all()
         assert len(steps) == 1
+
+
+def test_accepting_through_a_link_tells_users_of_their_page_and_nobody_twice(app, client,
+                                                                            factory, db_session):
+    s, _p, r = _sent(app, factory, db_session)
+    path = _issue(app, db_session, s, r)
+    # Since the link went out, the provider got an account: the outcome goes to its page.
+    s.partner.email = "desk@provider.example.org"
+    db_session.flush()
+    assert _post(client, path, "accept").status_code == 200
+    (mail,) = _mails(db_session, partner_notify.OUTCOME_LINK)
+    assert mail.recipient == "desk@provider.example.org"
+    assert f"/partner/referrals/{r.id}" in mail.body
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(ReferralLink).where(
+        ReferralLink.purpose == "outcome")) == 0
+    with app.test_request_context():
+        # A second caller (the deadlines' notify on the same accept) emails no one again, and a
+        # message about a step already past says nothing.
+        db_session.expire_all()
+        r = db_session.get(Referral, r.id)
+        assert r.state == "accepted"
+        assert partner_notify.tell_partner(db_session, r, "outcome_link", actor_id=None) == 0
+        assert partner_notify.tell_partner(db_session, r, "reminder", actor_id=None) == 0
