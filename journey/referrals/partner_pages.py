@@ -18,7 +18,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError, validate
+from marshmallow import ValidationError
 
 from journey.core import audit
 from journey.core.auth import User
@@ -30,6 +30,7 @@ from journey.core.versions import Precondition
 from journey.referrals import services
 from journey.referrals.access import referral_scope
 from journey.referrals.models import DirectoryService, Referral
+from journey.referrals.schemas import CompleteSchema, DeclineSchema, ProgressSchema, StepSchema
 from journey.referrals.states import (
     DECLINE_TITLES,
     EVENT_TITLES,
@@ -39,9 +40,6 @@ from journey.referrals.states import (
     STATE_TITLES,
     URGENCY_TITLES,
     WORKING_STATES,
-    DeclineReason,
-    Outcome,
-    OutcomeReason,
     ReferralEventKind,
     State,
 )
@@ -55,49 +53,30 @@ bp.register_error_handler(ValidationError, invalid_query_page)
 
 PAGE_SIZE = 25
 RECENT_DAYS = 30
-NOTE_MAX = 2000
 # The steps the partner's forms take (the first progress note starts the service).
 FORM_EVENTS = ("accept", "decline", "progress", "complete")
 _WORKING = tuple(s.value for s in WORKING_STATES)
 
 
-# --- the step forms' schemas ------------------------------------------------------------------
-# The same rules as the API's step bodies (journey.referrals.schemas: StepSchema, DeclineSchema,
-# ProgressSchema, CompleteSchema); the service then checks the required fields and the guards.
+# --- the step forms ----------------------------------------------------------------------------
+# The API's step bodies (journey.referrals.schemas), so a page refuses what the API refuses; the
+# service then checks the required fields and the guards.
 
 def _values(enum) -> list[str]:
     return [e.value for e in enum]
 
 
-class StepFormSchema(ma.Schema):
-    note = ma.fields.String(allow_none=True, validate=validate.Length(max=NOTE_MAX))
-
-
-class DeclineFormSchema(StepFormSchema):
-    reason = ma.fields.String(required=True, validate=validate.OneOf(_values(DeclineReason)))
-
-
-class ProgressFormSchema(StepFormSchema):
-    note = ma.fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX))
-
-
-class CompleteFormSchema(StepFormSchema):
-    outcome = ma.fields.String(required=True, validate=validate.OneOf(_values(Outcome)))
-    outcome_reason = ma.fields.String(allow_none=True,
-                                      validate=validate.OneOf(_values(OutcomeReason)))
-
-
-STEP_SCHEMAS: dict[str, type[ma.Schema]] = {"accept": StepFormSchema,
-                                            "decline": DeclineFormSchema,
-                                            "progress": ProgressFormSchema,
-                                            "complete": CompleteFormSchema}
+STEP_SCHEMAS: dict[str, type[ma.Schema]] = {"accept": StepSchema, "decline": DeclineSchema,
+                                            "progress": ProgressSchema,
+                                            "complete": CompleteSchema}
 STEP_FIELDS = {"accept": ("note",), "decline": ("reason", "note"), "progress": ("note",),
                "complete": ("outcome", "outcome_reason", "note")}
 
 
 def read_step(event: str, v: dict[str, Any]) -> dict[str, Any]:
     """The typed form of one step as the schema's data (ValidationError when refused)."""
-    data = STEP_SCHEMAS[event]().load(form_input(v, nullable=("note", "outcome_reason")))
+    nullable = ("outcome_reason",) if event == "progress" else ("note", "outcome_reason")
+    data = STEP_SCHEMAS[event]().load(form_input(v, nullable=nullable))
     if data.get("note") is None:
         data.pop("note", None)
     return data
