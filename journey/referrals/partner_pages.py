@@ -120,21 +120,6 @@ def steps_for(state: str) -> tuple[str, ...]:
     return ()
 
 
-def overdue(row: Any, now) -> bool:
-    if row.state == State.SENT.value:
-        due = row.response_due_at
-    elif row.state in _WORKING:
-        due = row.complete_due_at
-    else:
-        return False
-    return due is not None and due < now
-
-
-def _overdue_clause(now) -> sa.ColumnElement[bool]:
-    return sa.or_(sa.and_(Referral.state == State.SENT.value, Referral.response_due_at < now),
-                  sa.and_(Referral.state.in_(_WORKING), Referral.complete_due_at < now))
-
-
 # --- who may open them -----------------------------------------------------------------------
 
 def partner_user() -> User:
@@ -170,10 +155,10 @@ def home_figures(sess, user: User, now) -> dict[str, Any]:
         .limit(10)))
     return {
         "waiting": count(Referral.state == State.SENT.value),
-        "overdue": count(_overdue_clause(now)),
+        "overdue": count(services.overdue_clause(now)),
         "in_progress": count(Referral.state.in_(_WORKING)),
         "completed": count(Referral.state == State.COMPLETED.value, Referral.closed_at >= recent),
-        "waiting_rows": [{"row": r, "overdue": overdue(r, now)} for r in waiting_rows],
+        "waiting_rows": [{"row": r, "overdue": services.is_overdue(r, now)} for r in waiting_rows],
     }
 
 
@@ -221,7 +206,7 @@ def referrals():
     return render_template(
         "referrals/partner/list.html",
         rows=[{"r": r, "service": names.get(r.service_id), "person": people.get(r.id),
-               "overdue": overdue(r, now)} for r in rows],
+               "overdue": services.is_overdue(r, now)} for r in rows],
         page={"page": page_no, "pages": pages, "total": total},
         window=page_window(page_no, pages), query={"state": state} if state else {},
         chosen=state or "", first=(page_no - 1) * PAGE_SIZE + 1,
@@ -255,18 +240,9 @@ def _page(referral_id: int, *, errors: dict[str, dict[str, str]] | None = None,
     now = utcnow()
     return render_template(
         "referrals/partner/referral.html", seen=seen, steps=steps_for(seen["state"]),
-        overdue=overdue(_Row(seen), now), errors=errors or {}, v=v or {},
+        overdue=services.is_overdue(seen, now), errors=errors or {}, v=v or {},
         actions={e: url_for("partner_portal.step", referral_id=referral_id)
                  for e in FORM_EVENTS}, **step_context()), status
-
-
-class _Row:
-    """A view dict read as a row (for overdue())."""
-
-    def __init__(self, seen: dict[str, Any]) -> None:
-        self.state = seen["state"]
-        self.response_due_at = seen["response_due_at"]
-        self.complete_due_at = seen["complete_due_at"]
 
 
 @bp.get("/partner/referrals/<id:referral_id>")
