@@ -46,6 +46,7 @@ _TEMPLATES: tuple = (
 )
 _SECTIONS: tuple = ()
 _NAV: tuple = (
+    NavLink("directory_pages.services", _l("Directory"), "directory:read", 35),  # directory
     # The partner's own pages.
     NavLink("partner_portal.home", _l("Overview"), "partners:own", 10),
     NavLink("partner_portal.referrals", _l("Our referrals"), "partners:own", 12),
