@@ -78,6 +78,7 @@ def test_a_partner_starts_on_its_home_with_its_own_figures(app, client, factory,
     assert "1 completed in the last 30 days" in page
     assert world.other.reference not in page
     assert 'href="/partner/referrals"' in page  # the header's links
+    assert client.get("/directory").status_code == 200 and 'href="/directory"' in page
 
 
 def test_the_list_shows_only_its_referrals_by_state_a_page_at_a_time(app, client, factory,
