@@ -4,7 +4,8 @@ The migrant is told where they were referred (the service and its provider), the
 opening hours ("Mon-Fri 09:00-17:00", weekday names in their language) and what to bring. A
 confidential location's address is never written in a message: the caseworker gives it. The SMS
 must stay within the segment budget (2 parts in Latin scripts, 3 in others), so ``fit`` shortens
-the free texts (documents first, then the address, the provider and the service) until it does.
+the free texts (the provider's name, the documents, the service's name, the address last) until
+it does.
 
 The referring caseworker is emailed when the partner declines or completes, or the referral
 expires; the referring office's supervisors and focal points when a deadline is missed (the
@@ -94,9 +95,11 @@ NO_HOURS = _l("ask the service")
 
 # Scripts written in Latin letters: 2 parts; the others (UCS-2 anyway) 3.
 LATIN = frozenset({"en", "fr", "es", "pt", "fil", "id"})
-# What fit() shortens, first to last, and the fewest characters each keeps.
-_SHRINK = (("documents", 12), ("address", 16), ("provider", 12), ("service", 12))
-_ELLIPSIS = "..."
+# What fit() shortens, in this order, and the fewest characters each keeps: the provider's name
+# (the service says where), the documents, the service's name, and the address last (the street
+# and number come first in it, so they are what stays).
+_SHRINK = (("provider", 16), ("documents", 24), ("service", 20), ("address", 24))
+_ELLIPSIS = "\u2026"  # "..." once the SMS is GSM-7 (notifications.segments.normalise)
 
 
 def budget(language: str) -> int:
@@ -138,16 +141,12 @@ def _segments(name: str, language: str, values: dict[str, Any]) -> int:
 
 def fit(name: str, language: str, params: dict[str, Any],
         recipient_params: dict[str, Any]) -> dict[str, Any]:
-    """The params of a migrant's SMS shortened until it fits the language's budget: the longest
-    shrinkable text first, a few characters at a time, never below its minimum. Needs an app."""
+    """The params of a migrant's SMS shortened until it fits the language's budget: each text
+    of _SHRINK in turn, a few characters at a time, never below its minimum. Needs an app."""
     params = dict(params)
     limit = budget(language)
-    while _segments(name, language, {**recipient_params, **params}) > limit:
-        candidates = [(len(str(params[key])), key, least) for key, least in _SHRINK
-                      if key in params and isinstance(params[key], str)
-                      and len(params[key]) > least]
-        if not candidates:
-            break  # as short as it gets: sent over budget rather than not at all
-        length, key, least = max(candidates)
-        params[key] = _cut(params[key], max(least, length - 8))
-    return params
+    for key, least in _SHRINK:
+        while (isinstance(params.get(key), str) and len(params[key]) > least
+               and _segments(name, language, {**recipient_params, **params}) > limit):
+            params[key] = _cut(params[key], max(least, len(params[key]) - 8))
+    return params  # as short as it gets: sent over budget rather than not at all
