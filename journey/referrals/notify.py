@@ -17,7 +17,8 @@ retried.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,7 +50,7 @@ from journey.referrals.states import (
     OutcomeReason,
 )
 from notifications.hooks import Recipient
-from notifications.outbox import enqueue
+from notifications.outbox import build_rows, enqueue, write_rows
 from notifications.templates import locale_chain
 
 logger = logging.getLogger(__name__)
@@ -131,12 +132,13 @@ def tell_migrant(sess: Session, referral: Referral) -> int:
 
 def caseworker(sess: Session, referral: Referral) -> User | None:
     """Who made the referral: the participant's caseworker, else the user who sent it."""
-    caseworker_id = sess.scalar(sa.select(Participant.caseworker_id)
-                                .where(Participant.id == referral.participant_id))
-    for user_id in (caseworker_id, referral.sent_by, referral.created_by):
-        user = sess.get(User, user_id) if user_id else None
-        if user is not None and user.is_active and user.email:
-            return user
+    with sess.no_autoflush:  # called after each step, which has just flushed
+        caseworker_id = sess.scalar(sa.select(Participant.caseworker_id)
+                                    .where(Participant.id == referral.participant_id))
+        for user_id in (caseworker_id, referral.sent_by, referral.created_by):
+            user = sess.get(User, user_id) if user_id else None
+            if user is not None and user.is_active and user.email:
+                return user
     return None
 
 
@@ -167,21 +169,46 @@ _STAFF_TEMPLATES = {"decline": messages.DECLINED, "complete": messages.COMPLETED
 
 
 def tell_caseworker(sess: Session, referral: Referral, event: str) -> int:
-    """Email the referring caseworker that the referral was declined, completed or expired."""
+    """Email the referring caseworker that the referral was declined, completed or expired.
+    Inside ``batched`` the outbox rows wait for the batch's end, written at once."""
     user = caseworker(sess, referral)
     if user is None:
         return 0
     recipient = staff_recipient(sess, user, referral.office_id)
-    service = sess.scalar(sa.select(DirectoryService.name)
-                          .where(DirectoryService.id == referral.service_id))
-    participant = sess.scalar(sa.select(Participant.reference)
-                              .where(Participant.id == referral.participant_id))
+    cache = sess.info.setdefault("referral_names", {})
+    if ("service", referral.service_id) not in cache:
+        with sess.no_autoflush:
+            cache["service", referral.service_id] = sess.scalar(
+                sa.select(DirectoryService.name).where(DirectoryService.id == referral.service_id))
+    with sess.no_autoflush:
+        participant = sess.scalar(sa.select(Participant.reference)
+                                  .where(Participant.id == referral.participant_id))
     params = {"reference": referral.reference, "participant": participant or "-",
-              "service": service, "url": page_url(referral.id)}
+              "service": cache["service", referral.service_id], "url": page_url(referral.id)}
     if event != "expire":
         params["reason"] = _outcome_text(referral, event, recipient.language)
-    return enqueue(sess, recipient, _STAFF_TEMPLATES[event], params,
-                   dedupe_key=f"referral-{event}:{referral.id}:{user.id}")
+    rows = build_rows(recipient, _STAFF_TEMPLATES[event], params,
+                      dedupe_key=f"referral-{event}:{referral.id}:{user.id}")
+    pending = sess.info.get(_BATCH)
+    if pending is not None:
+        pending.extend(rows)
+        return len(rows)
+    return write_rows(sess, rows)
+
+
+_BATCH = "referral_notify_batch"
+
+
+@contextmanager
+def batched(sess: Session) -> Iterator[None]:
+    """The caseworkers' emails of many steps (the scan's expiries) written in one go at the end:
+    one duplicate check and a few INSERTs instead of two statements per email."""
+    sess.info[_BATCH] = []
+    try:
+        yield
+        write_rows(sess, sess.info[_BATCH])
+    finally:
+        sess.info.pop(_BATCH, None)
 
 
 # --- the handlers --------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from journey.organisations.models import Office
 from journey.referrals import messages, notify, partner_notify, services
 from journey.referrals.models import DirectoryService, Referral, ReferralEvent
 from journey.referrals.states import WORKING_STATES, ReferralEventKind, State
-from notifications.outbox import enqueue
+from notifications.outbox import build_rows, write_rows
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +89,10 @@ def _load(sess: Session, ids: list[int]) -> list[Referral]:
 
 def expire(sess: Session, now: datetime) -> int:
     ids = claim_expiry(sess.connection(), now)
-    for referral in _load(sess, ids):
-        services.apply_event(sess, referral, "expire", {}, actor_id=None, now=now)
-    sess.flush()
+    with notify.batched(sess):
+        for referral in _load(sess, ids):
+            services.apply_event(sess, referral, "expire", {}, actor_id=None, now=now)
+        sess.flush()
     return len(ids)
 
 
@@ -114,17 +115,18 @@ def remind(sess: Session, now: datetime) -> int:
 
 
 def _escalation_email(sess: Session, user: sa.Row, office: Office | None, row: sa.Row,
-                      service: str) -> int:
+                      service: str) -> list[dict[str, Any]]:
+    """The outbox rows of one escalation email (written in bulk by escalate)."""
     if not user.email:
-        return 0
+        return []
     recipient = notify.staff_recipient(sess, user, office.id if office else None)
     zone = ZoneInfo(recipient.timezone)
     due = format_datetime(row.due, format="medium", tzinfo=zone, locale=recipient.language)
     name = (messages.ESCALATED_RESPONSE if row.deadline == RESPONSE
             else messages.ESCALATED_COMPLETION)
-    return enqueue(sess, recipient, name, {"reference": row.reference, "service": service,
-                                           "due": due, "url": notify.page_url(row.id)},
-                   dedupe_key=f"referral-escalated:{row.id}:{user.id}")
+    return build_rows(recipient, name, {"reference": row.reference, "service": service,
+                                        "due": due, "url": notify.page_url(row.id)},
+                      dedupe_key=f"referral-escalated:{row.id}:{user.id}")
 
 
 def escalate(sess: Session, now: datetime) -> dict[str, int]:
@@ -137,12 +139,12 @@ def escalate(sess: Session, now: datetime) -> dict[str, int]:
     offices = {o.id: o for o in sess.scalars(sa.select(Office).where(Office.id.in_(office_ids)))}
     names = dict(sess.execute(sa.select(DirectoryService.id, DirectoryService.name).where(
         DirectoryService.id.in_({row.service_id for row in claimed}))).all())
-    events = []
+    events, emails = [], []
     for row in sorted(claimed, key=lambda r: r.id):
         users = people.get(row.office_id, [])
         for user in users:
-            counts["emails"] += _escalation_email(sess, user, offices.get(row.office_id), row,
-                                                  names.get(row.service_id, ""))
+            emails += _escalation_email(sess, user, offices.get(row.office_id), row,
+                                        names.get(row.service_id, ""))
         events.append({"referral_id": row.id, "kind": ReferralEventKind.ESCALATED.value,
                        "from_state": row.state, "to_state": row.state, "reason": row.deadline,
                        "partner_visible": False, "actor_id": None, "at": now})
@@ -151,9 +153,11 @@ def escalate(sess: Session, now: datetime) -> dict[str, int]:
                      participant_id=row.participant_id, provider_id=row.provider_id,
                      deadline=row.deadline, due=row.due.isoformat(),
                      user_ids=[u.id for u in users])
-        logger.warning("referral escalated id=%s deadline=%s people=%d", row.id, row.deadline,
-                       len(users))
+        logger.info("referral escalated id=%s deadline=%s people=%d", row.id, row.deadline,
+                    len(users))
     sess.connection().execute(_RE.insert(), events)
+    counts["emails"] = write_rows(sess, emails)
+    logger.warning("referrals escalated count=%d emails=%d", len(claimed), counts["emails"])
     return counts
 
 
