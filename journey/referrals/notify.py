@@ -130,11 +130,26 @@ def tell_migrant(sess: Session, referral: Referral) -> int:
 
 # --- the caseworker ------------------------------------------------------------------------------
 
+def _people(sess: Session, participant_ids: list[int]) -> dict[int, tuple[int | None, str]]:
+    """(caseworker id, reference) of each participant; inside ``batched`` kept for the batch
+    (primed for all its referrals at once)."""
+    cache = sess.info.get(_BATCH_PEOPLE)
+    found = {} if cache is None else cache
+    missing = [pid for pid in participant_ids if pid not in found]
+    if missing:
+        with sess.no_autoflush:  # called after each step, which has just flushed
+            for pid, cw, ref in sess.execute(
+                    sa.select(Participant.id, Participant.caseworker_id, Participant.reference)
+                    .where(Participant.id.in_(missing))):
+                found[pid] = (cw, ref)
+    return found
+
+
 def caseworker(sess: Session, referral: Referral) -> User | None:
     """Who made the referral: the participant's caseworker, else the user who sent it."""
-    with sess.no_autoflush:  # called after each step, which has just flushed
-        caseworker_id = sess.scalar(sa.select(Participant.caseworker_id)
-                                    .where(Participant.id == referral.participant_id))
+    caseworker_id = _people(sess, [referral.participant_id]).get(
+        referral.participant_id, (None, None))[0]
+    with sess.no_autoflush:
         for user_id in (caseworker_id, referral.sent_by, referral.created_by):
             user = sess.get(User, user_id) if user_id else None
             if user is not None and user.is_active and user.email:
@@ -175,14 +190,13 @@ def tell_caseworker(sess: Session, referral: Referral, event: str) -> int:
     if user is None:
         return 0
     recipient = staff_recipient(sess, user, referral.office_id)
-    cache = sess.info.setdefault("referral_names", {})
+    cache = sess.info.get(_BATCH_PEOPLE, {})
     if ("service", referral.service_id) not in cache:
         with sess.no_autoflush:
             cache["service", referral.service_id] = sess.scalar(
                 sa.select(DirectoryService.name).where(DirectoryService.id == referral.service_id))
-    with sess.no_autoflush:
-        participant = sess.scalar(sa.select(Participant.reference)
-                                  .where(Participant.id == referral.participant_id))
+    participant = _people(sess, [referral.participant_id]).get(referral.participant_id,
+                                                               (None, None))[1]
     params = {"reference": referral.reference, "participant": participant or "-",
               "service": cache["service", referral.service_id], "url": page_url(referral.id)}
     if event != "expire":
@@ -197,18 +211,21 @@ def tell_caseworker(sess: Session, referral: Referral, event: str) -> int:
 
 
 _BATCH = "referral_notify_batch"
+_BATCH_PEOPLE = "referral_notify_batch_people"
 
 
 @contextmanager
-def batched(sess: Session) -> Iterator[None]:
+def batched(sess: Session, referrals: list[Referral]) -> Iterator[None]:
     """The caseworkers' emails of many steps (the scan's expiries) written in one go at the end:
-    one duplicate check and a few INSERTs instead of two statements per email."""
-    sess.info[_BATCH] = []
+    their people looked up at once, one duplicate check and a few INSERTs for all the emails."""
+    sess.info[_BATCH], sess.info[_BATCH_PEOPLE] = [], {}
     try:
+        _people(sess, sorted({r.participant_id for r in referrals}))
         yield
         write_rows(sess, sess.info[_BATCH])
     finally:
         sess.info.pop(_BATCH, None)
+        sess.info.pop(_BATCH_PEOPLE, None)
 
 
 # --- the handlers --------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The deadline scan: each step fires exactly once per referral, even with two schedulers.
 
-* expiry: a sent referral not answered by its response deadline expires, through
-  journey.referrals.services.apply_event (history, audit, closed_at, the caseworker's email);
+* expiry: a sent referral not answered by its response deadline expires: the transition table's
+  "expire" row applied as journey.referrals.services.apply_event applies it (state, closed_at,
+  history, audit, the caseworker's email), in bulk;
 * reminder: a sent referral whose reminder moment (half the response time) has come, and that was
   not reminded, is reminded once (a ReferralEvent the partner sees, and the partner's email);
 * escalation: a referral that expired, or was not completed by its completion deadline while
@@ -10,9 +11,9 @@
 
 Each step claims its rows with one conditional UPDATE ... RETURNING: the WHERE names what is not
 done yet, and on PostgreSQL a second scheduler's UPDATE waits on the first's row locks, then
-re-reads the rows and finds them done. Expiry claims by bumping the version of each sent,
-overdue referral (the rows stay locked) and apply_event then moves them on; a reminder by
-setting reminded_at, an escalation by setting escalated_at. On SQLite writers are serialised.
+re-reads the rows and finds them done. Expiry claims by setting the state (and closed_at, and
+the version), a reminder by setting reminded_at, an escalation by setting escalated_at. On
+SQLite writers are serialised.
 """
 
 from __future__ import annotations
@@ -31,14 +32,25 @@ from journey.core import audit
 from journey.core.db import utcnow
 from journey.grievances.sla import _recipients
 from journey.organisations.models import Office
-from journey.referrals import messages, notify, partner_notify, services
+from journey.referrals import messages, notify, partner_notify
 from journey.referrals.models import DirectoryService, Referral, ReferralEvent
-from journey.referrals.states import WORKING_STATES, ReferralEventKind, State
+from journey.referrals.states import (
+    FINAL_STATES,
+    TRANSITIONS_BY_EVENT,
+    WORKING_STATES,
+    ReferralEventKind,
+    State,
+)
 from notifications.outbox import build_rows, write_rows
 
 logger = logging.getLogger(__name__)
 
 _R = Referral.__table__
+# The scan expires in bulk what journey.referrals.services.apply_event would one by one: only
+# while the row has one source and nothing to check (no guards, no required fields).
+_EXPIRE = TRANSITIONS_BY_EVENT["expire"]
+if len(_EXPIRE.sources) != 1 or _EXPIRE.guards or _EXPIRE.required:
+    raise RuntimeError("the expire transition changed: expire through services.apply_event")
 _RE = ReferralEvent.__table__
 SCAN_SECONDS = 300
 SENT, EXPIRED = State.SENT.value, State.EXPIRED.value
@@ -48,11 +60,17 @@ RESPONSE, COMPLETION = "response", "completion"
 
 # --- the claims: one statement each, what is not done yet in the WHERE ---------------------------
 
-def claim_expiry(conn: sa.Connection, now: datetime) -> list[int]:
-    """Lock (and version) every sent referral past its response deadline."""
-    return list(conn.scalars(
-        _R.update().where(_R.c.state == SENT, _R.c.response_due_at < now)
-        .values(version=_R.c.version + 1).returning(_R.c.id)))
+def claim_expiry(conn: sa.Connection, now: datetime) -> list[sa.Row]:
+    """Expire every sent referral past its response deadline: the transition table's "expire"
+    row (its sources, its target, closed_at as for any final state, the version bumped)."""
+    values: dict[str, Any] = {"state": _EXPIRE.target.value, "version": _R.c.version + 1}
+    if _EXPIRE.target in FINAL_STATES:
+        values["closed_at"] = now
+    return list(conn.execute(
+        _R.update().where(_R.c.state.in_([s.value for s in _EXPIRE.sources]),
+                          _R.c.response_due_at < now)
+        .values(values).returning(_R.c.id, _R.c.office_id, _R.c.participant_id,
+                                  _R.c.provider_id)))
 
 
 def claim_reminders(conn: sa.Connection, now: datetime) -> list[int]:
@@ -88,12 +106,27 @@ def _load(sess: Session, ids: list[int]) -> list[Referral]:
 
 
 def expire(sess: Session, now: datetime) -> int:
-    ids = claim_expiry(sess.connection(), now)
-    with notify.batched(sess):
-        for referral in _load(sess, ids):
-            services.apply_event(sess, referral, "expire", {}, actor_id=None, now=now)
-        sess.flush()
-    return len(ids)
+    """The "expire" transition for every referral it applies to, in bulk: what apply_event
+    does for one (state, closed_at, the history, the audit, the notifications) in a few
+    statements rather than a flush per referral."""
+    rows = claim_expiry(sess.connection(), now)
+    if not rows:
+        return 0
+    source, target = _EXPIRE.sources[0].value, _EXPIRE.target.value
+    sess.connection().execute(_RE.insert(), [
+        {"referral_id": r.id, "kind": _EXPIRE.event, "from_state": source, "to_state": target,
+         "partner_visible": True, "actor_id": None, "at": now} for r in rows])
+    for r in rows:
+        audit.record(sess, f"referrals:referral:{_EXPIRE.event}", actor_id=None,
+                     object_type="referral", object_id=r.id, office_id=r.office_id,
+                     participant_id=r.participant_id, provider_id=r.provider_id,
+                     from_state=source, to_state=target, reason=None, via_link_id=None)
+    referrals = _load(sess, [r.id for r in rows])
+    with notify.batched(sess, referrals):
+        for referral in referrals:
+            notify.on_event(sess, referral, _EXPIRE.event, actor_id=None)
+    logger.info("referrals expired count=%d", len(rows))
+    return len(rows)
 
 
 def remind(sess: Session, now: datetime) -> int:
