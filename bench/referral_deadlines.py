@@ -20,7 +20,8 @@ conditional UPDATE ... RETURNING), rolled back after the timing; on PostgreSQL t
 vacuumed (untimed), so no side meets the dead row versions of the other. The baseline is the
 same three statements written by hand (the timestamp bound with the app's column type, so
 SQLite compares the same text). The escalation claim finds the referrals the expiry claim has
-just expired too: they are escalated in the same scan. Medians of --runs runs, alternating baseline and service.
+just expired too: they are escalated in the same scan. Medians of --runs runs, alternating
+baseline and service.
 Then, for scale, the whole scan once (the claims, then the expiries' history, audit and
 caseworker emails, the reminders' events and the escalations' events and emails), rolled back.
 """
@@ -165,7 +166,7 @@ def bare() -> list[sa.TextClause]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--referrals", type=int, default=sized(100_000, 400))
-    parser.add_argument("--runs", type=int, default=sized(3, 1))
+    parser.add_argument("--runs", type=int, default=sized(5, 1))
     args = parser.parse_args()
 
     with Workspace() as ws:
