@@ -9,7 +9,8 @@ from flask import Flask
 
 from journey.consent.models import Purpose
 from journey.consent.services import on_withdrawal
-from journey.core.domains import Category, Domain, Job, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, Job, NavLink, PersonalData, TimelineKind
+from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
 from journey.referrals import notify, scan, services
 from journey.referrals.cli import directory_group
@@ -43,7 +44,9 @@ _JOBS: tuple = (
 )
 _TEMPLATES: tuple = (*notify.TEMPLATES,)
 _SECTIONS: tuple = ()
-_NAV: tuple = ()
+_NAV: tuple = (
+    NavLink("directory_pages.services", _l("Directory"), "directory:read", 35),  # directory
+)
 _KEYWORDS: tuple = ()
 
 
