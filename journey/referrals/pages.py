@@ -144,16 +144,6 @@ def _link_purpose(state: str) -> str | None:
     return None
 
 
-def _link_sender():
-    """partner_notify.send_link when the partner's side is installed, else None."""
-    return getattr(partner_notify, "send_link", None)
-
-
-def _link_address(sess: Session, referral: Any) -> str | None:
-    finder = getattr(partner_notify, "link_address", None)
-    return finder(sess, referral)[0] if finder is not None else None
-
-
 def _detail(sess: Session, user: User, referral_id: int, *, errors: dict | None = None,
             v: dict | None = None, refused: dict | None = None, status: int = 200):
     view = services.read(sess, user, referral_id)
@@ -175,9 +165,9 @@ def _detail(sess: Session, user: User, referral_id: int, *, errors: dict | None 
         "outcome": pf.outcome_text(_Row(view)), "completion": completion,
         "overdue": pf.is_overdue(_Row(view)), "due": pf.due_of(_Row(view)),
         "consent": has_consent(sess, view["participant_id"], Purpose.SHARE_PROVIDERS),
-        "can_link": (purpose is not None and allowed(user, "referrals:link")
-                     and _link_sender() is not None),
-        "link_address": _link_address(sess, _Row(view)) if purpose else None,
+        "can_link": purpose is not None and allowed(user, "referrals:link"),
+        "link_address": (partner_notify.link_address(sess, _Row(view))[0] if purpose
+                         else None),
         "link_purpose": purpose, "grievance_ref": grievance_ref,
         "errors": errors or {}, "v": v or {}, "refused": refused,
     }
@@ -295,18 +285,15 @@ def email_link(referral_id: int):
     sess, user = db.session, g.user
     _staff(user)
     require(user, "referrals:link")
-    sender = _link_sender()
-    if sender is None:
-        raise NotFound(_("No such step."))
     try:
-        sender(sess, user, referral_id)
+        partner_notify.send_link(sess, user, referral_id)
     except FORM_ERRORS as err:
         sess.rollback()
         return _detail(sess, user, referral_id, errors=field_errors(err),
                        status=form_status(err))
     row = load_referral(sess, user, referral_id, "referrals:read")
     flash(_("A signed link is on its way to %(email)s. It works once, for this referral only.",
-            email=_link_address(sess, row) or ""))
+            email=partner_notify.link_address(sess, row)[0] or ""))
     return redirect(url_for("referral_pages.referral", referral_id=referral_id), 303)
 
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from journey.core.audit import AuditEvent
 from journey.grievances import services as grievances
 from journey.grievances.models import Channel
-from journey.referrals.models import Referral, ReferralEvent
+from journey.referrals.models import Referral, ReferralEvent, ReferralLink
+from notifications.models import OutboxMessage
 from tests.referrals.helpers import add_service, move, person, refer, setting
 from tests.web.test_pages import HTML, csrf_token, log_in, text
 
@@ -387,3 +388,32 @@ def test_a_draft_is_changed_then_sent_through_its_form(app, client, factory, db_
     db_session.refresh(r)
     assert r.state == "sent"
     assert client.get(page, headers=HTML).status_code == 404  # sent: no longer a draft
+
+
+def test_email_the_partner_a_signed_link(app, client, factory, db_session):
+    s = setting(factory, db_session)
+    r = refer(app, db_session, s, person(factory, s))
+    log_in(client, s.caseworker)
+    detail = f"/referrals/{r.id}"
+    body = text(client.get(detail, headers=HTML))
+    assert 'id="send-link"' in body and "It goes to intake@example.org" in body
+    before = db_session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    resp = _post(client, f"{detail}/link", {}, detail)
+    assert resp.status_code == 303
+    assert "A signed link is on its way to intake@example.org" in text(
+        client.get(detail, headers=HTML))
+    link = db_session.scalars(sa.select(ReferralLink).where(
+        ReferralLink.referral_id == r.id).order_by(ReferralLink.id.desc())).first()
+    assert (link.purpose, link.email, link.created_by) == ("respond", "intake@example.org",
+                                                           s.caseworker.id)
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) > before
+    # Without an address in the directory: said beside the button, nothing sent.
+    s.service.email = None
+    s.provider.email = None
+    db_session.flush()
+    resp = _post(client, f"{detail}/link", {}, detail)
+    assert resp.status_code == 422 and "has an email address in the directory" in text(resp)
+    # Nothing left for the partner to do: no link.
+    move(app, db_session, s.caseworker, r, "withdraw", reason="other")
+    assert 'id="send-link"' not in text(client.get(detail, headers=HTML))
+    assert _post(client, f"{detail}/link", {}, detail).status_code == 409
