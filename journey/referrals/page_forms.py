@@ -212,7 +212,7 @@ def outcome_text(r: Any) -> str:
             return _("Declined: %(reason)s", reason=title("decline", r.decline_reason))
         return ""
     if r.outcome == Outcome.NOT_PROVIDED.value and r.outcome_reason:
-        return _("%(outcome)s: %(reason)s", outcome=title("outcome", r.outcome),
+        return _("Service not provided: %(reason)s",
                  reason=title("outcome_reason", r.outcome_reason))
     return title("outcome", r.outcome)
 
