@@ -9,7 +9,8 @@ from flask import Flask
 
 from journey.consent.models import Purpose
 from journey.consent.services import on_withdrawal
-from journey.core.domains import Category, Domain, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, NavLink, PersonalData, TimelineKind
+from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
 from journey.referrals import notify, services
 from journey.referrals.cli import directory_group
@@ -29,6 +30,7 @@ from journey.referrals.models import (
 )
 from journey.referrals.pages import bp as pages_bp
 from journey.referrals.partner_pages import bp as partner_pages_bp
+from journey.referrals.report_pages import bp as report_pages_bp
 from journey.referrals.report_routes import blp as report_blp
 from journey.referrals.routes import blp as referrals_blp
 from journey.referrals.states import EVENT_TITLES, ReferralEventKind
@@ -41,7 +43,9 @@ _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 _JOBS: tuple = ()
 _TEMPLATES: tuple = (*notify.TEMPLATES,)
 _SECTIONS: tuple = ()
-_NAV: tuple = ()
+_NAV: tuple = (
+    NavLink("referral_report_pages.report", _l("Referral figures"), "referrals:report", 44),
+)
 _KEYWORDS: tuple = ()
 
 
@@ -55,7 +59,8 @@ DOMAIN = Domain(
     models=(DirectoryService, DirectoryLocation, ServiceAtLocation, ServiceLanguage, ServiceArea,
             ServiceSchedule, Referral, ReferralEvent, ReferralLink),
     api_blueprints=(directory_blp, referrals_blp, report_blp),
-    page_blueprints=(directory_pages_bp, pages_bp, partner_pages_bp, link_pages_bp),
+    page_blueprints=(directory_pages_bp, pages_bp, partner_pages_bp, link_pages_bp,
+                     report_pages_bp),
     commands=(directory_group,),
     permissions={
         # The directory: staff and partners search it (partners never see a confidential
