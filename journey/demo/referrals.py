@@ -11,8 +11,8 @@ closed-loop figures show something after `make run`:
 * referrals of Lisbon participants (who consented to share with service providers) in every
   state: two sent (one past the time the partner should have been reminded), accepted, in
   progress, completed with the service provided and not provided (unable to contact), declined
-  (no capacity), withdrawn, expired, and one escalated for missing its completion deadline; the
-  accepted one was made from the demo's wages grievance.
+  (no capacity), withdrawn, expired (and so escalated), and one escalated for missing its
+  completion deadline; the accepted one was made from the demo's wages grievance.
 
 Steps happened days or weeks ago, so each goes through the one function that moves a referral
 (journey.referrals.services.apply_event) at its own time, after the actor's scope is checked as
@@ -420,6 +420,7 @@ def _referrals(sess: Session, users: dict[str, User], svc: dict[str, DirectorySe
                reason="Wants evening Portuguese classes to reach A2.")
     services.apply_event(sess, r, "expire", {}, actor_id=None, now=r.response_due_at)
     r.version += 1
+    _escalate(sess, r, "response", r.response_due_at, r.response_due_at)
 
     # The shelter, in an emergency: answered within the hour, the stay under way.
     r = _refer(sess, lisbon, next(women), svc["shelter"], now - 5 * day, urgency="emergency",
@@ -433,16 +434,20 @@ def _referrals(sess: Session, users: dict[str, User], svc: dict[str, DirectorySe
                reason="Sharing a room with five others; the landlord keeps the deposit.")
     _step(sess, told, r, "accept", now - 44 * day)
     _step(sess, told, r, "start", now - 40 * day)
-    _escalate(sess, r, r.complete_due_at + hour)
+    _escalate(sess, r, "completion", r.complete_due_at, r.complete_due_at + hour)
     return 11
 
 
-def _escalate(sess: Session, referral: Referral, at: datetime) -> None:
-    """The escalation of a missed deadline, written as the deadline scan writes it."""
+def _escalate(sess: Session, referral: Referral, deadline: str, due: datetime,
+              at: datetime) -> None:
+    """The escalation of a missed deadline ("response" or "completion") to the referring
+    office, written as the deadline scan (journey.referrals.scan) writes it."""
     referral.escalated_at = at
     sess.add(ReferralEvent(referral_id=referral.id, kind="escalate", from_state=referral.state,
-                           to_state=referral.state, partner_visible=False, at=at))
+                           to_state=referral.state, reason=deadline, partner_visible=False,
+                           at=at))
     sess.flush()
     audit.record(sess, "referrals:referral:escalate", actor_id=None, object_type="referral",
                  object_id=referral.id, office_id=referral.office_id,
-                 participant_id=referral.participant_id, source="demo")
+                 participant_id=referral.participant_id, provider_id=referral.provider_id,
+                 deadline=deadline, due=due.isoformat(), source="demo")

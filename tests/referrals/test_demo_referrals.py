@@ -94,10 +94,14 @@ def test_the_demo_referrals_load_twice_without_duplicates_and_cover_every_state(
     now = utcnow()
     sent = [r for r in referrals if r.state == "sent"]
     assert any(r.remind_at < now < r.response_due_at and r.reminded_at is None for r in sent)
-    escalated = [r for r in referrals if r.escalated_at is not None]
-    assert len(escalated) == 1 and escalated[0].complete_due_at < escalated[0].escalated_at
-    assert db_session.scalar(sa.select(ReferralEvent.kind).where(
-        ReferralEvent.referral_id == escalated[0].id, ReferralEvent.kind == "escalate"))
+    # Escalated: the expired one (no answer) and one not completed in time.
+    escalated = {r.state: r for r in referrals if r.escalated_at is not None}
+    assert set(escalated) == {"expired", "in_progress"}
+    late = escalated["in_progress"]
+    assert late.complete_due_at < late.escalated_at < now
+    assert db_session.scalars(sa.select(ReferralEvent.reason).where(
+        ReferralEvent.referral_id == late.id, ReferralEvent.kind == "escalate")).all() == [
+        "completion"]
     assert len([r for r in referrals if r.grievance_id is not None]) == 1
     assert all(has_consent(db_session, r.participant_id, "share_providers") for r in referrals)
     assert any(r.urgency == "emergency" and r.service_id == shelter.id for r in referrals)
