@@ -289,6 +289,29 @@ POST   /placements/{placement}/steps/{waiting_step}/confirm   onboarding:confirm
 POST   /placements/{placement}/steps/{confirmed_step}/contest onboarding:contest   201 201 201 403 403 401
 POST   /placements/{placement}/steps/{waiting_step}/links     onboarding:send_link 201 201 201 403 403 401
 POST   /placements/{placement}/retention               retention:record      200 200 200 200 403 401
+# Referrals (issue #16, helper "api"): {own_referral} is an office A participant's referral to the
+# partner user's provider, {other_referral} an office B participant's to another provider; each
+# in the state the row's step starts from (journey.tests: _referral_world).
+GET    /referrals                                      referrals:read        200 200 200 403 200 401
+POST   /referrals                                      referrals:create      201 201 201 403 403 401
+GET    /referrals/{own_referral}                       referrals:read        200 200 200 403 200 401
+GET    /referrals/{other_referral}                     referrals:read        200 404 404 403 404 401
+PATCH  /referrals/{own_referral}                       referrals:create      200 200 200 403 403 401
+PATCH  /referrals/{other_referral}                     referrals:create      200 404 404 403 403 401
+POST   /referrals/{own_referral}/send                  referrals:send        200 200 200 403 403 401
+POST   /referrals/{other_referral}/send                referrals:send        200 404 404 403 403 401
+POST   /referrals/{own_referral}/accept                referrals:respond     200 200 200 403 200 401
+POST   /referrals/{other_referral}/accept              referrals:respond     200 404 404 403 404 401
+POST   /referrals/{own_referral}/decline               referrals:respond     200 200 200 403 200 401
+POST   /referrals/{other_referral}/decline             referrals:respond     200 404 404 403 404 401
+POST   /referrals/{own_referral}/start                 referrals:respond     200 200 200 403 200 401
+POST   /referrals/{other_referral}/start               referrals:respond     200 404 404 403 404 401
+POST   /referrals/{own_referral}/progress              referrals:respond     200 200 200 403 200 401
+POST   /referrals/{other_referral}/progress            referrals:respond     200 404 404 403 404 401
+POST   /referrals/{own_referral}/complete              referrals:respond     200 200 200 403 200 401
+POST   /referrals/{other_referral}/complete            referrals:respond     200 404 404 403 404 401
+POST   /referrals/{own_referral}/withdraw              referrals:send        200 200 200 403 403 401
+POST   /referrals/{other_referral}/withdraw            referrals:send        200 404 404 403 403 401
 GET    /openapi.json                                   (public)              200 200 200 200 200 200
 GET    /docs                                           (public)              200 200 200 200 200 200
 GET    /docs/assets/swagger-ui.css                     (public)              200 200 200 200 200 200
@@ -409,6 +432,17 @@ BODIES = {
     ("POST", "/placements/{placement}/steps/{confirmed_step}/contest"): {"text": "Not paid"},
     ("POST", "/placements/{placement}/steps/{waiting_step}/links"): {"contact_id": "{contact}"},
     ("POST", "/placements/{placement}/retention"): {"months": 3, "retained": True},
+    # Referrals (helper "api").
+    ("POST", "/referrals"): {"participant_id": "{own}", "service_id": "{service}", "send": True,
+                             "shared_fields": ["name"], "reason": "Matrix referral"},
+    ("PATCH", "/referrals/{referral}"): {"urgency": "urgent", "version": 1},
+    ("POST", "/referrals/{referral}/send"): {},
+    ("POST", "/referrals/{referral}/accept"): {},
+    ("POST", "/referrals/{referral}/decline"): {"reason": "no_capacity"},
+    ("POST", "/referrals/{referral}/start"): {},
+    ("POST", "/referrals/{referral}/progress"): {"note": "Matrix progress"},
+    ("POST", "/referrals/{referral}/complete"): {"outcome": "provided"},
+    ("POST", "/referrals/{referral}/withdraw"): {"reason": "no_longer_needed"},
 }
 
 
@@ -522,6 +556,11 @@ class World:
     waiting_step: int = 0
     confirmed_step: int = 0
     contact: int = 0
+    # Referrals (helper "api"): a directory service of the partner user's provider, and a
+    # referral of {own} to it and one of {other} to another provider's service.
+    service: int = 0
+    own_referral: int = 0
+    other_referral: int = 0
 
     def _values(self, role: str) -> dict[str, Any]:
         return {**vars(self), "token": self.tokens[role], "username": self.usernames[role],
@@ -670,6 +709,8 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
         _vacancies(factory, db_session, world, users, office_a)
     if endpoint.path.startswith("/placements"):
         _placement_world(factory, db_session, world, office_a, users)
+    if endpoint.path.startswith("/referrals"):
+        _referral_world(factory, db_session, world, users, office_a, office_b, endpoint)
     if "{employer}" in endpoint.path:
         world.employer = factory.employer().id
     if "{contact}" in endpoint.path:
@@ -742,6 +783,37 @@ def _placement_world(factory, db_session, world: World, office_a, users) -> None
     world.placement, world.confirmed_step = placed.placement.id, confirmed.id
     world.waiting_step = placed.step(db_session, "arrival_met").id
     world.contact = contact(factory, users["employer"].employer_id).id
+
+
+def _referral_world(factory, db_session, world: World, users, office_a, office_b,
+                    endpoint: Endpoint) -> None:
+    """Referrals in the state the row's step starts from: a draft to send or change, an accepted
+    one to start, progress or complete, else a sent one."""
+    from journey.referrals import services as referrals
+    from tests.referrals.helpers import add_service
+
+    step = endpoint.path.rsplit("/", 1)[-1]
+    if endpoint.method == "PATCH" or step == "send":
+        send, accept = False, False
+    else:
+        send, accept = True, step in ("start", "progress", "complete")
+    admin = users["admin"]
+    consents = [{"purpose": "case_management", "method": "signed"},
+                {"purpose": "share_providers", "method": "signed"}]
+    world.service = add_service(db_session, users["partner"].provider_id).id
+    elsewhere = add_service(db_session, factory.provider().id).id
+    for side, office, service in (("own", office_a, world.service),
+                                  ("other", office_b, elsewhere)):
+        p = factory.participant(admin, office_id=office.id, consents=consents)
+        setattr(world, side, p.id)
+        with factory.app.test_request_context():
+            r = referrals.create(db_session, admin, {"participant_id": p.id,
+                                                     "service_id": service, "send": send})
+            if accept:
+                referrals.transition(db_session, admin, r.id, "accept", {})
+        setattr(world, f"{side}_referral", r.id)
+        if side == "other":
+            world.other_reference = p.reference
 
 
 def _call(client, world: World, endpoint: Endpoint, role: str, **override: int):
@@ -866,8 +938,9 @@ def _policy_status(endpoint: Endpoint, role: str) -> int:
     if r not in PERMISSIONS[endpoint.permission]:
         return 403
     # {other} is in no scope but the admin's: another office, linked to no organisation; so is
-    # {other_grievance} (another office's grievance).
-    if re.search(r"\{other(_grievance)?\}", endpoint.path) and r != Role.ADMIN:
+    # {other_grievance} (another office's grievance) and {other_referral} (another office's
+    # participant's, to another provider).
+    if re.search(r"\{other(_grievance|_referral)?\}", endpoint.path) and r != Role.ADMIN:
         return 404
     return endpoint.success
 
