@@ -231,6 +231,15 @@ GET    /recruiters                                     recruiters:read       200
 POST   /recruiters                                     recruiters:manage     201 201 403 403 403 401
 GET    /recruiters/{recruiter}                         recruiters:read       200 200 200 403 403 401
 PATCH  /recruiters/{recruiter}                         recruiters:manage     200 200 403 403 403 401
+GET    /directory/services                             directory:read        200 200 200 403 200 401
+POST   /directory/services                             directory:manage      201 201 403 403 403 401
+GET    /directory/services/{dservice}                  directory:read        200 200 200 403 200 401
+PATCH  /directory/services/{dservice}                  directory:manage      200 200 403 403 403 401
+POST   /directory/services/{dservice}/confirm          directory:manage      200 200 403 403 403 401
+GET    /directory/locations                            directory:read        200 200 200 403 200 401
+POST   /directory/locations                            directory:manage      201 201 403 403 403 401
+PATCH  /directory/locations/{dlocation}                directory:manage      200 200 403 403 403 401
+GET    /directory/export                               directory:read        200 200 200 403 200 401
 GET    /programmes/                                    programmes:read       200 200 200 200 200 401
 GET    /programmes/{programme}                         programmes:read       200 200 200 200 200 401
 POST   /programmes/                                    programmes:manage     201 403 403 403 403 401
@@ -402,6 +411,14 @@ BODIES = {
     ("POST", "/employers/{employer}/verification"): {"status": "suspended"},
     ("POST", "/recruiters"): {"name": "Matrix Recruiter", "country": "NP"},
     ("PATCH", "/recruiters/{recruiter}"): {"licence_number": "MX-1", "version": 1},
+    # The service directory (owner: directory).
+    ("POST", "/directory/services"): {"provider_id": "{provider}", "name": "Matrix service",
+                                      "legal_aid": True, "languages": ["pt"]},
+    ("PATCH", "/directory/services/{dservice}"): {"capacity": 3, "version": 1},
+    ("POST", "/directory/services/{dservice}/confirm"): {},
+    ("POST", "/directory/locations"): {"provider_id": "{provider}", "name": "Matrix place",
+                                       "country": "PT"},
+    ("PATCH", "/directory/locations/{dlocation}"): {"city": "Porto", "version": 1},
     ("POST", "/auth/tokens"): {"username": "{username}", "password": PASSWORD, "name": "matrix"},
     ("POST", "/auth/sessions/end-all"): {"keep_current": True},
     ("POST", "/auth/totp"): {},
@@ -528,6 +545,8 @@ class World:
     employer: int = 0
     contact: int = 0  # a contact person of {employer}
     recruiter: int = 0  # a recruiter of the registry
+    dservice: int = 0  # a directory service of {provider}, at {dlocation}
+    dlocation: int = 0
     provider: int = 0
     inbound: int = 0  # a text from {own} (an /inbound/ row's participant, in office A)
     holiday: int = 0  # a public holiday of office A
@@ -719,6 +738,13 @@ def _world(factory, db_session, endpoint: Endpoint) -> World:
     if "{recruiter}" in endpoint.path:
         world.recruiter = factory._add(Recruiter(name="Matrix Agency", country="NP",
                                                  created_at=utcnow())).id
+    if endpoint.path.startswith("/directory/"):  # the service directory (owner: directory)
+        from tests.referrals.helpers import add_service
+        world.provider = factory.provider().id
+        world.dservice = add_service(db_session, world.provider).id
+        world.dlocation = db_session.scalar(sa.text(
+            "SELECT location_id FROM directory_service_locations WHERE service_id = :s"),
+            {"s": world.dservice})
     if "{provider}" in endpoint.path:
         world.provider = factory.provider().id
     if "target}" in endpoint.path:

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from journey.core.i18n import _l
-from journey.core.schemas import CodeField, Country, TimeZone, Version, not_blank
+from journey.core.schemas import CodeField, Country, Phone, Text, TimeZone, Version, not_blank
 
 PROVIDER_KINDS = ("job_centre", "health", "legal", "housing", "financial", "consulate",
                   "training", "psychosocial", "other")
@@ -55,7 +55,18 @@ class EmployerSchema(_NamedOrganisationSchema):
     verified_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
-class ServiceProviderSchema(_NamedOrganisationSchema):
+class _ProviderContact(ma.Schema):
+    """A provider's HSDS organization fields (journey.referrals' directory)."""
+
+    description = Text(validate=validate.Length(max=2000), allow_none=True)
+    email = ma.fields.Email(validate=validate.Length(max=254), allow_none=True, metadata={
+        "description": "Receives referrals for services that have no email of their own."})
+    phone = Phone(allow_none=True)
+    website = ma.fields.URL(validate=validate.Length(max=500), allow_none=True,
+                            schemes={"http", "https"})
+
+
+class ServiceProviderSchema(_NamedOrganisationSchema, _ProviderContact):
     kind = ma.fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
 
 
@@ -76,7 +87,7 @@ class EmployerUpdateSchema(ma.Schema):
     version = Version()
 
 
-class ServiceProviderUpdateSchema(ma.Schema):
+class ServiceProviderUpdateSchema(_ProviderContact):
     name = ma.fields.String(validate=[validate.Length(max=200), not_blank])
     country = Country()
     kind = ma.fields.String(validate=validate.OneOf(PROVIDER_KINDS))

@@ -44,6 +44,7 @@ _JOBS: tuple = ()
 _TEMPLATES: tuple = (*notify.TEMPLATES,)
 _SECTIONS: tuple = ()
 _NAV: tuple = (
+    NavLink("directory_pages.services", _l("Directory"), "directory:read", 35),  # directory
     NavLink("referral_report_pages.report", _l("Referral figures"), "referrals:report", 44),
 )
 _KEYWORDS: tuple = ()
