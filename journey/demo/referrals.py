@@ -14,11 +14,13 @@ closed-loop figures show something after `make run`:
   (no capacity), withdrawn, expired (and so escalated), and one escalated for missing its
   completion deadline; the accepted one was made from the demo's wages grievance.
 
-Steps happened days or weeks ago, so each goes through the one function that moves a referral
-(journey.referrals.services.apply_event) at its own time, after the actor's scope is checked as
-a request would (load_referral). The partner's steps at the job centre are the partner user's;
-those of the providers without an account are recorded by the caseworker, as told by phone. The
-escalation is written as the deadline scan writes it.
+Providers are kept through the organisations' services, locations and services through the
+directory's (journey.referrals.directory: audited, places folded for search), the stale course
+confirmed 200 days ago. Referral steps happened days or weeks ago, so each goes through the one
+function that moves a referral (journey.referrals.services.apply_event) at its own time, after
+the actor's scope is checked as a request would (load_referral). The partner's steps at the job
+centre are the partner user's; those of the providers without an account are recorded by the
+caseworker, as told by phone. The escalation is written as the deadline scan writes it.
 
 Idempotent like the rest of the demo: providers and services are found by name, and no referral
 is added once the demo has one.
@@ -45,17 +47,13 @@ from journey.grievances.models import Grievance
 from journey.organisations import services as organisations
 from journey.organisations.models import ServiceProvider
 from journey.participants.models import Participant
-from journey.referrals import deadlines, services
+from journey.referrals import deadlines, directory, services
 from journey.referrals.access import load_referral
 from journey.referrals.models import (
     DirectoryLocation,
     DirectoryService,
     Referral,
     ReferralEvent,
-    ServiceArea,
-    ServiceAtLocation,
-    ServiceLanguage,
-    ServiceSchedule,
 )
 from journey.referrals.states import TRANSITIONS_BY_EVENT
 
@@ -184,8 +182,8 @@ class DemoReferrals:
             echo("The job centre's referrals (log in as partner): "
                  + ", ".join(base + p for p in partner))
         if self.link_url:
-            echo(f"Signed referral link (emailed to the legal aid service; works once): "
-                 f"{self.link_url}")
+            echo("Signed link for the legal aid service to report the outcome (no login; "
+                 f"works until it is reported): {self.link_url}")
 
 
 def _path(endpoint: str, **values: Any) -> str | None:
@@ -220,7 +218,8 @@ def _load(sess: Session, users: dict[str, User]) -> DemoReferrals:
     locations = {}
     for name, rows in _LOCATIONS.items():
         for row in rows:
-            locations[(name, row[0])], added = _location(sess, providers[name], row, now)
+            locations[(name, row[0])], added = _location(sess, users["admin"], providers[name],
+                                                         row)
             result.added += added
     directory = {}
     for spec in _SERVICES:
@@ -251,48 +250,38 @@ def _provider(sess: Session, admin: User, name: str) -> tuple[ServiceProvider, i
     return organisations.update_provider(sess, admin, row.id, missing, expected=None), 1
 
 
-def _location(sess: Session, provider: ServiceProvider, row: tuple, now: datetime
+def _location(sess: Session, admin: User, provider: ServiceProvider, row: tuple
               ) -> tuple[DirectoryLocation, int]:
     name, address, postal_code, confidential = row
     found = sess.scalar(sa.select(DirectoryLocation).where(
         DirectoryLocation.provider_id == provider.id, DirectoryLocation.name == name))
     if found is not None:
         return found, 0
-    location = DirectoryLocation(provider_id=provider.id, name=name, address=address,
-                                 city="Lisboa", region="Lisboa", postal_code=postal_code,
-                                 country="PT", confidential=confidential, created_at=now)
-    sess.add(location)
-    sess.flush()
-    return location, 1
+    return directory.create_location(sess, admin, {
+        "provider_id": provider.id, "name": name, "address": address, "city": "Lisboa",
+        "region": "Lisboa", "postal_code": postal_code, "country": "PT",
+        "confidential": confidential}), 1
 
 
 def _service(sess: Session, admin: User, provider: ServiceProvider,
              location: DirectoryLocation, spec: _Spec, now: datetime
              ) -> tuple[DirectoryService, int]:
+    """The service through the directory's own service (audited), confirmed when the spec says."""
     found = sess.scalar(sa.select(DirectoryService).where(
         DirectoryService.provider_id == provider.id, DirectoryService.name == spec.name))
     if found is not None:
         return found, 0
-    assured = now - timedelta(days=spec.assured_days_ago)
-    service = DirectoryService(
-        provider_id=provider.id, name=spec.name, description=spec.description,
-        email=provider.email, phone=provider.phone, url=provider.website,
-        **{flag: True for flag in spec.flags}, **dict(spec.extra),
-        assured_at=assured, assured_by=admin.id, created_at=assured, updated_at=assured)
-    sess.add(service)
-    sess.flush()
-    sess.add(ServiceAtLocation(service_id=service.id, location_id=location.id))
-    for language in spec.languages:
-        sess.add(ServiceLanguage(service_id=service.id, language=language))
-    for area in spec.areas:
-        sess.add(ServiceArea(service_id=service.id, name=area, name_key=area.casefold()))
     opens, closes = spec.hours
-    for day in spec.weekdays:
-        sess.add(ServiceSchedule(service_id=service.id, weekday=day, opens_at=time(opens),
-                                 closes_at=time(closes, 59 if closes == 23 else 0)))
-    sess.flush()
-    audit.record(sess, "referrals:service:create", actor_id=admin.id, object_type="service",
-                 object_id=service.id, provider_id=provider.id, source="demo")
+    service = directory.create_service(sess, admin, {
+        "provider_id": provider.id, "name": spec.name, "description": spec.description,
+        "email": provider.email, "phone": provider.phone, "url": provider.website,
+        **{flag: True for flag in spec.flags}, **dict(spec.extra),
+        "assured_at": now - timedelta(days=spec.assured_days_ago),
+        "languages": list(spec.languages), "areas": list(spec.areas),
+        "location_ids": [location.id],
+        "schedules": [{"weekday": day, "opens_at": time(opens),
+                       "closes_at": time(closes, 59 if closes == 23 else 0)}
+                      for day in spec.weekdays]})
     return service, 1
 
 

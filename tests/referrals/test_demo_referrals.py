@@ -15,7 +15,7 @@ from journey.core.auth import User
 from journey.core.db import utcnow
 from journey.demo.referrals import HEALTH, JOB_CENTRE, STALE_DAYS_AGO, WOMEN
 from journey.organisations.models import ServiceProvider
-from journey.referrals import figures
+from journey.referrals import directory, figures
 from journey.referrals.access import location_visible, referral_scope
 from journey.referrals.models import (
     DirectoryLocation,
@@ -84,6 +84,19 @@ def test_the_demo_referrals_load_twice_without_duplicates_and_cover_every_state(
     assert all(db_session.scalar(sa.select(sa.func.count()).select_from(table).where(
         table.service_id == s.id)) for s in services
         for table in (ServiceLanguage, ServiceArea, ServiceSchedule))
+
+    # Through the directory's search: the stale entry, the SOGIESC-safe clinic, a place typed
+    # without its accent; the partner is told the shelter's address is withheld.
+    caseworker = _user(db_session, "caseworker.lisbon")
+    with app.test_request_context():
+        stale_rows, _n = directory.search(db_session, caseworker, stale=True)
+        safe_rows, _n = directory.search(db_session, caseworker, flag="sogiesc_safe")
+        setubal, _n = directory.search(db_session, caseworker, place="setubal")
+        (seen_shelter,), _n = directory.search(db_session, partner, flag="women_only")
+    assert [r["service"].id for r in stale_rows] == [stale[0].id]
+    assert [r["service"].name for r in safe_rows] == ["Community health clinic"]
+    assert shelter.id in {r["service"].id for r in setubal}
+    assert seen_shelter["locations"] == [] and seen_shelter["address_withheld"]
 
     referrals = db_session.scalars(sa.select(Referral)).all()
     states = {r.state for r in referrals}
