@@ -46,7 +46,7 @@ from journey.employers.models import EmployerContact, Recruiter
 from journey.grievances import glass
 from journey.grievances import services as grievance_services
 from journey.grievances.models import Escalation
-from journey.organisations.models import Employer, OfficeHoliday
+from journey.organisations.models import Employer, Office, OfficeHoliday
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
 from journey.passports import services as passports
@@ -506,6 +506,10 @@ MATRIX = _parse(MATRIX_TABLE)
 FIELD_PERMISSIONS = {
     "participants:read_sensitive": "test_sensitive_fields_follow_read_sensitive",
     "continuum:override": "test_overriding_unmet_guards_follows_continuum_override",
+    # Page-only permissions of referrals (owner: partner): the partner's own pages, and staff's
+    # "email the partner a fresh link". No API endpoint answers to them.
+    "partners:own": "test_partner_pages_follow_partners_own",
+    "referrals:link": "test_emailing_a_partner_link_follows_referrals_link",
 }
 
 
@@ -1388,3 +1392,47 @@ def test_sixth_login_after_five_failures_is_429_even_with_the_right_password(com
     with app.app_context(), db.job_session() as s:
         owners = s.scalars(sa.select(User.username).join(ApiToken, ApiToken.user_id == User.id))
         assert sorted(owners) == ["bystander", "nearly"]
+
+
+# --- page-only permissions of referrals (owner: partner) --------------------------------------
+
+def _page_csrf(client) -> str:
+    page = client.get("/account").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != ANON])
+def test_partner_pages_follow_partners_own(app, client, factory, db_session, role, monkeypatch):
+    from tests.referrals.helpers import person, refer, setting
+    from tests.web.test_pages import log_in
+
+    s = setting(factory, db_session)
+    r = refer(app, db_session, s, person(factory, s))
+    users = {"admin": s.admin, "caseworker": s.caseworker, "partner": s.partner}
+    user = users.get(role) or factory.user(role, office=db_session.get(Office, s.office_id))
+    log_in(client, user)
+    expected = 200 if Role(role) in PERMISSIONS["partners:own"] else 403
+    for path in ("/partner", "/partner/referrals", f"/partner/referrals/{r.id}"):
+        assert client.get(path).status_code == expected, path
+    # The pages follow the permission, not the role's name.
+    monkeypatch.setitem(app.extensions["journey_policy"], "partners:own", frozenset())
+    assert client.get("/partner").status_code == 403
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != ANON])
+def test_emailing_a_partner_link_follows_referrals_link(app, client, factory, db_session, role,
+                                                        monkeypatch):
+    from tests.referrals.helpers import person, refer, setting
+    from tests.web.test_pages import log_in
+
+    s = setting(factory, db_session)
+    r = refer(app, db_session, s, person(factory, s))
+    users = {"admin": s.admin, "caseworker": s.caseworker, "partner": s.partner}
+    user = users.get(role) or factory.user(role, office=db_session.get(Office, s.office_id))
+    log_in(client, user)
+    resp = client.post(f"/referrals/{r.id}/partner-link", data={"csrf_token": _page_csrf(client)})
+    # The partner's own referral is in its scope, but the permission is staff's.
+    assert resp.status_code == (303 if Role(role) in PERMISSIONS["referrals:link"] else 403)
+    monkeypatch.setitem(app.extensions["journey_policy"], "referrals:link", frozenset())
+    resp = client.post(f"/referrals/{r.id}/partner-link", data={"csrf_token": _page_csrf(client)})
+    assert resp.status_code == 403

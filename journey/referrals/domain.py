@@ -9,10 +9,10 @@ from flask import Flask
 
 from journey.consent.models import Purpose
 from journey.consent.services import on_withdrawal
-from journey.core.domains import Category, Domain, NavLink, PersonalData, TimelineKind
+from journey.core.domains import Category, Domain, Job, NavLink, PersonalData, TimelineKind
 from journey.core.i18n import _l
 from journey.core.policy import STAFF, Role
-from journey.referrals import notify, services
+from journey.referrals import notify, partner_notify, scan, services
 from journey.referrals.cli import directory_group
 from journey.referrals.directory_pages import bp as directory_pages_bp
 from journey.referrals.directory_routes import blp as directory_blp
@@ -40,11 +40,19 @@ _STAFF_AND_PARTNER = STAFF | _PARTNER
 _SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 # What each helper module adds to the domain, one tuple per kind, so adding one is one line.
-_JOBS: tuple = ()
-_TEMPLATES: tuple = (*notify.TEMPLATES,)
+_JOBS: tuple = (
+    Job("referral_deadline_scan", scan.scan_job, scan.SCAN_SECONDS),  # deadlines
+)
+_TEMPLATES: tuple = (
+    *notify.TEMPLATES,  # deadlines: the migrant's notice, the caseworker's emails
+    *partner_notify.TEMPLATES,  # partner: new referral, reminder, outcome link
+)
 _SECTIONS: tuple = ()
 _NAV: tuple = (
     NavLink("directory_pages.services", _l("Directory"), "directory:read", 35),  # directory
+    # The partner's own pages.
+    NavLink("partner_portal.home", _l("Overview"), "partners:own", 10),
+    NavLink("partner_portal.referrals", _l("Our referrals"), "partners:own", 12),
     NavLink("referral_report_pages.report", _l("Referral figures"), "referrals:report", 44),
 )
 _KEYWORDS: tuple = ()

@@ -185,6 +185,9 @@ def home():
     # Employer users start on their own pages (journey.employers.portal, when installed).
     if "employer_portal.home" in current_app.view_functions and allowed(user, "employers:own"):
         return redirect(url_for("employer_portal.home"))
+    # Partner users start on theirs (journey.referrals.partner_pages, when installed).
+    if "partner_portal.home" in current_app.view_functions and allowed(user, "partners:own"):
+        return redirect(url_for("partner_portal.home"))
     if not allowed(user, "participants:read"):
         return render_template("welcome.html")
     # Staff start on their work (journey.workbench, when installed), else on the caseload.

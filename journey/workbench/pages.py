@@ -15,6 +15,8 @@ from journey.grievances.models import CATEGORY_TITLES
 from journey.grievances.sla import PAGE_PATH
 from journey.messaging.pages import problem_text
 from journey.organisations.models import Office
+from journey.referrals.notify import PAGE_PATH as REFERRAL_PATH
+from journey.referrals.states import DECLINE_TITLES, STATE_TITLES
 from journey.web.pagekit import error_page, html_blueprint
 from journey.web.routes import login_required
 from journey.workbench import services
@@ -66,6 +68,18 @@ GRIEVANCE_INFO = {
 }
 # The staff page of a grievance, as the escalation emails link to it.
 GRIEVANCE_PATH = PAGE_PATH
+# The referral sections: (heading, short title in the counts table).
+REFERRAL_INFO = {
+    "referrals_overdue": (_l("Overdue and expired referrals"), _l("Referrals overdue")),
+    "referrals_due": (_l("Referrals due within 2 days"), _l("Referrals due")),
+    "referrals_declined": (_l("Referrals declined in the last 30 days"),
+                           _l("Referrals declined")),
+}
+EMPTY.update({
+    "referrals_overdue": _l("No referral has missed its deadline."),
+    "referrals_due": _l("No referral is due within 2 days."),
+    "referrals_declined": _l("No referral was declined in the last 30 days."),
+})
 
 
 def _skip_titles() -> dict[str, str]:
@@ -127,15 +141,20 @@ def my_work():
     triage_url = (url_for(TRIAGE_ENDPOINT) if TRIAGE_ENDPOINT in current_app.view_functions
                   else None)
     grievances = allowed(user, "grievances:read")
+    referrals = allowed(user, "referrals:read")
     counted = {**SHORT_TITLES, **({name: short for name, (_t, short) in GRIEVANCE_INFO.items()
-                                   if short is not None} if grievances else {})}
+                                   if short is not None} if grievances else {}),
+               **({name: short for name, (_t, short) in REFERRAL_INFO.items()}
+                  if referrals else {})}
     return render_template(
         "workbench/my_work.html", work=work, grouped=work["view"] != "mine",
         groups=_groups(work), info=SECTION_INFO, short=counted, empty=EMPTY,
         offices=offices, office_id=args.get("office_id"), triage_url=triage_url,
         reason_text=reason_text, permit_titles=_permit_titles(), status_titles=_status_titles(),
         grievances=grievances, grievance_info=GRIEVANCE_INFO, grievance_path=GRIEVANCE_PATH,
-        category_titles=CATEGORY_TITLES)
+        category_titles=CATEGORY_TITLES, referrals=referrals, referral_info=REFERRAL_INFO,
+        referral_path=REFERRAL_PATH, decline_titles=DECLINE_TITLES,
+        state_titles=STATE_TITLES)
 
 
 @bp.post("/work/escalations/<int:escalation_id>/seen")

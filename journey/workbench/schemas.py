@@ -87,6 +87,30 @@ class EscalationWorkSchema(GrievanceWorkSchema):
     seen_at = ma.fields.AwareDateTime(allow_none=True)
 
 
+class ReferralWorkSchema(ma.Schema):
+    """A referral due, overdue (or expired) or declined, with its participant."""
+
+    id = ma.fields.Integer()
+    reference = ma.fields.String(metadata={"description": "The referral's"})
+    state = ma.fields.String()
+    urgency = ma.fields.String()
+    service_id = ma.fields.Integer()
+    service_name = ma.fields.String()
+    provider_id = ma.fields.Integer()
+    provider_name = ma.fields.String()
+    deadline = ma.fields.String(metadata={"description": "response or completion"})
+    due_at = ma.fields.AwareDateTime(allow_none=True)
+    escalated_at = ma.fields.AwareDateTime(allow_none=True)
+    decline_reason = ma.fields.String(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    participant_id = ma.fields.Integer()
+    participant_reference = ma.fields.String()
+    given_name = ma.fields.String()
+    family_name = ma.fields.String()
+    office_id = ma.fields.Integer()
+    caseworker_id = ma.fields.Integer(allow_none=True)
+
+
 def _section(item: type[ma.Schema], name: str, **extra: ma.fields.Field) -> type[ma.Schema]:
     return ma.Schema.from_dict({
         "total": ma.fields.Integer(metadata={"description": "All the items, not only those listed"}),
@@ -100,7 +124,9 @@ _ITEM_OF = {"overdue": ChecklistWorkSchema, "due": ChecklistWorkSchema,
             "permits_30": PermitWorkSchema, "permits_90": PermitWorkSchema,
             "replies": ReplyWorkSchema, "problems": ProblemWorkSchema,
             "grievances_due": GrievanceWorkSchema, "grievances_breached": GrievanceWorkSchema,
-            "escalations": EscalationWorkSchema}
+            "escalations": EscalationWorkSchema,
+            "referrals_due": ReferralWorkSchema, "referrals_overdue": ReferralWorkSchema,
+            "referrals_declined": ReferralWorkSchema}
 _SECTION_SCHEMAS = {
     schema: _section(schema, schema.__name__.replace("Schema", "SectionSchema"))
     for schema in dict.fromkeys(_ITEM_OF.values()) if schema is not EscalationWorkSchema}
@@ -139,6 +165,8 @@ class MyWorkSchema(ma.Schema):
                        "failed or were skipped in the last 30 days; open grievances whose "
                        "acknowledgement or resolution is due within 2 days, and breached ones "
                        "(a caseworker's assigned ones, a supervisor's office); escalations "
-                       "addressed to the caller, unseen first"})
+                       "addressed to the caller, unseen first; referrals whose response or "
+                       "completion is due within 2 days, overdue ones (and those expired in "
+                       "the last 30 days), and those declined in the last 30 days"})
     triage = ma.fields.Nested(TriageCountSchema)
     caseworkers = ma.fields.List(ma.fields.Nested(CaseworkerCountsSchema))

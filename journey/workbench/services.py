@@ -34,7 +34,7 @@ from journey.core.policy import Role, office_scope, participant_scope, require
 from journey.organisations.services import check_office_filter
 from journey.participants.models import Participant
 from journey.stages import Stage
-from journey.workbench import grievance_work
+from journey.workbench import grievance_work, referral_work
 from notifications.models import InboundMessage, OutboxMessage, Status
 
 _P = Participant.__table__
@@ -64,7 +64,8 @@ EXPIRED_PERMIT_STATUSES = (*VALID_PERMIT_STATUSES, PermitStatus.EXPIRED.value)
 PARTICIPANT_SECTIONS = ("overdue", "due", "permits_expired", "permits_7", "permits_30",
                         "permits_90", "replies", "problems")
 GRIEVANCE_SECTIONS = grievance_work.SECTIONS
-SECTIONS = PARTICIPANT_SECTIONS + GRIEVANCE_SECTIONS
+REFERRAL_SECTIONS = referral_work.SECTIONS
+SECTIONS = PARTICIPANT_SECTIONS + GRIEVANCE_SECTIONS + REFERRAL_SECTIONS
 
 
 class unindexed(sa.ColumnElement):
@@ -195,7 +196,8 @@ def my_work(sess: Session, actor: User, *, office_id: int | None = None,
     """What needs the actor's attention: checklist items due and overdue, permits expiring and
     expired, unanswered replies (their texts: an audited read), messages that failed or were
     skipped, texts from unknown numbers waiting for triage, grievances due within two days and
-    breached, and the escalations addressed to the actor."""
+    breached, the escalations addressed to the actor, and referrals due within two days,
+    overdue (or expired) and declined."""
     require(actor, "workbench:read")
     check_office_filter(sess, actor, office_id)
     now = now or utcnow()
@@ -208,6 +210,7 @@ def my_work(sess: Session, actor: User, *, office_id: int | None = None,
     narrow = _view(actor) != "all" or office_id is not None
     _collect(sess, people, today, limit, out, counts, narrow=narrow)
     grievance_work.collect(sess, actor, now, office_id, _view(actor), limit, out, counts)
+    referral_work.collect(sess, actor, people, now, limit, out, counts)
     triage = sess.scalar(sa.select(sa.func.count()).select_from(_IN).where(
         _IN.c.participant_id.is_(None), _IN.c.needs_attention.is_(True))) or 0
     caseworkers = _by_caseworker(sess, counts)

@@ -136,13 +136,15 @@ def test_two_apps_in_one_process_never_share_hooks(app, database_url):
         assert [n for n, _f, _s in jobs(other)] == ["release_deferred", "continuum_scan",
                                                     "message_stats_compact", "audit_seal",
                                                     "privacy_retention", "grievance_sla_scan",
-                                                    "retention_reminders", "probe_job"]
+                                                    "retention_reminders", "referral_deadline_scan",
+                                                    "probe_job"]
         assert [n for n, _f, _s in hooks_for(again).jobs] == ["continuum_scan",
                                                               "message_stats_compact",
                                                               "audit_seal",
                                                               "privacy_retention",
                                                               "grievance_sla_scan",
-                                                              "retention_reminders"]
+                                                              "retention_reminders",
+                                                              "referral_deadline_scan"]
         assert len(timeline.registry(other).handlers) == len(timeline.registry(app).handlers) + 1
         assert timeline.registry(again).handlers == timeline.registry(app).handlers
         assert hooks_for(app).keywords.route("PROBE") is None
@@ -160,7 +162,8 @@ def test_the_scheduler_runs_the_jobs_the_domains_declare(app):
     assert [name for name, _f, _s in jobs(app)] == ["release_deferred", "continuum_scan",
                                                     "message_stats_compact", "audit_seal",
                                                     "privacy_retention", "grievance_sla_scan",
-                                                    "retention_reminders"]
+                                                    "retention_reminders",
+                                                    "referral_deadline_scan"]
 
 
 def test_recording_an_unregistered_kind_is_refused(app, factory, db_session):

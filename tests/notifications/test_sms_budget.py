@@ -8,12 +8,13 @@ GSM-7 when the text is (notifications.gsm), not because the sample names avoid a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
 from journey.config import SUPPORTED_LANGUAGES
 from journey.employers.onboarding import STEP_TITLES
+from journey.referrals.messages import compact_hours, fit
 from journey.stages.checklists import REMINDERS
 from notifications import segments
 from notifications.templates import COUNTRY, DATE, TEMPLATES, TEXT, URL, render, templates_for
@@ -63,6 +64,14 @@ LONGEST_ITEM = max(REMINDERS.values(), key=lambda r: len(str(r._args[0])))
 LONGEST_STEP = max(STEP_TITLES.values(), key=lambda t: len(str(t._args[0])))
 
 
+# A referral's directory entry: free texts of the provider, not translated.
+REFERRAL_PROVIDER = "Associação de Apoio Jurídico e Social aos Trabalhadores Migrantes"
+REFERRAL_STREET = "Rua Professor Doutor Egas Moniz de Albuquerque 123, 2.º Esquerdo"
+REFERRAL_HOURS = [(d, time(9), time(17)) for d in range(1, 6)] + [(6, time(9), time(12, 30))]
+REFERRAL_DOCUMENTS = ("Passaporte, autorização de residência, contrato de trabalho, três últimos "
+                      "recibos de vencimento, comprovativo de morada")
+
+
 def params_for(lang: str) -> dict:
     given, _family, centre, city, employer, service, country, emergency = PEOPLE[lang]
     return {
@@ -77,6 +86,10 @@ def params_for(lang: str) -> dict:
         # Onboarding (journey.employers.notify): the longest step title, the worker's first
         # name, a signed link (about 110 characters of token) and a retention check's months.
         "step": LONGEST_STEP, "worker": given, "months": "12",
+        # Referrals (journey.referrals.messages): where the migrant was referred, as the
+        # directory holds it (long on purpose: the notice shortens them to fit).
+        "provider": f"{employer}, {REFERRAL_PROVIDER}", "address": f"{REFERRAL_STREET}, {city}",
+        "hours": compact_hours(REFERRAL_HOURS, lang), "documents": REFERRAL_DOCUMENTS,
     }
 
 
@@ -86,16 +99,21 @@ TRACKING_CODE = "7KQM-2XPA-9RTD"
 
 
 def _catalog(app) -> dict:
-    """The shipped templates, the grievances' own (the resolution with how to appeal) and the
-    onboarding notice (the step an employer confirmed). Other domains' templates carry a
+    """The shipped templates, the grievances' own (the resolution with how to appeal), the
+    onboarding notice (the step an employer confirmed) and the referral's notice to the migrant
+    (where, the address, hours and what to bring). Other domains' templates carry a
     caseworker's free text (caseworker_reply), which no budget bounds, or go by email only (an
     employer's signed link and retention reminder)."""
     return {**TEMPLATES, **{name: t for name, t in templates_for(app).templates.items()
-                            if name.startswith(("grievance", "onboarding_step"))}}
+                            if name.startswith(("grievance", "onboarding_step",
+                                                "referral_sent"))}}
 
 
 def _params(name: str, lang: str) -> dict:
     params = params_for(lang)
+    if name.startswith("referral_sent"):  # shortened to fit, as the referral's notice does
+        declared = {key: params[key] for key in templates_for()[name].params}
+        return {**params, **fit(name, lang, declared, params)}
     return {**params, "reference": TRACKING_CODE} if name.startswith("grievance") else params
 
 

@@ -320,13 +320,12 @@ def test_employer_and_partner_see_no_caseload(client, factory, office_cw, role):
     p = factory.participant(cw)
     log_in(client, factory.user(role))
     resp = client.get("/", headers=HTML)
-    if role == "employer":  # employers start on their own pages (journey.employers.portal)
-        assert resp.status_code == 302 and resp.headers["Location"] == "/employer"
-        resp = client.get("/employer", headers=HTML)
-        assert_html_page(resp, 200)
-    else:
-        assert_html_page(resp, 200)
-        assert "has no caseload on these pages" in text(resp)
+    # Employers and partners start on their own pages (journey.employers.portal,
+    # journey.referrals.partner_pages).
+    start = {"employer": "/employer", "partner": "/partner"}[role]
+    assert resp.status_code == 302 and resp.headers["Location"] == start
+    resp = client.get(start, headers=HTML)
+    assert_html_page(resp, 200)
     assert row_links(resp) == [] and p.reference not in text(resp)
     assert_html_page(client.get(f"/participants/{p.id}", headers=HTML), 403)
 
