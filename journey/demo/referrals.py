@@ -47,11 +47,12 @@ from journey.grievances.models import Grievance
 from journey.organisations import services as organisations
 from journey.organisations.models import ServiceProvider
 from journey.participants.models import Participant
-from journey.referrals import deadlines, directory, services
+from journey.referrals import deadlines, directory, links, services
 from journey.referrals.access import load_referral
 from journey.referrals.models import (
     DirectoryLocation,
     DirectoryService,
+    LinkPurpose,
     Referral,
     ReferralEvent,
 )
@@ -368,6 +369,9 @@ def _referrals(sess: Session, users: dict[str, User], svc: dict[str, DirectorySe
                    reason="About 40 hours of summer overtime unpaid; wants to claim it.",
                    fields=("name", "phone", "language", "nationality"))
         _step(sess, told, r, "accept", now - 2 * day)
+        # The centre has no account: a signed link lets it report the outcome, printed once.
+        result.link_url = links.issue_link(sess, r, LinkPurpose.OUTCOME, actor_id=lisbon.id,
+                                           email=svc["legal"].email)
 
     # In progress at the job centre.
     r = _refer(sess, lisbon, next(others), svc["qualifications"], now - 12 * day,

@@ -6,7 +6,9 @@ them."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -28,6 +30,7 @@ from journey.referrals.models import (
     ServiceSchedule,
 )
 from journey.referrals.states import State
+from tests.web.test_pages import HTML
 
 _COUNTED = (ServiceProvider, DirectoryService, DirectoryLocation, ServiceAtLocation,
             ServiceLanguage, ServiceArea, ServiceSchedule, Referral, ReferralEvent)
@@ -49,11 +52,16 @@ def _user(db_session, username: str) -> User:
 
 
 def test_the_demo_referrals_load_twice_without_duplicates_and_cover_every_state(
-        app, connection, db_session):
-    _load(app)
+        app, connection, db_session, client):
+    output = _load(app)
     before = _counts(db_session)
-    assert "nothing changed" in _load(app)
+    again = _load(app)
+    assert "nothing changed" in again
     assert _counts(db_session) == before
+    # The signed link for the legal aid service is printed the one time it is made, and opens.
+    (link,) = re.findall(r"https?://\S+/r/\S+", output)
+    assert "/r/" not in again
+    assert client.get(urlsplit(link).path, headers=HTML).status_code == 200
 
     # Three providers with their HSDS details; ten services.
     providers = {p.name: p for p in db_session.scalars(sa.select(ServiceProvider).where(
