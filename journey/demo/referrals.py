@@ -184,7 +184,8 @@ class DemoReferrals:
                  + ", ".join(base + p for p in partner))
         if self.link_url:
             echo("Signed link for the legal aid service to report the outcome (no login; "
-                 f"works until it is reported): {self.link_url}")
+                 f"used up once reported, expires in {links.link_days()} days): "
+                 f"{self.link_url}")
 
 
 def _path(endpoint: str, **values: Any) -> str | None:
