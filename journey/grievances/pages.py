@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -195,6 +195,10 @@ def _detail_context(gv: Grievance, full: bool) -> dict[str, Any]:
     ctx.update(participant=participant, employer=employer, recruiter=recruiter, steps=steps,
                can_manage=can_manage, history=_history(gv), appeals=appeals,
                staff=pf.staff_choices(sess, user, gv.office_id) if can_manage else [])
+    if "referral_pages.new" in current_app.view_functions:  # journey.referrals installed
+        from journey.referrals.pages import grievance_panel
+
+        ctx["referral_panel"] = grievance_panel(sess, user, gv)
     return ctx
 
 

@@ -29,6 +29,7 @@ from journey.referrals.models import (
     ServiceSchedule,
 )
 from journey.referrals.pages import bp as pages_bp
+from journey.referrals.pages import referrals_section
 from journey.referrals.partner_pages import bp as partner_pages_bp
 from journey.referrals.report_pages import bp as report_pages_bp
 from journey.referrals.report_routes import blp as report_blp
@@ -47,9 +48,13 @@ _TEMPLATES: tuple = (
     *notify.TEMPLATES,  # deadlines: the migrant's notice, the caseworker's emails
     *partner_notify.TEMPLATES,  # partner: new referral, reminder, outcome link
 )
-_SECTIONS: tuple = ()
+_SECTIONS: tuple = (
+    referrals_section,  # staff
+)
 _NAV: tuple = (
     NavLink("directory_pages.services", _l("Directory"), "directory:read", 35),  # directory
+    # staff: referrals:create, so partners (who read referrals on their own pages) do not see it
+    NavLink("referral_pages.referrals", _l("Referrals"), "referrals:create", 42),
     # The partner's own pages.
     NavLink("partner_portal.home", _l("Overview"), "partners:own", 10),
     NavLink("partner_portal.referrals", _l("Our referrals"), "partners:own", 12),
