@@ -267,6 +267,7 @@ POST   /offices/{office_a}/grievance-focal-points      grievances:focal_points 2
 DELETE /offices/{office_a}/grievance-focal-points/{focal} grievances:focal_points 204 204 403 403 403 401
 POST   /grievances/{restricted}/break-glass            grievances:break_glass 201 201 403 403 403 401
 GET    /grievances/patterns                            grievances:report     200 200 403 403 403 401
+GET    /referrals/figures                              referrals:report      200 200 200 403 403 401
 GET    /grievances                                     grievances:read       200 200 200 403 403 401
 POST   /grievances                                     grievances:create     201 201 201 403 403 401
 GET    /grievances/{own_grievance}                     grievances:read       200 200 200 403 403 401

@@ -22,6 +22,7 @@ from journey.core.auth import User
 from journey.core.db import db, utcnow
 from journey.demo.employers import load_demo_employers
 from journey.demo.grievances import load_demo_grievances
+from journey.demo.referrals import load_demo_referrals
 from journey.demo.workload import assign_caseworkers, load_demo_work
 from journey.organisations.models import Employer, Office, ServiceProvider
 from journey.participants.models import Participant
@@ -138,8 +139,10 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
         grievances = load_demo_grievances(sess, users, offices, employer.id, date.today())
         # Employers: records, recruiters, vacancies, candidates and a placement (idempotent).
         employers = load_demo_employers(sess, users, programme, employer, date.today())
+        # The directory and referrals in every state, one from a grievance (idempotent).
+        referrals = load_demo_referrals(sess, users)
     echo("Demo data loaded." if created or assigned or work or grievances or employers.added
-         else "Demo data already present; nothing changed.")
+         or referrals.added else "Demo data already present; nothing changed.")
     base = current_app.config["PUBLIC_BASE_URL"]  # the address this installation is reached at
     if card is not None:
         echo(f"Skill card {card.number}: printable at {base}/participants/"
@@ -149,6 +152,7 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
     echo(f"Complaint patterns (supervisor): {base}/grievances/patterns and focal points: "
          f"{base}/grievances/focal-points")
     employers.echo_links(echo, base)
+    referrals.echo_links(echo, base)
     echo(f"Log in at {base}/login with any of these (password: {DEMO_PASSWORD}):")
     for username, _name, role, office in DEMO_USERS:
         echo(f"  {username:<18} {role:<11} {office or ''}")

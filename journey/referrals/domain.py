@@ -31,6 +31,7 @@ from journey.referrals.models import (
 from journey.referrals.pages import bp as pages_bp
 from journey.referrals.pages import referrals_section
 from journey.referrals.partner_pages import bp as partner_pages_bp
+from journey.referrals.report_pages import bp as report_pages_bp
 from journey.referrals.report_routes import blp as report_blp
 from journey.referrals.routes import blp as referrals_blp
 from journey.referrals.states import EVENT_TITLES, ReferralEventKind
@@ -57,6 +58,7 @@ _NAV: tuple = (
     # The partner's own pages.
     NavLink("partner_portal.home", _l("Overview"), "partners:own", 10),
     NavLink("partner_portal.referrals", _l("Our referrals"), "partners:own", 12),
+    NavLink("referral_report_pages.report", _l("Referral figures"), "referrals:report", 44),
 )
 _KEYWORDS: tuple = ()
 
@@ -71,7 +73,8 @@ DOMAIN = Domain(
     models=(DirectoryService, DirectoryLocation, ServiceAtLocation, ServiceLanguage, ServiceArea,
             ServiceSchedule, Referral, ReferralEvent, ReferralLink),
     api_blueprints=(directory_blp, referrals_blp, report_blp),
-    page_blueprints=(directory_pages_bp, pages_bp, partner_pages_bp, link_pages_bp),
+    page_blueprints=(directory_pages_bp, pages_bp, partner_pages_bp, link_pages_bp,
+                     report_pages_bp),
     commands=(directory_group,),
     permissions={
         # The directory: staff and partners search it (partners never see a confidential
