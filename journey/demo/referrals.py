@@ -47,7 +47,7 @@ from journey.grievances.models import Grievance
 from journey.organisations import services as organisations
 from journey.organisations.models import ServiceProvider
 from journey.participants.models import Participant
-from journey.referrals import deadlines, directory, links, services
+from journey.referrals import deadlines, directory_admin, links, services
 from journey.referrals.access import load_referral
 from journey.referrals.models import (
     DirectoryLocation,
@@ -259,7 +259,7 @@ def _location(sess: Session, admin: User, provider: ServiceProvider, row: tuple
         DirectoryLocation.provider_id == provider.id, DirectoryLocation.name == name))
     if found is not None:
         return found, 0
-    return directory.create_location(sess, admin, {
+    return directory_admin.create_location(sess, admin, {
         "provider_id": provider.id, "name": name, "address": address, "city": "Lisboa",
         "region": "Lisboa", "postal_code": postal_code, "country": "PT",
         "confidential": confidential}), 1
@@ -274,7 +274,7 @@ def _service(sess: Session, admin: User, provider: ServiceProvider,
     if found is not None:
         return found, 0
     opens, closes = spec.hours
-    service = directory.create_service(sess, admin, {
+    service = directory_admin.create_service(sess, admin, {
         "provider_id": provider.id, "name": spec.name, "description": spec.description,
         "email": provider.email, "phone": provider.phone, "url": provider.website,
         **{flag: True for flag in spec.flags}, **dict(spec.extra),

@@ -180,7 +180,7 @@ def _detail_context(gv: Grievance, full: bool) -> dict[str, Any]:
         "ack_due": pf.local_date(gv.ack_due_at, zone),
         "resolve_due": pf.local_date(gv.resolve_due_at, zone),
         "assignee": people.get(gv.assignee_id), "author": people.get(gv.created_by),
-        "can_break_glass": not full and allowed(user, "grievances:break_glass"),
+        "can_break_glass": not full and allowed(user, "grievances:break_glass"), "panels": [],
     }
     if not full:
         return ctx
@@ -195,11 +195,20 @@ def _detail_context(gv: Grievance, full: bool) -> dict[str, Any]:
     ctx.update(participant=participant, employer=employer, recruiter=recruiter, steps=steps,
                can_manage=can_manage, history=_history(gv), appeals=appeals,
                staff=pf.staff_choices(sess, user, gv.office_id) if can_manage else [])
-    if "referral_pages.new" in current_app.view_functions:  # journey.referrals installed
-        from journey.referrals.pages import grievance_panel
-
-        ctx["referral_panel"] = grievance_panel(sess, user, gv)
+    ctx["panels"] = _panels(sess, user, gv)
     return ctx
+
+
+def _panels(sess, user, gv: Grievance) -> list[tuple[str, dict]]:
+    """What other domains add to the page (journey.referrals: the referrals made from the
+    grievance, with their outcome): (template, context) pairs from the functions registered in
+    app.extensions["grievance_panels"], so grievances need not import them."""
+    out = []
+    for template, panel in current_app.extensions.get("grievance_panels", ()):
+        context = panel(sess, user, gv)
+        if context is not None:
+            out.append((template, context))
+    return out
 
 
 def _detail_page(gv: Grievance, full: bool, *, v=None, errors=None, form: str = "",

@@ -1,5 +1,5 @@
 """`journey directory import FILE` and `journey directory export [FILE]`: the service directory
-as Open Referral HSDS 3.0 JSON (journey.referrals.hsds)."""
+as Open Referral HSDS 3.0 JSON (journey.referrals.hsds_import, .hsds)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def directory_import(file: str, country: str | None):
     matched by name, locations and services by provider and name: importing a file twice
     changes nothing the second time. A refused record is reported and skipped."""
     from journey.core.db import db
-    from journey.referrals.hsds import HsdsFileError, import_services
+    from journey.referrals.hsds_import import HsdsFileError, import_services
 
     try:
         with open(file, encoding="utf-8") as fh:

@@ -25,7 +25,7 @@ from journey.core.errors import Conflict
 from journey.core.policy import allowed, require
 from journey.core.versions import Precondition, parse_version
 from journey.organisations.models import ServiceProvider
-from journey.referrals import directory
+from journey.referrals import directory, directory_admin
 from journey.referrals.access import sees_confidential
 from journey.referrals.directory import (
     CATEGORIES,
@@ -149,7 +149,7 @@ def confirm(service_id: int):
     require(g.user, "directory:manage")
     version = parse_version(request.form.get("version", ""))
     try:
-        found = directory.confirm_service(db.session, g.user, service_id,
+        found = directory_admin.confirm_service(db.session, g.user, service_id,
                                           expected=Precondition(body=version))
     except Conflict:
         flash(_("Someone changed this entry since you read it; check it and confirm again."))
@@ -275,7 +275,7 @@ def create_service():
     raw.pop("status", None)
     try:
         data = DirectoryServiceCreateSchema().load(raw)
-        found = directory.create_service(db.session, g.user, data)
+        found = directory_admin.create_service(db.session, g.user, data)
     except FORM_ERRORS as err:
         return _form_page(None, values, _errors(err, index), form_status(err))
     flash(_("Saved: %(name)s.", name=found.name))
@@ -287,7 +287,7 @@ def create_service():
 def edit_service(service_id: int):
     require(g.user, "directory:manage")
     found = directory.load_service(db.session, g.user, service_id, "directory:manage")
-    return _form_page(found, _form_values(directory.edit_values(db.session, found)), {})
+    return _form_page(found, _form_values(directory_admin.edit_values(db.session, found)), {})
 
 
 def _labels() -> list[tuple[str, str]]:
@@ -304,18 +304,18 @@ def update_service(service_id: int):
     found = directory.load_service(sess, g.user, service_id, "directory:manage")
     values = _posted()
     version = parse_version(request.form.get("version", ""))
-    kept = directory.edit_values(sess, found)["schedules"]
+    kept = directory_admin.edit_values(sess, found)["schedules"]
     raw, index = _service_input(values, kept)
     raw.pop("provider_id", None)
     raw.setdefault("name", "")
     try:
         data = DirectoryServiceUpdateSchema().load(raw)
-        directory.update_service(sess, g.user, found.id, data,
+        directory_admin.update_service(sess, g.user, found.id, data,
                                  expected=Precondition(body=version or 0))
     except FORM_ERRORS as err:
         if isinstance(err, Conflict) and err.code == "stale-version":
             sess.refresh(found)
-            current = _form_values(directory.edit_values(sess, found))
+            current = _form_values(directory_admin.edit_values(sess, found))
             rows = conflict_view(current, values, _labels())
             return _form_page(found, {**values, "version": found.version}, {}, 409, rows)
         return _form_page(found, {**values, "version": version or ""}, _errors(err, index),
@@ -363,7 +363,7 @@ def create_location():
         raw = _location_input(values)
         raw.update({k: "" for k in ("name", "country") if k not in raw})
         data = DirectoryLocationCreateSchema().load(raw)
-        loc = directory.create_location(db.session, g.user, data)
+        loc = directory_admin.create_location(db.session, g.user, data)
     except FORM_ERRORS as err:
         return _location_page(None, values, field_errors(err), form_status(err))
     flash(_("Saved: %(name)s.", name=loc.name))
@@ -373,7 +373,7 @@ def create_location():
 @bp.get("/directory/locations/<id:location_id>/edit")
 @login_required
 def edit_location(location_id: int):
-    loc = directory.load_location(db.session, g.user, location_id, "directory:manage")
+    loc = directory_admin.load_location(db.session, g.user, location_id, "directory:manage")
     v = {k: "" if getattr(loc, k, None) is None else getattr(loc, k) for k in LOCATION_TEXT}
     v["confidential"] = "yes" if loc.confidential else ""
     v["version"] = loc.version
@@ -384,7 +384,7 @@ def edit_location(location_id: int):
 @login_required
 def update_location(location_id: int):
     """Change a location at the version read (admins and supervisors)."""
-    loc = directory.load_location(db.session, g.user, location_id, "directory:manage")
+    loc = directory_admin.load_location(db.session, g.user, location_id, "directory:manage")
     values = form_values((*LOCATION_TEXT, "confidential"))
     version = parse_version(request.form.get("version", ""))
     try:
@@ -392,7 +392,7 @@ def update_location(location_id: int):
         raw.pop("provider_id", None)
         raw.update({k: "" for k in ("name", "country") if k not in raw})
         data = DirectoryLocationUpdateSchema().load(raw)
-        directory.update_location(db.session, g.user, loc.id, data,
+        directory_admin.update_location(db.session, g.user, loc.id, data,
                                   expected=Precondition(body=version or 0))
     except FORM_ERRORS as err:
         return _location_page(loc, {**values, "version": version or ""},

@@ -11,7 +11,7 @@ from journey.core.auth import current_user
 from journey.core.db import db
 from journey.core.pagination import with_total
 from journey.core.versions import precondition
-from journey.referrals import directory, hsds
+from journey.referrals import directory, directory_admin, hsds
 from journey.referrals.directory_schemas import (
     ConfirmSchema,
     DirectoryLocationCreateSchema,
@@ -60,7 +60,7 @@ def search_services(args):
                                     "another provider.")
 def create_service(data):
     """Add a service (admins and supervisors); it counts as confirmed today."""
-    service = directory.create_service(db.session, current_user(), data)
+    service = directory_admin.create_service(db.session, current_user(), data)
     return _described(service), _etag(service)
 
 
@@ -87,7 +87,7 @@ def update_service(data, service_id: int):
     (languages, areas, location_ids, schedules) replace the service's; status inactive takes
     it out of search."""
     expected = precondition(data)
-    service = directory.update_service(db.session, current_user(), service_id, data,
+    service = directory_admin.update_service(db.session, current_user(), service_id, data,
                                        expected=expected)
     return _described(service), _etag(service)
 
@@ -102,7 +102,7 @@ def confirm_service(data, service_id: int):
     """The entry is still correct: confirmed today by you, no longer stale (admins and
     supervisors). The version is optional."""
     expected = precondition(data, required=False)
-    service = directory.confirm_service(db.session, current_user(), service_id,
+    service = directory_admin.confirm_service(db.session, current_user(), service_id,
                                         expected=expected)
     return _described(service), _etag(service)
 
@@ -113,7 +113,7 @@ def confirm_service(data, service_id: int):
 def list_locations(args):
     """Locations by name (?provider_id= keeps one provider's); partners never see a
     confidential one."""
-    return directory.list_locations(db.session, current_user(), **args)
+    return directory_admin.list_locations(db.session, current_user(), **args)
 
 
 @blp.post("/directory/locations", permission="directory:manage")
@@ -122,7 +122,7 @@ def list_locations(args):
 @blp.alt_response(422, description="Invalid fields or an unknown provider.")
 def create_location(data):
     """Add a location of a provider (admins and supervisors)."""
-    loc = directory.create_location(db.session, current_user(), data)
+    loc = directory_admin.create_location(db.session, current_user(), data)
     return loc, _etag(loc)
 
 
@@ -136,7 +136,7 @@ def create_location(data):
 def update_location(data, location_id: int):
     """Change a location at the version you read (admins and supervisors)."""
     expected = precondition(data)
-    loc = directory.update_location(db.session, current_user(), location_id, data,
+    loc = directory_admin.update_location(db.session, current_user(), location_id, data,
                                     expected=expected)
     return loc, _etag(loc)
 

@@ -29,7 +29,7 @@ from journey.referrals.models import (
     ServiceSchedule,
 )
 from journey.referrals.pages import bp as pages_bp
-from journey.referrals.pages import referrals_section
+from journey.referrals.pages import grievance_panel, referrals_section
 from journey.referrals.partner_pages import bp as partner_pages_bp
 from journey.referrals.report_pages import bp as report_pages_bp
 from journey.referrals.report_routes import blp as report_blp
@@ -66,6 +66,9 @@ _KEYWORDS: tuple = ()
 def _init_app(app: Flask) -> None:
     # Withdrawing consent to share with service providers withdraws the open referrals.
     on_withdrawal(app, Purpose.SHARE_PROVIDERS, services.withdraw_on_consent)
+    # The grievance page lists the referrals made from it (journey.grievances.pages._panels).
+    app.extensions.setdefault("grievance_panels", []).append(
+        ("referrals/staff/_grievance_panel.html", grievance_panel))
 
 
 DOMAIN = Domain(

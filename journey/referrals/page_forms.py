@@ -22,7 +22,7 @@ from journey.core.i18n import _, code_title, language_choices
 from journey.core.schemas import Id, Language, QueryArgsSchema, String, Text
 from journey.organisations.models import ServiceProvider
 from journey.participants.models import Participant
-from journey.referrals import directory, services
+from journey.referrals import directory, listing
 from journey.referrals.directory import CATEGORY_TITLES, FLAG_TITLES
 from journey.referrals.models import (
     DirectoryLocation,
@@ -170,7 +170,7 @@ def due_of(r: Any) -> datetime | None:
 
 
 def is_overdue(r: Any, now: datetime | None = None) -> bool:
-    return services.is_overdue(r, now or utcnow())
+    return listing.is_overdue(r, now or utcnow())
 
 
 def rows(sess: Session, referrals: list[Referral], *, now: datetime | None = None

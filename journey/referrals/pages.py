@@ -30,8 +30,8 @@ from journey.core.versions import Precondition
 from journey.organisations.models import ServiceProvider
 from journey.participants.models import Participant
 from journey.participants.services import load_participant
+from journey.referrals import listing, partner_notify, services
 from journey.referrals import page_forms as pf
-from journey.referrals import partner_notify, services
 from journey.referrals.access import load_referral
 from journey.referrals.models import DirectoryService, Referral
 from journey.referrals.schemas import (
@@ -83,7 +83,7 @@ def _staff(user: User) -> None:
 @login_required
 def referrals():
     """The referrals in the user's scope, newest first, filtered and paged (the API's list:
-    services.search, which audits the read)."""
+    listing.search, which audits the read)."""
     sess, user = db.session, g.user
     _staff(user)
     raw: dict[str, Any] = {k: v for k, v in request.args.items() if v and k != "state"}
@@ -92,7 +92,7 @@ def referrals():
     raw["per_page"] = str(pf.PAGE_SIZE)
     args = ReferralQuerySchema().load(raw)
     now = utcnow()
-    found = services.search(sess, user, args, now=now)
+    found = listing.search(sess, user, args, now=now)
     by_id = {r.id: r for r in sess.scalars(sa.select(Referral).where(
         Referral.id.in_([i["id"] for i in found["items"]])))}
     page_no, pages = found["page"], max(1, found["pages"])

@@ -27,7 +27,7 @@ from journey.core.errors import NotFound
 from journey.core.i18n import _l, code_title
 from journey.core.policy import require
 from journey.core.versions import Precondition
-from journey.referrals import services
+from journey.referrals import listing, services
 from journey.referrals.access import referral_scope
 from journey.referrals.models import DirectoryService, Referral
 from journey.referrals.schemas import CompleteSchema, DeclineSchema, ProgressSchema, StepSchema
@@ -155,10 +155,10 @@ def home_figures(sess, user: User, now) -> dict[str, Any]:
         .limit(10)))
     return {
         "waiting": count(Referral.state == State.SENT.value),
-        "overdue": count(services.overdue_clause(now)),
+        "overdue": count(listing.overdue_clause(now)),
         "in_progress": count(Referral.state.in_(_WORKING)),
         "completed": count(Referral.state == State.COMPLETED.value, Referral.closed_at >= recent),
-        "waiting_rows": [{"row": r, "overdue": services.is_overdue(r, now)} for r in waiting_rows],
+        "waiting_rows": [{"row": r, "overdue": listing.is_overdue(r, now)} for r in waiting_rows],
     }
 
 
@@ -206,7 +206,7 @@ def referrals():
     return render_template(
         "referrals/partner/list.html",
         rows=[{"r": r, "service": names.get(r.service_id), "person": people.get(r.id),
-               "overdue": services.is_overdue(r, now)} for r in rows],
+               "overdue": listing.is_overdue(r, now)} for r in rows],
         page={"page": page_no, "pages": pages, "total": total},
         window=page_window(page_no, pages), query={"state": state} if state else {},
         chosen=state or "", first=(page_no - 1) * PAGE_SIZE + 1,
@@ -240,7 +240,7 @@ def _page(referral_id: int, *, errors: dict[str, dict[str, str]] | None = None,
     now = utcnow()
     return render_template(
         "referrals/partner/referral.html", seen=seen, steps=steps_for(seen["state"]),
-        overdue=services.is_overdue(seen, now), errors=errors or {}, v=v or {},
+        overdue=listing.is_overdue(seen, now), errors=errors or {}, v=v or {},
         actions={e: url_for("partner_portal.step", referral_id=referral_id)
                  for e in FORM_EVENTS}, **step_context()), status
 

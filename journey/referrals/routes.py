@@ -18,7 +18,7 @@ from journey.core.auth import current_user
 from journey.core.db import db, reads_first
 from journey.core.pagination import with_total
 from journey.core.versions import precondition
-from journey.referrals import services
+from journey.referrals import listing, services
 from journey.referrals.access import is_partner
 from journey.referrals.schemas import (
     CompleteSchema,
@@ -60,7 +60,7 @@ def list_referrals(args):
     the participants in their scope; a partner those sent to its provider, with only the shared
     fields of each person. The read is audited."""
     sess = db.session
-    return with_total(services.search(sess, current_user(sess), args))
+    return with_total(listing.search(sess, current_user(sess), args))
 
 
 @blp.post("/referrals", permission="referrals:create")
@@ -80,7 +80,7 @@ def create_referral(data):
     sess = db.session
     user = current_user(sess)
     referral = services.create(sess, user, data)
-    body = services.view(sess, user, referral)
+    body = listing.view(sess, user, referral)
     return body, {**_etag(body), "Location": url_for("referrals.get_referral",
                                                      referral_id=referral.id)}
 
@@ -95,7 +95,7 @@ def get_referral(referral_id: int):
     audited."""
     sess = db.session
     user = current_user(sess)
-    body = services.with_steps(user, services.read(sess, user, referral_id))
+    body = listing.with_steps(user, services.read(sess, user, referral_id))
     return body, _etag(body)
 
 
@@ -115,7 +115,7 @@ def update_referral(data, referral_id: int):
     user = current_user(sess)
     expected = precondition(data)
     referral = services.update_draft(sess, user, referral_id, data, expected=expected)
-    body = services.view(sess, user, referral)
+    body = listing.view(sess, user, referral)
     return body, _etag(body)
 
 
@@ -126,7 +126,7 @@ def _step(event: str, data: dict[str, Any], referral_id: int):
     if is_partner(user):  # a partner's own notes are its own to read
         data["partner_visible"] = True
     referral = services.transition(sess, user, referral_id, event, data, expected=expected)
-    body = services.view(sess, user, referral)
+    body = listing.view(sess, user, referral)
     return body, _etag(body)
 
 

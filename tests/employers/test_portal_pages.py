@@ -121,12 +121,13 @@ def test_an_employer_user_starts_on_their_home(client, world):
         assert f'href="{path}"' in body  # the header's links
 
 
-def test_a_partner_keeps_the_welcome_page(client, factory):
+def test_a_partner_lands_on_its_own_pages_not_the_employers(client, factory):
     log_in(client, factory.user("partner"))
     resp = client.get("/", headers=HTML)
-    assert_html_page(resp, 200)
-    assert "works with journey through its API" in text(resp)
-    assert 'href="/employer/vacancies"' not in text(resp)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/partner")
+    home = client.get("/partner", headers=HTML)
+    assert_html_page(home, 200)
+    assert 'href="/employer/vacancies"' not in text(home)
 
 
 def test_every_page_opens_for_the_employer(client, world):

@@ -9,7 +9,7 @@ from typing import Any
 
 from journey.core.db import utcnow
 from journey.organisations.models import ServiceProvider
-from journey.referrals import directory
+from journey.referrals import directory_admin
 
 SHELTER_ADDRESS = "Travessa Secreta 7"
 SHELTER_NAME = "Casa Abrigo"
@@ -38,30 +38,30 @@ def build(factory, sess, app) -> Directory:
     partner = factory.user("partner")
     provider = factory.provider(name="Associação Solidária", kind="legal")
     with app.test_request_context():
-        office_loc = directory.create_location(sess, admin, {
+        office_loc = directory_admin.create_location(sess, admin, {
             "provider_id": provider.id, "name": "Sede", "address": "Rua do Ouro 10",
             "city": "Lisboa", "region": "Lisboa", "country": "PT"})
-        shelter_loc = directory.create_location(sess, admin, {
+        shelter_loc = directory_admin.create_location(sess, admin, {
             "provider_id": provider.id, "name": SHELTER_NAME, "address": SHELTER_ADDRESS,
             "city": "Setúbal", "region": "Setúbal", "country": "PT", "confidential": True})
-        legal = directory.create_service(sess, admin, {
+        legal = directory_admin.create_service(sess, admin, {
             "provider_id": provider.id, "name": "Legal advice on wages", "legal_aid": True,
             "free_of_charge": True, "languages": ["pt", "ne"], "areas": ["Lisboa"],
             "location_ids": [office_loc.id], "capacity": 30, "waiting_days": 7,
             "schedules": [{"weekday": d, "opens_at": _t(9), "closes_at": _t(17)}
                           for d in range(1, 6)]})
-        health = directory.create_service(sess, admin, {
+        health = directory_admin.create_service(sess, admin, {
             "provider_id": provider.id, "name": "Health check for newcomers", "health": True,
             "free_of_charge": False, "fees_description": "10 EUR",
             "languages": ["en", "hi"], "areas": ["Porto district"],
             "location_ids": [office_loc.id], "sogiesc_safe": True})
-        shelter = directory.create_service(sess, admin, {
+        shelter = directory_admin.create_service(sess, admin, {
             "provider_id": provider.id, "name": "Emergency shelter", "housing": True,
             "women_only": True, "languages": ["pt", "en"], "areas": ["Setúbal district"],
             "location_ids": [shelter_loc.id],
             "schedules": [{"weekday": 7, "opens_at": _t(0), "closes_at": _t(23, 59),
                            "location_id": shelter_loc.id}]})
-        old = directory.create_service(sess, admin, {
+        old = directory_admin.create_service(sess, admin, {
             "provider_id": provider.id, "name": "Job club", "employment": True,
             "languages": ["fr"], "areas": ["Faro"]})
     old.assured_at = utcnow() - timedelta(days=181)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from journey.core.audit import AuditEvent
 from journey.core.db import utcnow
 from journey.core.errors import Forbidden, InvalidInput, NotFound
-from journey.referrals import directory
+from journey.referrals import directory, directory_admin
 from journey.referrals.models import DirectoryService, ServiceArea
 from tests.referrals.directory_helpers import SHELTER_ADDRESS, SHELTER_NAME, build
 
@@ -71,8 +71,8 @@ def test_stale_after_180_days_and_confirming_clears_it(app, db_session, d):
         d.legal.assured_at = utcnow() - timedelta(days=179)
         assert directory.is_stale(d.legal) is False
         with pytest.raises(Forbidden):
-            directory.confirm_service(db_session, d.caseworker, d.old.id)
-        directory.confirm_service(db_session, d.supervisor, d.old.id)
+            directory_admin.confirm_service(db_session, d.caseworker, d.old.id)
+        directory_admin.confirm_service(db_session, d.supervisor, d.old.id)
         assert d.old.assured_by == d.supervisor.id and not directory.is_stale(d.old)
     assert db_session.scalar(sa.select(AuditEvent.actor_id).where(
         AuditEvent.action == "referrals:directory_service:confirm",
@@ -92,10 +92,10 @@ def test_a_confidential_location_is_never_shown_to_a_partner(app, db_session, d)
         assert [h[2] for h in seen["hours"][7]] == [None]  # the hours, not the place
         staff = directory.describe(db_session, d.caseworker, d.shelter)
         assert [loc.address for loc in staff["locations"]] == [SHELTER_ADDRESS]
-        assert directory.list_locations(db_session, d.partner, provider_id=d.provider.id) \
+        assert directory_admin.list_locations(db_session, d.partner, provider_id=d.provider.id) \
             == [d.office_loc]
         with pytest.raises(NotFound):
-            directory.load_location(db_session, d.partner, d.shelter_loc.id)
+            directory_admin.load_location(db_session, d.partner, d.shelter_loc.id)
 
 
 def test_the_api_hides_the_confidential_location_from_a_partner(client, factory, d):
@@ -291,6 +291,6 @@ def test_service_providers_carry_their_hsds_fields(client, factory, d):
 def test_update_service_refuses_inverted_ages_from_stored_values(app, db_session, d):
     d.legal.min_age = 30
     with app.test_request_context(), pytest.raises(InvalidInput):
-        directory.update_service(db_session, d.admin, d.legal.id, {"max_age": 20},
+        directory_admin.update_service(db_session, d.admin, d.legal.id, {"max_age": 20},
                                  expected=None)
     assert db_session.get(DirectoryService, d.legal.id).max_age is None

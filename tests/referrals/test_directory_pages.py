@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from journey.referrals import directory
+from journey.referrals import directory_admin
 from journey.referrals.models import DirectoryLocation, DirectoryService, ServiceSchedule
 from tests.referrals.directory_helpers import SHELTER_ADDRESS, SHELTER_NAME, build
 from tests.web.test_migrant_pages_weight import LIMIT, _weight
@@ -90,7 +90,8 @@ def test_the_service_page_shows_hours_and_locations(client, d):
     page = client.get(f"/directory/services/{d.legal.id}", headers=HTML)
     body = text(page)
     assert page.status_code == 200
-    assert "<th scope=\"row\">Monday</th><td>09:00–17:00</td>" in body
+    # Times in the reader's locale (Babel: "9:00 AM", with a narrow no-break space).
+    assert re.search(r'<th scope="row">Monday</th><td>9:00\sAM–5:00\sPM</td>', body)
     assert "<th scope=\"row\">Sunday</th><td>Closed</td>" in body
     assert "Rua do Ouro 10" in body and "Lisboa" in body
     shelter = text(client.get(f"/directory/services/{d.shelter.id}", headers=HTML))
@@ -101,7 +102,7 @@ def test_the_public_page_is_light_and_hides_confidential_locations(app, client, 
     # A full page of services (30) with their stylesheets stays under 50 KB.
     with app.test_request_context():
         for n in range(40):
-            directory.create_service(db_session, d.admin, {
+            directory_admin.create_service(db_session, d.admin, {
                 "provider_id": d.provider.id, "name": f"Language class {n} for newcomers",
                 "training": True, "free_of_charge": True, "languages": ["pt", "en", "ne"],
                 "areas": ["Lisboa", "Amadora"], "location_ids": [d.office_loc.id],

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from journey.organisations.models import ServiceProvider
-from journey.referrals import hsds
+from journey.referrals import hsds, hsds_import
 from journey.referrals.models import (
     DirectoryLocation,
     DirectoryService,
@@ -113,14 +113,14 @@ def test_round_trip_export_import_is_idempotent(app, db_session, d):
     # Importing what was exported changes nothing.
     before = _counts(db_session)
     with app.test_request_context():
-        result = hsds.import_services(db_session, original)
+        result = hsds_import.import_services(db_session, original)
     assert (result.created, result.updated, result.errors) == (0, 0, [])
     assert result.unchanged == 4 and _counts(db_session) == before
     # A changed organization is updated in place, at a new version.
     described = copy.deepcopy(original[:1])
     described[0]["organization"]["description"] = "Free legal and social help"
     with app.test_request_context():
-        assert hsds.import_services(db_session, described).unchanged == 1
+        assert hsds_import.import_services(db_session, described).unchanged == 1
     assert d.provider.description == "Free legal and social help" and d.provider.version == 2
     # The same records under another organization's name: a copy of the directory.
     copied = copy.deepcopy(original)
@@ -128,11 +128,11 @@ def test_round_trip_export_import_is_idempotent(app, db_session, d):
         r["organization"]["name"] = "Outra Associação"
         r["organization"]["website"] = "https://outra.example.org"
     with app.test_request_context():
-        first = hsds.import_services(db_session, {"services": copied})
+        first = hsds_import.import_services(db_session, {"services": copied})
     assert (first.created, first.errors) == (4, [])
     after_first = _counts(db_session)
     with app.test_request_context():
-        second = hsds.import_services(db_session, {"services": copied})
+        second = hsds_import.import_services(db_session, {"services": copied})
     assert (second.created, second.updated, second.unchanged) == (0, 0, 4)
     assert _counts(db_session) == after_first  # twice = the same rows
     other = db_session.scalar(sa.select(ServiceProvider).where(
@@ -162,14 +162,14 @@ def test_bad_records_are_refused_one_by_one(app, db_session, d):
                "schedules": [{"id": good["id"], "byday": "XX", "opens_at": "09:00",
                               "closes_at": "10:00"}]}
     with app.test_request_context():
-        result = hsds.import_services(db_session, [bad_language, no_org, good, bad_day, 42])
+        result = hsds_import.import_services(db_session, [bad_language, no_org, good, bad_day, 42])
     assert result.created == 1
     fields = {e["record"]: e["field"] for e in result.errors}
     assert fields == {0: "languages.0", 1: "organization.name", 3: "schedules.0.byday", 4: ""}
     assert db_session.scalar(sa.select(sa.func.count()).where(
         DirectoryService.name == "Bad language")) == 0
-    with pytest.raises(hsds.HsdsFileError):
-        hsds.records_of({"something": "else"})
+    with pytest.raises(hsds_import.HsdsFileError):
+        hsds_import.records_of({"something": "else"})
 
 
 def test_the_commands_import_and_export(app, db_session, d, tmp_path):

@@ -92,7 +92,17 @@ def test_a_confidential_address_is_never_in_a_message(app, factory, db_session):
         assert "Rua do Ouro" not in row.body and "Lisboa" not in row.body
         assert "Rua do Ouro" not in (row.html or "")
         assert s.service.name in row.body
-    assert "caseworker will give you the address" in rows[1].body
+    # It says, in Nepali, that the caseworker will give the address: the translated template's
+    # words between the provider and the hours.
+    from flask_babel import force_locale
+
+    from journey.referrals import messages
+
+    with app.test_request_context(), force_locale("ne"):
+        said = str(messages.SENT_CONFIDENTIAL_TEMPLATE.email)
+    words = said.split("%(provider)s", 1)[1].split("%(hours)s", 1)[0]
+    assert words.strip(" .।:") and words.strip(" .।:")[:20] in rows[1].body
+    assert said != str(messages.SENT_CONFIDENTIAL_TEMPLATE.email)  # truly translated
 
 
 def test_no_consent_to_updates_no_message(app, factory, db_session, partner_calls):  # noqa: F811
