@@ -43,7 +43,8 @@ def report():
     except (ValidationError, InvalidInput) as err:
         errors, status = field_errors(err), 422
     admin = Role(g.user.role) == Role.ADMIN
-    offices = list(db.session.scalars(sa.select(Office).order_by(Office.name))) if admin else []
+    offices = ([(o.id, o.name) for o in db.session.scalars(sa.select(Office).order_by(Office.name))]
+               if admin else [])
     return render_template("referrals/report/report.html", found=found, v=values, errors=errors,
                            offices=offices, tables=_tables(found) if found else [],
                            reasons=_reasons(found) if found else [], pct=_pct,
